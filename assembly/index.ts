@@ -1,0 +1,106 @@
+// The only wasm ABI. JS copies a chunk to writePtr(), calls feed(n), and reads results in batches.
+// Only integers and f64 cross the boundary; u64 counters are exported as f64 (exact below 2^53).
+import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
+import { errCode, errOffset, errDetail, resetError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
+import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
+import { setIgnoreChecksums } from "./config";
+import { flowReset, flowFinish, liveConnections, totalConnections } from "./flow/table";
+import { countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
+
+/** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
+const MAX_INPUT: u32 = 16 << 20;
+const INITIAL_INPUT: u32 = 1 << 20;
+
+let inputPtr: usize = 0;
+let inputCap: u32 = 0;
+let carried: u32 = 0;      // unconsumed bytes at the start of the input region
+let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
+
+/** Start a run. flags bit 0: ignore checksums. byMask: which key fields the counters use (top/counters.ts). */
+export function init(flags: u32, byMask: u32): void {
+  if (inputPtr == 0) {
+    inputPtr = heap.alloc(INITIAL_INPUT);
+    inputCap = INITIAL_INPUT;
+  }
+  carried = 0;
+  streamBase = 0;
+  resetError();
+  resetStats();
+  setIgnoreChecksums((flags & 1) != 0);
+  framerReset();
+  flowReset();
+  countersReset(byMask);
+}
+
+/** Where JS writes the next bytes, and how many fit. Read both again after every feed(). */
+export function writePtr(): usize { return inputPtr + carried; }
+export function writeSpace(): u32 { return inputCap - carried; }
+
+/** n bytes were written at writePtr(). Processes every complete record. Returns the error code (0: none). */
+export function feed(n: u32): i32 {
+  if (errCode != ERR_NONE) return errCode;
+  const len = carried + n;
+  const used = framerRun(inputPtr, len, streamBase);
+  const rest = len - used;
+  if (rest > 0 && used > 0) memory.copy(inputPtr, inputPtr + used, rest);
+  carried = rest;
+  streamBase += used;
+  if (errCode == ERR_NONE && carried == inputCap) growInput();
+  return errCode;
+}
+
+/** The pending record does not fit: make room for it, or call it impossible. */
+function growInput(): void {
+  const need = framerNeed();
+  if (need > MAX_INPUT) {
+    // framer should have refused it already; be safe
+    resetError();
+    errorAt(ERR_RECORD_LEN, need);
+    return;
+  }
+  let cap = inputCap << 1;
+  while (cap < need) cap <<= 1;
+  if (cap > MAX_INPUT) cap = MAX_INPUT;
+  const bigger = heap.alloc(cap);
+  memory.copy(bigger, inputPtr, carried);
+  heap.free(inputPtr);
+  inputPtr = bigger;
+  inputCap = cap;
+}
+
+function errorAt(code: i32, detail: u32): void {
+  // imported setter keeps the first error
+  setErrorProxy(code, streamBase, <u64>detail);
+}
+import { setError } from "./errors";
+function setErrorProxy(code: i32, offset: u64, detail: u64): void { setError(code, offset, detail); }
+
+/** End of input: report a cut record, expire every connection. Returns the error code. */
+export function finish(): i32 {
+  if (errCode == ERR_NONE) framerFinish(carried, streamBase);
+  flowFinish();
+  return errCode;
+}
+
+// ---- results ----
+export function started(): bool { return framerStarted(); }
+export function errorCode(): i32 { return errCode; }
+export function errorOffset(): f64 { return <f64>errOffset; }
+export function errorDetail(): f64 { return <f64>errDetail; }
+export function bytesConsumed(): f64 { return <f64>streamBase; }
+export function statRecordsRead(): f64 { return <f64>recordsRead; }
+export function statRecordsDecoded(): f64 { return <f64>recordsDecoded; }
+export function statBytesInRecords(): f64 { return <f64>bytesInRecords; }
+export function statSkipped(reason: i32): f64 { return <f64>skippedCount(reason); }
+export function statUnsupportedLink(): u32 { return lastUnsupportedLink; }
+export function statLiveConnections(): f64 { return <f64>liveConnections; }
+export function statTotalConnections(): f64 { return <f64>totalConnections; }
+
+/** Number of counter rows with a non-zero metric. */
+export function rows(): u32 { return counterRows(); }
+/** Select the top n rows (0: all) by metric (0 conns, 1 pkts, 2 bytes); returns how many were selected. */
+export function top(n: u32, metric: u32): u32 { return topSelect(n, metric); }
+/** Pointer to selected row i: KEY_SIZE key bytes, then conns, pkts, bytes as f64. */
+export function topRow(i: u32): usize { return topRowPtr(i); }
+export function rowSize(): u32 { return ROW_SIZE; }
+export function keySize(): u32 { return KEY_SIZE; }
