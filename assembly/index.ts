@@ -1,7 +1,7 @@
 // The only wasm ABI. JS copies a chunk to writePtr(), calls feed(n), and reads results in batches.
 // Only integers and f64 cross the boundary; u64 counters are exported as f64 (exact below 2^53).
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
-import { errCode, errOffset, errDetail, resetError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
+import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
 import { setIgnoreChecksums } from "./config";
 import { flowReset, flowFinish, liveConnections, totalConnections } from "./flow/table";
@@ -22,12 +22,9 @@ export function init(flags: u32, byMask: u32): void {
     inputPtr = heap.alloc(INITIAL_INPUT);
     inputCap = INITIAL_INPUT;
   }
-  carried = 0;
-  streamBase = 0;
-  resetError();
   resetStats();
   setIgnoreChecksums((flags & 1) != 0);
-  framerReset();
+  beginFile();
   flowReset();
   countersReset(byMask);
 }
@@ -69,17 +66,26 @@ function growInput(): void {
 }
 
 function errorAt(code: i32, detail: u32): void {
-  // imported setter keeps the first error
-  setErrorProxy(code, streamBase, <u64>detail);
+  setError(code, streamBase, <u64>detail);
 }
-import { setError } from "./errors";
-function setErrorProxy(code: i32, offset: u64, detail: u64): void { setError(code, offset, detail); }
 
-/** End of input: report a cut record, expire every connection. Returns the error code. */
-export function finish(): i32 {
+/** A new capture file starts (several files are read as one capture: flows carry on). */
+export function beginFile(): void {
+  carried = 0;
+  streamBase = 0;
+  resetError();
+  framerReset();
+}
+
+/** End of the current file: report a record cut by the end. Returns the file's error code. */
+export function endFile(): i32 {
   if (errCode == ERR_NONE) framerFinish(carried, streamBase);
-  flowFinish();
   return errCode;
+}
+
+/** End of input: every live connection ends. */
+export function finish(): void {
+  flowFinish();
 }
 
 // ---- results ----

@@ -1,0 +1,77 @@
+// Capture format from the first bytes of the stream (never from a file name), and the limits
+// shared by the pcap and pcapng readers.
+//
+// Magic numbers are compared as a little-endian u32 load of the first four bytes (wasm is
+// little-endian), so a "BE" file shows its magic byte-reversed.
+
+export const FMT_NONE: i32 = 0;    // not enough bytes yet
+export const FMT_PCAP: i32 = 1;
+export const FMT_PCAPNG: i32 = 2;
+export const FMT_BAD: i32 = -1;    // no magic we know
+
+// Classic pcap, as loaded little-endian from the stream.
+export const PCAP_US_LE: u32 = 0xA1B2C3D4;   // microseconds, little-endian file
+export const PCAP_US_BE: u32 = 0xD4C3B2A1;   // microseconds, big-endian file
+export const PCAP_NS_LE: u32 = 0xA1B23C4D;   // nanoseconds, little-endian file
+export const PCAP_NS_BE: u32 = 0x4D3CB2A1;   // nanoseconds, big-endian file
+export const PCAP_MOD_LE: u32 = 0xA1B2CD34;  // Kuznetzov "modified" pcap (24-byte record headers)
+export const PCAP_MOD_BE: u32 = 0x34CDB2A1;
+// pcapng: the Section Header Block type is a palindrome, the same in both byte orders.
+export const PCAPNG_SHB: u32 = 0x0A0D0D0A;
+// pcapng byte-order magic (offset 8 of an SHB), as loaded little-endian.
+export const PCAPNG_BOM_LE: u32 = 0x1A2B3C4D;
+export const PCAPNG_BOM_BE: u32 = 0x4D3C2B1A;
+
+/** Largest packet libpcap and Wireshark accept for ordinary link types. */
+export const MAX_CAP_STANDARD: u32 = 262144;
+/**
+ * Link types for which Wireshark allows far bigger packets (D-Bus 231, USBPcap 249, EBHSCR 279);
+ * here they are bounded by the 16 MiB input region instead.
+ */
+export const MAX_CAP_BIG: u32 = (16 << 20) - 64;
+/** Largest pcapng block accepted (the caller's input region is at most 16 MiB). */
+export const MAX_BLOCK: u32 = 16 << 20;
+
+/** Largest captured length accepted for a record of this link type (as Wireshark). */
+export function maxCapLen(link: u32): u32 {
+  return link == 231 || link == 249 || link == 279 ? MAX_CAP_BIG : MAX_CAP_STANDARD;
+}
+
+/** The first four bytes as one little-endian u32 (only valid with >= 4 bytes). */
+@inline export function magicAt(p: usize): u32 {
+  return load<u32>(p);
+}
+
+/** True if `m` is one of the six classic pcap magics. */
+export function isPcapMagic(m: u32): bool {
+  return m == PCAP_US_LE || m == PCAP_US_BE || m == PCAP_NS_LE || m == PCAP_NS_BE
+    || m == PCAP_MOD_LE || m == PCAP_MOD_BE;
+}
+
+/** Format of a stream whose first `avail` bytes are at p. */
+export function detectFormat(p: usize, avail: u32): i32 {
+  if (avail < 4) return couldBeMagic(p, avail) ? FMT_NONE : FMT_BAD;
+  const m = magicAt(p);
+  if (m == PCAPNG_SHB) return FMT_PCAPNG;
+  if (isPcapMagic(m)) return FMT_PCAP;
+  return FMT_BAD;
+}
+
+/** With fewer than 4 bytes: could they still start a known magic? */
+export function couldBeMagic(p: usize, avail: u32): bool {
+  if (avail >= 4) return detectFormat(p, avail) != FMT_BAD;
+  let have: u32 = 0;
+  for (let i: u32 = 0; i < avail; i++) have |= <u32>load<u8>(p + i) << (i << 3);
+  const mask: u32 = avail == 0 ? 0 : (<u32>0xFFFFFFFF) >>> ((4 - avail) << 3);
+  return (have == (PCAPNG_SHB & mask)) || have == (PCAP_US_LE & mask) || have == (PCAP_US_BE & mask)
+    || have == (PCAP_NS_LE & mask) || have == (PCAP_NS_BE & mask)
+    || have == (PCAP_MOD_LE & mask) || have == (PCAP_MOD_BE & mask);
+}
+
+/** The magic's bytes seen so far, for an error detail (fewer than 4 bytes: what there is). */
+export function partialMagic(p: usize, avail: u32): u64 {
+  const n: u32 = avail < 4 ? avail : 4;
+  let v: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) v = (v << 8) | <u64>load<u8>(p + i);
+  return v;
+}

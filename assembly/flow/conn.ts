@@ -1,0 +1,33 @@
+// Layout of one connection record (cold data) in linear memory. The hot table (table.ts) holds
+// only a fingerprint and the record's index; everything else lives here.
+import { TCP_STATE_SIZE } from "./tcp";
+
+export const C_ORIG_ADDR: usize = 0;     // 16 bytes
+export const C_RESP_ADDR: usize = 16;    // 16 bytes
+export const C_ORIG_PORT: usize = 32;    // u16
+export const C_RESP_PORT: usize = 34;    // u16
+export const C_PROTO: usize = 36;        // u8 IP protocol number
+export const C_IPVER: usize = 37;        // u8 4 or 6
+export const C_FLAGS: usize = 38;        // u8 F_*
+export const C_HASH: usize = 40;         // u32 hash of the canonical key (to find the slot again)
+export const C_GEN: usize = 44;          // u32 bumped at each reuse of this record
+export const C_FIRST_TS: usize = 48;     // i64 ns
+export const C_LAST_TS: usize = 56;      // i64 ns
+export const C_DEADLINE: usize = 64;     // i64 ns: Zeek removes the connection at this network time
+export const C_QUEUED: usize = 72;       // i64 ns: time of this record's valid timer-heap entry
+export const C_SERIAL: usize = 80;       // u64 connection number in creation order (uid source)
+export const C_ROW: usize = 88;          // u32 counter row + 1 (0: none)
+export const C_ORIG_PKTS: usize = 96;    // u64
+export const C_RESP_PKTS: usize = 104;   // u64
+export const C_ORIG_IP_BYTES: usize = 112; // u64
+export const C_RESP_IP_BYTES: usize = 120; // u64
+export const C_ORIG_PAYLOAD: usize = 128;  // u64 UDP/ICMP payload bytes (conn.log orig_bytes)
+export const C_RESP_PAYLOAD: usize = 136;  // u64
+export const C_TCP: usize = 144;         // TCP endpoint state (tcp.ts)
+
+/** Record size, rounded to a multiple of 16. */
+export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 15) & ~(<usize>15);
+
+export const F_LIVE: u8 = 1;
+export const F_ONE_WAY: u8 = 2;   // ICMP type without counterpart: key not canonicalised
+export const F_FLIPPED: u8 = 4;   // roles were flipped (history gets ^)

@@ -1,0 +1,360 @@
+// The connection table: Zeek's connection key, roles, flips and removal timers.
+// Hot part: u64 slots (fingerprint << 32 | record + 1), linear probing, backward-shift deletion.
+// Cold part: fixed-size records (conn.ts) from a pool with a free list.
+import * as P from "../packet";
+import * as C from "./conn";
+import { hashBytes } from "./hash";
+import { isLikelyServerPort } from "./ports";
+import { icmpRespPort, icmpOneWay } from "./icmp";
+import { timersReset, timerPush, timerPeek, timerPop, timerTopIndex, timerTopGen } from "./timers";
+import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP } from "./tcp";
+import { countersEnabled, rowFor, rowAdd } from "../top/counters";
+
+const SECOND: i64 = 1_000_000_000;
+const UDP_TIMEOUT: i64 = 60 * SECOND;   // udp/icmp/unknown_ip inactivity timeouts
+
+let slotsPtr: usize = 0;
+let slotMask: u32 = 0;
+let poolPtr: usize = 0;
+let poolCap: u32 = 0;
+let poolUsed: u32 = 0;     // records ever handed out (high-water mark)
+let freeHead: i32 = -1;    // free list threaded through the first 4 bytes of free records
+let now: i64 = i64.MIN_VALUE; // network time: the latest packet timestamp seen
+
+export let liveConnections: u64 = 0;
+export let totalConnections: u64 = 0;
+
+// Scratch key of the current packet: canonical order unless one-way.
+const key: usize = memory.data(48, 16); // addrA 16, addrB 16, portA u16, portB u16, proto u8, oneway u8
+
+export function flowReset(): void {
+  if (slotsPtr != 0) { heap.free(slotsPtr); heap.free(poolPtr); }
+  slotMask = 4095;
+  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
+  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+  poolCap = 1024;
+  poolPtr = heap.alloc(<usize>poolCap * C.CONN_SIZE);
+  poolUsed = 0;
+  freeHead = -1;
+  now = i64.MIN_VALUE;
+  liveConnections = 0;
+  totalConnections = 0;
+  timersReset();
+}
+
+@inline function rec(i: u32): usize { return poolPtr + <usize>i * C.CONN_SIZE; }
+
+@inline function addrLess(a: usize, pa: u32, b: usize, pb: u32): bool {
+  const a0 = bswap<u64>(load<u64>(a)), b0 = bswap<u64>(load<u64>(b));
+  if (a0 != b0) return a0 < b0;
+  const a1 = bswap<u64>(load<u64>(a, 8)), b1 = bswap<u64>(load<u64>(b, 8));
+  if (a1 != b1) return a1 < b1;
+  return pa < pb;
+}
+
+@inline function addrEq(a: usize, b: usize): bool {
+  return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8);
+}
+
+/** The current packet's ports as Zeek keys them (ICMP: type and counterpart/code). */
+let curSrcPort: u32 = 0;
+let curDstPort: u32 = 0;
+let curOneWay: bool = false;
+
+function packetPorts(): void {
+  const proto = P.ipProto;
+  curOneWay = false;
+  if (proto == 6 || proto == 17) {
+    curSrcPort = P.srcPort; curDstPort = P.dstPort;
+  } else if (proto == 1 || proto == 58) {
+    curSrcPort = P.srcPort;
+    curDstPort = icmpRespPort(proto == 58, P.srcPort, P.dstPort);
+    curOneWay = icmpOneWay;
+  } else {
+    curSrcPort = 0; curDstPort = 0;
+  }
+}
+
+function buildKey(): u64 {
+  const swap = !curOneWay && !addrLess(P.srcAddr, curSrcPort, P.dstAddr, curDstPort);
+  memory.copy(key, swap ? P.dstAddr : P.srcAddr, 16);
+  memory.copy(key + 16, swap ? P.srcAddr : P.dstAddr, 16);
+  store<u16>(key + 32, <u16>(swap ? curDstPort : curSrcPort));
+  store<u16>(key + 34, <u16>(swap ? curSrcPort : curDstPort));
+  store<u8>(key + 36, <u8>P.ipProto);
+  store<u8>(key + 37, curOneWay ? 1 : 0);
+  store<u16>(key + 38, 0);
+  store<u64>(key + 40, 0);
+  return hashBytes(key, 40);
+}
+
+/** Does record r hold the current packet's connection? Sets matchIsOrig. */
+let matchIsOrig: bool = false;
+function matches(r: usize): bool {
+  if (<u32>load<u8>(r + C.C_PROTO) != P.ipProto) return false;
+  const oneWay = (load<u8>(r + C.C_FLAGS) & C.F_ONE_WAY) != 0;
+  if (oneWay != curOneWay) return false;
+  const op = <u32>load<u16>(r + C.C_ORIG_PORT), rp = <u32>load<u16>(r + C.C_RESP_PORT);
+  if (op == curSrcPort && rp == curDstPort && addrEq(r + C.C_ORIG_ADDR, P.srcAddr) && addrEq(r + C.C_RESP_ADDR, P.dstAddr)) {
+    matchIsOrig = true;
+    return true;
+  }
+  if (!oneWay && op == curDstPort && rp == curSrcPort && addrEq(r + C.C_ORIG_ADDR, P.dstAddr) && addrEq(r + C.C_RESP_ADDR, P.srcAddr)) {
+    matchIsOrig = false;
+    return true;
+  }
+  return false;
+}
+
+/** Slot index holding the current packet's connection, or -1 (then lastFreeSlot is where it goes). */
+let lastFreeSlot: u32 = 0;
+function lookup(h: u64): i32 {
+  const fp = <u32>(h >> 32) | 1;
+  let i = <u32>h & slotMask;
+  while (true) {
+    const slot = load<u64>(slotsPtr + (<usize>i << 3));
+    if (slot == 0) { lastFreeSlot = i; return -1; }
+    if (<u32>(slot >> 32) == fp && matches(rec(<u32>slot - 1))) return <i32>i;
+    i = (i + 1) & slotMask;
+  }
+}
+
+/** The connection of the current packet: found, or new. Applies the packet. */
+export function flowPacket(): void {
+  const ts = P.pktTs;
+  if (ts > now) {
+    now = ts;
+    expireDue();
+  }
+  packetPorts();
+  const h = buildKey();
+  let slot = lookup(h);
+  let idx: u32 = 0;
+  if (slot >= 0) {
+    idx = <u32>load<u64>(slotsPtr + (<usize>slot << 3)) - 1;
+    const r = rec(idx);
+    // A due timer may not have been popped yet (its heap entry is later than a shortened deadline).
+    if (load<i64>(r + C.C_DEADLINE) <= now || (P.ipProto == 6 && tcpIsReuse(r + C.C_TCP, matchIsOrig))) {
+      removeConn(idx);
+      slot = lookup(h);
+    }
+  }
+  if (slot < 0) {
+    idx = createConn(h);
+    matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
+  }
+  applyPacket(idx, matchIsOrig, ts);
+}
+
+function allocRecord(): u32 {
+  if (freeHead >= 0) {
+    const i = <u32>freeHead;
+    freeHead = load<i32>(rec(i));
+    return i;
+  }
+  if (poolUsed == poolCap) {
+    const bigger = heap.alloc(<usize>poolCap * 2 * C.CONN_SIZE);
+    memory.copy(bigger, poolPtr, <usize>poolUsed * C.CONN_SIZE);
+    heap.free(poolPtr);
+    poolPtr = bigger;
+    poolCap *= 2;
+  }
+  return poolUsed++;
+}
+
+/** Should the roles flip at creation? Zeek's WantConnection heuristics for TCP and UDP. */
+function flipAtCreation(): bool {
+  const proto = P.ipProto;
+  if (proto == 6) {
+    const f = P.tcpFlags;
+    const bareSyn = (f & P.TCP_SYN) != 0 && (f & P.TCP_ACK) == 0;
+    if (bareSyn || !isLikelyServerPort(curSrcPort, 6)) return false;
+    if (isLikelyServerPort(curDstPort, 6)) return (f & P.TCP_SYN) == 0 && curSrcPort < curDstPort;
+    return true;
+  }
+  if (proto == 17) {
+    if (!isLikelyServerPort(curSrcPort, 17) || isLikelyServerPort(curDstPort, 17)) return false;
+    // never make the limited broadcast address the originator
+    const d = P.dstAddr;
+    return !(P.ipVersion == 4 && load<u32>(d, 12) == 0xffffffff);
+  }
+  return false;
+}
+
+function createConn(h: u64): u32 {
+  const idx = allocRecord();
+  const r = rec(idx);
+  memory.fill(r, 0, C.CONN_SIZE);
+  const flip = flipAtCreation();
+  memory.copy(r + C.C_ORIG_ADDR, flip ? P.dstAddr : P.srcAddr, 16);
+  memory.copy(r + C.C_RESP_ADDR, flip ? P.srcAddr : P.dstAddr, 16);
+  store<u16>(r + C.C_ORIG_PORT, <u16>(flip ? curDstPort : curSrcPort));
+  store<u16>(r + C.C_RESP_PORT, <u16>(flip ? curSrcPort : curDstPort));
+  store<u8>(r + C.C_PROTO, <u8>P.ipProto);
+  store<u8>(r + C.C_IPVER, <u8>P.ipVersion);
+  let flags = C.F_LIVE;
+  if (curOneWay) flags |= C.F_ONE_WAY;
+  if (flip) flags |= C.F_FLIPPED;
+  store<u8>(r + C.C_FLAGS, flags);
+  store<u32>(r + C.C_HASH, <u32>h);
+  store<i64>(r + C.C_FIRST_TS, P.pktTs);
+  store<i64>(r + C.C_LAST_TS, P.pktTs);
+  store<u64>(r + C.C_SERIAL, totalConnections);
+  if (P.ipProto == 6) {
+    tcpInit(r + C.C_TCP);
+    if (flip) tcpSwap(r + C.C_TCP);
+  }
+  store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), ((h >> 32 | 1) << 32) | <u64>(idx + 1));
+  liveConnections++;
+  totalConnections++;
+  if (liveConnections * 2 > <u64>(slotMask + 1)) growSlots();
+  if (countersEnabled()) {
+    const row = connRow(r);
+    store<u32>(r + C.C_ROW, row + 1);
+    rowAdd(row, 1, 0, 0);
+  }
+  // the first timer entry; applyPacket sets the real deadline
+  store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
+  store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
+  return idx;
+}
+
+function connRow(r: usize): u32 {
+  return rowFor(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u8>(r + C.C_IPVER),
+    <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), 0);
+}
+
+function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
+  let r = rec(idx);
+  store<i64>(r + C.C_LAST_TS, ts);
+  const ipBytes = <u64>P.ipTotalLen;
+  if (isOrig) {
+    store<u64>(r + C.C_ORIG_PKTS, load<u64>(r + C.C_ORIG_PKTS) + 1);
+    store<u64>(r + C.C_ORIG_IP_BYTES, load<u64>(r + C.C_ORIG_IP_BYTES) + ipBytes);
+    store<u64>(r + C.C_ORIG_PAYLOAD, load<u64>(r + C.C_ORIG_PAYLOAD) + <u64>P.payloadLen);
+  } else {
+    store<u64>(r + C.C_RESP_PKTS, load<u64>(r + C.C_RESP_PKTS) + 1);
+    store<u64>(r + C.C_RESP_IP_BYTES, load<u64>(r + C.C_RESP_IP_BYTES) + ipBytes);
+    store<u64>(r + C.C_RESP_PAYLOAD, load<u64>(r + C.C_RESP_PAYLOAD) + <u64>P.payloadLen);
+  }
+  const row = load<u32>(r + C.C_ROW);
+  if (row != 0) rowAdd(row - 1, 0, 1, <i64>ipBytes);
+
+  let deadline: i64;
+  if (P.ipProto == 6) {
+    const action = tcpPacket(r + C.C_TCP, isOrig, ts);
+    if (action & TCP_FLIP) flipConn(idx);
+    deadline = tcpDeadline(r + C.C_TCP, ts, <u32>load<u16>(r + C.C_RESP_PORT));
+  } else {
+    deadline = ts + UDP_TIMEOUT;
+  }
+  store<i64>(r + C.C_DEADLINE, deadline);
+  if (deadline < load<i64>(r + C.C_QUEUED)) {
+    store<i64>(r + C.C_QUEUED, deadline);
+    timerPush(deadline, idx, load<u32>(r + C.C_GEN));
+  }
+}
+
+/** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK): swap roles, move counts. */
+function flipConn(idx: u32): void {
+  const r = rec(idx);
+  const tmp = memory.data(16, 16);
+  memory.copy(tmp, r + C.C_ORIG_ADDR, 16);
+  memory.copy(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, 16);
+  memory.copy(r + C.C_RESP_ADDR, tmp, 16);
+  const op = load<u16>(r + C.C_ORIG_PORT);
+  store<u16>(r + C.C_ORIG_PORT, load<u16>(r + C.C_RESP_PORT));
+  store<u16>(r + C.C_RESP_PORT, op);
+  swapU64(r + C.C_ORIG_PKTS, r + C.C_RESP_PKTS);
+  swapU64(r + C.C_ORIG_IP_BYTES, r + C.C_RESP_IP_BYTES);
+  swapU64(r + C.C_ORIG_PAYLOAD, r + C.C_RESP_PAYLOAD);
+  store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) ^ C.F_FLIPPED);
+  tcpSwap(r + C.C_TCP);
+  const old = load<u32>(r + C.C_ROW);
+  if (old != 0) {
+    const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
+    const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
+    rowAdd(old - 1, -1, -pkts, -bytes);
+    const row = connRow(r);
+    store<u32>(r + C.C_ROW, row + 1);
+    rowAdd(row, 1, pkts, bytes);
+  }
+}
+
+@inline function swapU64(a: usize, b: usize): void {
+  const t = load<u64>(a);
+  store<u64>(a, load<u64>(b));
+  store<u64>(b, t);
+}
+
+/** Remove record idx: Zeek's connection ends here. */
+function removeConn(idx: u32): void {
+  const r = rec(idx);
+  deleteSlot(idx, load<u32>(r + C.C_HASH));
+  store<u8>(r + C.C_FLAGS, 0);
+  store<u32>(r + C.C_GEN, load<u32>(r + C.C_GEN) + 1);
+  store<i32>(r, freeHead);
+  freeHead = <i32>idx;
+  liveConnections--;
+}
+
+function deleteSlot(idx: u32, h: u32): void {
+  let i = h & slotMask;
+  while (<u32>load<u64>(slotsPtr + (<usize>i << 3)) != idx + 1) i = (i + 1) & slotMask;
+  // backward-shift deletion keeps every probe chain unbroken
+  let j = i;
+  while (true) {
+    j = (j + 1) & slotMask;
+    const s = load<u64>(slotsPtr + (<usize>j << 3));
+    if (s == 0) break;
+    const home = load<u32>(rec(<u32>s - 1) + C.C_HASH) & slotMask;
+    // move s into hole i if its home is not in (i, j]
+    const inRange = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (!inRange) {
+      store<u64>(slotsPtr + (<usize>i << 3), s);
+      i = j;
+    }
+  }
+  store<u64>(slotsPtr + (<usize>i << 3), 0);
+}
+
+function growSlots(): void {
+  const oldPtr = slotsPtr, oldSize = slotMask + 1;
+  slotMask = oldSize * 2 - 1;
+  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
+  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+  for (let j: u32 = 0; j < oldSize; j++) {
+    const s = load<u64>(oldPtr + (<usize>j << 3));
+    if (s == 0) continue;
+    let i = load<u32>(rec(<u32>s - 1) + C.C_HASH) & slotMask;
+    while (load<u64>(slotsPtr + (<usize>i << 3)) != 0) i = (i + 1) & slotMask;
+    store<u64>(slotsPtr + (<usize>i << 3), s);
+  }
+  heap.free(oldPtr);
+}
+
+/** Fire every timer due at network time `now`: remove connections whose deadline has passed. */
+function expireDue(): void {
+  while (timerPeek() <= now) {
+    const t = timerPeek();
+    const idx = timerTopIndex(), gen = timerTopGen();
+    timerPop();
+    const r = rec(idx);
+    if ((load<u8>(r + C.C_FLAGS) & C.F_LIVE) == 0 || load<u32>(r + C.C_GEN) != gen) continue;
+    if (load<i64>(r + C.C_QUEUED) != t) continue; // superseded by an earlier entry
+    const deadline = load<i64>(r + C.C_DEADLINE);
+    if (deadline <= now) {
+      removeConn(idx);
+    } else {
+      store<i64>(r + C.C_QUEUED, deadline);
+      timerPush(deadline, idx, gen);
+    }
+  }
+}
+
+/** End of input: every live connection ends. */
+export function flowFinish(): void {
+  for (let i: u32 = 0; i < poolUsed; i++) {
+    if ((load<u8>(rec(i) + C.C_FLAGS) & C.F_LIVE) != 0) removeConn(i);
+  }
+}

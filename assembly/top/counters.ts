@@ -1,0 +1,197 @@
+// Counters keyed by the fields that `--by` asks for, in an open-addressing table. A row's key is
+// laid out so that comparing its bytes gives the output order: source (family byte, IPv4 before
+// IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
+import { hashBytes, compareBytes } from "../flow/hash";
+
+export const BY_SRC: u32 = 1;
+export const BY_DST: u32 = 2;
+export const BY_DPORT: u32 = 4;
+export const BY_SERVICE: u32 = 8;
+
+export const KEY_SIZE: u32 = 40;
+export const K_SRC: usize = 0;       // family (4/6), 16 bytes address
+export const K_DST: usize = 17;      // family, 16 bytes
+export const K_PORT: usize = 34;     // u16 big-endian
+export const K_TRANSPORT: usize = 36;// 1 tcp, 2 udp, 3 icmp, 4 unknown_transport
+export const K_SERVICE: usize = 37;  // analyzer id
+export const R_CONNS: usize = 40;    // u64
+export const R_PKTS: usize = 48;     // u64
+export const R_BYTES: usize = 56;    // u64
+export const ROW_SIZE: u32 = 64;
+
+let mask: u32 = 0;
+let rowsPtr: usize = 0;
+let rowsCap: u32 = 0;
+let rowsLen: u32 = 0;
+let slotsPtr: usize = 0;     // u64: (fingerprint << 32) | (row + 1); 0 empty
+let slotMask: u32 = 0;
+let selPtr: usize = 0;       // u32 row indices chosen by topSelect
+let selCap: u32 = 0;
+const scratch: usize = memory.data(40, 8);
+
+export function countersReset(byMask: u32): void {
+  mask = byMask;
+  if (rowsPtr != 0) { heap.free(rowsPtr); heap.free(slotsPtr); }
+  rowsCap = 1024;
+  rowsPtr = heap.alloc(<usize>rowsCap * ROW_SIZE);
+  rowsLen = 0;
+  slotMask = 2047;
+  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
+  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+}
+
+export function countersEnabled(): bool { return mask != 0; }
+
+export function transportCode(proto: u32): u8 {
+  if (proto == 6) return 1;
+  if (proto == 17) return 2;
+  if (proto == 1 || proto == 58) return 3;
+  return 4;
+}
+
+/** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
+export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
+  memory.fill(scratch, 0, KEY_SIZE);
+  if (mask & BY_SRC) {
+    store<u8>(scratch + K_SRC, <u8>ipVer);
+    memory.copy(scratch + K_SRC + 1, origAddr, 16);
+  }
+  if (mask & BY_DST) {
+    store<u8>(scratch + K_DST, <u8>ipVer);
+    memory.copy(scratch + K_DST + 1, respAddr, 16);
+  }
+  if (mask & BY_DPORT) {
+    store<u16>(scratch + K_PORT, bswap<u16>(<u16>respPort));
+    store<u8>(scratch + K_TRANSPORT, transportCode(proto));
+  }
+  if (mask & BY_SERVICE) store<u8>(scratch + K_SERVICE, <u8>service);
+  return findOrInsert(scratch);
+}
+
+function findOrInsert(key: usize): u32 {
+  const h = hashBytes(key, KEY_SIZE);
+  const fp = <u32>(h >> 32) | 1;
+  let i = <u32>h & slotMask;
+  while (true) {
+    const slot = load<u64>(slotsPtr + (<usize>i << 3));
+    if (slot == 0) break;
+    if (<u32>(slot >> 32) == fp) {
+      const row = <u32>slot - 1;
+      if (compareBytes(rowsPtr + <usize>row * ROW_SIZE, key, KEY_SIZE) == 0) return row;
+    }
+    i = (i + 1) & slotMask;
+  }
+  // insert
+  if (rowsLen == rowsCap) growRows();
+  const row = rowsLen++;
+  const p = rowsPtr + <usize>row * ROW_SIZE;
+  memory.copy(p, key, KEY_SIZE);
+  store<u64>(p + R_CONNS, 0); store<u64>(p + R_PKTS, 0); store<u64>(p + R_BYTES, 0);
+  store<u64>(slotsPtr + (<usize>i << 3), (<u64>fp << 32) | <u64>(row + 1));
+  if (rowsLen * 2 > slotMask + 1) growSlots();
+  return row;
+}
+
+function growRows(): void {
+  const bigger = heap.alloc(<usize>rowsCap * 2 * ROW_SIZE);
+  memory.copy(bigger, rowsPtr, <usize>rowsLen * ROW_SIZE);
+  heap.free(rowsPtr);
+  rowsPtr = bigger;
+  rowsCap *= 2;
+}
+
+function growSlots(): void {
+  const oldPtr = slotsPtr, oldSize = slotMask + 1;
+  slotMask = oldSize * 2 - 1;
+  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
+  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+  for (let j: u32 = 0; j < oldSize; j++) {
+    const slot = load<u64>(oldPtr + (<usize>j << 3));
+    if (slot == 0) continue;
+    const row = <u32>slot - 1;
+    const h = hashBytes(rowsPtr + <usize>row * ROW_SIZE, KEY_SIZE);
+    let i = <u32>h & slotMask;
+    while (load<u64>(slotsPtr + (<usize>i << 3)) != 0) i = (i + 1) & slotMask;
+    store<u64>(slotsPtr + (<usize>i << 3), slot);
+  }
+  heap.free(oldPtr);
+}
+
+/** Add (possibly negative) amounts to a row. */
+export function rowAdd(row: u32, conns: i64, pkts: i64, bytes: i64): void {
+  const p = rowsPtr + <usize>row * ROW_SIZE;
+  store<i64>(p + R_CONNS, load<i64>(p + R_CONNS) + conns);
+  store<i64>(p + R_PKTS, load<i64>(p + R_PKTS) + pkts);
+  store<i64>(p + R_BYTES, load<i64>(p + R_BYTES) + bytes);
+}
+
+@inline function metricOf(row: u32, metric: u32): u64 {
+  return load<u64>(rowsPtr + <usize>row * ROW_SIZE + R_CONNS + (<usize>metric << 3));
+}
+
+/** Rows with at least one connection (a flip can leave a row at zero). */
+export function counterRows(): u32 {
+  let n: u32 = 0;
+  for (let r: u32 = 0; r < rowsLen; r++) if (metricOf(r, 0) != 0) n++;
+  return n;
+}
+
+/** True when row a comes before row b in the output: metric descending, then key ascending. */
+function before(a: u32, b: u32, metric: u32): bool {
+  const ma = metricOf(a, metric), mb = metricOf(b, metric);
+  if (ma != mb) return ma > mb;
+  return compareBytes(rowsPtr + <usize>a * ROW_SIZE, rowsPtr + <usize>b * ROW_SIZE, KEY_SIZE) < 0;
+}
+
+@inline function selAt(i: u32): u32 { return load<u32>(selPtr + (<usize>i << 2)); }
+@inline function selSet(i: u32, v: u32): void { store<u32>(selPtr + (<usize>i << 2), v); }
+
+/** Sift down in a heap whose root is the row that comes LAST in output order. */
+function siftDown(i: u32, len: u32, metric: u32): void {
+  while (true) {
+    const l: u32 = 2 * i + 1, r: u32 = l + 1;
+    let m: u32 = i;
+    if (l < len && before(selAt(m), selAt(l), metric)) m = l;
+    if (r < len && before(selAt(m), selAt(r), metric)) m = r;
+    if (m == i) return;
+    const t = selAt(i); selSet(i, selAt(m)); selSet(m, t);
+    i = m;
+  }
+}
+
+/**
+ * Exact top-n (n = 0: all) by metric (0 conns, 1 pkts, 2 bytes), among rows with connections.
+ * A bounded heap keeps the n best seen; a heap sort then puts them in output order.
+ */
+export function topSelect(n: u32, metric: u32): u32 {
+  const live = counterRows();
+  const k = n == 0 || n > live ? live : n;
+  if (selCap < k || selPtr == 0) {
+    if (selPtr != 0) heap.free(selPtr);
+    selCap = k > 16 ? k : 16;
+    selPtr = heap.alloc(<usize>selCap << 2);
+  }
+  if (k == 0) return 0;
+  let len: u32 = 0;
+  for (let r: u32 = 0; r < rowsLen; r++) {
+    if (metricOf(r, 0) == 0) continue;
+    if (len < k) {
+      selSet(len, r);
+      len++;
+      if (len == k) for (let i = <i32>(k >> 1) - 1; i >= 0; i--) siftDown(<u32>i, k, metric);
+    } else if (before(r, selAt(0), metric)) {
+      selSet(0, r);
+      siftDown(0, k, metric);
+    }
+  }
+  // heap sort: repeatedly move the last-in-order root to the end
+  for (let end = k - 1; end > 0; end--) {
+    const t = selAt(0); selSet(0, selAt(end)); selSet(end, t);
+    siftDown(0, end, metric);
+  }
+  return k;
+}
+
+export function topRowPtr(i: u32): usize {
+  return rowsPtr + <usize>selAt(i) * ROW_SIZE;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// zk-stream command line: dispatches to a command and turns failures into exit codes.
+import { readFileSync } from "node:fs";
+import { topCommand, TOP_HELP } from "./top.js";
+import { UsageError } from "./common.js";
+import { EXIT_INTERNAL, EXIT_USAGE } from "../errors.js";
+
+const HELP = `Usage: zk-stream <command> [options]
+
+Commands:
+  top      connections per source, destination, port: Zeek's new_connection counts
+
+Run "zk-stream <command> --help" for the options of a command.
+
+${TOP_HELP}`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(HELP);
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  if (command === "--version" || command === "-V") {
+    process.stdout.write(`zk-stream ${version()}\n`);
+    return 0;
+  }
+  switch (command) {
+    case "top":
+      return topCommand(rest);
+    default:
+      throw new UsageError(`unknown command "${command}" (try: zk-stream --help)`);
+  }
+}
+
+// A closed stdout (`| head`) ends the run quietly.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || (err.code ?? "").startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`zk-stream: ${err.message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      process.stderr.write(`zk-stream: internal error: ${err.message}\n`);
+      if (process.env.ZK_DEBUG === "1") process.stderr.write(`${err.stack}\n`);
+      process.exitCode = EXIT_INTERNAL;
+    }
+  },
+);

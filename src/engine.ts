@@ -1,0 +1,173 @@
+// Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
+// Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
+import { Core } from "./wasm/core.js";
+import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
+import { formatAddr, TRANSPORTS } from "./format/addr.js";
+
+export const KEY_FIELDS = ["src", "dst", "dport"] as const;
+export type KeyField = (typeof KEY_FIELDS)[number];
+const FIELD_BIT: Record<KeyField, number> = { src: 1, dst: 2, dport: 4 };
+
+export const METRICS = ["conns", "pkts", "bytes"] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** Skip reasons, in the core's order (assembly/stats.ts), named after Zeek's weirds where one exists. */
+export const SKIP_REASONS = [
+  "unsupported_link_type",
+  "not_ip",
+  "truncated_link_header",
+  "truncated_IP",
+  "bad_IP_checksum",
+  "bogus_IP_header",
+  "truncated_transport_header",
+  "fragment",
+  "bad_transport_header",
+  "tunnel",
+] as const;
+
+export interface EngineOptions {
+  /** Key fields of the counters (default ["src"]). */
+  by?: KeyField[];
+  /** Ignore checksums, as Zeek's -C. */
+  ignoreChecksums?: boolean;
+}
+
+export interface TopRow {
+  src?: string;
+  dst?: string;
+  dport?: number;
+  proto?: string;
+  /** Transport code used for ordering and Zeek's port suffix. */
+  transport?: number;
+  conns: number;
+  pkts: number;
+  bytes: number;
+}
+
+export interface Stats {
+  records_read: number;
+  records_decoded: number;
+  records_skipped: Record<string, number>;
+  bytes_read: number;
+  connections: number;
+  unsupported_link_type?: number;
+}
+
+export interface FileResult {
+  name: string;
+  bytes: number;
+  error?: CaptureError;
+}
+
+export class Engine {
+  readonly by: KeyField[];
+  private readonly core: Core;
+  private bytesThisFile = 0;
+  private totalBytes = 0;
+  private fileOpen = false;
+  private fileError: CaptureError | undefined;
+  private ended = false;
+
+  constructor(options: EngineOptions = {}) {
+    this.by = options.by && options.by.length > 0 ? options.by : ["src"];
+    let mask = 0;
+    for (const f of this.by) mask |= FIELD_BIT[f];
+    this.core = new Core(options.ignoreChecksums ? 1 : 0, mask);
+  }
+
+  /** Start a capture file; several files in a row are one capture (connections carry on). */
+  beginFile(): void {
+    if (this.fileOpen) this.endFile("");
+    this.core.beginFile();
+    this.bytesThisFile = 0;
+    this.fileError = undefined;
+    this.fileOpen = true;
+  }
+
+  /** Feed bytes of the current file. Returns false once the file is damaged (further bytes are ignored). */
+  write(chunk: Uint8Array): boolean {
+    if (!this.fileOpen) this.beginFile();
+    if (this.fileError) return false;
+    this.bytesThisFile += chunk.length;
+    this.totalBytes += chunk.length;
+    const code = this.core.write(chunk);
+    if (code !== 0) {
+      const e = this.core.error();
+      this.fileError = describeError(e.code, e.offset, e.detail);
+      return false;
+    }
+    return true;
+  }
+
+  /** End of the current file: a record cut by the end is reported here. */
+  endFile(name: string): FileResult {
+    if (!this.fileOpen) this.beginFile();
+    this.fileOpen = false;
+    if (!this.fileError) {
+      if (this.bytesThisFile === 0) {
+        this.fileError = { code: 0, name: "empty", layer: "capture header", offset: 0, reason: "empty input: no capture header", exitCode: EXIT_UNREADABLE };
+      } else {
+        const code = this.core.endFile();
+        if (code !== 0) {
+          const e = this.core.error();
+          this.fileError = describeError(e.code, e.offset, e.detail);
+        }
+      }
+    }
+    return { name, bytes: this.bytesThisFile, error: this.fileError };
+  }
+
+  /** End of input: every live connection ends (Zeek's zeek_done). */
+  end(): void {
+    if (this.fileOpen) this.endFile("");
+    if (!this.ended) this.core.finish();
+    this.ended = true;
+  }
+
+  get bytesRead(): number { return this.totalBytes; }
+
+  stats(): Stats {
+    const s = this.core.stats(SKIP_REASONS.length);
+    const skipped: Record<string, number> = {};
+    SKIP_REASONS.forEach((name, i) => { if (s.skipped[i] > 0) skipped[name] = s.skipped[i]; });
+    const out: Stats = {
+      records_read: s.recordsRead,
+      records_decoded: s.recordsDecoded,
+      records_skipped: skipped,
+      bytes_read: this.totalBytes,
+      connections: s.totalConnections,
+    };
+    if (skipped.unsupported_link_type) out.unsupported_link_type = s.unsupportedLink;
+    return out;
+  }
+
+  /** Exact top n rows (0: all), sorted by the metric descending, then by key. */
+  top(n = 10, metric: Metric = "conns"): TopRow[] {
+    const raw = this.core.top(n, METRICS.indexOf(metric));
+    return raw.map(({ key, conns, pkts, bytes }) => {
+      const row: TopRow = { conns, pkts, bytes };
+      for (const f of this.by) {
+        if (f === "src") row.src = formatAddr(key[0], key, 1);
+        else if (f === "dst") row.dst = formatAddr(key[17], key, 18);
+        else if (f === "dport") {
+          row.dport = (key[34] << 8) | key[35];
+          row.transport = key[36];
+          row.proto = TRANSPORTS[key[36]];
+        }
+      }
+      return row;
+    });
+  }
+}
+
+/** Sync helper: run a whole Buffer through a new engine, in chunks of `chunkSize` bytes. */
+export function runBuffer(buf: Uint8Array, options: EngineOptions = {}, chunkSize = 1 << 20): { engine: Engine; file: FileResult } {
+  const engine = new Engine(options);
+  engine.beginFile();
+  for (let off = 0; off < buf.length; off += chunkSize) {
+    if (!engine.write(buf.subarray(off, Math.min(buf.length, off + chunkSize)))) break;
+  }
+  const file = engine.endFile("buffer");
+  engine.end();
+  return { engine, file };
+}

@@ -1,0 +1,45 @@
+// Framing damage codes from the core (assembly/errors.ts), with the exit code each one means.
+
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 1;
+export const EXIT_UNREADABLE = 2;
+export const EXIT_DAMAGED = 3;
+export const EXIT_INTERNAL = 4;
+
+interface CodeInfo { name: string; layer: string; exit: number; reason: (detail: number) => string }
+
+const CODES: Record<number, CodeInfo> = {
+  1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `not a pcap or pcapng capture (magic 0x${(d >>> 0).toString(16).padStart(8, "0")})` },
+  2: { name: "header_cut", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header cut short (${d} bytes)` },
+  3: { name: "bad_version", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `unsupported format version ${d >>> 16}.${d & 0xffff}` },
+  10: { name: "record_length", layer: "pcap record", exit: EXIT_DAMAGED, reason: (d) => `impossible captured length ${d}` },
+  11: { name: "record_cut", layer: "pcap record", exit: EXIT_DAMAGED, reason: (d) => `input ends inside a record (${d} bytes of it present)` },
+  12: { name: "block_length", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `impossible block length ${d}` },
+  13: { name: "block_cut", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `input ends inside a block (${d} bytes of it present)` },
+  14: { name: "block_trailer", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `trailing block length ${d} differs from the leading one` },
+  15: { name: "block_body", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `block fields overrun the block (${d})` },
+  16: { name: "no_interface", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `packet names interface ${d}, never described` },
+  17: { name: "bad_section", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `section header with bad byte-order magic 0x${(d >>> 0).toString(16)}` },
+};
+
+export interface CaptureError {
+  code: number;
+  name: string;
+  layer: string;
+  offset: number;
+  reason: string;
+  exitCode: number;
+}
+
+export function describeError(code: number, offset: number, detail: number): CaptureError {
+  const info = CODES[code];
+  if (!info) {
+    return { code, name: `error_${code}`, layer: "capture", offset, reason: `error code ${code} (detail ${detail})`, exitCode: code < 10 ? EXIT_UNREADABLE : EXIT_DAMAGED };
+  }
+  return { code, name: info.name, layer: info.layer, offset, reason: info.reason(detail), exitCode: info.exit };
+}
+
+/** The one-line message: file, byte offset, layer, reason. */
+export function errorMessage(file: string, e: CaptureError): string {
+  return `${file}: byte ${e.offset}: ${e.layer}: ${e.reason}`;
+}

@@ -1,0 +1,28 @@
+// Address and port text as Zeek prints them: dotted IPv4, RFC 5952 IPv6, "80/tcp".
+
+export const TRANSPORTS = ["", "tcp", "udp", "icmp", "unknown_transport"] as const;
+/** Zeek's port suffix per transport: unknown transports print as "/unknown". */
+const PORT_SUFFIX = ["", "tcp", "udp", "icmp", "unknown"];
+
+/** 16 address bytes (IPv4-mapped for family 4) as text. */
+export function formatAddr(family: number, b: Uint8Array, off: number): string {
+  if (family === 4) return `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
+  // RFC 5952: the longest run (>= 2) of zero words becomes "::", the first such run on a tie
+  let bestStart = -1, bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  if (bestLen < 2) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}
+
+export function zeekPort(port: number, transport: number): string {
+  return `${port}/${PORT_SUFFIX[transport] ?? "unknown"}`;
+}

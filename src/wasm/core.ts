@@ -1,0 +1,123 @@
+// The only file that touches the wasm exports. Integers cross the boundary; JS copies chunks in
+// and reads result rows out, never anything per packet.
+import { coreModule } from "./load.js";
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  init(flags: number, byMask: number): void;
+  writePtr(): number;
+  writeSpace(): number;
+  feed(n: number): number;
+  beginFile(): void;
+  endFile(): number;
+  finish(): void;
+  started(): number;
+  errorCode(): number;
+  errorOffset(): number;
+  errorDetail(): number;
+  bytesConsumed(): number;
+  statRecordsRead(): number;
+  statRecordsDecoded(): number;
+  statBytesInRecords(): number;
+  statSkipped(reason: number): number;
+  statUnsupportedLink(): number;
+  statLiveConnections(): number;
+  statTotalConnections(): number;
+  rows(): number;
+  top(n: number, metric: number): number;
+  topRow(i: number): number;
+  rowSize(): number;
+  keySize(): number;
+}
+
+export class CoreError extends Error {}
+
+export class Core {
+  private readonly ex: Exports;
+  private buffer: ArrayBuffer | undefined;
+  private bytes = new Uint8Array(0);
+  private view = new DataView(new ArrayBuffer(0));
+
+  constructor(flags: number, byMask: number) {
+    const instance = new WebAssembly.Instance(coreModule(), {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number): never {
+          throw new CoreError(`wasm core aborted at ${line}:${col}`);
+        },
+      },
+    });
+    this.ex = instance.exports as unknown as Exports;
+    this.ex.init(flags, byMask);
+  }
+
+  /** Views on memory.buffer, rebuilt when memory.grow has detached the old buffer. */
+  private refresh(): void {
+    const buf = this.ex.memory.buffer;
+    if (buf !== this.buffer) {
+      this.buffer = buf;
+      this.bytes = new Uint8Array(buf);
+      this.view = new DataView(buf);
+    }
+  }
+
+  /** Copies the chunk into the input region piece by piece; returns the core's error code (0: none). */
+  write(chunk: Uint8Array): number {
+    const ex = this.ex;
+    let off = 0;
+    while (off < chunk.length) {
+      const space = ex.writeSpace();
+      if (space === 0) throw new CoreError("input region full");
+      const n = Math.min(space, chunk.length - off);
+      const ptr = ex.writePtr();
+      this.refresh();
+      this.bytes.set(chunk.subarray(off, off + n), ptr);
+      off += n;
+      const err = ex.feed(n);
+      if (err !== 0) return err;
+    }
+    return 0;
+  }
+
+  beginFile(): void { this.ex.beginFile(); }
+  endFile(): number { return this.ex.endFile(); }
+  finish(): void { this.ex.finish(); }
+  started(): boolean { return this.ex.started() !== 0; }
+
+  error(): { code: number; offset: number; detail: number } {
+    return { code: this.ex.errorCode(), offset: this.ex.errorOffset(), detail: this.ex.errorDetail() };
+  }
+
+  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number } {
+    const ex = this.ex;
+    const skipped: number[] = [];
+    for (let r = 0; r < reasons; r++) skipped.push(ex.statSkipped(r));
+    return {
+      recordsRead: ex.statRecordsRead(),
+      recordsDecoded: ex.statRecordsDecoded(),
+      bytesInRecords: ex.statBytesInRecords(),
+      skipped,
+      unsupportedLink: ex.statUnsupportedLink(),
+      liveConnections: ex.statLiveConnections(),
+      totalConnections: ex.statTotalConnections(),
+    };
+  }
+
+  /** Top n rows (0: all) by metric; each row's raw key bytes (copied) and its three metrics. */
+  top(n: number, metric: number): { key: Uint8Array; conns: number; pkts: number; bytes: number }[] {
+    const ex = this.ex;
+    const k = ex.top(n, metric);
+    const keySize = ex.keySize();
+    this.refresh();
+    const out = [];
+    for (let i = 0; i < k; i++) {
+      const p = ex.topRow(i);
+      out.push({
+        key: this.bytes.slice(p, p + keySize),
+        conns: Number(this.view.getBigUint64(p + keySize, true)),
+        pkts: Number(this.view.getBigUint64(p + keySize + 8, true)),
+        bytes: Number(this.view.getBigUint64(p + keySize + 16, true)),
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,20 @@
+// Compiles the wasm core once per process; every engine instantiates the cached module.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const WASM_PATH = fileURLToPath(new URL("../../build/zk.wasm", import.meta.url));
+
+let compiled: WebAssembly.Module | undefined;
+
+export function coreModule(): WebAssembly.Module {
+  if (!compiled) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(WASM_PATH);
+    } catch {
+      throw new Error(`wasm core not built: ${WASM_PATH} is missing (run: npm run build)`);
+    }
+    compiled = new WebAssembly.Module(new Uint8Array(bytes));
+  }
+  return compiled;
+}

@@ -1,0 +1,71 @@
+// Use cases 1 and 2 against Zeek: connections per source and per (source, destination port),
+// computed from each trace's conn.log baseline, must equal what zk-stream counts.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
+import { runBuffer } from "../src/engine.js";
+import { connTraces, readZeekLog, noteMissingCaptures, HAVE_CAPTURES } from "./helpers/captures.js";
+
+/** Traces whose connections live inside tunnels or fragments: they wait for the conn-records issue. */
+const WAITS_FOR_TUNNELS_AND_FRAGMENTS: Record<string, string> = {
+  "zeek/gtp_outer_ip_fragments_http": "GTP tunnel over fragmented outer IP",
+  "zeek/vxlan_http_confirmation": "VXLAN tunnel",
+  "zeek/truncated_geneve_vxlan_dns": "Geneve and VXLAN tunnels",
+  "zeek/teredo": "Teredo tunnel",
+  "zeek/ayiya": "AYIYA tunnel",
+  "zeek/gre": "GRE tunnel",
+  "zeek/gtp_inner_teredo": "GTP and Teredo tunnels",
+};
+
+function countsFromConnLog(path: string): { src: Map<string, number>; srcPort: Map<string, number> } | undefined {
+  const log = readZeekLog(path);
+  if (!log.fields.includes("id.orig_h") || !log.fields.includes("id.resp_p")) return undefined;
+  const src = new Map<string, number>();
+  const srcPort = new Map<string, number>();
+  for (const r of log.rows) {
+    src.set(r["id.orig_h"], (src.get(r["id.orig_h"]) ?? 0) + 1);
+    const k = `${r["id.orig_h"]} ${r["id.resp_p"]}/${r.proto}`;
+    srcPort.set(k, (srcPort.get(k) ?? 0) + 1);
+  }
+  return { src, srcPort };
+}
+
+function sorted(m: Map<string, number>): string[] {
+  return [...m].map(([k, v]) => `${v} ${k}`).sort();
+}
+
+noteMissingCaptures("golden top tests");
+const traces = connTraces();
+if (HAVE_CAPTURES) {
+  test("there are conn.log baselines to compare with", () => {
+    assert.ok(traces.length >= 20, `only ${traces.length} traces found`);
+  });
+}
+
+for (const t of traces) {
+  const waits = WAITS_FOR_TUNNELS_AND_FRAGMENTS[t.name];
+  if (waits) {
+    console.log(`  excluded ${t.name}: ${waits} (conn-records issue)`);
+    continue;
+  }
+  const expected = countsFromConnLog(t.connLog);
+  if (!expected) {
+    console.log(`  excluded ${t.name}: its conn.log has no id columns`);
+    continue;
+  }
+  test(`${t.name}: connections per source equal Zeek's conn.log${t.ignoreChecksums ? " (-C)" : ""}`, () => {
+    const pcap = readFileSync(t.pcap);
+    const { engine, file } = runBuffer(pcap, { by: ["src"], ignoreChecksums: t.ignoreChecksums });
+    assert.is(file.error, undefined, file.error && `${file.error.layer}: ${file.error.reason}`);
+    const got = new Map(engine.top(0).map((r) => [r.src!, r.conns]));
+    assert.equal(sorted(got), sorted(expected.src));
+  });
+  test(`${t.name}: connections per (source, port) equal Zeek's conn.log${t.ignoreChecksums ? " (-C)" : ""}`, () => {
+    const pcap = readFileSync(t.pcap);
+    const { engine } = runBuffer(pcap, { by: ["src", "dport"], ignoreChecksums: t.ignoreChecksums });
+    const got = new Map(engine.top(0).map((r) => [`${r.src} ${r.dport}/${r.proto}`, r.conns]));
+    assert.equal(sorted(got), sorted(expected.srcPort));
+  });
+}
+
+test.run();
