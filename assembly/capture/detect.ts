@@ -48,9 +48,12 @@ export function isPcapMagic(m: u32): bool {
     || m == PCAP_MOD_LE || m == PCAP_MOD_BE;
 }
 
-/** Format of a stream whose first `avail` bytes are at p. */
+/**
+ * Format of a stream whose first `avail` bytes are at p. With fewer than 4 bytes: FMT_NONE, even
+ * when they cannot start a magic, so that the verdict (and its detail) never depends on chunking.
+ */
 export function detectFormat(p: usize, avail: u32): i32 {
-  if (avail < 4) return couldBeMagic(p, avail) ? FMT_NONE : FMT_BAD;
+  if (avail < 4) return FMT_NONE;
   const m = magicAt(p);
   if (m == PCAPNG_SHB) return FMT_PCAPNG;
   if (isPcapMagic(m)) return FMT_PCAP;
