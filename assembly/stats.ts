@@ -11,12 +11,13 @@ export const SKIP_TRUNCATED_TRANSPORT: i32 = 6;// transport header cut by the sn
 export const SKIP_FRAGMENT: i32 = 7;           // non-first fragment / fragment held (until reassembly lands)
 export const SKIP_BAD_TRANSPORT: i32 = 8;      // impossible transport header (TCP data offset < 5, ...)
 export const SKIP_TUNNEL_OUTER: i32 = 9;       // outer packet of a tunnel not followed (reserved)
-export const SKIP_REASONS: i32 = 10;
+export const SKIP_NO_CONNECTION: i32 = 10;     // IP packet Zeek analyses without a connection: IGMP, IPv6 ESP, IPv6 no next header
+export const SKIP_REASONS: i32 = 11;
 
 export let recordsRead: u64 = 0;
 export let recordsDecoded: u64 = 0;
 export let bytesInRecords: u64 = 0;
-const skipped: usize = memory.data(8 * 10);
+const skipped: usize = memory.data(8 * SKIP_REASONS);
 /** Link type of the last unsupported record (for the warning). */
 export let lastUnsupportedLink: u32 = 0;
 
@@ -39,5 +40,10 @@ export function skippedCount(reason: i32): u64 {
 }
 export function resetStats(): void {
   recordsRead = 0; recordsDecoded = 0; bytesInRecords = 0; lastUnsupportedLink = 0;
-  memory.fill(skipped, 0, 8 * 10);
+  memory.fill(skipped, 0, 8 * SKIP_REASONS);
+}
+/** Remember an unsupported link type for the warning without counting a skip (decode/ returns
+ *  SKIP_UNSUPPORTED_LINK and the pipeline counts it once). */
+export function setLastUnsupportedLink(link: u32): void {
+  lastUnsupportedLink = link;
 }
