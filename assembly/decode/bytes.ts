@@ -1,0 +1,43 @@
+// Byte access for the decoders. Every decoder checks a length once, then reads with these
+// (unchecked) loads; all multi-byte fields are in network byte order unless a name says otherwise.
+
+// @ts-ignore: decorator
+@inline export function u8at(p: usize): u32 {
+  return <u32>load<u8>(p);
+}
+
+// @ts-ignore: decorator
+@inline export function be16(p: usize): u32 {
+  return <u32>bswap<u16>(load<u16>(p));
+}
+
+// @ts-ignore: decorator
+@inline export function le16(p: usize): u32 {
+  return <u32>load<u16>(p);
+}
+
+// @ts-ignore: decorator
+@inline export function be32(p: usize): u32 {
+  return bswap<u32>(load<u32>(p));
+}
+
+/** Bytes left after skipping n: the wire length can be shorter than the headers (damaged records). */
+// @ts-ignore: decorator
+@inline export function after(len: u32, n: u32): u32 {
+  return len > n ? len - n : 0;
+}
+
+/** Copy an IPv4 address (4 bytes at p) into a 16-byte buffer as ::ffff:a.b.c.d. */
+// @ts-ignore: decorator
+@inline export function storeMapped4(dst: usize, p: usize): void {
+  store<u64>(dst, 0);
+  store<u32>(dst, 0xffff0000, 8); // bytes 00 00 ff ff
+  store<u32>(dst, load<u32>(p), 12);
+}
+
+/** Copy a 16-byte IPv6 address. */
+// @ts-ignore: decorator
+@inline export function store16(dst: usize, p: usize): void {
+  store<u64>(dst, load<u64>(p));
+  store<u64>(dst, load<u64>(p, 8), 8);
+}
