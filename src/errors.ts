@@ -12,6 +12,7 @@ const CODES: Record<number, CodeInfo> = {
   1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `not a pcap or pcapng capture (magic 0x${(d >>> 0).toString(16).padStart(8, "0")})` },
   2: { name: "header_cut", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header cut short (${d} bytes)` },
   3: { name: "bad_version", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `unsupported format version ${d >>> 16}.${d & 0xffff}` },
+  4: { name: "bad_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header refused (link type reserved bits set, or a malformed first section header; ${d})` },
   10: { name: "record_length", layer: "pcap record", exit: EXIT_DAMAGED, reason: (d) => `impossible captured length ${d}` },
   11: { name: "record_cut", layer: "pcap record", exit: EXIT_DAMAGED, reason: (d) => `input ends inside a record (${d} bytes of it present)` },
   12: { name: "block_length", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `impossible block length ${d}` },
@@ -19,7 +20,7 @@ const CODES: Record<number, CodeInfo> = {
   14: { name: "block_trailer", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `trailing block length ${d} differs from the leading one` },
   15: { name: "block_body", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `block fields overrun the block (${d})` },
   16: { name: "no_interface", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `packet names interface ${d}, never described` },
-  17: { name: "bad_section", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `section header with bad byte-order magic 0x${(d >>> 0).toString(16)}` },
+  17: { name: "bad_section", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `section header with a bad byte-order magic or an unsupported version (0x${(d >>> 0).toString(16)})` },
 };
 
 export interface CaptureError {

@@ -17,7 +17,7 @@ let ready = false;
 
 function setBit(bits: usize, port: u32): void {
   const p = bits + (port >> 3);
-  store<u8>(p, load<u8>(p) | <u8>(1 << (port & 7)));
+  store<u8>(p, load<u8>(p) | <u8>(<u32>1 << (port & 7)));
 }
 
 function prepare(): void {

@@ -1,7 +1,10 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
+// gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { open } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import type { Engine, FileResult } from "../engine.js";
-import { EXIT_UNREADABLE } from "../errors.js";
+import { EXIT_DAMAGED } from "../errors.js";
 
 const CHUNK = 1 << 20;
 
@@ -10,38 +13,59 @@ export interface InputOutcome extends FileResult {
   openError?: string;
 }
 
-/** Reads one named file ("-" is stdin) into the engine. */
-export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean): Promise<InputOutcome> {
-  engine.beginFile();
-  if (name === "-") {
-    for await (const chunk of process.stdin) {
-      if (!engine.write(chunk as Buffer) || shouldStop()) break;
-    }
-    return engine.endFile("stdin");
-  }
-  let handle;
+async function* fileChunks(name: string): AsyncGenerator<Buffer> {
+  const handle = await open(name, "r");
   try {
-    handle = await open(name, "r");
-  } catch (e) {
-    engine.endFile(name);
-    return { name, bytes: 0, openError: (e as NodeJS.ErrnoException).code ?? String(e) };
-  }
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
+      // a fresh buffer per chunk: a consumer (gunzip) may hold on to it
+      const buf = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0 || !engine.write(buf.subarray(0, bytesRead)) || shouldStop()) break;
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
     }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    engine.endFile(name);
-    return { name, bytes: 0, openError: code === "EISDIR" ? "is a directory" : code ?? String(e) };
   } finally {
     await handle.close();
   }
-  return engine.endFile(name);
 }
 
-export function openErrorExit(): number {
-  return EXIT_UNREADABLE;
+/** Passes chunks through, or decompresses them when the stream starts with gzip's magic. */
+async function* maybeGunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head: Buffer = first.value;
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    return;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  yield* Readable.from(all()).pipe(createGunzip());
+}
+
+/** Reads one named file ("-" is stdin) into the engine. */
+export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean): Promise<InputOutcome> {
+  engine.beginFile();
+  const label = name === "-" ? "stdin" : name;
+  const source = name === "-" ? (process.stdin as AsyncIterable<Buffer>) : fileChunks(name);
+  try {
+    for await (const chunk of maybeGunzip(source)) {
+      if (!engine.write(chunk) || shouldStop()) break;
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const result = engine.endFile(label);
+    if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EPERM") {
+      return { ...result, openError: err.code === "EISDIR" ? "is a directory" : err.code };
+    }
+    if (err.code?.startsWith("Z_")) {
+      // the complete packets before the damaged gzip data are counted
+      return { ...result, error: { code: 0, name: "gzip", layer: "gzip", offset: engine.bytesRead, reason: `${err.message} (offset in the decompressed stream)`, exitCode: EXIT_DAMAGED } };
+    }
+    throw e;
+  }
+  return engine.endFile(label);
 }

@@ -1,0 +1,121 @@
+// The command line as users run it: formats, exit codes, stdin, the real tcpdump pipe.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { zk, sh, haveTool } from "./helpers/cli.js";
+import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog } from "./helpers/captures.js";
+
+const SAMPLE = join(REPO, "examples/sample.pcap");
+const SAMPLE_CONN_LOG = join(CAPTURES, "zeek/http_dns_wikipedia/conn.log");
+
+test("--version and --help exit 0", () => {
+  const v = zk(["--version"]);
+  assert.is(v.code, 0);
+  assert.match(v.stdout, /^zk-stream \d+\.\d+\.\d+/);
+  const h = zk(["top", "--help"]);
+  assert.is(h.code, 0);
+  assert.match(h.stdout, /--by KEYS/);
+});
+
+test("usage errors exit 1 with a message", () => {
+  for (const args of [["top", "--by", "nope", SAMPLE], ["top", "-n", "x", SAMPLE], ["top", "--format", "xml", SAMPLE], ["frobnicate"], ["top", "--bogus"]]) {
+    const r = zk(args);
+    assert.is(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^zk-stream: /);
+  }
+});
+
+test("unreadable input exits 2 and names the file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-"));
+  const missing = zk(["top", join(dir, "missing.pcap")]);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /missing\.pcap: cannot read: ENOENT/);
+  const isDir = zk(["top", dir]);
+  assert.is(isDir.code, 2);
+  assert.match(isDir.stderr, /directory/);
+  const empty = zk(["top"], Buffer.alloc(0));
+  assert.is(empty.code, 2);
+  assert.match(empty.stderr, /stdin: .*empty input/);
+  const text = join(dir, "notes.txt");
+  writeFileSync(text, "this is not a capture\n");
+  const notCapture = zk(["top", text]);
+  assert.is(notCapture.code, 2);
+  assert.match(notCapture.stderr, /notes\.txt: byte 0: capture header: not a pcap or pcapng capture/);
+});
+
+if (HAVE_CAPTURES) {
+  /** The diary's use case lines computed from Zeek's conn.log for the sample. */
+  function expectedZeekLines(keyOf: (r: Record<string, string>) => string): string[] {
+    const counts = new Map<string, number>();
+    for (const r of readZeekLog(SAMPLE_CONN_LOG).rows) counts.set(keyOf(r), (counts.get(keyOf(r)) ?? 0) + 1);
+    return [...counts].map(([k, n]) => `${n} ${k}`).sort();
+  }
+
+  test("--format zeek prints the diary's lines, equal to Zeek's conn.log counts", () => {
+    const bySrc = zk(["top", "--by", "src", "-n", "0", "--format", "zeek", SAMPLE]);
+    assert.is(bySrc.code, 0, bySrc.stderr);
+    assert.equal(bySrc.stdout.trim().split("\n").sort(), expectedZeekLines((r) => r["id.orig_h"]));
+    const byPort = zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", SAMPLE]);
+    assert.is(byPort.code, 0, byPort.stderr);
+    assert.equal(byPort.stdout.trim().split("\n").sort(), expectedZeekLines((r) => `${r["id.orig_h"]} ${r["id.resp_p"]}/${r.proto}`));
+  });
+}
+
+test("rows are sorted by count descending, then by key", () => {
+  const r = zk(["top", "--by", "dst,dport", "-n", "0", "--format", "json", SAMPLE]);
+  assert.is(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { dst: string; dport: number; proto: string; count: number }[];
+  assert.ok(rows.length > 3);
+  const addrKey = (a: string) => a.includes(":") ? `6${a}` : `4${a.split(".").map((x) => x.padStart(3, "0")).join(".")}`;
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1], b = rows[i];
+    assert.ok(a.count > b.count || (a.count === b.count && (addrKey(a.dst) < addrKey(b.dst) || (a.dst === b.dst && a.dport <= b.dport))), `row ${i} out of order`);
+  }
+});
+
+test("-n limits the rows; the same rows lead in every format", () => {
+  const json = JSON.parse(zk(["top", "-n", "2", "--format", "json", SAMPLE]).stdout) as { src: string; count: number }[];
+  assert.is(json.length, 2);
+  const tsv = zk(["top", "-n", "2", "--format", "tsv", SAMPLE]).stdout.trim().split("\n");
+  assert.equal(tsv[0], "src\tcount");
+  assert.equal(tsv.slice(1), json.map((r) => `${r.src}\t${r.count}`));
+  const csv = zk(["top", "-n", "2", "--format", "csv", SAMPLE]).stdout.trim().split("\n");
+  assert.equal(csv, ["src,count", ...json.map((r) => `${r.src},${r.count}`)]);
+  const table = zk(["top", "-n", "2", SAMPLE]).stdout.trim().split("\n");
+  assert.is(table.length, 3);
+  assert.match(table[0], /^src\s+count$/);
+  assert.match(table[1], new RegExp(`^${json[0].src.replace(/\./g, "\\.")}\\s+${json[0].count}$`));
+});
+
+test("a capture with no packets prints [] in json and exits 0", () => {
+  if (!HAVE_CAPTURES) return;
+  const r = zk(["top", "--format", "json", join(CAPTURES, "formats/corrupt_empty-header-only_zeek.pcap")]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, "[]\n");
+});
+
+test("stdin gives the file's result", () => {
+  const fromFile = zk(["top", "-n", "0", "--by", "src,dport", "--format", "json", SAMPLE]);
+  const fromStdin = sh(`cat '${SAMPLE}' | $ZK top -n 0 --by src,dport --format json`);
+  assert.is(fromStdin.code, 0, fromStdin.stderr);
+  assert.is(fromStdin.stdout, fromFile.stdout);
+  const dash = sh(`$ZK top -n 0 --by src,dport --format json - < '${SAMPLE}'`);
+  assert.is(dash.stdout, fromFile.stdout);
+});
+
+if (haveTool("tcpdump") && HAVE_CAPTURES) {
+  test("the real tcpdump pipe: tcpdump -r F -w - | zk-stream top equals the file result", () => {
+    for (const f of [SAMPLE, join(CAPTURES, "zeek/ssh_basic/ssh.pcap"), join(CAPTURES, "zeek/pcapng_multi_interface/pcapng-multi-interface.pcapng")]) {
+      const fromFile = zk(["top", "-n", "0", "--by", "src,dport", "--format", "json", f]);
+      const piped = sh(`tcpdump -r '${f}' -w - 2>/dev/null | $ZK top -n 0 --by src,dport --format json`);
+      assert.is(piped.code, 0, piped.stderr);
+      assert.is(piped.stdout, fromFile.stdout, f);
+    }
+  });
+} else {
+  console.log("  SKIP tcpdump pipe test: tcpdump not installed (.ci/run installs it)");
+}
+
+test.run();
