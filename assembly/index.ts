@@ -5,6 +5,7 @@ import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECO
 import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
 import { setIgnoreChecksums } from "./config";
 import { flowReset, flowFinish, liveConnections, totalConnections } from "./flow/table";
+import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
 import { countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
@@ -17,7 +18,7 @@ let carried: u32 = 0;      // unconsumed bytes at the start of the input region
 let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
 
 /** Start a run. flags bit 0: ignore checksums. byMask: which key fields the counters use (top/counters.ts). */
-export function init(flags: u32, byMask: u32): void {
+export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   if (inputPtr == 0) {
     inputPtr = heap.alloc(INITIAL_INPUT);
     inputCap = INITIAL_INPUT;
@@ -27,6 +28,7 @@ export function init(flags: u32, byMask: u32): void {
   beginFile();
   flowReset();
   countersReset(byMask);
+  eventsReset(eventKinds);
 }
 
 /** Where JS writes the next bytes, and how many fit. Read both again after every feed(). */
@@ -87,6 +89,12 @@ export function endFile(): i32 {
 export function finish(): void {
   flowFinish();
 }
+
+// ---- events: drained by JS after every feed() and after finish() ----
+/** Bytes of events waiting at eventsStart() (EVENT_SIZE each, see events.ts). */
+export function eventsLength(): u32 { return eventBytes; }
+export function eventsStart(): usize { return eventsPtr(); }
+export function eventsDrained(): void { eventsClear(); }
 
 // ---- results ----
 export function started(): bool { return framerStarted(); }

@@ -3,10 +3,9 @@
 // "N passed, N failed". Keeps uvu's exit code; a crash before uvu's summary counts as a failure.
 // Usage: npm test [-- PATTERN]   (PATTERN filters test files, e.g. "framing")
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
-const uvuBin = require.resolve("uvu/bin.js");
+const uvuBin = fileURLToPath(new URL("../node_modules/uvu/bin.js", import.meta.url));
 const pattern = process.argv[2] ? `${process.argv[2]}.*\\.test\\.ts$` : "\\.test\\.ts$";
 
 const child = spawn(process.execPath, ["--import", "tsx", uvuBin, "test", pattern], {

@@ -23,6 +23,7 @@ export const SKIP_REASONS = [
   "fragment",
   "bad_transport_header",
   "tunnel",
+  "no_connection",
 ] as const;
 
 export interface EngineOptions {

@@ -9,6 +9,7 @@ import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerPush, timerPeek, timerPop, timerTopIndex, timerTopGen } from "./timers";
 import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP } from "./tcp";
 import { countersEnabled, rowFor, rowAdd } from "../top/counters";
+import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
 const SECOND: i64 = 1_000_000_000;
 const UDP_TIMEOUT: i64 = 60 * SECOND;   // udp/icmp/unknown_ip inactivity timeouts
@@ -213,6 +214,7 @@ function createConn(h: u64): u32 {
     store<u32>(r + C.C_ROW, row + 1);
     rowAdd(row, 1, 0, 0);
   }
+  if (wants(EV_NEW_CONNECTION)) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
   // the first timer entry; applyPacket sets the real deadline
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
@@ -287,9 +289,26 @@ function flipConn(idx: u32): void {
   store<u64>(b, t);
 }
 
+/** An event about connection r, with its current roles. */
+function connEvent(r: usize, kind: u8, ts: i64): void {
+  const e = eventSlot();
+  store<u8>(e, kind);
+  store<u8>(e, load<u8>(r + C.C_IPVER), 1);
+  store<u8>(e, load<u8>(r + C.C_PROTO), 2);
+  store<u8>(e, (load<u8>(r + C.C_FLAGS) & C.F_FLIPPED) != 0 ? 1 : 0, 3);
+  store<u16>(e, load<u16>(r + C.C_ORIG_PORT), 4);
+  store<u16>(e, load<u16>(r + C.C_RESP_PORT), 6);
+  store<i64>(e, ts, 8);
+  store<u64>(e, load<u64>(r + C.C_SERIAL), 16);
+  memory.copy(e + 24, r + C.C_ORIG_ADDR, 16);
+  memory.copy(e + 40, r + C.C_RESP_ADDR, 16);
+  store<u64>(e, 0, 56);
+}
+
 /** Remove record idx: Zeek's connection ends here. */
 function removeConn(idx: u32): void {
   const r = rec(idx);
+  if (wants(EV_CONNECTION_END)) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
   deleteSlot(idx, load<u32>(r + C.C_HASH));
   store<u8>(r + C.C_FLAGS, 0);
   store<u32>(r + C.C_GEN, load<u32>(r + C.C_GEN) + 1);

@@ -4,7 +4,10 @@ import { coreModule } from "./load.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
-  init(flags: number, byMask: number): void;
+  init(flags: number, byMask: number, eventKinds: number): void;
+  eventsLength(): number;
+  eventsStart(): number;
+  eventsDrained(): void;
   writePtr(): number;
   writeSpace(): number;
   feed(n: number): number;
@@ -32,13 +35,20 @@ interface Exports {
 
 export class CoreError extends Error {}
 
+/** Receives a batch of raw events (EVENT_SIZE bytes each, assembly/events.ts); valid only during the call. */
+export type EventSink = (batch: Uint8Array, view: DataView) => void;
+export const EVENT_SIZE = 64;
+
 export class Core {
   private readonly ex: Exports;
   private buffer: ArrayBuffer | undefined;
   private bytes = new Uint8Array(0);
   private view = new DataView(new ArrayBuffer(0));
 
-  constructor(flags: number, byMask: number) {
+  private sink: EventSink | undefined;
+
+  constructor(flags: number, byMask: number, eventKinds = 0, sink?: EventSink) {
+    this.sink = sink;
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
         abort(_msg: number, _file: number, line: number, col: number): never {
@@ -47,7 +57,7 @@ export class Core {
       },
     });
     this.ex = instance.exports as unknown as Exports;
-    this.ex.init(flags, byMask);
+    this.ex.init(flags, byMask, eventKinds);
   }
 
   /** Views on memory.buffer, rebuilt when memory.grow has detached the old buffer. */
@@ -73,6 +83,7 @@ export class Core {
       this.bytes.set(chunk.subarray(off, off + n), ptr);
       off += n;
       const err = ex.feed(n);
+      this.drainEvents();
       if (err !== 0) return err;
     }
     return 0;
@@ -80,7 +91,21 @@ export class Core {
 
   beginFile(): void { this.ex.beginFile(); }
   endFile(): number { return this.ex.endFile(); }
-  finish(): void { this.ex.finish(); }
+  finish(): void {
+    this.ex.finish();
+    this.drainEvents();
+  }
+
+  /** Hands waiting events to the sink in one batch. */
+  private drainEvents(): void {
+    if (!this.sink) return;
+    const len = this.ex.eventsLength();
+    if (len === 0) return;
+    const start = this.ex.eventsStart();
+    this.refresh();
+    this.sink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
+    this.ex.eventsDrained();
+  }
   started(): boolean { return this.ex.started() !== 0; }
 
   error(): { code: number; offset: number; detail: number } {
