@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { zk, sh, haveTool } from "./helpers/cli.js";
 import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog } from "./helpers/captures.js";
@@ -104,6 +104,40 @@ test("stdin gives the file's result", () => {
   const dash = sh(`$ZK top -n 0 --by src,dport --format json - < '${SAMPLE}'`);
   assert.is(dash.stdout, fromFile.stdout);
 });
+
+
+if (HAVE_CAPTURES) {
+  test("a gzip-compressed capture is read whole (tshark's packet count)", () => {
+    const f = join(CAPTURES, "formats/other_gzip-compressed_pcapng_scapy.pcapng.gz");
+    const row = readFileSync(join(CAPTURES, "INDEX.tsv"), "utf8").split("\n").find((l) => l.startsWith("formats/other_gzip-compressed"))!;
+    const packets = Number(row.split("\t")[8]);
+    const r = zk(["top", "--stats", f]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(JSON.parse(r.stderr.trim().split("\n").pop()!).records_read, packets);
+  });
+
+  test("a capture cut mid-record: exit 3, the offset named, every complete packet counted", () => {
+    const f = join(CAPTURES, "formats/DERIVED_cut-mid-record-data_ndpi-smtp.pcap");
+    const r = zk(["top", "--by", "src,dport", "-n", "0", "--format", "json", "--stats", f]);
+    assert.is(r.code, 3, r.stderr);
+    assert.match(r.stderr, /DERIVED_cut-mid-record-data_ndpi-smtp\.pcap: byte \d+: pcap record: input ends inside a record/);
+    const stats = JSON.parse(r.stderr.trim().split("\n").pop()!);
+    assert.is(stats.records_read, 10); // INDEX.tsv: 10 complete records, the 11th cut
+    if (haveTool("tcpdump")) {
+      // tcpdump rewrites the packets it could read: the same counts must come out
+      const reference = sh(`tcpdump -r '${f}' -w - 2>/dev/null | $ZK top --by src,dport -n 0 --format json`);
+      assert.is(r.stdout, reference.stdout);
+    }
+  });
+
+  test("several files: every file is read and the highest exit code wins", () => {
+    const cut = join(CAPTURES, "formats/DERIVED_cut-mid-record-data_ndpi-smtp.pcap");
+    const r = zk(["top", "--stats", cut, "/nonexistent.pcap", SAMPLE]);
+    assert.is(r.code, 3);
+    const stats = JSON.parse(r.stderr.trim().split("\n").pop()!);
+    assert.is(stats.records_read, 10 + 136);
+  });
+}
 
 if (haveTool("tcpdump") && HAVE_CAPTURES) {
   test("the real tcpdump pipe: tcpdump -r F -w - | zk-stream top equals the file result", () => {
