@@ -1,6 +1,6 @@
 // Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
 // Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
-import { Core } from "./wasm/core.js";
+import { Core, type EventSink } from "./wasm/core.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
 
@@ -31,7 +31,14 @@ export interface EngineOptions {
   by?: KeyField[];
   /** Ignore checksums, as Zeek's -C. */
   ignoreChecksums?: boolean;
+  /** Event kinds the core records (bit 1 << kind, kinds in assembly/events.ts); 0: none. */
+  eventKinds?: number;
+  /** Receives each batch of raw events (64 bytes each, layout in assembly/events.ts). */
+  onEvents?: EventSink;
 }
+
+/** Event kinds of the core (assembly/events.ts). */
+export const EVENT_KIND = { new_connection: 1, connection_end: 2, analyzer_confirmation: 3 } as const;
 
 export interface TopRow {
   src?: string;
@@ -73,7 +80,7 @@ export class Engine {
     this.by = options.by && options.by.length > 0 ? options.by : ["src"];
     let mask = 0;
     for (const f of this.by) mask |= FIELD_BIT[f];
-    this.core = new Core(options.ignoreChecksums ? 1 : 0, mask);
+    this.core = new Core(options.ignoreChecksums ? 1 : 0, mask, options.eventKinds ?? 0, options.onEvents);
   }
 
   /** Start a capture file; several files in a row are one capture (connections carry on). */
