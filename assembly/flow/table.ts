@@ -7,7 +7,7 @@ import { hashBytes } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerPush, timerPeek, timerPop, timerTopIndex, timerTopGen } from "./timers";
-import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP } from "./tcp";
+import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, rowFor, rowAdd } from "../top/counters";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
@@ -227,8 +227,32 @@ function connRow(r: usize): u32 {
 }
 
 function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
-  let r = rec(idx);
-  store<i64>(r + C.C_LAST_TS, ts);
+  const r = rec(idx);
+  let counted = true;
+  let deadline: i64;
+  if (P.ipProto == 6) {
+    // TCP decides the roles (a late flip) and whether Zeek counts the packet at all (bad checksum)
+    const action = tcpPacket(r + C.C_TCP, isOrig, ts);
+    if (action & TCP_FLIP) flipConn(idx);
+    counted = (action & TCP_NOT_COUNTED) == 0;
+    isOrig = (action & TCP_COUNT_ORIG) != 0;
+    deadline = tcpDeadline(r + C.C_TCP, ts, <u32>load<u16>(r + C.C_RESP_PORT));
+  } else {
+    deadline = ts + UDP_TIMEOUT;
+  }
+  if (counted) {
+    store<i64>(r + C.C_LAST_TS, ts);
+    countPacket(r, isOrig);
+  }
+  store<i64>(r + C.C_DEADLINE, deadline);
+  if (deadline < load<i64>(r + C.C_QUEUED)) {
+    store<i64>(r + C.C_QUEUED, deadline);
+    timerPush(deadline, idx, load<u32>(r + C.C_GEN));
+  }
+}
+
+/** Packets and IP bytes per direction (conn.log *_pkts, *_ip_bytes), and the counter row's totals. */
+function countPacket(r: usize, isOrig: bool): void {
   const ipBytes = <u64>P.ipTotalLen;
   if (isOrig) {
     store<u64>(r + C.C_ORIG_PKTS, load<u64>(r + C.C_ORIG_PKTS) + 1);
@@ -241,20 +265,6 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
   }
   const row = load<u32>(r + C.C_ROW);
   if (row != 0) rowAdd(row - 1, 0, 1, <i64>ipBytes);
-
-  let deadline: i64;
-  if (P.ipProto == 6) {
-    const action = tcpPacket(r + C.C_TCP, isOrig, ts);
-    if (action & TCP_FLIP) flipConn(idx);
-    deadline = tcpDeadline(r + C.C_TCP, ts, <u32>load<u16>(r + C.C_RESP_PORT));
-  } else {
-    deadline = ts + UDP_TIMEOUT;
-  }
-  store<i64>(r + C.C_DEADLINE, deadline);
-  if (deadline < load<i64>(r + C.C_QUEUED)) {
-    store<i64>(r + C.C_QUEUED, deadline);
-    timerPush(deadline, idx, load<u32>(r + C.C_GEN));
-  }
 }
 
 /** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK): swap roles, move counts. */
