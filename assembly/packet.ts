@@ -65,3 +65,8 @@ export function setChecksumBad(bad: bool): void {
 export function setTunnelDepth(depth: u32): void {
   tunnelDepth = depth;
 }
+/** Serial + 1 of the connection that encapsulates the current packet (0: not tunnelled). */
+export let tunnelParent: u64 = 0;
+export function setTunnelParent(parent: u64): void {
+  tunnelParent = parent;
+}

@@ -23,7 +23,12 @@ export const C_ORIG_IP_BYTES: usize = 112; // u64
 export const C_RESP_IP_BYTES: usize = 120; // u64
 export const C_ORIG_PAYLOAD: usize = 128;  // u64 UDP/ICMP payload bytes (conn.log orig_bytes)
 export const C_RESP_PAYLOAD: usize = 136;  // u64
-export const C_TCP: usize = 144;         // TCP endpoint state (tcp.ts)
+export const C_TUNNEL: usize = 144;      // u64 encapsulating connection serial + 1 (0: not tunnelled)
+export const C_SERVICES: usize = 152;    // 4 x u8 confirmed analyzer ids, in confirmation order (0: empty)
+export const C_DETECT: usize = 156;      // u32 protocol detection state handle + 1 (detect/), 0: none
+export const C_SERVICE_ROWS: usize = 160;// 4 x u32 counter row + 1 per confirmed analyzer (--by service)
+export const C_TCP: usize = 176;         // TCP endpoint state (tcp.ts)
+export const MAX_SERVICES: u32 = 4;
 
 /** Record size, rounded to a multiple of 16. */
 export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 15) & ~(<usize>15);

@@ -8,7 +8,9 @@ import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerPush, timerPeek, timerPop, timerTopIndex, timerTopGen } from "./timers";
 import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
-import { countersEnabled, rowFor, rowAdd } from "../top/counters";
+import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
+import { serviceRowsAdd, serviceRowsMove } from "./services";
+import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
 const SECOND: i64 = 1_000_000_000;
@@ -23,6 +25,10 @@ let freeHead: i32 = -1;    // free list threaded through the first 4 bytes of fr
 let now: i64 = i64.MIN_VALUE; // network time: the latest packet timestamp seen
 
 export let liveConnections: u64 = 0;
+/** Record index of the connection the last packet belonged to. */
+export let lastConn: u32 = 0;
+/** Serial (creation number) of the connection the last packet belonged to. */
+export function lastConnSerial(): u64 { return load<u64>(rec(lastConn) + C.C_SERIAL); }
 export let totalConnections: u64 = 0;
 
 // Scratch key of the current packet: canonical order unless one-way.
@@ -38,6 +44,8 @@ export function flowReset(): void {
   poolUsed = 0;
   freeHead = -1;
   now = i64.MIN_VALUE;
+  lastConn = 0;
+  detectReset();
   liveConnections = 0;
   totalConnections = 0;
   timersReset();
@@ -144,6 +152,7 @@ export function flowPacket(): void {
     idx = createConn(h);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
+  lastConn = idx;
   applyPacket(idx, matchIsOrig, ts);
 }
 
@@ -201,6 +210,7 @@ function createConn(h: u64): u32 {
   store<i64>(r + C.C_FIRST_TS, P.pktTs);
   store<i64>(r + C.C_LAST_TS, P.pktTs);
   store<u64>(r + C.C_SERIAL, totalConnections);
+  store<u64>(r + C.C_TUNNEL, P.tunnelParent);
   if (P.ipProto == 6) {
     tcpInit(r + C.C_TCP);
     if (flip) tcpSwap(r + C.C_TCP);
@@ -209,12 +219,13 @@ function createConn(h: u64): u32 {
   liveConnections++;
   totalConnections++;
   if (liveConnections * 2 > <u64>(slotMask + 1)) growSlots();
-  if (countersEnabled()) {
+  if (countersEnabled() && !countsService()) {
     const row = connRow(r);
     store<u32>(r + C.C_ROW, row + 1);
     rowAdd(row, 1, 0, 0);
   }
   if (wants(EV_NEW_CONNECTION)) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
+  detectStart(idx, r);
   // the first timer entry; applyPacket sets the real deadline
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
@@ -243,6 +254,8 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
   if (counted) {
     store<i64>(r + C.C_LAST_TS, ts);
     countPacket(r, isOrig);
+    // Zeek analyses no payload of a packet with a bad checksum
+    if (load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
   }
   store<i64>(r + C.C_DEADLINE, deadline);
   if (deadline < load<i64>(r + C.C_QUEUED)) {
@@ -265,6 +278,7 @@ function countPacket(r: usize, isOrig: bool): void {
   }
   const row = load<u32>(r + C.C_ROW);
   if (row != 0) rowAdd(row - 1, 0, 1, <i64>ipBytes);
+  if (load<u32>(r + C.C_SERVICE_ROWS) != 0) serviceRowsAdd(r, 0, 1, <i64>ipBytes);
 }
 
 /** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK): swap roles, move counts. */
@@ -282,15 +296,17 @@ function flipConn(idx: u32): void {
   swapU64(r + C.C_ORIG_PAYLOAD, r + C.C_RESP_PAYLOAD);
   store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) ^ C.F_FLIPPED);
   tcpSwap(r + C.C_TCP);
+  const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
+  const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
   const old = load<u32>(r + C.C_ROW);
   if (old != 0) {
-    const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
-    const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
     rowAdd(old - 1, -1, -pkts, -bytes);
     const row = connRow(r);
     store<u32>(r + C.C_ROW, row + 1);
     rowAdd(row, 1, pkts, bytes);
   }
+  serviceRowsMove(r, pkts, bytes);
+  if (load<u32>(r + C.C_DETECT) != 0) detectFlip(idx, r);
 }
 
 @inline function swapU64(a: usize, b: usize): void {
@@ -319,6 +335,7 @@ function connEvent(r: usize, kind: u8, ts: i64): void {
 function removeConn(idx: u32): void {
   const r = rec(idx);
   if (wants(EV_CONNECTION_END)) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
+  if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   deleteSlot(idx, load<u32>(r + C.C_HASH));
   store<u8>(r + C.C_FLAGS, 0);
   store<u32>(r + C.C_GEN, load<u32>(r + C.C_GEN) + 1);

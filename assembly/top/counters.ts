@@ -41,6 +41,8 @@ export function countersReset(byMask: u32): void {
 }
 
 export function countersEnabled(): bool { return mask != 0; }
+/** With `service` in the key, a connection counts once per confirmed analyzer, not at creation. */
+export function countsService(): bool { return (mask & BY_SERVICE) != 0; }
 
 export function transportCode(proto: u32): u8 {
   if (proto == 6) return 1;

@@ -1,0 +1,82 @@
+// Confirmed analyzers of a connection (conn.log `service`), their events and their counters.
+import * as C from "./conn";
+import { wants, eventSlot, EV_CONFIRMATION } from "../events";
+import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
+import * as P from "../packet";
+
+/** Is analyzer `id` among r's services? */
+export function hasService(r: usize, id: u32): bool {
+  for (let i: u32 = 0; i < C.MAX_SERVICES; i++) if (<u32>load<u8>(r + C.C_SERVICES + i) == id) return true;
+  return false;
+}
+
+/** Zeek's analyzer_confirmation_info: once per analyzer per connection. */
+export function confirm(r: usize, id: u32): void {
+  if (id == 0 || hasService(r, id)) return;
+  let slot: u32 = 0;
+  while (slot < C.MAX_SERVICES && load<u8>(r + C.C_SERVICES + slot) != 0) slot++;
+  if (slot == C.MAX_SERVICES) return; // more than 4 analyzers on one connection: keep the first
+  store<u8>(r + C.C_SERVICES + slot, <u8>id);
+  if (countersEnabled() && countsService()) {
+    const row = serviceRow(r, id);
+    store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);
+    const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
+    const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
+    rowAdd(row, 1, pkts, bytes);
+  }
+  if (wants(EV_CONFIRMATION)) {
+    const e = eventSlot();
+    store<u8>(e, EV_CONFIRMATION);
+    store<u8>(e, load<u8>(r + C.C_IPVER), 1);
+    store<u8>(e, load<u8>(r + C.C_PROTO), 2);
+    store<u8>(e, (load<u8>(r + C.C_FLAGS) & C.F_FLIPPED) != 0 ? 1 : 0, 3);
+    store<u16>(e, load<u16>(r + C.C_ORIG_PORT), 4);
+    store<u16>(e, load<u16>(r + C.C_RESP_PORT), 6);
+    store<i64>(e, P.pktTs, 8);
+    store<u64>(e, load<u64>(r + C.C_SERIAL), 16);
+    memory.copy(e + 24, r + C.C_ORIG_ADDR, 16);
+    memory.copy(e + 40, r + C.C_RESP_ADDR, 16);
+    store<u32>(e, id, 56);
+    store<u32>(e, 0, 60);
+  }
+}
+
+/** An analyzer found the protocol is not its own after all: Zeek drops it from `service`. */
+export function violate(r: usize, id: u32): void {
+  for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
+    if (<u32>load<u8>(r + C.C_SERVICES + i) != id) continue;
+    // close the gap, keeping confirmation order (counters keep the confirmation, as the diary's script does)
+    for (let j = i; j + 1 < C.MAX_SERVICES; j++) {
+      store<u8>(r + C.C_SERVICES + j, load<u8>(r + C.C_SERVICES + j + 1));
+      store<u32>(r + C.C_SERVICE_ROWS + (j << 2), load<u32>(r + C.C_SERVICE_ROWS + ((j + 1) << 2)));
+    }
+    store<u8>(r + C.C_SERVICES + C.MAX_SERVICES - 1, 0);
+    store<u32>(r + C.C_SERVICE_ROWS + ((C.MAX_SERVICES - 1) << 2), 0);
+    return;
+  }
+}
+
+function serviceRow(r: usize, id: u32): u32 {
+  return rowFor(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u8>(r + C.C_IPVER),
+    <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), id);
+}
+
+/** A packet's amounts go to every service row of the connection. */
+export function serviceRowsAdd(r: usize, conns: i64, pkts: i64, bytes: i64): void {
+  for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
+    const row = load<u32>(r + C.C_SERVICE_ROWS + (i << 2));
+    if (row != 0) rowAdd(row - 1, conns, pkts, bytes);
+  }
+}
+
+/** After a flip: move each service row's share to the rows of the new originator. */
+export function serviceRowsMove(r: usize, pkts: i64, bytes: i64): void {
+  for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
+    const row = load<u32>(r + C.C_SERVICE_ROWS + (i << 2));
+    if (row == 0) continue;
+    rowAdd(row - 1, -1, -pkts, -bytes);
+    const fresh = serviceRow(r, <u32>load<u8>(r + C.C_SERVICES + i));
+    store<u32>(r + C.C_SERVICE_ROWS + (i << 2), fresh + 1);
+    rowAdd(fresh, 1, pkts, bytes);
+  }
+}
