@@ -1,0 +1,37 @@
+// Analyzer ids shared by the core and TypeScript (src/analyzers.ts has the names and Zeek tags in
+// the same order). 0 means none. Keep both lists in step.
+export const A_HTTP: u32 = 1;
+export const A_SSL: u32 = 2;
+export const A_SSH: u32 = 3;
+export const A_DNS: u32 = 4;
+export const A_FTP: u32 = 5;
+export const A_SMTP: u32 = 6;
+export const A_IRC: u32 = 7;
+export const A_POP3: u32 = 8;
+export const A_IMAP: u32 = 9;
+export const A_MYSQL: u32 = 10;
+export const A_SIP: u32 = 11;
+export const A_DCE_RPC: u32 = 12;
+export const A_SMB: u32 = 13;
+export const A_RDP: u32 = 14;
+export const A_MODBUS: u32 = 15;
+export const A_SYSLOG: u32 = 16;
+export const A_MQTT: u32 = 17;
+export const A_DNP3_TCP: u32 = 18;
+export const A_DNP3_UDP: u32 = 19;
+export const A_DHCP: u32 = 20;
+export const A_NTP: u32 = 21;
+export const A_KRB: u32 = 22;
+export const A_KRB_TCP: u32 = 23;
+export const A_RADIUS: u32 = 24;
+export const A_NTLM: u32 = 25;
+export const A_GSSAPI: u32 = 26;
+export const A_SOCKS: u32 = 27;
+export const A_RFB: u32 = 28;
+export const A_XMPP: u32 = 29;
+export const A_VXLAN: u32 = 30;
+export const A_GENEVE: u32 = 31;
+export const A_AYIYA: u32 = 32;
+export const A_GTPV1: u32 = 33;
+export const A_TEREDO: u32 = 34;
+export const A_COUNT: u32 = 35;
