@@ -4,8 +4,9 @@ import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from 
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
 import { setIgnoreChecksums } from "./config";
-import { flowReset, flowFinish, liveConnections, totalConnections } from "./flow/table";
+import { flowReset, flowFinish, flowAdvance, networkTime, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
+import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
 import { countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
@@ -17,7 +18,7 @@ let inputCap: u32 = 0;
 let carried: u32 = 0;      // unconsumed bytes at the start of the input region
 let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
 
-/** Start a run. flags bit 0: ignore checksums. byMask: which key fields the counters use (top/counters.ts). */
+/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts). byMask: which key fields the counters use (top/counters.ts). */
 export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   if (inputPtr == 0) {
     inputPtr = heap.alloc(INITIAL_INPUT);
@@ -29,6 +30,7 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   flowReset();
   countersReset(byMask);
   eventsReset(eventKinds);
+  recordsReset((flags & 2) != 0);
 }
 
 /** Where JS writes the next bytes, and how many fit. Read both again after every feed(). */
@@ -85,6 +87,12 @@ export function endFile(): i32 {
   return errCode;
 }
 
+/** Live input idle: advance network time to ts (ns, as f64) and fire due timers. */
+export function currentTime(): f64 { return <f64>networkTime(); }
+export function advance(ts: f64): void {
+  flowAdvance(<i64>ts);
+}
+
 /** End of input: every live connection ends. */
 export function finish(): void {
   flowFinish();
@@ -95,6 +103,11 @@ export function finish(): void {
 export function eventsLength(): u32 { return eventBytes; }
 export function eventsStart(): usize { return eventsPtr(); }
 export function eventsDrained(): void { eventsClear(); }
+
+/** Bytes of conn records waiting at recordsStart() (CONN_RECORD_SIZE each, see records.ts). */
+export function recordsLength(): u32 { return recordBytes; }
+export function recordsStart(): usize { return recordsPtr(); }
+export function recordsDrained(): void { recordsClear(); }
 
 // ---- results ----
 export function started(): bool { return framerStarted(); }

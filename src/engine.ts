@@ -35,6 +35,8 @@ export interface EngineOptions {
   eventKinds?: number;
   /** Receives each batch of raw events (64 bytes each, layout in assembly/events.ts). */
   onEvents?: EventSink;
+  /** Receives each batch of raw conn records (256 bytes each, layout in assembly/records.ts). */
+  onRecords?: EventSink;
 }
 
 /** Event kinds of the core (assembly/events.ts). */
@@ -80,7 +82,13 @@ export class Engine {
     this.by = options.by && options.by.length > 0 ? options.by : ["src"];
     let mask = 0;
     for (const f of this.by) mask |= FIELD_BIT[f];
-    this.core = new Core(options.ignoreChecksums ? 1 : 0, mask, options.eventKinds ?? 0, options.onEvents);
+    this.core = new Core({
+      flags: options.ignoreChecksums ? 1 : 0,
+      byMask: mask,
+      eventKinds: options.eventKinds ?? 0,
+      onEvents: options.onEvents,
+      onRecords: options.onRecords,
+    });
   }
 
   /** Start a capture file; several files in a row are one capture (connections carry on). */
@@ -133,6 +141,12 @@ export class Engine {
   }
 
   get bytesRead(): number { return this.totalBytes; }
+
+  /** Live input idle: network time moves to `tsNs` (ns since the epoch) and due timers fire. */
+  advanceTime(tsNs: number): void { this.core.advance(tsNs); }
+
+  /** Network time (ns since the epoch): the latest packet timestamp seen. */
+  get networkTime(): number { return this.core.currentTime(); }
 
   stats(): Stats {
     const s = this.core.stats(SKIP_REASONS.length);

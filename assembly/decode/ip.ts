@@ -76,8 +76,9 @@ function decodeIpv4(p: usize, cap: u32, wire: u32, depth: u32): i32 {
 function decodeIpv6(p: usize, cap: u32, wire: u32, depth: u32): i32 {
   if (cap < 40) return SKIP_TRUNCATED_IP;
   const plen = be16(p + 4);
-  // Payload length 0: a jumbogram or a segmentation-offloaded packet; use what was captured.
-  const total = plen != 0 ? plen + 40 : cap;
+  // As Zeek's IP_Hdr::TotalLen: the payload length plus the fixed header, even when it is 0
+  // (a jumbogram or an offloaded segment: then nothing past the header is analysed).
+  const total = plen + 40;
   if (wire < total) return SKIP_TRUNCATED_IP;
 
   store16(srcAddr, p + 8);

@@ -10,6 +10,9 @@ import { timersReset, timerPush, timerPeek, timerPop, timerTopIndex, timerTopGen
 import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
+import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./udp";
+import { emitConnRecord } from "./record";
+import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
@@ -214,6 +217,9 @@ function createConn(h: u64): u32 {
   if (P.ipProto == 6) {
     tcpInit(r + C.C_TCP);
     if (flip) tcpSwap(r + C.C_TCP);
+  } else {
+    otherInit(r + C.C_TCP);
+    if (flip) otherFlip(r + C.C_TCP);
   }
   store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), ((h >> 32 | 1) << 32) | <u64>(idx + 1));
   liveConnections++;
@@ -249,11 +255,27 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
     isOrig = (action & TCP_COUNT_ORIG) != 0;
     deadline = tcpDeadline(r + C.C_TCP, ts, <u32>load<u16>(r + C.C_RESP_PORT));
   } else {
-    deadline = ts + UDP_TIMEOUT;
+    // UDP/ICMP/others: a bad checksum still counts the packet (Zeek's ConnSize sees it first),
+    // but sets no last time, no bytes, no data history, and no payload analysis
+    const st = r + C.C_TCP;
+    if (P.l4ChecksumBad) {
+      otherBadChecksum(st, isOrig);
+      countPacket(r, isOrig, false);
+      counted = false;
+    } else if (P.ipProto == 17) {
+      udpData(st, isOrig);
+    } else {
+      otherActive(st, isOrig);
+    }
+    deadline = load<i64>(r + C.C_LAST_TS) + UDP_TIMEOUT;
+    if (counted) deadline = ts + UDP_TIMEOUT;
   }
   if (counted) {
     store<i64>(r + C.C_LAST_TS, ts);
-    countPacket(r, isOrig);
+    // payload bytes (conn.log orig_bytes) for UDP and ICMP; TCP's come from sequence numbers,
+    // and Zeek keeps none for other transports
+    const proto = P.ipProto;
+    countPacket(r, isOrig, proto == 17 || proto == 1 || proto == 58);
     // Zeek analyses no payload of a packet with a bad checksum
     if (load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
   }
@@ -265,16 +287,16 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
 }
 
 /** Packets and IP bytes per direction (conn.log *_pkts, *_ip_bytes), and the counter row's totals. */
-function countPacket(r: usize, isOrig: bool): void {
+function countPacket(r: usize, isOrig: bool, addPayload: bool): void {
   const ipBytes = <u64>P.ipTotalLen;
   if (isOrig) {
     store<u64>(r + C.C_ORIG_PKTS, load<u64>(r + C.C_ORIG_PKTS) + 1);
     store<u64>(r + C.C_ORIG_IP_BYTES, load<u64>(r + C.C_ORIG_IP_BYTES) + ipBytes);
-    store<u64>(r + C.C_ORIG_PAYLOAD, load<u64>(r + C.C_ORIG_PAYLOAD) + <u64>P.payloadLen);
+    if (addPayload) store<u64>(r + C.C_ORIG_PAYLOAD, load<u64>(r + C.C_ORIG_PAYLOAD) + <u64>P.payloadLen);
   } else {
     store<u64>(r + C.C_RESP_PKTS, load<u64>(r + C.C_RESP_PKTS) + 1);
     store<u64>(r + C.C_RESP_IP_BYTES, load<u64>(r + C.C_RESP_IP_BYTES) + ipBytes);
-    store<u64>(r + C.C_RESP_PAYLOAD, load<u64>(r + C.C_RESP_PAYLOAD) + <u64>P.payloadLen);
+    if (addPayload) store<u64>(r + C.C_RESP_PAYLOAD, load<u64>(r + C.C_RESP_PAYLOAD) + <u64>P.payloadLen);
   }
   const row = load<u32>(r + C.C_ROW);
   if (row != 0) rowAdd(row - 1, 0, 1, <i64>ipBytes);
@@ -335,6 +357,7 @@ function connEvent(r: usize, kind: u8, ts: i64): void {
 function removeConn(idx: u32): void {
   const r = rec(idx);
   if (wants(EV_CONNECTION_END)) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
+  if (wantsRecords()) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   deleteSlot(idx, load<u32>(r + C.C_HASH));
   store<u8>(r + C.C_FLAGS, 0);
@@ -395,6 +418,17 @@ function expireDue(): void {
       store<i64>(r + C.C_QUEUED, deadline);
       timerPush(deadline, idx, gen);
     }
+  }
+}
+
+/** Network time: the latest packet timestamp seen (ns). */
+export function networkTime(): i64 { return now; }
+
+/** Live input with no packets: network time follows the wall clock, so timers still fire. */
+export function flowAdvance(ts: i64): void {
+  if (ts > now) {
+    now = ts;
+    expireDue();
   }
 }
 

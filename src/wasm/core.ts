@@ -6,6 +6,11 @@ interface Exports {
   memory: WebAssembly.Memory;
   init(flags: number, byMask: number, eventKinds: number): void;
   eventsLength(): number;
+  recordsLength(): number;
+  recordsStart(): number;
+  recordsDrained(): void;
+  advance(ts: number): void;
+  currentTime(): number;
   eventsStart(): number;
   eventsDrained(): void;
   writePtr(): number;
@@ -38,6 +43,17 @@ export class CoreError extends Error {}
 /** Receives a batch of raw events (EVENT_SIZE bytes each, assembly/events.ts); valid only during the call. */
 export type EventSink = (batch: Uint8Array, view: DataView) => void;
 export const EVENT_SIZE = 64;
+/** Bytes per conn record (assembly/records.ts). */
+export const CONN_RECORD_SIZE = 256;
+
+export interface CoreOptions {
+  flags: number;
+  byMask: number;
+  eventKinds?: number;
+  onEvents?: EventSink;
+  /** Receives batches of conn records (CONN_RECORD_SIZE bytes each); turns them on. */
+  onRecords?: EventSink;
+}
 
 export class Core {
   private readonly ex: Exports;
@@ -46,9 +62,12 @@ export class Core {
   private view = new DataView(new ArrayBuffer(0));
 
   private sink: EventSink | undefined;
+  private recordSink: EventSink | undefined;
 
-  constructor(flags: number, byMask: number, eventKinds = 0, sink?: EventSink) {
-    this.sink = sink;
+  constructor(options: CoreOptions) {
+    const { flags, byMask, eventKinds = 0, onEvents, onRecords } = options;
+    this.sink = onEvents;
+    this.recordSink = onRecords;
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
         abort(_msg: number, _file: number, line: number, col: number): never {
@@ -57,7 +76,7 @@ export class Core {
       },
     });
     this.ex = instance.exports as unknown as Exports;
-    this.ex.init(flags, byMask, eventKinds);
+    this.ex.init(flags | (onRecords ? 2 : 0), byMask, onEvents ? eventKinds : 0);
   }
 
   /** Views on memory.buffer, rebuilt when memory.grow has detached the old buffer. */
@@ -96,15 +115,30 @@ export class Core {
     this.drainEvents();
   }
 
-  /** Hands waiting events to the sink in one batch. */
+  /** Network time (ns): the latest packet timestamp seen. */
+  currentTime(): number { return this.ex.currentTime(); }
+
+  /** Live input idle: network time moves to `tsNs` and due timers fire (records may follow). */
+  advance(tsNs: number): void {
+    this.ex.advance(tsNs);
+    this.drainEvents();
+  }
+
+  /** Hands waiting events and conn records to their sinks, one batch each. */
   private drainEvents(): void {
-    if (!this.sink) return;
-    const len = this.ex.eventsLength();
-    if (len === 0) return;
-    const start = this.ex.eventsStart();
-    this.refresh();
-    this.sink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
-    this.ex.eventsDrained();
+    const ex = this.ex;
+    if (this.sink && ex.eventsLength() > 0) {
+      const start = ex.eventsStart(), len = ex.eventsLength();
+      this.refresh();
+      this.sink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
+      ex.eventsDrained();
+    }
+    if (this.recordSink && ex.recordsLength() > 0) {
+      const start = ex.recordsStart(), len = ex.recordsLength();
+      this.refresh();
+      this.recordSink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
+      ex.recordsDrained();
+    }
   }
   started(): boolean { return this.ex.started() !== 0; }
 

@@ -11,6 +11,10 @@ export function noteMissingCaptures(what: string): void {
   if (!HAVE_CAPTURES) console.log(`  SKIP ${what}: reference captures not found at ${CAPTURES}`);
 }
 
+/** Some baselines rename the id fields (a script's choice); map them back to conn.log's names. */
+const RENAMED: Record<string, string> = { src: "id.orig_h", src_port: "id.orig_p", dst: "id.resp_h", dst_port: "id.resp_p" };
+const renamed = (f: string) => RENAMED[f] ?? f;
+
 /** A Zeek ASCII log: its field names and rows as objects. */
 export interface ZeekLog { fields: string[]; rows: Record<string, string>[] }
 
@@ -18,8 +22,13 @@ export function readZeekLog(path: string): ZeekLog {
   const fields: string[] = [];
   const rows: Record<string, string>[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.startsWith("#fields\t")) fields.push(...line.slice(8).split("\t"));
+    if (line.startsWith("#fields\t")) fields.push(...line.slice(8).split("\t").map(renamed));
     if (line === "" || line.startsWith("#")) continue;
+    if (fields.length === 0) {
+      // a cut baseline (zeek-cut output): its first line names the columns
+      fields.push(...line.split("\t").map(renamed));
+      continue;
+    }
     const cells = line.split("\t");
     const row: Record<string, string> = {};
     fields.forEach((f, i) => { row[f] = cells[i]; });

@@ -1,0 +1,43 @@
+// The conn record ring: one CONN_RECORD_SIZE record per connection that leaves the table, in
+// Zeek's removal order, for JS to read in batches after each feed() (as the event ring).
+// Layout (flow/record.ts writes it):
+//   0 u8 ip version   1 u8 IP protocol   2 u8 conn_state (tcp.ts CS_*)   3 u8 history length
+//   4 u16 orig port   6 u16 resp port   8 i64 start ts (ns)   16 i64 duration (ns)   24 u64 serial
+//   32 orig address (16)   48 resp address (16)   64 u64 orig_bytes   72 u64 resp_bytes
+//   80 u64 missed_bytes   88 u64 orig_pkts   96 u64 orig_ip_bytes   104 u64 resp_pkts
+//   112 u64 resp_ip_bytes   120 u64 tunnel parent serial + 1   128 u8 x 4 services   132 u32 flags
+//   136 history letters (64)
+
+export const CONN_RECORD_SIZE: u32 = 256;
+
+let enabled = false;
+let bufPtr: usize = 0;
+let bufCap: u32 = 0;
+export let recordBytes: u32 = 0;
+
+export function recordsReset(on: bool): void {
+  enabled = on;
+  recordBytes = 0;
+  if (on && bufPtr == 0) {
+    bufCap = 64 * CONN_RECORD_SIZE;
+    bufPtr = heap.alloc(bufCap);
+  }
+}
+
+@inline export function wantsRecords(): bool { return enabled; }
+
+export function recordSlot(): usize {
+  if (recordBytes + CONN_RECORD_SIZE > bufCap) {
+    const bigger = heap.alloc(<usize>bufCap * 2);
+    memory.copy(bigger, bufPtr, recordBytes);
+    heap.free(bufPtr);
+    bufPtr = bigger;
+    bufCap *= 2;
+  }
+  const p = bufPtr + recordBytes;
+  recordBytes += CONN_RECORD_SIZE;
+  return p;
+}
+
+export function recordsPtr(): usize { return bufPtr; }
+export function recordsClear(): void { recordBytes = 0; }

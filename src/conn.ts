@@ -1,0 +1,77 @@
+// conn.log records out of the core's record ring (layout in assembly/records.ts).
+import { formatAddr } from "./format/addr.js";
+import { analyzerName } from "./analyzers.js";
+import { CONN_RECORD_SIZE } from "./wasm/core.js";
+
+const CONN_STATES = ["S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH"];
+
+/** One connection as Zeek's conn.log has it; times in integer microseconds (Zeek's precision). */
+export interface ConnRecord {
+  tsUs: number;
+  serial: number;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  proto: "tcp" | "udp" | "icmp" | "unknown_transport";
+  ipProto: number;
+  services: string[];
+  durationUs: number;
+  origBytes: number;
+  respBytes: number;
+  connState: string;
+  missedBytes: number;
+  history: string;
+  origPkts: number;
+  origIpBytes: number;
+  respPkts: number;
+  respIpBytes: number;
+  /** Serial of the encapsulating connection, if tunnelled. */
+  tunnelParent?: number;
+}
+
+function transportName(ipProto: number): ConnRecord["proto"] {
+  if (ipProto === 6) return "tcp";
+  if (ipProto === 17) return "udp";
+  if (ipProto === 1 || ipProto === 58) return "icmp";
+  return "unknown_transport";
+}
+
+const u64 = (v: DataView, off: number) => Number(v.getBigUint64(off, true));
+/** Nanoseconds (i64) to microseconds, rounded, exact: BigInt once per record, never per packet. */
+const usOf = (v: DataView, off: number) => Number((v.getBigInt64(off, true) + 500n) / 1000n);
+
+/** Decodes one batch of records (the views are only valid during the sink call). */
+export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRecord[]): void {
+  for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) {
+    const ipVer = batch[off];
+    const ipProto = batch[off + 1];
+    const services: string[] = [];
+    for (let i = 0; i < 4; i++) if (batch[off + 128 + i] !== 0) services.push(analyzerName(batch[off + 128 + i]));
+    const histLen = batch[off + 3];
+    const tunnel = u64(view, off + 120);
+    const rec: ConnRecord = {
+      tsUs: usOf(view, off + 8),
+      serial: u64(view, off + 24),
+      origH: formatAddr(ipVer, batch, off + 32),
+      origP: view.getUint16(off + 4, true),
+      respH: formatAddr(ipVer, batch, off + 48),
+      respP: view.getUint16(off + 6, true),
+      proto: transportName(ipProto),
+      ipProto,
+      services,
+      durationUs: usOf(view, off + 16),
+      origBytes: u64(view, off + 64),
+      respBytes: u64(view, off + 72),
+      connState: CONN_STATES[batch[off + 2]] ?? "OTH",
+      missedBytes: u64(view, off + 80),
+      history: String.fromCharCode(...batch.subarray(off + 136, off + 136 + histLen)),
+      origPkts: u64(view, off + 88),
+      origIpBytes: u64(view, off + 96),
+      respPkts: u64(view, off + 104),
+      respIpBytes: u64(view, off + 112),
+    };
+    if (tunnel !== 0) rec.tunnelParent = tunnel - 1;
+    out.push(rec);
+  }
+}

@@ -1,0 +1,60 @@
+// Our conn records for a trace, as Zeek ASCII rows keyed by field name (as zeek-cut reads them),
+// and the -b role adjustment shared by the golden tests.
+import { Engine } from "../../src/engine.js";
+import { decodeConnRecords, type ConnRecord } from "../../src/conn.js";
+import { ZeekConnWriter, CONN_FIELDS } from "../../src/format/conn.js";
+
+export function connRecordsOf(pcap: Buffer, ignoreChecksums: boolean): ConnRecord[] {
+  const records: ConnRecord[] = [];
+  const engine = new Engine({ by: ["src"], ignoreChecksums, onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
+  engine.beginFile();
+  engine.write(pcap);
+  engine.endFile("trace");
+  engine.end();
+  return records;
+}
+
+export function asRows(records: ConnRecord[]): Record<string, string>[] {
+  const w = new ZeekConnWriter();
+  return records.map((r) => {
+    const cells = w.row(r).trimEnd().split("\t");
+    const row: Record<string, string> = {};
+    CONN_FIELDS.forEach((f, i) => { row[f] = cells[i]; });
+    return row;
+  });
+}
+
+export const keyOf = (r: Record<string, string>) => `${r["id.orig_h"]} ${r["id.orig_p"]} ${r["id.resp_h"]} ${r["id.resp_p"]} ${r.proto}`;
+
+/** The same connection with the other role choice: ids, per-side counts and history letters swapped. */
+export function swapped(r: Record<string, string>): Record<string, string> {
+  const o: Record<string, string> = { ...r };
+  o["id.orig_h"] = r["id.resp_h"]; o["id.resp_h"] = r["id.orig_h"];
+  o["id.orig_p"] = r["id.resp_p"]; o["id.resp_p"] = r["id.orig_p"];
+  for (const [a, b] of [["orig_pkts", "resp_pkts"], ["orig_ip_bytes", "resp_ip_bytes"], ["orig_bytes", "resp_bytes"]]) {
+    o[a] = r[b]; o[b] = r[a];
+  }
+  // the flip's ^ goes, and each letter changes side
+  const h = (r.history ?? "-").replace("^", "");
+  o.history = h === "" || h === "-" ? "-" : [...h].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join("");
+  return o;
+}
+
+/**
+ * -b runs: Zeek ran with a smaller likely_server_ports, so a connection whose first packet was not
+ * a SYN can have the other roles. Returns our rows with exactly those connections turned to Zeek's
+ * roles, and a line per such connection.
+ */
+export function adoptBareRoles(ours: Record<string, string>[], zeek: Record<string, string>[], render: (r: Record<string, string>) => string): { rows: Record<string, string>[]; notes: string[] } {
+  const want = new Set(zeek.map(render));
+  const notes: string[] = [];
+  const rows = ours.map((r) => {
+    const s = swapped(r);
+    if (!want.has(render(r)) && want.has(render(s))) {
+      notes.push(`roles differ (-b run, smaller likely_server_ports): Zeek has ${keyOf(s)}, we have ${keyOf(r)}`);
+      return s;
+    }
+    return r;
+  });
+  return { rows, notes };
+}
