@@ -14,7 +14,7 @@ export const C_GEN: usize = 44;          // u32 bumped at each reuse of this rec
 export const C_FIRST_TS: usize = 48;     // i64 ns
 export const C_LAST_TS: usize = 56;      // i64 ns
 export const C_DEADLINE: usize = 64;     // i64 ns: Zeek removes the connection at this network time
-export const C_QUEUED: usize = 72;       // i64 ns: time of this record's valid timer-heap entry
+export const C_QUEUED: usize = 72;       // i64: timer wheel slot the record is in (timers.ts)
 export const C_SERIAL: usize = 80;       // u64 connection number in creation order (uid source)
 export const C_ROW: usize = 88;          // u32 counter row + 1 (0: none)
 export const C_ORIG_PKTS: usize = 96;    // u64
@@ -27,7 +27,9 @@ export const C_TUNNEL: usize = 144;      // u64 encapsulating connection serial 
 export const C_SERVICES: usize = 152;    // 4 x u8 confirmed analyzer ids, in confirmation order (0: empty)
 export const C_DETECT: usize = 156;      // u32 protocol detection state handle + 1 (detect/), 0: none
 export const C_SERVICE_ROWS: usize = 160;// 4 x u32 counter row + 1 per confirmed analyzer (--by service)
-export const C_TCP: usize = 176;         // TCP endpoint state (tcp.ts)
+export const C_TPREV: usize = 176;       // u32 previous record + 1 in its timer slot
+export const C_TNEXT: usize = 180;       // u32 next record + 1 in its timer slot
+export const C_TCP: usize = 184;         // TCP endpoint state (tcp.ts)
 export const MAX_SERVICES: u32 = 4;
 
 /** Record size, rounded to a multiple of 16. */

@@ -6,7 +6,8 @@ import * as C from "./conn";
 import { hashBytes } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
-import { timersReset, timerPush, timerPeek, timerPop, timerTopIndex, timerTopGen } from "./timers";
+import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot } from "./timers";
+import { rec, poolReset, allocRecord, freeRecord, poolUsed } from "./pool";
 import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
@@ -21,10 +22,6 @@ const UDP_TIMEOUT: i64 = 60 * SECOND;   // udp/icmp/unknown_ip inactivity timeou
 
 let slotsPtr: usize = 0;
 let slotMask: u32 = 0;
-let poolPtr: usize = 0;
-let poolCap: u32 = 0;
-let poolUsed: u32 = 0;     // records ever handed out (high-water mark)
-let freeHead: i32 = -1;    // free list threaded through the first 4 bytes of free records
 let now: i64 = i64.MIN_VALUE; // network time: the latest packet timestamp seen
 
 export let liveConnections: u64 = 0;
@@ -38,14 +35,11 @@ export let totalConnections: u64 = 0;
 const key: usize = memory.data(48, 16); // addrA 16, addrB 16, portA u16, portB u16, proto u8, oneway u8
 
 export function flowReset(): void {
-  if (slotsPtr != 0) { heap.free(slotsPtr); heap.free(poolPtr); }
+  if (slotsPtr != 0) heap.free(slotsPtr);
   slotMask = 4095;
   slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
   memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
-  poolCap = 1024;
-  poolPtr = heap.alloc(<usize>poolCap * C.CONN_SIZE);
-  poolUsed = 0;
-  freeHead = -1;
+  poolReset();
   now = i64.MIN_VALUE;
   lastConn = 0;
   detectReset();
@@ -54,7 +48,6 @@ export function flowReset(): void {
   timersReset();
 }
 
-@inline function rec(i: u32): usize { return poolPtr + <usize>i * C.CONN_SIZE; }
 
 @inline function addrLess(a: usize, pa: u32, b: usize, pb: u32): bool {
   const a0 = bswap<u64>(load<u64>(a)), b0 = bswap<u64>(load<u64>(b));
@@ -159,22 +152,6 @@ export function flowPacket(): void {
   applyPacket(idx, matchIsOrig, ts);
 }
 
-function allocRecord(): u32 {
-  if (freeHead >= 0) {
-    const i = <u32>freeHead;
-    freeHead = load<i32>(rec(i));
-    return i;
-  }
-  if (poolUsed == poolCap) {
-    const bigger = heap.alloc(<usize>poolCap * 2 * C.CONN_SIZE);
-    memory.copy(bigger, poolPtr, <usize>poolUsed * C.CONN_SIZE);
-    heap.free(poolPtr);
-    poolPtr = bigger;
-    poolCap *= 2;
-  }
-  return poolUsed++;
-}
-
 /** Should the roles flip at creation? Zeek's WantConnection heuristics for TCP and UDP. */
 function flipAtCreation(): bool {
   const proto = P.ipProto;
@@ -232,7 +209,7 @@ function createConn(h: u64): u32 {
   }
   if (wants(EV_NEW_CONNECTION)) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
   detectStart(idx, r);
-  // the first timer entry; applyPacket sets the real deadline
+  // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
   return idx;
@@ -280,9 +257,14 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
     if (load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
   }
   store<i64>(r + C.C_DEADLINE, deadline);
-  if (deadline < load<i64>(r + C.C_QUEUED)) {
-    store<i64>(r + C.C_QUEUED, deadline);
-    timerPush(deadline, idx, load<u32>(r + C.C_GEN));
+  // A record stays in its slot while its deadline only moves later (it is moved when the slot is
+  // processed); an earlier deadline moves it now.
+  const queued = load<i64>(r + C.C_QUEUED);
+  if (queued == i64.MAX_VALUE) {
+    timerInsert(idx, deadline);
+  } else if (slotOf(deadline) < queued) {
+    timerUnlink(idx);
+    timerInsert(idx, deadline);
   }
 }
 
@@ -360,10 +342,10 @@ function removeConn(idx: u32): void {
   if (wantsRecords()) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   deleteSlot(idx, load<u32>(r + C.C_HASH));
+  if (load<i64>(r + C.C_QUEUED) != i64.MAX_VALUE) timerUnlink(idx);
   store<u8>(r + C.C_FLAGS, 0);
   store<u32>(r + C.C_GEN, load<u32>(r + C.C_GEN) + 1);
-  store<i32>(r, freeHead);
-  freeHead = <i32>idx;
+  freeRecord(idx);
   liveConnections--;
 }
 
@@ -402,21 +384,19 @@ function growSlots(): void {
   heap.free(oldPtr);
 }
 
-/** Fire every timer due at network time `now`: remove connections whose deadline has passed. */
+/** Process every timer slot that network time has left: remove the connections past their deadline. */
 function expireDue(): void {
-  while (timerPeek() <= now) {
-    const t = timerPeek();
-    const idx = timerTopIndex(), gen = timerTopGen();
-    timerPop();
-    const r = rec(idx);
-    if ((load<u8>(r + C.C_FLAGS) & C.F_LIVE) == 0 || load<u32>(r + C.C_GEN) != gen) continue;
-    if (load<i64>(r + C.C_QUEUED) != t) continue; // superseded by an earlier entry
-    const deadline = load<i64>(r + C.C_DEADLINE);
-    if (deadline <= now) {
-      removeConn(idx);
-    } else {
-      store<i64>(r + C.C_QUEUED, deadline);
-      timerPush(deadline, idx, gen);
+  const n = dueSlots(now);
+  for (let i: u32 = 0; i < n; i++) {
+    let next = takeSlot(i);
+    while (next != 0) {
+      const idx = next - 1;
+      const r = rec(idx);
+      next = load<u32>(r + C.C_TNEXT);
+      store<i64>(r + C.C_QUEUED, i64.MAX_VALUE); // detached
+      const deadline = load<i64>(r + C.C_DEADLINE);
+      if (deadline <= now) removeConn(idx);
+      else timerInsert(idx, deadline);
     }
   }
 }

@@ -1,69 +1,75 @@
-// Zeek removes a connection when one of its timers fires. Each live connection has exactly one
-// valid entry in this min-heap, at the time in its C_QUEUED field; when the entry is due, the
-// connection is removed if its real deadline has passed, or queued again at that deadline
-// (Zeek reschedules its inactivity timer the same way). Entries of removed records are stale
-// (generation mismatch) and dropped when popped.
+// When Zeek removes connections: a timer wheel of ~1 s slots (2^30 ns) over ~2.4 h, enough for the
+// longest timeout (1 h). Each live connection sits in the slot of its deadline, in a doubly linked
+// list threaded through its record (C_TPREV/C_TNEXT, indices + 1). When network time leaves a slot,
+// its connections are removed if their deadline has passed, or moved to the slot of their new
+// deadline (Zeek reschedules its inactivity timer the same way). A packet that finds its connection
+// past its deadline before the slot is processed starts a new one all the same (table.ts checks).
+import * as C from "./conn";
+import { rec } from "./pool";
 
-const ENTRY: usize = 16; // i64 time, u32 record index, u32 generation
-let heapPtr: usize = 0;
-let heapCap: u32 = 0;
-export let heapLen: u32 = 0;
+const SLOT_BITS: i64 = 30;
+const WHEEL: u32 = 8192;          // slots; a power of two
+let buckets: usize = 0;           // u32 head (index + 1) per slot
+let lastSlot: i64 = i64.MIN_VALUE; // every slot before this one has been processed
 
 export function timersReset(): void {
-  if (heapPtr == 0) {
-    heapCap = 1024;
-    heapPtr = heap.alloc(<usize>heapCap * ENTRY);
-  }
-  heapLen = 0;
+  if (buckets == 0) buckets = heap.alloc(<usize>WHEEL << 2);
+  memory.fill(buckets, 0, <usize>WHEEL << 2);
+  lastSlot = i64.MIN_VALUE;
 }
 
-@inline function timeAt(i: u32): i64 { return load<i64>(heapPtr + <usize>i * ENTRY); }
+// @ts-ignore: decorator
+@inline function head(slot: i64): usize { return buckets + (<usize>(<u32>slot & (WHEEL - 1)) << 2); }
 
-function swap(i: u32, j: u32): void {
-  const a = heapPtr + <usize>i * ENTRY, b = heapPtr + <usize>j * ENTRY;
-  const t0 = load<i64>(a), t1 = load<u64>(a, 8);
-  store<i64>(a, load<i64>(b)); store<u64>(a, load<u64>(b, 8), 8);
-  store<i64>(b, t0); store<u64>(b, t1, 8);
+/** Put record idx in the slot of its deadline (it must not be in a slot now). */
+export function timerInsert(idx: u32, deadline: i64): void {
+  let slot = deadline >> SLOT_BITS;
+  if (lastSlot != i64.MIN_VALUE) {
+    if (slot < lastSlot) slot = lastSlot;                        // already due: next processed slot
+    if (slot >= lastSlot + <i64>WHEEL) slot = lastSlot + <i64>WHEEL - 1; // far: re-checked on the way
+  }
+  const r = rec(idx);
+  store<i64>(r + C.C_QUEUED, slot);
+  const h = head(slot);
+  const first = load<u32>(h);
+  store<u32>(r + C.C_TPREV, 0);
+  store<u32>(r + C.C_TNEXT, first);
+  if (first != 0) store<u32>(rec(first - 1) + C.C_TPREV, idx + 1);
+  store<u32>(h, idx + 1);
 }
 
-export function timerPush(time: i64, index: u32, gen: u32): void {
-  if (heapLen == heapCap) {
-    const bigger = heap.alloc(<usize>heapCap * 2 * ENTRY);
-    memory.copy(bigger, heapPtr, <usize>heapLen * ENTRY);
-    heap.free(heapPtr);
-    heapPtr = bigger;
-    heapCap *= 2;
-  }
-  let i = heapLen++;
-  const p = heapPtr + <usize>i * ENTRY;
-  store<i64>(p, time); store<u32>(p, index, 8); store<u32>(p, gen, 12);
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (timeAt(parent) <= timeAt(i)) break;
-    swap(parent, i);
-    i = parent;
-  }
+/** Take record idx out of its slot. */
+export function timerUnlink(idx: u32): void {
+  const r = rec(idx);
+  const prev = load<u32>(r + C.C_TPREV), next = load<u32>(r + C.C_TNEXT);
+  if (prev != 0) store<u32>(rec(prev - 1) + C.C_TNEXT, next);
+  else store<u32>(head(load<i64>(r + C.C_QUEUED)), next);
+  if (next != 0) store<u32>(rec(next - 1) + C.C_TPREV, prev);
 }
 
-/** Earliest entry time, or i64.MAX_VALUE when empty. */
-export function timerPeek(): i64 {
-  return heapLen == 0 ? i64.MAX_VALUE : timeAt(0);
-}
-export function timerTopIndex(): u32 { return load<u32>(heapPtr, 8); }
-export function timerTopGen(): u32 { return load<u32>(heapPtr, 12); }
+/** The slot of a record's queued entry. */
+export function timerSlotOf(idx: u32): i64 { return load<i64>(rec(idx) + C.C_QUEUED); }
+export function slotOf(time: i64): i64 { return time >> SLOT_BITS; }
 
-export function timerPop(): void {
-  heapLen--;
-  if (heapLen == 0) return;
-  swap(0, heapLen);
-  let i: u32 = 0;
-  while (true) {
-    const l: u32 = 2 * i + 1, r: u32 = l + 1;
-    let m: u32 = i;
-    if (l < heapLen && timeAt(l) < timeAt(m)) m = l;
-    if (r < heapLen && timeAt(r) < timeAt(m)) m = r;
-    if (m == i) break;
-    swap(i, m);
-    i = m;
-  }
+/**
+ * Slots to process now that network time is `now`: every slot wholly in the past. Returns how many
+ * (at most one turn of the wheel); takeSlot(i) then detaches each one's list.
+ */
+let firstDue: i64 = 0;
+export function dueSlots(now: i64): u32 {
+  const current = now >> SLOT_BITS;
+  if (lastSlot == i64.MIN_VALUE) { lastSlot = current; return 0; }
+  if (current <= lastSlot) return 0;
+  firstDue = lastSlot;
+  const n = current - lastSlot;
+  lastSlot = current;
+  return n > <i64>WHEEL ? WHEEL : <u32>n;
+}
+
+/** Detach the list of the i-th due slot; returns its first record index + 1 (0: empty). */
+export function takeSlot(i: u32): u32 {
+  const h = head(firstDue + <i64>i);
+  const first = load<u32>(h);
+  store<u32>(h, 0);
+  return first;
 }
