@@ -13,6 +13,8 @@ export const ANALYZERS: (Analyzer | undefined)[] = [
   A("dnp3_tcp"), A("dnp3_udp"), A("dhcp"), A("ntp"), A("krb"), A("krb_tcp"), A("radius"),
   A("ntlm"), A("gssapi"), A("socks"), A("rfb"), A("xmpp"),
   PACKET("vxlan"), PACKET("geneve"), PACKET("ayiya"), PACKET("gtpv1"), PACKET("teredo"),
+  A("dtls"), A("quic"), A("rdpeudp"), A("ldap_tcp"), A("ldap_udp"), A("postgresql"), A("redis"),
+  A("snmp"), A("finger"), A("syslog_tcp"), A("websocket"),
 ];
 
 export function analyzerName(id: number): string {

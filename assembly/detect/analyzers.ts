@@ -34,4 +34,16 @@ export const A_GENEVE: u32 = 31;
 export const A_AYIYA: u32 = 32;
 export const A_GTPV1: u32 = 33;
 export const A_TEREDO: u32 = 34;
-export const A_COUNT: u32 = 35;
+// Default analyzers beyond the diary's list (Zeek 9 loads them too).
+export const A_DTLS: u32 = 35;
+export const A_QUIC: u32 = 36;
+export const A_RDPEUDP: u32 = 37;
+export const A_LDAP_TCP: u32 = 38;
+export const A_LDAP_UDP: u32 = 39;
+export const A_POSTGRESQL: u32 = 40;
+export const A_REDIS: u32 = 41;
+export const A_SNMP: u32 = 42;
+export const A_FINGER: u32 = 43;
+export const A_SYSLOG_TCP: u32 = 44;
+export const A_WEBSOCKET: u32 = 45;
+export const A_COUNT: u32 = 46;

@@ -1,13 +1,551 @@
-// STUB: replaced by the protocol detection work. The hooks below are called by flow/table.ts;
-// detectors report through confirm()/violate() in flow/services.ts.
+// Protocol detection: Zeek's dynamic protocol detection (DPD) per connection.
+//
+// What Zeek does (analyzer/Manager.cc, pia/PIA.cc, RuleMatcher.cc), and what this file does alike:
+// - At creation, the analyzers registered for the responder's port are attached (ports.ts).
+// - A PIA buffers the first payload of the connection, both directions together, as delivered
+//   (TCP: reassembled, in order), and matches the signatures of the dpd.sig files against it
+//   (sigs.ts, regex.ts). It stops -- and the signatures with it -- after the chunk that takes the
+//   buffer past dpd_buffer_size (1024 bytes) or past dpd_max_packets (100) chunks.
+// - A signature that fires with `enable X` attaches X (unless an X instance is live) and replays
+//   the buffered payload to it, then X parses the rest live.
+// - Analyzers confirm (services.confirm: conn.log service, event, --by service counters) or
+//   violate (the DPD script disables them and drops their service while the connection is below
+//   DPD::ignore_violations_after = 10 KiB).
+// When no instance is left and the PIA has stopped, the record is released (C_DETECT = 0) and the
+// connection costs nothing more.
+import * as C from "../flow/conn";
+import * as P from "../packet";
+import { confirm } from "../flow/services";
+import {
+  MAX_INST, INST_SIZE, ST_OFF, DS_HEADER, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
+  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
+  DF_GAP_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
+  I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
+  reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
+} from "./ctx";
+import { portAnalyzer, portAnalyzer2 } from "./ports";
+import { sigsInit, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
+import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
+import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch";
 
-/** A connection was created (roles set): attach the analyzers that may apply (port or signature). */
-export function detectStart(idx: u32, r: usize): void {}
-/** A counted packet of connection idx (payload in packet.ts); isOrig after any flip. */
-export function detectPacket(idx: u32, r: usize, isOrig: bool): void {}
-/** The connection's roles flipped. */
-export function detectFlip(idx: u32, r: usize): void {}
-/** The connection leaves the table: release its detection state. */
-export function detectEnd(idx: u32, r: usize): void {}
+// ---------------------------------------------------------------- pools
+// Records come from slabs; free records are threaded through their first 4 bytes.
+
+const SLAB_RECORDS: u32 = 64;
+const DS_POOL: usize = memory.data(12);    // free head, slab head, record size
+const BLOCK_POOL: usize = memory.data(12);
+
+/** The PIA's signature-matching block, only while it buffers. */
+const BLOCK_SIZE: usize = 2048;
+const B_FIRED_O: usize = 0;   // u64 signatures fired on originator payload
+const B_FIRED_R: usize = 8;
+const B_PAT_O: usize = 16;    // u64 patterns matched (conditions may still be pending)
+const B_PAT_R: usize = 24;
+const B_DFA_O: usize = 32;    // u32 automaton state
+const B_DFA_R: usize = 36;
+const B_USED: usize = 40;     // u32 bytes used in the data area
+const B_STARTED: usize = 44;  // u8: bit 0 originator payload seen, bit 1 responder
+const B_SIZE_O: usize = 48;   // u32 first payload size of each direction (payload-size)
+const B_SIZE_R: usize = 52;
+const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes
+const SEG_ORIG: u32 = 0x8000;
+const SEG_GAP: u32 = 0x4000;
+
+const DPD_BUFFER_SIZE: u32 = 1024;
+const DPD_MAX_PACKETS: u32 = 100;
+/** After confirming, analyzers keep parsing while a violation could still drop the service. */
+const KEEP_AFTER_CONFIRM: u64 = 10 * 1024;
+
+function poolInit(pool: usize, size: u32): void {
+  store<u32>(pool, 0);
+  store<u32>(pool, 0, 4);
+  store<u32>(pool, size, 8);
+}
+
+function poolAlloc(pool: usize): usize {
+  let head = <usize>load<u32>(pool);
+  if (head == 0) {
+    const size = <usize>load<u32>(pool, 8);
+    const slab = heap.alloc(8 + size * SLAB_RECORDS);
+    store<u32>(slab, load<u32>(pool, 4));
+    store<u32>(pool, <u32>slab, 4);
+    // thread the new records, 8-aligned after the slab header
+    for (let i: u32 = 0; i < SLAB_RECORDS; i++) {
+      const rec = slab + 8 + <usize>i * size;
+      store<u32>(rec, i + 1 < SLAB_RECORDS ? <u32>(rec + size) : 0);
+    }
+    head = slab + 8;
+  }
+  store<u32>(pool, load<u32>(head));
+  return head;
+}
+
+function poolFree(pool: usize, rec: usize): void {
+  store<u32>(rec, load<u32>(pool));
+  store<u32>(pool, <u32>rec);
+}
+
+/** Every record back to the free lists (a new run). Slabs are kept. */
+function poolReset(pool: usize): void {
+  const size = <usize>load<u32>(pool, 8);
+  let slab = <usize>load<u32>(pool, 4);
+  let head: u32 = 0;
+  while (slab != 0) {
+    for (let i: u32 = 0; i < SLAB_RECORDS; i++) {
+      const rec = slab + 8 + <usize>i * size;
+      store<u32>(rec, head);
+      head = <u32>rec;
+    }
+    slab = <usize>load<u32>(slab);
+  }
+  store<u32>(pool, head);
+}
+
+let pools = false;
+
+// ---------------------------------------------------------------- hooks (flow/table.ts)
+
 /** Reset all detection state (a new run). */
-export function detectReset(): void {}
+export function detectReset(): void {
+  sigsInit();
+  if (!pools) {
+    poolInit(DS_POOL, <u32>DS_SIZE);
+    poolInit(BLOCK_POOL, <u32>BLOCK_SIZE);
+    pools = true;
+  } else {
+    poolReset(DS_POOL);
+    poolReset(BLOCK_POOL);
+  }
+}
+
+/** A connection was created (roles set): attach the analyzers of its responder port; start the PIA. */
+export function detectStart(idx: u32, r: usize): void {
+  const proto = <u32>load<u8>(r + C.C_PROTO);
+  if (proto != 6 && proto != 17) return;
+  const ds = poolAlloc(DS_POOL);
+  memory.fill(ds, 0, DS_SIZE);
+  store<u32>(ds + H_FLAGS, proto == 6 ? DF_TCP : 0);
+  store<u8>(ds + H_PIA_STATE, PIA_BUFFERING);
+  store<u32>(r + C.C_DETECT, <u32>ds);
+  const port = <u32>load<u16>(r + C.C_RESP_PORT);
+  const a1 = portAnalyzer(proto, port);
+  if (a1 != 0) attach(ds, a1, 0);
+  const a2 = portAnalyzer2(proto, port);
+  if (a2 != 0) attach(ds, a2, 0);
+}
+
+/** A counted packet of connection idx (payload in packet.ts); isOrig after any flip. */
+export function detectPacket(idx: u32, r: usize, isOrig: bool): void {
+  const ds = <usize>load<u32>(r + C.C_DETECT);
+  if (ds == 0) return;
+  if (load<u32>(ds + H_FLAGS) & DF_TCP) tcpPacket(ds, r, isOrig);
+  else udpPacket(ds, r, isOrig);
+  if (finished(ds)) release(ds, r);
+}
+
+/** The connection's roles flipped: swap the per-direction state. */
+export function detectFlip(idx: u32, r: usize): void {
+  const ds = <usize>load<u32>(r + C.C_DETECT);
+  if (ds == 0) return;
+  let f = load<u32>(ds + H_FLAGS);
+  f = swapBits(f, DF_INIT_O, DF_INIT_R);
+  f = swapBits(f, DF_GAP_O, DF_GAP_R);
+  f = swapBits(f, DF_FIRST_O, DF_FIRST_R);
+  f = swapBits(f, DF_EOF_O, DF_EOF_R);
+  f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
+  store<u32>(ds + H_FLAGS, f);
+  swap32(ds + H_SEQ_O, ds + H_SEQ_R);
+  swap32(ds + H_SEEN_O, ds + H_SEEN_R);
+  const b = <usize>load<u32>(ds + H_BLOCK);
+  if (b != 0) {
+    swap64(b + B_FIRED_O, b + B_FIRED_R);
+    swap64(b + B_PAT_O, b + B_PAT_R);
+    swap32(b + B_DFA_O, b + B_DFA_R);
+    swap32(b + B_SIZE_O, b + B_SIZE_R);
+    const s = load<u8>(b + B_STARTED);
+    store<u8>(b + B_STARTED, ((s & 1) << 1) | ((s >> 1) & 1));
+    // buffered segments change sides
+    let off: usize = B_DATA;
+    const end = B_DATA + <usize>load<u32>(b + B_USED);
+    while (off < end) {
+      const h = <u32>load<u16>(b + off);
+      store<u16>(b + off, <u16>(h ^ SEG_ORIG));
+      off += 2 + ((h & SEG_GAP) != 0 ? 0 : <usize>(h & 0x3fff));
+    }
+  }
+}
+
+/** The connection leaves the table: release its detection state. */
+export function detectEnd(idx: u32, r: usize): void {
+  const ds = <usize>load<u32>(r + C.C_DETECT);
+  if (ds != 0) release(ds, r);
+}
+
+/** For the tunnel decapsulation (decode/tunnels.ts): the outer UDP connection is a tunnel. */
+export function confirmTunnel(r: usize, id: u32): void {
+  confirm(r, id);
+}
+
+// ---------------------------------------------------------------- helpers
+
+// @ts-ignore: decorator
+@inline function swapBits(f: u32, a: u32, b: u32): u32 {
+  const hasA = (f & a) != 0, hasB = (f & b) != 0;
+  f &= ~(a | b);
+  if (hasA) f |= b;
+  if (hasB) f |= a;
+  return f;
+}
+
+function swap32(a: usize, b: usize): void {
+  const t = load<u32>(a);
+  store<u32>(a, load<u32>(b));
+  store<u32>(b, t);
+}
+
+function swap64(a: usize, b: usize): void {
+  const t = load<u64>(a);
+  store<u64>(a, load<u64>(b));
+  store<u64>(b, t);
+}
+
+function release(ds: usize, r: usize): void {
+  const b = <usize>load<u32>(ds + H_BLOCK);
+  if (b != 0) poolFree(BLOCK_POOL, b);
+  poolFree(DS_POOL, ds);
+  store<u32>(r + C.C_DETECT, 0);
+}
+
+/** Nothing can confirm any more: no live instance, no signature matching. */
+function finished(ds: usize): bool {
+  if (load<u8>(ds + H_PIA_STATE) != PIA_SKIPPING) return false;
+  for (let s: u32 = 0; s < MAX_INST; s++) {
+    const inst = instAt(ds, s);
+    if (load<u8>(inst + I_ID) != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return false;
+  }
+  return true;
+}
+
+/** Is an instance of analyzer id live (Zeek's HasChildAnalyzer)? */
+function hasLive(ds: usize, id: u32): bool {
+  for (let s: u32 = 0; s < MAX_INST; s++) {
+    const inst = instAt(ds, s);
+    if (<u32>load<u8>(inst + I_ID) == id && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return true;
+  }
+  return false;
+}
+
+/** A new instance of analyzer id; returns its slot, or -1 when all slots hold live instances. */
+function attach(ds: usize, id: u32, how: u8): i32 {
+  let slot: i32 = -1;
+  for (let s: u32 = 0; s < MAX_INST; s++) {
+    const inst = instAt(ds, s);
+    if (load<u8>(inst + I_ID) == 0 || (load<u8>(inst + I_FLAGS) & IF_DEAD) != 0) { slot = <i32>s; break; }
+  }
+  if (slot < 0) return -1;
+  const inst = instAt(ds, <u32>slot);
+  memory.fill(inst, 0, INST_SIZE);
+  store<u8>(inst + I_ID, <u8>id);
+  store<u8>(inst + I_FLAGS, how);
+  dInit(id, inst + ST_OFF);
+  return slot;
+}
+
+/** Slots to feed now (taken before feeding, so instances attached meanwhile wait for the next chunk). */
+function liveMask(ds: usize): u32 {
+  let m: u32 = 0;
+  for (let s: u32 = 0; s < MAX_INST; s++) {
+    const inst = instAt(ds, s);
+    if (load<u8>(inst + I_ID) != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) m |= 1 << s;
+  }
+  return m;
+}
+
+const K_STREAM: u32 = 0;
+const K_GAP: u32 = 1;
+const K_EOF: u32 = 2;
+const K_DGRAM: u32 = 3;
+
+/** Set when an analyzer restarted signature matching inside the current chunk. */
+let restarted = false;
+
+function feedSlot(ds: usize, r: usize, slot: u32, kind: u32, isOrig: bool, p: usize, n: u32): void {
+  const inst = instAt(ds, slot);
+  if (load<u8>(inst + I_FLAGS) & IF_DEAD) return;
+  const id = <u32>load<u8>(inst + I_ID);
+  ctxSet(r, ds, inst);
+  const st = inst + ST_OFF;
+  if (kind == K_STREAM) dStream(id, st, isOrig, p, n);
+  else if (kind == K_DGRAM) dDatagram(id, st, isOrig, p, n);
+  else if (kind == K_GAP) dGap(id, st, isOrig);
+  else dEof(id, st, isOrig);
+  const req = reqKind;
+  if (req == REQ_HANDOVER) {
+    const child = attach(ds, reqId, IF_CHILD);
+    if (child >= 0 && reqLen > 0) feedSlot(ds, r, <u32>child, K_STREAM, reqOrig, reqPtr, reqLen);
+  } else if (req == REQ_RESTART_DPD) {
+    restartPia(ds);
+    restarted = true;
+    const o = reqOrig, rp = reqPtr, rn = reqLen;
+    if (rn > 0) piaChunk(ds, r, o, rp, rn, false);
+  }
+  // confirmed, and a violation could no longer drop the service: done
+  const f = load<u8>(inst + I_FLAGS);
+  if ((f & (IF_CONFIRMED | IF_DEAD)) == IF_CONFIRMED && !dKeepsParsing(id) && connSize(r) > KEEP_AFTER_CONFIRM) {
+    store<u8>(inst + I_FLAGS, f | IF_DEAD);
+  }
+}
+
+// ---------------------------------------------------------------- TCP
+
+function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
+  const fl = P.tcpFlags;
+  const syn = (fl & P.TCP_SYN) != 0, ack = (fl & P.TCP_ACK) != 0;
+  let f = load<u32>(ds + H_FLAGS);
+  // Zeek's SetPartialStatus: decided by the first packet of each direction
+  if (isOrig && (f & DF_FIRST_O) == 0) {
+    if (!syn || ack) f |= DF_PARTIAL; else f &= ~DF_PARTIAL;
+    // a missed SYN, then the SYN-ACK and now the originator's ACK: established, not partial
+    if ((f & DF_SYNACK_R) != 0 && !syn && ack && (fl & (P.TCP_FIN | P.TCP_RST)) == 0) f &= ~DF_PARTIAL;
+    if (syn && ack) f |= DF_SYNACK_O;
+    f |= DF_FIRST_O;
+  } else if (!isOrig && (f & DF_FIRST_R) == 0) {
+    if ((f & DF_PARTIAL) == 0 && !syn) f |= DF_PARTIAL;
+    if (syn && ack) f |= DF_SYNACK_R;
+    f |= DF_FIRST_R;
+  }
+  store<u32>(ds + H_FLAGS, f);
+  // data in a RST segment is not part of the stream
+  if (fl & P.TCP_RST) return;
+  const initBit = isOrig ? DF_INIT_O : DF_INIT_R;
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  const dataSeq = syn ? P.tcpSeq + 1 : P.tcpSeq;
+  if ((f & initBit) == 0 || (syn && load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0)) {
+    store<u32>(seqAt, dataSeq);
+    f |= initBit;
+    store<u32>(ds + H_FLAGS, f);
+  }
+  if (P.payloadLen > 0) tcpSegment(ds, r, isOrig, dataSeq);
+  if ((fl & P.TCP_FIN) != 0) {
+    const eofBit = isOrig ? DF_EOF_O : DF_EOF_R;
+    const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
+    f = load<u32>(ds + H_FLAGS);
+    if ((f & (eofBit | gapBit)) == 0 && load<u32>(seqAt) == dataSeq + P.payloadLen) {
+      store<u32>(ds + H_FLAGS, f | eofBit);
+      const m = liveMask(ds);
+      for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_EOF, isOrig, 0, 0);
+    }
+  }
+}
+
+function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32): void {
+  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
+  if (load<u32>(ds + H_FLAGS) & gapBit) return;
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  const next = load<u32>(seqAt);
+  const len = P.payloadLen;
+  const rel = <i32>(dataSeq - next);
+  if (rel > 0) {
+    // a hole before this segment: Zeek would hold the data until the hole fills or is acked;
+    // analyzers stop at content gaps, so the direction ends here
+    markGap(ds, r, isOrig);
+    return;
+  }
+  const skip = <u32>(-rel);
+  if (skip >= len) return; // retransmission
+  const cap = P.payloadCapLen;
+  const avail = cap > skip ? cap - skip : 0;
+  const want = len - skip;
+  const n = avail < want ? avail : want;
+  store<u32>(seqAt, next + want);
+  if (n > 0) streamChunk(ds, r, isOrig, P.payloadPtr + skip, n);
+  if (n < want) markGap(ds, r, isOrig); // cut by the snaplen
+}
+
+function markGap(ds: usize, r: usize, isOrig: bool): void {
+  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
+  store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | gapBit);
+  const m = liveMask(ds);
+  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_GAP, isOrig, 0, 0);
+  if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaGap(ds, r, isOrig);
+}
+
+function streamChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32): void {
+  const seenAt = ds + (isOrig ? H_SEEN_O : H_SEEN_R);
+  const seen = load<u32>(seenAt);
+  store<u32>(seenAt, seen + n < seen ? 0xffffffff : seen + n);
+  restarted = false;
+  const m = liveMask(ds);
+  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_STREAM, isOrig, p, n);
+  if (!restarted && load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaChunk(ds, r, isOrig, p, n, false);
+}
+
+// ---------------------------------------------------------------- UDP
+
+function udpPacket(ds: usize, r: usize, isOrig: bool): void {
+  const n = P.payloadCapLen < P.payloadLen ? P.payloadCapLen : P.payloadLen;
+  const p = P.payloadPtr;
+  const m = liveMask(ds);
+  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_DGRAM, isOrig, p, n);
+  if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaChunk(ds, r, isOrig, p, n, true);
+}
+
+// ---------------------------------------------------------------- the PIA
+
+function block(ds: usize): usize {
+  let b = <usize>load<u32>(ds + H_BLOCK);
+  if (b == 0) {
+    b = poolAlloc(BLOCK_POOL);
+    memory.fill(b, 0, B_DATA);
+    store<u32>(b + B_DFA_O, DFA_START);
+    store<u32>(b + B_DFA_R, DFA_START);
+    store<u32>(ds + H_BLOCK, <u32>b);
+  }
+  return b;
+}
+
+function stopPia(ds: usize): void {
+  store<u8>(ds + H_PIA_STATE, PIA_SKIPPING);
+  const b = <usize>load<u32>(ds + H_BLOCK);
+  if (b != 0) {
+    poolFree(BLOCK_POOL, b);
+    store<u32>(ds + H_BLOCK, 0);
+  }
+}
+
+/** A nested PIA (HTTP CONNECT): a fresh buffer and fresh signature state for the tunneled stream. */
+function restartPia(ds: usize): void {
+  stopPia(ds);
+  store<u8>(ds + H_PIA_STATE, PIA_BUFFERING);
+  store<u32>(ds + H_PIA_BYTES, 0);
+  store<u16>(ds + H_PIA_CHUNKS, 0);
+  store<u8>(ds + H_DEPTH, load<u8>(ds + H_DEPTH) + 1);
+}
+
+/** Counts one chunk; returns false once the buffer is past its limits (matching this chunk still). */
+function piaCount(ds: usize, n: u32): bool {
+  const bytes = load<u32>(ds + H_PIA_BYTES) + n;
+  const chunks = <u32>load<u16>(ds + H_PIA_CHUNKS) + 1;
+  store<u32>(ds + H_PIA_BYTES, bytes);
+  store<u16>(ds + H_PIA_CHUNKS, <u16>(chunks > 0xffff ? 0xffff : chunks));
+  return bytes <= DPD_BUFFER_SIZE && chunks <= DPD_MAX_PACKETS;
+}
+
+function piaGap(ds: usize, r: usize, isOrig: bool): void {
+  const b = block(ds);
+  if (piaCount(ds, 0)) {
+    const used = load<u32>(b + B_USED);
+    store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0)));
+    store<u32>(b + B_USED, used + 2);
+  } else {
+    stopPia(ds);
+  }
+}
+
+/** The chunk being matched, for replay to an analyzer attached by a signature. */
+let curOrig = false;
+let curPtr: usize = 0;
+let curLen: u32 = 0;
+let curStored = false;
+let curUdp = false;
+
+function piaChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32, udp: bool): void {
+  if (n == 0) return;
+  const b = block(ds);
+  const keep = piaCount(ds, n);
+  if (keep) {
+    const used = load<u32>(b + B_USED);
+    store<u16>(b + B_DATA + used, <u16>((isOrig ? SEG_ORIG : 0) | n));
+    memory.copy(b + B_DATA + used + 2, p, n);
+    store<u32>(b + B_USED, used + 2 + n);
+  }
+  curOrig = isOrig; curPtr = p; curLen = n; curStored = keep; curUdp = udp;
+  const t: u32 = udp ? 1 : 0;
+  const d: u32 = isOrig ? 0 : 1;
+  const dfaAt = b + (isOrig ? B_DFA_O : B_DFA_R);
+  const started = load<u8>(b + B_STARTED);
+  const bit: u8 = isOrig ? 1 : 2;
+  if ((started & bit) == 0) {
+    store<u8>(b + B_STARTED, started | bit);
+    store<u32>(b + (isOrig ? B_SIZE_O : B_SIZE_R), n);
+  }
+  // UDP: each datagram is matched from its start (Zeek clears the matcher state per packet)
+  if (udp) {
+    store<u32>(dfaAt, DFA_START);
+    store<u32>(b + (isOrig ? B_SIZE_O : B_SIZE_R), n);
+  }
+  const state = load<u32>(dfaAt);
+  if (state != DFA_DEAD) {
+    dfaMatched = 0;
+    store<u32>(dfaAt, dfaRun(sigAutomaton(t, d), state, p, n));
+    const matched = dfaMatched;
+    if (matched != 0) {
+      const patAt = b + (isOrig ? B_PAT_O : B_PAT_R);
+      store<u64>(patAt, load<u64>(patAt) | matched);
+      let bits = matched;
+      while (bits != 0) {
+        const i = <u32>ctz(bits);
+        bits &= bits - 1;
+        tryFire(ds, r, b, t, i, isOrig);
+        // an activated analyzer may have restarted the PIA (and freed this block)
+        if (<usize>load<u32>(ds + H_BLOCK) != b) return;
+      }
+    }
+  }
+  if (!keep) stopPia(ds);
+}
+
+/** Zeek's RuleMatcher: a rule fires when its pattern matched and its conditions hold. */
+function tryFire(ds: usize, r: usize, b: usize, t: u32, i: u32, isOrig: bool): void {
+  const bit = <u64>1 << i;
+  const firedAt = b + (isOrig ? B_FIRED_O : B_FIRED_R);
+  const otherAt = b + (isOrig ? B_FIRED_R : B_FIRED_O);
+  if (((load<u64>(firedAt) | load<u64>(otherAt)) & bit) != 0) return;
+  if ((load<u64>(b + (isOrig ? B_PAT_O : B_PAT_R)) & bit) == 0) return;
+  const dir = sigDirOf(t, i);
+  if ((dir == SIG_ORIG && !isOrig) || (dir == SIG_RESP && isOrig)) return;
+  if (sigCondOf(t, i) == COND_SIZE_1232 && load<u32>(b + (isOrig ? B_SIZE_O : B_SIZE_R)) != 1232) return;
+  const rev = sigReverseOf(t, i);
+  if (rev >= 0 && (load<u64>(otherAt) & (<u64>1 << rev)) == 0) return;
+  store<u64>(firedAt, load<u64>(firedAt) | bit);
+  const en = sigEnableOf(t, i);
+  if (en != 0) activate(ds, r, en);
+  if (<usize>load<u32>(ds + H_BLOCK) != b) return;
+  let deps = sigDependentsOf(t, i);
+  while (deps != 0) {
+    const j = <u32>ctz(deps);
+    deps &= deps - 1;
+    tryFire(ds, r, b, t, j, isOrig);
+    if (<usize>load<u32>(ds + H_BLOCK) != b) return;
+    tryFire(ds, r, b, t, j, !isOrig);
+    if (<usize>load<u32>(ds + H_BLOCK) != b) return;
+  }
+}
+
+/** Attach analyzer id (unless live) and replay the PIA's buffer to it. */
+function activate(ds: usize, r: usize, id: u32): void {
+  if (hasLive(ds, id)) return;
+  const s = attach(ds, id, IF_SIG);
+  if (s < 0) return;
+  const slot = <u32>s;
+  const b = <usize>load<u32>(ds + H_BLOCK);
+  const udp = curUdp;
+  // copy what the replay needs: the analyzer could restart the PIA while it parses
+  const isOrig = curOrig, p = curPtr, n = curLen, stored = curStored;
+  let off: usize = B_DATA;
+  const end = B_DATA + <usize>load<u32>(b + B_USED);
+  while (off < end) {
+    if (<usize>load<u32>(ds + H_BLOCK) != b) return;
+    const h = <u32>load<u16>(b + off);
+    const o = (h & SEG_ORIG) != 0;
+    if (h & SEG_GAP) {
+      feedSlot(ds, r, slot, K_GAP, o, 0, 0);
+      off += 2;
+    } else {
+      const len = h & 0x3fff;
+      feedSlot(ds, r, slot, udp ? K_DGRAM : K_STREAM, o, b + off + 2, len);
+      off += 2 + <usize>len;
+    }
+  }
+  if (!stored && <usize>load<u32>(ds + H_BLOCK) == b) feedSlot(ds, r, slot, udp ? K_DGRAM : K_STREAM, isOrig, p, n);
+}

@@ -1,0 +1,165 @@
+// The small interface between the registry and the analyzers.
+//
+// The registry keeps, per connection, a detection record (DS) with up to MAX_INST analyzer
+// instances. Each instance has ST_SIZE bytes of private state that its analyzer interprets. An
+// analyzer module exposes (see dispatch.ts) stream(st, isOrig, p, n), gap(st, isOrig),
+// eof(st, isOrig) for TCP and datagram(st, isOrig, p, n) for UDP; while one of them runs, the
+// registry has set the context below, and the analyzer reports through aConfirm(), aViolate(),
+// aDone(), aConfirmAs() (a nested analyzer, e.g. NTLM inside SMB), aHandOver() (STARTTLS: the rest
+// of the stream goes to another analyzer) and aRestartDpd() (HTTP CONNECT: the rest of the stream
+// is a new stream for signature matching).
+import * as C from "../flow/conn";
+import { confirm, violate } from "../flow/services";
+import { tcpSetInactivityTimeout, tcpOrigBytes, tcpRespBytes } from "../flow/tcp";
+import { A_SSH, A_FTP } from "./analyzers";
+
+// ---------------------------------------------------------------- detection record layout
+export const MAX_INST: u32 = 4;
+export const INST_SIZE: usize = 112;
+export const ST_OFF: usize = 8;                  // analyzer state within an instance
+export const ST_SIZE: usize = INST_SIZE - ST_OFF; // 104 bytes
+export const DS_HEADER: usize = 64;
+export const DS_SIZE: usize = DS_HEADER + <usize>MAX_INST * INST_SIZE;
+
+export const H_FLAGS: usize = 0;      // u32 DF_*
+export const H_SEQ_O: usize = 4;      // u32 next expected sequence number, originator
+export const H_SEQ_R: usize = 8;      // u32 responder
+export const H_BLOCK: usize = 12;     // usize signature-matching block (PIA buffer), 0: none
+export const H_PIA_BYTES: usize = 16; // u32 bytes the PIA buffered (both directions)
+export const H_PIA_CHUNKS: usize = 20;// u16 chunks the PIA buffered
+export const H_PIA_STATE: usize = 22; // u8 PIA_*
+export const H_DEPTH: usize = 23;     // u8 nested PIAs (HTTP CONNECT)
+export const H_SEEN_O: usize = 24;    // u32 stream bytes delivered, originator (saturating)
+export const H_SEEN_R: usize = 28;    // u32 responder
+
+export const DF_TCP: u32 = 1;
+export const DF_INIT_O: u32 = 2;
+export const DF_INIT_R: u32 = 4;
+export const DF_GAP_O: u32 = 8;
+export const DF_GAP_R: u32 = 16;
+export const DF_FIRST_O: u32 = 32;  // first packet of the originator seen
+export const DF_FIRST_R: u32 = 64;
+export const DF_PARTIAL: u32 = 128; // Zeek's TCP IsPartial(): the connection did not start with a SYN
+export const DF_EOF_O: u32 = 256;
+export const DF_EOF_R: u32 = 512;
+export const DF_SYNACK_O: u32 = 1024; // the originator's first packet was a SYN-ACK
+export const DF_SYNACK_R: u32 = 2048;
+
+export const PIA_BUFFERING: u8 = 0;
+export const PIA_SKIPPING: u8 = 1;
+
+// instance header (first ST_OFF bytes)
+export const I_ID: usize = 0;     // u8 analyzer id, 0: free slot
+export const I_FLAGS: usize = 1;  // u8 IF_*
+export const IF_CONFIRMED: u8 = 1;
+export const IF_DEAD: u8 = 2;      // violated, or finished: gets no more data
+export const IF_SIG: u8 = 4;       // attached by a signature
+export const IF_CHILD: u8 = 8;     // attached by another analyzer
+
+// @ts-ignore: decorator
+@inline export function instAt(ds: usize, slot: u32): usize { return ds + DS_HEADER + <usize>slot * INST_SIZE; }
+
+// ---------------------------------------------------------------- the current call
+export let curR: usize = 0;
+export let curDs: usize = 0;
+export let curInst: usize = 0;
+export let curId: u32 = 0;
+
+export const REQ_NONE: u32 = 0;
+export const REQ_HANDOVER: u32 = 1;
+export const REQ_RESTART_DPD: u32 = 2;
+export let reqKind: u32 = REQ_NONE;
+export let reqId: u32 = 0;
+export let reqOrig: bool = false;
+export let reqPtr: usize = 0;
+export let reqLen: u32 = 0;
+
+export function ctxSet(r: usize, ds: usize, inst: usize): void {
+  curR = r;
+  curDs = ds;
+  curInst = inst;
+  curId = <u32>load<u8>(inst + I_ID);
+  reqKind = REQ_NONE;
+}
+
+/** Violations after this many connection bytes are ignored (DPD::ignore_violations_after). */
+const IGNORE_VIOLATIONS_AFTER: u64 = 10 * 1024;
+const HOUR: i64 = 3600 * 1_000_000_000;
+
+/** c$orig$size + c$resp$size as Zeek's DPD script sees them. */
+export function connSize(r: usize): u64 {
+  if (load<u8>(r + C.C_PROTO) == 6) return tcpOrigBytes(r + C.C_TCP) + tcpRespBytes(r + C.C_TCP);
+  return load<u64>(r + C.C_ORIG_PAYLOAD) + load<u64>(r + C.C_RESP_PAYLOAD);
+}
+
+/** The analyzer is sure: Zeek's AnalyzerConfirmation (once per instance). */
+export function aConfirm(): void {
+  const f = load<u8>(curInst + I_FLAGS);
+  if (f & (IF_CONFIRMED | IF_DEAD)) return;
+  store<u8>(curInst + I_FLAGS, f | IF_CONFIRMED);
+  confirm(curR, curId);
+  // SSH and FTP sessions idle long: Zeek raises the TCP inactivity timeout to an hour
+  if ((curId == A_SSH || curId == A_FTP) && load<u8>(curR + C.C_PROTO) == 6) tcpSetInactivityTimeout(curR + C.C_TCP, HOUR);
+}
+
+/** A nested analyzer confirmed (it has no instance of its own here). */
+export function aConfirmAs(id: u32): void {
+  confirm(curR, id);
+}
+
+/** Zeek's AnalyzerViolation: the DPD script disables the analyzer and drops its service. */
+export function aViolate(): void {
+  const f = load<u8>(curInst + I_FLAGS);
+  if (f & IF_DEAD) return;
+  store<u8>(curInst + I_FLAGS, f | IF_DEAD);
+  if (connSize(curR) <= IGNORE_VIOLATIONS_AFTER) violate(curR, curId);
+}
+
+/** Nothing more to learn: stop feeding this instance (its confirmation stays). */
+export function aDone(): void {
+  store<u8>(curInst + I_FLAGS, load<u8>(curInst + I_FLAGS) | IF_DEAD);
+}
+
+/** Is the instance still fed? Analyzers check this after reporting, to stop parsing. */
+export function aStopped(): bool {
+  return (load<u8>(curInst + I_FLAGS) & IF_DEAD) != 0;
+}
+
+/** Has this instance confirmed? */
+export function aConfirmed(): bool {
+  return (load<u8>(curInst + I_FLAGS) & IF_CONFIRMED) != 0;
+}
+
+/** From here on the stream belongs to analyzer `id` (STARTTLS); p/n: the rest of this chunk. */
+export function aHandOver(id: u32, isOrig: bool, p: usize, n: u32): void {
+  reqKind = REQ_HANDOVER;
+  reqId = id;
+  reqOrig = isOrig;
+  reqPtr = p;
+  reqLen = n;
+  aDone();
+}
+
+/** From here on the stream is new to signature matching (a tunnel, e.g. HTTP CONNECT). */
+export function aRestartDpd(isOrig: bool, p: usize, n: u32): void {
+  reqKind = REQ_RESTART_DPD;
+  reqOrig = isOrig;
+  reqPtr = p;
+  reqLen = n;
+  aDone();
+}
+
+/** Zeek's TCP IsPartial() for the current connection. */
+export function aPartial(): bool {
+  return (load<u32>(curDs + H_FLAGS) & DF_PARTIAL) != 0;
+}
+
+/** Bytes of the connection so far (both directions, as the DPD script counts them). */
+export function aConnSize(): u64 {
+  return connSize(curR);
+}
+
+/** The connection's responder port. */
+export function aRespPort(): u32 {
+  return <u32>load<u16>(curR + C.C_RESP_PORT);
+}

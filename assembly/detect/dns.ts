@@ -1,0 +1,242 @@
+// DNS (Zeek: src/analyzer/protocol/dns/DNS.cc), over UDP (one message per datagram, also for
+// NetBIOS name service on 137, mDNS, LLMNR) and TCP (2-byte length prefix).
+// ParseMessage: a message shorter than the 12-byte header is ignored; more than dns_max_queries
+// (25) questions is a violation; the questions and then the answers must parse (a name followed
+// by type/class; answers by ttl, rdlength within the message, non-zero rdlength unless at the end,
+// and the type's own rules) -- then the analyzer confirms.
+import { aConfirm, aViolate, aDone, aRespPort } from "./ctx";
+import { be16, gather } from "./lines";
+
+const DNS_MAX_QUERIES: u32 = 25;
+const PORT_NBNS: u32 = 137;
+
+const R_NONE: i32 = 0;
+const R_CONFIRM: i32 = 1;
+const R_VIOLATE: i32 = 2;
+
+// parse cursor (module state: a message is parsed in one call)
+let msgStart: usize = 0;
+let cur: usize = 0;
+let left: i32 = 0;
+let nbns = false;
+
+export function dnsInit(st: usize): void {}
+
+export function dnsDatagram(st: usize, isOrig: bool, p: usize, n: u32): void {
+  report(parseMessage(p, n));
+}
+
+function report(r: i32): void {
+  if (r == R_CONFIRM) aConfirm();
+  else if (r == R_VIOLATE) aViolate();
+}
+
+// TCP: per direction (orig 0, resp 52): u8 length bytes, 2 bytes length, u16 have, then a
+// buffer for messages split across segments
+const T_LHAVE: usize = 0;
+const T_LEN: usize = 1;
+const T_HAVE: usize = 4;   // u16 message bytes gathered
+const T_BUF: usize = 6;    // 46 bytes
+const T_CAP: u32 = 46;
+const T_SIZE: usize = 52;
+
+export function dnsGap(st: usize, isOrig: bool): void { aDone(); }
+export function dnsEof(st: usize, isOrig: bool): void {}
+
+export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
+  const d = st + (isOrig ? 0 : T_SIZE);
+  let i: u32 = 0;
+  while (i < n) {
+    const lh = <u32>load<u8>(d + T_LHAVE);
+    if (lh < 2) {
+      store<u8>(d + T_LEN + lh, load<u8>(p + i));
+      i++;
+      store<u8>(d + T_LHAVE, <u8>(lh + 1));
+      store<u16>(d + T_HAVE, 0);
+      continue;
+    }
+    const mlen = be16(d + T_LEN);
+    const have = <u32>load<u16>(d + T_HAVE);
+    if (have == 0 && n - i >= mlen) {
+      // the whole message is here
+      report(parseMessage(p + i, mlen));
+      i += mlen;
+      store<u8>(d + T_LHAVE, 0);
+      continue;
+    }
+    if (mlen > T_CAP) { aDone(); return; } // a large message split across segments: give up
+    const k = gather(d + T_BUF, have, mlen, p + i, n - i);
+    i += k;
+    store<u16>(d + T_HAVE, <u16>(have + k));
+    if (have + k == mlen) {
+      report(parseMessage(d + T_BUF, mlen));
+      store<u8>(d + T_LHAVE, 0);
+    }
+  }
+}
+
+function parseMessage(p: usize, n: u32): i32 {
+  if (n < 12) return R_NONE;
+  msgStart = p;
+  cur = p + 12;
+  left = <i32>n - 12;
+  nbns = aRespPort() == PORT_NBNS;
+  const qd = be16(p + 4), an = be16(p + 6);
+  if (qd > DNS_MAX_QUERIES) return R_VIOLATE;
+  for (let q: u32 = 0; q < qd; q++) {
+    extractName();
+    if (left < 4) return R_NONE;
+    cur += 4; left -= 4;
+  }
+  for (let a: u32 = 0; a < an; a++) {
+    if (!parseAnswer()) return R_NONE;
+  }
+  return R_CONFIRM;
+}
+
+/** ExtractName: labels until the terminator, a pointer, or trouble. Never fails. */
+function extractName(): void {
+  nameRoom = 512;
+  while (extractLabel()) {}
+}
+
+/** Room left in Zeek's 512-byte name buffer. */
+let nameRoom: i32 = 0;
+
+/** ExtractLabel on the main cursor; returns true while more labels follow. */
+function extractLabel(): bool {
+  if (left <= 0) return false;
+  const orig = cur;
+  const labelLen = <i32>load<u8>(cur);
+  cur++; left--;
+  if (left <= 0) return false;
+  if (labelLen == 0) return false;
+  if ((labelLen & 0xc0) == 0xc0) {
+    const offset = ((labelLen & 0x3f) << 8) | <i32>load<u8>(cur);
+    cur++; left--;
+    // a pointer must point backwards; the name is resolved there (it only costs name space)
+    if (<usize>offset >= orig - msgStart) return false;
+    nameRoom -= recurseName(msgStart + <usize>offset, <i32>(orig - (msgStart + <usize>offset)), nameRoom);
+    return false;
+  }
+  if (labelLen > left) { cur += <usize>left; left = 0; return false; }
+  if (labelLen > 63 && !nbns) return false;
+  if (labelLen >= nameRoom) return false;
+  nameRoom -= labelLen + 1;
+  cur += <usize>labelLen; left -= labelLen;
+  return true;
+}
+
+/** The name space a compressed name takes (ExtractName on a sub-range). */
+function recurseName(p: usize, len: i32, nameLen: i32): i32 {
+  let used: i32 = 0;
+  let q = p, l = len;
+  let room = nameLen;
+  let depth = 0;
+  while (l > 0 && depth < 64) {
+    const labelLen = <i32>load<u8>(q);
+    q++; l--;
+    if (l <= 0 || labelLen == 0) break;
+    if ((labelLen & 0xc0) == 0xc0) {
+      const off = ((labelLen & 0x3f) << 8) | <i32>load<u8>(q);
+      const here = <i32>(q - 1 - msgStart);
+      if (off >= here) break;
+      const target = msgStart + <usize>off;
+      l = <i32>(q - 1 - target);
+      q = target;
+      depth++;
+      continue;
+    }
+    if (labelLen > l) break;
+    if (labelLen > 63 && !nbns) break;
+    if (labelLen >= room) break;
+    room -= labelLen + 1;
+    used += labelLen + 1;
+    q += <usize>labelLen; l -= labelLen;
+  }
+  return used;
+}
+
+function parseAnswer(): bool {
+  extractName();
+  if (left < 4) return false;
+  const type = be16(cur);
+  cur += 4; left -= 4; // type, class
+  // ttl and rdlength read as zero when missing
+  if (left >= 4) { cur += 4; left -= 4; } 
+  let rdlength: i32 = 0;
+  if (left >= 2) { rdlength = <i32>be16(cur); cur += 2; left -= 2; }
+  if (rdlength > left) return false;
+  if (rdlength == 0 && left > 0) return false;
+  const start = cur;
+  switch (type) {
+    case 1: // A
+      if (rdlength != 4) return false;
+      skip(4);
+      return true;
+    case 28: // AAAA
+      if (rdlength != 16) return false;
+      skip(16);
+      return true;
+    case 38: // A6: read as AAAA by Zeek's parser
+      skip(rdlength);
+      return true;
+    case 2: case 5: case 12: // NS, CNAME, PTR: a name
+      extractName();
+      return true;
+    case 6: { // SOA
+      extractName();
+      extractName();
+      if (left < 20) return false;
+      skip(20);
+      return true;
+    }
+    case 15: // MX
+      skip(2);
+      extractName();
+      return true;
+    case 33: // SRV (NBSTAT on the NetBIOS port: not parsed, nothing consumed)
+      if (nbns) return true;
+      skip(6);
+      extractName();
+      return true;
+    case 41: { // EDNS: options to the end of the message
+      while (left >= 4) {
+        const optLen = <i32>be16(cur + 2);
+        cur += 4; left -= 4;
+        if (optLen > left) break;
+        skip(optLen);
+      }
+      return left <= 0;
+    }
+    case 250: { // TSIG: a name, then fixed fields read as far as they go
+      extractName();
+      skip(10);
+      if (left >= 2) { const l = <i32>be16(cur); cur += 2; left -= 2; skip(l < left ? l : left); }
+      skip(4);
+      if (left >= 2) { const l = <i32>be16(cur); cur += 2; left -= 2; skip(l < left ? l : left); }
+      return true;
+    }
+    case 46: // RRSIG
+      if (left < 18) return false;
+      skip(rdlength);
+      return true;
+    case 48: // DNSKEY
+      if (left < 4) return false;
+      skip(rdlength);
+      return true;
+    case 50: // NSEC3
+      if (left < 6) return false;
+      skip(rdlength);
+      return true;
+  }
+  skip(rdlength);
+  if (cur < start) cur = start;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function skip(k: i32): void {
+  const s = k < left ? k : left;
+  if (s > 0) { cur += <usize>s; left -= s; }
+}

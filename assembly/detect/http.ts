@@ -1,0 +1,563 @@
+// HTTP (Zeek: src/analyzer/protocol/http/HTTP.cc).
+// Confirms on the first request line that parses (HTTP_RequestLine: a token method, whitespace,
+// then a URI and "HTTP/x.y" -- or, for HTTP/0.9, a method of 3+ characters and a URI). A line
+// that does not parse while a request is expected, or a reply line not starting with "HTTP/" plus
+// a status code, is a violation. Messages are framed (Content-Length, chunked, body until close)
+// so that later requests and replies are checked too, while a violation can still drop the
+// service. Partial connections (no SYN seen) are not parsed. A CONNECT answered with 200 turns the
+// rest of the connection into a new stream for signature matching (http,smtp through a proxy).
+import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
+import { lineStep, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+
+// states of each direction's message parser
+const S_LINE: u8 = 0;       // request / status line expected
+const S_HEADERS: u8 = 1;
+const S_BODY: u8 = 2;       // `remaining` bytes of body
+const S_CHUNK_SIZE: u8 = 3;
+const S_CHUNK_DATA: u8 = 4;
+const S_CHUNK_END: u8 = 5;  // the CRLF after a chunk
+const S_TRAILER: u8 = 6;
+const S_UNTIL_EOF: u8 = 7;  // body until the connection closes: nothing more to check
+const S_NOTHING: u8 = 8;    // stopped (violation, gap, upgrade)
+
+// layout
+const RQ: usize = 0;         // u8 request side state
+const RP: usize = 1;         // u8 reply side state
+const CR: usize = 2;         // u8 line splitter bits (1: orig, 2: resp)
+const NREQ: usize = 3;       // u8 requests seen (saturating)
+const FLAGS: usize = 4;      // u8 F_*
+const QLEN: usize = 5;       // u8 unanswered requests
+const HEADQ: usize = 8;      // u32 bit i: i-th unanswered request was HEAD
+// request line
+const RL_PHASE: usize = 12;  // 0 method, 1 blanks, 2 rest, 3 bad
+const RL_MLEN: usize = 13;
+const RL_N: usize = 14;      // u16 length after the blanks
+const RL_U: usize = 16;      // u16 leading URI characters
+const RL_UOPEN: usize = 18;
+const RL_K: usize = 19;      // "HTTP/" matcher after the URI
+const RL_FOUND: usize = 20;  // 0 not found; 1..: found, counting version characters after it
+const RL_STARTK: usize = 21; // "HTTP/" at the start of the rest: matched length, 255 no
+const RL_LEN: usize = 22;    // u8 line length (saturating)
+const RL_VER: usize = 23;    // u8 version digits: major * 16 + minor, 0xff unknown
+const RL_METHOD: usize = 24; // 8 bytes, upper case
+// status line
+const SL_PHASE: usize = 32;  // 0 "HTTP/", 1 version, 2 blanks, 3 code, 4 rest
+const SL_K: usize = 33;
+const SL_CODEN: usize = 34;
+const SL_LEN: usize = 35;
+const SL_CODE: usize = 36;   // u16
+const SL_VER: usize = 38;    // u8 like RL_VER
+// per direction message state: 40 orig, 72 resp
+const MSG_O: usize = 40;
+const MSG_R: usize = 72;
+const M_LINELEN: usize = 0;  // u8 current line length (saturating)
+const M_NAMEMASK: usize = 1; // u8 header names still matching
+const M_NAMEPOS: usize = 2;
+const M_WHICH: usize = 3;    // header after ':' (H_*)
+const M_VPHASE: usize = 4;   // 0 blanks, 1 token, 2 done
+const M_TOKLEN: usize = 5;
+const M_HASCL: usize = 6;
+const M_CHUNKED: usize = 7;
+const M_CL: usize = 8;       // u64
+const M_REMAIN: usize = 16;  // u64
+const M_TOK: usize = 24;     // 8 bytes: start of the value's first token, lower case
+
+const F_KEEPALIVE: u8 = 1;
+const F_CONNECT: u8 = 2;
+const F_UPG_CONN: u8 = 4;   // reply said Connection: upgrade
+const F_UPG_PROTO: u8 = 8;  // reply named an Upgrade protocol
+const F_V09: u8 = 16;
+
+const H_NONE: u8 = 0xff;
+const H_CL: u8 = 0;
+const H_TE: u8 = 1;
+const H_CONNECTION: u8 = 2;
+const H_UPGRADE: u8 = 3;
+const NAMES: StaticArray<string> = ["content-length", "transfer-encoding", "connection", "upgrade"];
+
+function isToken(c: u32): bool {
+  if (c <= 31 || c >= 127) return false;
+  switch (c) {
+    case 32: case 9: case 40: case 41: case 60: case 62: case 64: case 44: case 59: case 58: case 92:
+    case 34: case 47: case 91: case 93: case 63: case 61: case 123: case 125: return false;
+  }
+  return true;
+}
+
+function isUri(c: u32): bool {
+  if ((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122)) return true;
+  switch (c) {
+    case 45: case 46: case 95: case 126: case 37: // - . _ ~ %
+    case 58: case 47: case 63: case 35: case 91: case 93: case 64: case 33: case 36: case 38:
+    case 39: case 40: case 41: case 42: case 43: case 44: case 59: case 61: return true;
+  }
+  return false;
+}
+
+const HTTP_SLASH: StaticArray<u8> = [72, 84, 84, 80, 47]; // "HTTP/"
+
+export function httpInit(st: usize): void {
+  store<u8>(st + RL_STARTK, 0);
+  store<u8>(st + RL_UOPEN, 1);
+  store<u8>(st + RL_VER, 0xff);
+  store<u8>(st + SL_VER, 0xff);
+}
+
+export function httpGap(st: usize, isOrig: bool): void {
+  // content gaps outside a body stop Zeek's parser; keep it simple: stop
+  aDone();
+}
+
+export function httpEof(st: usize, isOrig: bool): void {
+  // the line splitter delivers a pending partial line at EOF
+  const m = st + (isOrig ? MSG_O : MSG_R);
+  const state = load<u8>(st + (isOrig ? RQ : RP));
+  const pending = state == S_LINE ? load<u8>(st + (isOrig ? RL_LEN : SL_LEN)) : load<u8>(m + M_LINELEN);
+  if (pending != 0 && state != S_BODY && state != S_CHUNK_DATA && state != S_UNTIL_EOF && state != S_NOTHING) eol(st, isOrig, 0, 0);
+}
+
+export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
+  if (aPartial()) return;
+  const stateAt = st + (isOrig ? RQ : RP);
+  const bit: u8 = isOrig ? 1 : 2;
+  let i: u32 = 0;
+  while (i < n) {
+    const state = load<u8>(stateAt);
+    if (state == S_NOTHING || state == S_UNTIL_EOF) return;
+    if (state == S_BODY || state == S_CHUNK_DATA) {
+      // plain delivery; an LF completing the CR that ended the previous line comes first
+      const crAt = st + CR;
+      if ((load<u8>(crAt) & bit) != 0) {
+        store<u8>(crAt, load<u8>(crAt) & ~bit);
+        if (load<u8>(p + i) == 10) { i++; continue; }
+      }
+      const m = st + (isOrig ? MSG_O : MSG_R);
+      const rem = load<u64>(m + M_REMAIN);
+      const take = <u64>(n - i) < rem ? <u64>(n - i) : rem;
+      i += <u32>take;
+      store<u64>(m + M_REMAIN, rem - take);
+      if (rem - take == 0) {
+        if (state == S_BODY) messageDone(st, isOrig);
+        else store<u8>(stateAt, S_CHUNK_END);
+      }
+      continue;
+    }
+    const c = <u32>load<u8>(p + i);
+    i++;
+    const k = lineStep(st + CR, bit, c);
+    if (k == LN_SKIP) continue;
+    if (k == LN_EOL) {
+      eol(st, isOrig, p + i, n - i);
+      if (load<u8>(stateAt) == S_NOTHING && load<u8>(st + (isOrig ? RP : RQ)) == S_NOTHING) { aDone(); return; }
+      if (restartedHere) { restartedHere = false; return; }
+      continue;
+    }
+    lineChar(st, isOrig, state, c);
+  }
+}
+
+let restartedHere = false;
+
+function lineChar(st: usize, isOrig: bool, state: u8, c: u32): void {
+  if (state == S_LINE) {
+    if (isOrig) requestChar(st, c); else statusChar(st, c);
+    return;
+  }
+  const m = st + (isOrig ? MSG_O : MSG_R);
+  const len = load<u8>(m + M_LINELEN);
+  if (len != 255) store<u8>(m + M_LINELEN, len + 1);
+  if (state == S_HEADERS || state == S_TRAILER) headerChar(m, len, c);
+  else if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, c);
+}
+
+// ---------------------------------------------------------------- request line
+
+function requestChar(st: usize, c: u32): void {
+  const len = load<u8>(st + RL_LEN);
+  if (len != 255) store<u8>(st + RL_LEN, len + 1);
+  const phase = load<u8>(st + RL_PHASE);
+  if (phase == 0) {
+    const m = load<u8>(st + RL_MLEN);
+    if (isToken(c)) {
+      if (m < 8) store<u8>(st + RL_METHOD + m, <u8>upper(c));
+      if (m != 255) store<u8>(st + RL_MLEN, m + 1);
+    } else if (isBlank(c) && m > 0) {
+      store<u8>(st + RL_PHASE, 1);
+    } else {
+      store<u8>(st + RL_PHASE, 3);
+    }
+    return;
+  }
+  if (phase == 1) {
+    if (isBlank(c)) return;
+    store<u8>(st + RL_PHASE, 2);
+  } else if (phase != 2) {
+    return;
+  }
+  // the rest: URI and version (ParseRequest)
+  const n = load<u16>(st + RL_N);
+  if (n != 0xffff) store<u16>(st + RL_N, n + 1);
+  const sk = load<u8>(st + RL_STARTK);
+  if (sk < 5) store<u8>(st + RL_STARTK, c == <u32>HTTP_SLASH[sk] ? sk + 1 : 255);
+  else if (sk >= 5 && sk < 8 && load<u8>(st + RL_UOPEN) != 0) versionChar(st, RL_VER, <u32>(sk - 5), c, RL_STARTK, sk);
+  if (load<u8>(st + RL_UOPEN) != 0) {
+    if (isUri(c)) {
+      const u = load<u16>(st + RL_U);
+      if (u != 0xffff) store<u16>(st + RL_U, u + 1);
+      return;
+    }
+    store<u8>(st + RL_UOPEN, 0);
+    store<u8>(st + RL_VER, 0xff);
+  }
+  const found = load<u8>(st + RL_FOUND);
+  if (found != 0) {
+    if (found < 4) { versionChar(st, RL_VER, <u32>(found - 1), c, RL_FOUND, found); }
+    return;
+  }
+  let k = load<u8>(st + RL_K);
+  if (c == <u32>HTTP_SLASH[k]) k++;
+  else k = c == 72 ? 1 : 0;
+  if (k == 5) { store<u8>(st + RL_FOUND, 1); k = 0; store<u8>(st + RL_VER, 0xff); }
+  store<u8>(st + RL_K, k);
+}
+
+/** Collects "d.d" after "HTTP/": i-th character c; bumps the counter at `counterAt`. */
+function versionChar(st: usize, verAt: usize, i: u32, c: u32, counterAt: usize, counter: u8): void {
+  store<u8>(st + counterAt, counter + 1);
+  let v = load<u8>(st + verAt);
+  if (i == 0) v = isDigit(c) ? <u8>((c - 48) << 4) | 0x0f : 0xff;
+  else if (i == 1) { if (c != 46) v = 0xff; }
+  else if (v != 0xff) v = isDigit(c) ? (v & 0xf0) | <u8>(c - 48) : 0xff;
+  store<u8>(st + verAt, v);
+}
+
+function versionKeepsAlive(v: u8): bool {
+  if (v == 0xff || (v & 0x0f) == 0x0f) return false;
+  const major = v >> 4, minor = v & 0x0f;
+  return major > 1 || (major == 1 && minor > 0);
+}
+
+function requestLine(st: usize, rest: usize, restLen: u32): void {
+  const phase = load<u8>(st + RL_PHASE);
+  const lineLen = load<u8>(st + RL_LEN);
+  let valid = false;
+  let v09 = false;
+  if (phase == 2) {
+    const n = <u32>load<u16>(st + RL_N), u = <u32>load<u16>(st + RL_U);
+    const uOpen = load<u8>(st + RL_UOPEN) != 0;
+    const found = uOpen ? load<u8>(st + RL_STARTK) >= 5 : load<u8>(st + RL_FOUND) != 0;
+    if (found) valid = true;
+    else {
+      v09 = true;
+      valid = load<u8>(st + RL_MLEN) >= 3 && !(n == 0 || (u == 0 && n == 1));
+    }
+  }
+  const ver = load<u8>(st + RL_VER);
+  resetRequestLine(st);
+  if (valid) {
+    const nreq = load<u8>(st + NREQ);
+    if (nreq != 255) store<u8>(st + NREQ, nreq + 1);
+    if (!v09 && versionKeepsAlive(ver)) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_KEEPALIVE);
+    // unanswered_requests.push(method)
+    const q = load<u8>(st + QLEN);
+    const head = load<u8>(st + RL_METHOD) == 72 && load<u8>(st + RL_METHOD + 1) == 69 && load<u8>(st + RL_METHOD + 2) == 65 &&
+      load<u8>(st + RL_METHOD + 3) == 68 && load<u8>(st + RL_MLEN) == 4;
+    if (q < 32) {
+      if (head) store<u32>(st + HEADQ, load<u32>(st + HEADQ) | (1 << q));
+      store<u8>(st + QLEN, q + 1);
+    }
+    aConfirm();
+    if (isConnect(st)) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_CONNECT);
+    if (v09) {
+      // the reply is raw data until the server closes: nothing more to check
+      store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_V09);
+      aDone();
+      return;
+    }
+    startMessage(st, true);
+  } else {
+    const expected = load<u8>(st + NREQ) == 0 || (load<u8>(st + FLAGS) & F_KEEPALIVE) != 0;
+    if (expected && lineLen != 0) {
+      aViolate();
+      store<u8>(st + RQ, S_NOTHING);
+    }
+  }
+  store<u8>(st + RL_METHOD, 0);
+}
+
+/** strncasecmp(method, "CONNECT", method_len) == 0 */
+function isConnect(st: usize): bool {
+  const m = <u32>load<u8>(st + RL_MLEN);
+  if (m == 0 || m > 7) return m == 0;
+  const word = "CONNECT";
+  for (let i: u32 = 0; i < m; i++) if (<i32>load<u8>(st + RL_METHOD + i) != word.charCodeAt(i)) return false;
+  return true;
+}
+
+function resetRequestLine(st: usize): void {
+  store<u8>(st + RL_PHASE, 0);
+  store<u8>(st + RL_MLEN, 0);
+  store<u16>(st + RL_N, 0);
+  store<u16>(st + RL_U, 0);
+  store<u8>(st + RL_UOPEN, 1);
+  store<u8>(st + RL_K, 0);
+  store<u8>(st + RL_FOUND, 0);
+  store<u8>(st + RL_STARTK, 0);
+  store<u8>(st + RL_LEN, 0);
+}
+
+// ---------------------------------------------------------------- status line
+
+function statusChar(st: usize, c: u32): void {
+  const len = load<u8>(st + SL_LEN);
+  if (len != 255) store<u8>(st + SL_LEN, len + 1);
+  const phase = load<u8>(st + SL_PHASE);
+  if (phase == 0) {
+    const k = load<u8>(st + SL_K);
+    if (c == <u32>HTTP_SLASH[k]) {
+      store<u8>(st + SL_K, k + 1);
+      if (k + 1 == 5) store<u8>(st + SL_PHASE, 1);
+    } else {
+      store<u8>(st + SL_PHASE, 9);
+    }
+    return;
+  }
+  if (phase == 1) {
+    const i = <u32>load<u8>(st + SL_K) - 5;
+    if (i < 3) versionChar(st, SL_VER, i, c, SL_K, load<u8>(st + SL_K));
+    if (isBlank(c)) store<u8>(st + SL_PHASE, 2);
+    return;
+  }
+  if (phase == 2) {
+    if (isBlank(c)) return;
+    store<u8>(st + SL_PHASE, 3);
+  }
+  if (load<u8>(st + SL_PHASE) == 3) {
+    const cn = load<u8>(st + SL_CODEN);
+    let code = load<u16>(st + SL_CODE);
+    if (cn < 3) {
+      code = isDigit(c) && (cn == 0 || code != 0xffff) ? <u16>(code * 10 + <u16>(c - 48)) : 0xffff;
+      store<u16>(st + SL_CODE, code);
+      store<u8>(st + SL_CODEN, cn + 1);
+      if (cn + 1 == 3) store<u8>(st + SL_PHASE, 4);
+    }
+  }
+}
+
+function statusLine(st: usize, rest: usize, restLen: u32): void {
+  const len = load<u8>(st + SL_LEN);
+  const valid = load<u8>(st + SL_PHASE) == 4;
+  let code = <u32>load<u16>(st + SL_CODE);
+  if (code == 0xffff) code = 0;
+  const ver = load<u8>(st + SL_VER);
+  store<u8>(st + SL_PHASE, 0);
+  store<u8>(st + SL_K, 0);
+  store<u8>(st + SL_CODEN, 0);
+  store<u8>(st + SL_LEN, 0);
+  store<u16>(st + SL_CODE, 0);
+  store<u8>(st + SL_VER, 0xff);
+  if (!valid) {
+    if (len != 0) {
+      aViolate();
+      store<u8>(st + RP, S_NOTHING);
+    }
+    return;
+  }
+  if (versionKeepsAlive(ver)) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_KEEPALIVE);
+  if (load<u8>(st + QLEN) != 0) aConfirm();
+  store<u16>(st + SL_CODE, <u16>code); // kept for the message
+  let f = load<u8>(st + FLAGS);
+  if ((f & F_CONNECT) != 0 && code != 200) f &= ~F_CONNECT;
+  f &= ~(F_UPG_CONN | F_UPG_PROTO);
+  store<u8>(st + FLAGS, f);
+  startMessage(st, false);
+}
+
+// ---------------------------------------------------------------- headers and bodies
+
+function startMessage(st: usize, isOrig: bool): void {
+  const m = st + (isOrig ? MSG_O : MSG_R);
+  memory.fill(m, 0, 32);
+  store<u8>(m + M_NAMEMASK, 0x0f);
+  store<u8>(st + (isOrig ? RQ : RP), S_HEADERS);
+}
+
+function headerChar(m: usize, pos: u8, c: u32): void {
+  const which = load<u8>(m + M_WHICH);
+  if (which == 0 && load<u8>(m + M_NAMEMASK) != 0xff) {
+    // still in the name
+    if (c == 58) { // ':'
+      let w: u8 = H_NONE;
+      const mask = load<u8>(m + M_NAMEMASK);
+      for (let i = 0; i < NAMES.length; i++) if ((mask & (1 << <u8>i)) != 0 && <u32>NAMES[i].length == <u32>pos) w = <u8>i;
+      store<u8>(m + M_WHICH, w == H_NONE ? H_NONE : w + 1);
+      store<u8>(m + M_NAMEMASK, 0xff);
+      if (w == H_CL) { store<u64>(m + M_CL, 0); store<u8>(m + M_HASCL, 1); }
+      return;
+    }
+    if (pos == 0 && isBlank(c)) { store<u8>(m + M_NAMEMASK, 0xff); store<u8>(m + M_WHICH, H_NONE); return; } // continuation
+    let mask = load<u8>(m + M_NAMEMASK);
+    const lc = lower(c);
+    for (let i = 0; i < NAMES.length; i++) {
+      const bit = <u8>(1 << <u8>i);
+      if ((mask & bit) == 0) continue;
+      if (<i32>pos >= NAMES[i].length || <u32>NAMES[i].charCodeAt(pos) != lc) mask &= ~bit;
+    }
+    store<u8>(m + M_NAMEMASK, mask);
+    return;
+  }
+  if (which == H_NONE || which == 0) return;
+  // the value's first token
+  const vp = load<u8>(m + M_VPHASE);
+  if (vp == 2) return;
+  if (vp == 0 && isBlank(c)) return;
+  if (isBlank(c) || c == 59 || c == 44) { store<u8>(m + M_VPHASE, 2); return; }
+  store<u8>(m + M_VPHASE, 1);
+  const t = load<u8>(m + M_TOKLEN);
+  if (t < 8) store<u8>(m + M_TOK + t, <u8>lower(c));
+  if (t != 255) store<u8>(m + M_TOKLEN, t + 1);
+  if (which - 1 == H_CL) {
+    if (isDigit(c)) store<u64>(m + M_CL, load<u64>(m + M_CL) * 10 + <u64>(c - 48));
+    else store<u8>(m + M_HASCL, 2); // not a number: no usable length
+  }
+}
+
+function tokenIs(m: usize, word: string): bool {
+  const t = <i32>load<u8>(m + M_TOKLEN);
+  if (t != word.length) return false;
+  const k = t < 8 ? t : 8;
+  for (let i = 0; i < k; i++) if (<i32>load<u8>(m + M_TOK + i) != word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** A header line ended. */
+function headerDone(st: usize, isOrig: bool, m: usize): void {
+  const which = load<u8>(m + M_WHICH);
+  if (which != 0 && which != H_NONE) {
+    const h = which - 1;
+    if (h == H_CL) {
+      if (load<u8>(m + M_HASCL) == 2) { store<u64>(m + M_CL, 0); store<u8>(m + M_HASCL, 1); }
+    } else if (h == H_TE) {
+      if (tokenIs(m, "chunked")) store<u8>(m + M_CHUNKED, 1);
+    } else if (h == H_CONNECTION) {
+      if (isOrig && tokenIs(m, "keep-alive")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_KEEPALIVE);
+      if (!isOrig && tokenIs(m, "upgrade")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_CONN);
+    } else if (h == H_UPGRADE) {
+      if (!isOrig && load<u8>(m + M_TOKLEN) > 0) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_PROTO);
+    }
+  }
+  store<u8>(m + M_NAMEMASK, 0x0f);
+  store<u8>(m + M_NAMEPOS, 0);
+  store<u8>(m + M_WHICH, 0);
+  store<u8>(m + M_VPHASE, 0);
+  store<u8>(m + M_TOKLEN, 0);
+}
+
+/** The empty line after the headers: decide how the body is framed. */
+function headersEnd(st: usize, isOrig: bool, m: usize, rest: usize, restLen: u32): void {
+  const stateAt = st + (isOrig ? RQ : RP);
+  if (!isOrig) {
+    const f = load<u8>(st + FLAGS);
+    const code = <u32>load<u16>(st + SL_CODE);
+    // CONNECT answered with 200: the rest is a tunnel (Zeek attaches a PIA)
+    if ((f & F_CONNECT) != 0) {
+      store<u8>(st + RQ, S_NOTHING);
+      store<u8>(st + RP, S_NOTHING);
+      restartedHere = true;
+      aRestartDpd(false, rest, restLen);
+      return;
+    }
+    // 101 with Upgrade: the connection stops being HTTP
+    if (code == 101 && load<u8>(st + QLEN) == 1 && (f & F_UPG_CONN) != 0 && (f & F_UPG_PROTO) != 0) {
+      store<u8>(st + RQ, S_NOTHING);
+      store<u8>(stateAt, S_NOTHING);
+      aDone();
+      return;
+    }
+    let expect = !((code >= 100 && code < 200) || code == 204 || code == 304);
+    if ((load<u32>(st + HEADQ) & 1) != 0 && load<u8>(st + QLEN) != 0) expect = false; // HEAD
+    if (!expect) { messageDone(st, false); return; }
+  }
+  if (load<u8>(m + M_CHUNKED) != 0) {
+    store<u8>(stateAt, S_CHUNK_SIZE);
+    store<u8>(m + M_LINELEN, 0);
+    store<u64>(m + M_REMAIN, 0);
+    store<u8>(m + M_HASCL, 0);
+    store<u8>(m + M_TOKLEN, 0);
+    return;
+  }
+  if (load<u8>(m + M_HASCL) != 0) {
+    const cl = load<u64>(m + M_CL);
+    if (cl == 0) { messageDone(st, isOrig); return; }
+    store<u64>(m + M_REMAIN, cl);
+    store<u8>(stateAt, S_BODY);
+    return;
+  }
+  if (isOrig) { messageDone(st, true); return; }
+  store<u8>(stateAt, S_UNTIL_EOF);
+}
+
+function chunkSizeChar(m: usize, pos: u8, c: u32): void {
+  // hex digits, then anything (extensions); M_TOKLEN: 0 digits, 1 after digits, 2 bad
+  const s = load<u8>(m + M_TOKLEN);
+  if (s == 0) {
+    let d: i32 = -1;
+    if (isDigit(c)) d = <i32>c - 48;
+    else if ((c | 32) >= 97 && (c | 32) <= 102) d = <i32>(c | 32) - 87;
+    if (d >= 0) {
+      store<u64>(m + M_REMAIN, (load<u64>(m + M_REMAIN) << 4) | <u64>d);
+      store<u8>(m + M_HASCL, 1);
+      return;
+    }
+    store<u8>(m + M_TOKLEN, load<u8>(m + M_HASCL) != 0 ? 1 : 2);
+  }
+}
+
+function messageDone(st: usize, isOrig: bool): void {
+  if (isOrig) {
+    store<u8>(st + RQ, S_LINE);
+    return;
+  }
+  const code = <u32>load<u16>(st + SL_CODE);
+  // 1xx replies are not final: the request stays unanswered
+  if ((code < 100 || code >= 200) && load<u8>(st + QLEN) != 0) {
+    store<u8>(st + QLEN, load<u8>(st + QLEN) - 1);
+    store<u32>(st + HEADQ, load<u32>(st + HEADQ) >> 1);
+  }
+  store<u8>(st + RP, S_LINE);
+}
+
+/** A line ended; rest/restLen: the bytes after it in this chunk. */
+function eol(st: usize, isOrig: bool, rest: usize, restLen: u32): void {
+  const stateAt = st + (isOrig ? RQ : RP);
+  const state = load<u8>(stateAt);
+  if (state == S_LINE) {
+    if (isOrig) requestLine(st, rest, restLen); else statusLine(st, rest, restLen);
+    return;
+  }
+  const m = st + (isOrig ? MSG_O : MSG_R);
+  const len = load<u8>(m + M_LINELEN);
+  store<u8>(m + M_LINELEN, 0);
+  if (state == S_HEADERS) {
+    if (len == 0) headersEnd(st, isOrig, m, rest, restLen);
+    else headerDone(st, isOrig, m);
+  } else if (state == S_CHUNK_SIZE) {
+    const s = load<u8>(m + M_TOKLEN);
+    const size = load<u64>(m + M_REMAIN);
+    const digits = load<u8>(m + M_HASCL) != 0;
+    store<u8>(m + M_TOKLEN, 0);
+    store<u8>(m + M_HASCL, 0);
+    if (s == 2 || !digits) {
+      // a bad chunk size: Zeek's framing is lost from here; stop checking this side
+      store<u8>(stateAt, S_UNTIL_EOF);
+      return;
+    }
+    if (size == 0) { store<u8>(stateAt, S_TRAILER); memory.fill(m + M_NAMEMASK, 0, 7); store<u8>(m + M_NAMEMASK, 0x0f); return; }
+    store<u8>(stateAt, S_CHUNK_DATA);
+  } else if (state == S_CHUNK_END) {
+    store<u8>(stateAt, S_CHUNK_SIZE);
+    store<u64>(m + M_REMAIN, 0);
+  } else if (state == S_TRAILER) {
+    if (len == 0) messageDone(st, isOrig);
+  }
+}

@@ -1,0 +1,60 @@
+// Helpers shared by the line-based analyzers: Zeek's ContentLine_Analyzer splits a stream at CR,
+// LF or CRLF (an LF right after a CR-terminated line is swallowed), and small byte tests.
+
+export const LN_CHAR: u32 = 0; // part of the current line
+export const LN_EOL: u32 = 1;  // the current line ends (the byte is not part of it)
+export const LN_SKIP: u32 = 2; // an LF after CR: ignore
+
+/** One byte through the line splitter whose state bit `bit` (last char was CR) lives at `at`. */
+// @ts-ignore: decorator
+@inline export function lineStep(at: usize, bit: u8, c: u32): u32 {
+  const s = load<u8>(at);
+  if (c == 10) {
+    if (s & bit) { store<u8>(at, s & ~bit); return LN_SKIP; }
+    return LN_EOL;
+  }
+  if (c == 13) { store<u8>(at, s | bit); return LN_EOL; }
+  if (s & bit) store<u8>(at, s & ~bit);
+  return LN_CHAR;
+}
+
+/** Binary-safe ContentLine with CR or LF only as terminator (SetCRLFAsEOL(LF_as_EOL)): LF ends, CR is data. */
+// @ts-ignore: decorator
+@inline export function isSpace(c: u32): bool { return c == 32 || (c >= 9 && c <= 13); }
+// @ts-ignore: decorator
+@inline export function isBlank(c: u32): bool { return c == 32 || c == 9; }
+// @ts-ignore: decorator
+@inline export function isDigit(c: u32): bool { return c >= 48 && c <= 57; }
+// @ts-ignore: decorator
+@inline export function isAlpha(c: u32): bool { return (c | 32) >= 97 && (c | 32) <= 122; }
+// @ts-ignore: decorator
+@inline export function lower(c: u32): u32 { return c >= 65 && c <= 90 ? c | 32 : c; }
+// @ts-ignore: decorator
+@inline export function upper(c: u32): u32 { return c >= 97 && c <= 122 ? c & ~32 : c; }
+
+// @ts-ignore: decorator
+@inline export function be16(p: usize): u32 { return (<u32>load<u8>(p) << 8) | <u32>load<u8>(p, 1); }
+// @ts-ignore: decorator
+@inline export function be32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
+// @ts-ignore: decorator
+@inline export function le16(p: usize): u32 { return <u32>load<u16>(p); }
+// @ts-ignore: decorator
+@inline export function le32(p: usize): u32 { return load<u32>(p); }
+
+/** Saturating u8 add. */
+// @ts-ignore: decorator
+@inline export function inc8(at: usize): void { const v = load<u8>(at); if (v != 255) store<u8>(at, v + 1); }
+/** Saturating u16 add. */
+// @ts-ignore: decorator
+@inline export function inc16(at: usize): void { const v = load<u16>(at); if (v != 0xffff) store<u16>(at, v + 1); }
+
+/**
+ * Accumulates up to `cap` bytes of a message whose bytes arrive in pieces: copies from p/n into
+ * buf (have: bytes already there), returns how many bytes it took.
+ */
+export function gather(buf: usize, have: u32, cap: u32, p: usize, n: u32): u32 {
+  const room = cap > have ? cap - have : 0;
+  const k = n < room ? n : room;
+  if (k > 0) memory.copy(buf + have, p, k);
+  return k;
+}
