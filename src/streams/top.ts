@@ -1,0 +1,82 @@
+// A streaming top-N: a Writable sink for capture bytes whose table can be read at any time.
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Engine, type KeyField, type Metric } from "../engine.js";
+import { doneEvent, type Row } from "../events.js";
+import { ZkError } from "./error.js";
+import { toReadable, type CaptureSource } from "./source.js";
+
+export interface TopOptions {
+  /** Key fields (default ["src"]). */
+  by?: readonly KeyField[];
+  /** Rows, 0 for all (default 10). */
+  limit?: number;
+  /** conns (default), pkts or bytes. */
+  metric?: Metric;
+  /** Keep packets with a bad IPv4 header checksum (Zeek's -C). */
+  ignoreChecksums?: boolean;
+  /** The input's name in error messages (default "input"). */
+  name?: string;
+}
+
+/** Rows in the public shape: the key fields asked for, then conns, pkts, bytes. */
+export function rowsOf(engine: Engine, limit: number, metric: Metric): Row[] {
+  return doneEvent(engine.by, metric, engine.top(limit, metric), engine.stats()).rows;
+}
+
+/**
+ * Capture bytes in, nothing out: the counters live in the core. `rows()` gives the current top at
+ * any time (while reading too); after "finish" it is the final one. No events are recorded.
+ */
+export class TopStream extends Writable {
+  readonly engine: Engine;
+  readonly limit: number;
+  readonly metric: Metric;
+  private readonly label: string;
+
+  constructor(options: TopOptions = {}) {
+    super({ decodeStrings: true });
+    this.engine = new Engine({ by: options.by ? [...options.by] : undefined, ignoreChecksums: options.ignoreChecksums });
+    this.engine.beginFile();
+    this.limit = options.limit ?? 10;
+    this.metric = options.metric ?? "conns";
+    this.label = options.name ?? "input";
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
+    if (this.engine.write(chunk)) return cb();
+    cb(this.conclude() ?? null);
+  }
+
+  override _final(cb: (error?: Error | null) => void): void {
+    cb(this.conclude() ?? null);
+  }
+
+  private conclude(): ZkError | undefined {
+    const file = this.engine.endFile(this.label);
+    this.engine.end();
+    return file.error ? new ZkError(file.error, this.label) : undefined;
+  }
+
+  rows(limit = this.limit, metric = this.metric): Row[] {
+    return rowsOf(this.engine, limit, metric);
+  }
+}
+
+/** A ZkError from top(): the rows of every complete packet before the damage come with it. */
+export interface ZkTopError extends ZkError { rows: Row[] }
+
+/**
+ * The top rows of a whole capture. Rejects with a ZkError (carrying `rows`, the result of every
+ * complete packet before the damage) when the capture is unreadable or damaged.
+ */
+export async function top(source: CaptureSource, options: TopOptions = {}): Promise<Row[]> {
+  const sink = new TopStream(options);
+  try {
+    await pipeline(toReadable(source), sink);
+  } catch (e) {
+    if (e instanceof ZkError) (e as ZkTopError).rows = sink.rows();
+    throw e;
+  }
+  return sink.rows();
+}

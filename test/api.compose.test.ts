@@ -1,0 +1,152 @@
+// Composition: through2 (readable-stream, not node:stream) on both sides, web streams both ways,
+// top() and the streaming top, the sync helpers, and the package entry as built.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createReadStream, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import through2 from "through2";
+import { transform as webTransform } from "through2/web";
+import { zk, ZkError, type ZkEvent, type Row } from "../src/index.js";
+import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
+
+const SAMPLE = join(REPO, "examples/sample.pcap");
+const sample = readFileSync(SAMPLE);
+const SAMPLE_CONN_LOG = join(CAPTURES, "zeek/http_dns_wikipedia/conn.log");
+const CUT = join(CAPTURES, "formats/DERIVED_cut-mid-block_zeek-multi-interface.pcapng");
+
+function collector(out: unknown[]): Writable {
+  return new Writable({ objectMode: true, write(x, _e, cb) { out.push(x); cb(); } });
+}
+
+async function readAll<T>(r: ReadableStream<T>): Promise<T[]> {
+  const out: T[] = [];
+  const reader = r.getReader();
+  for (let x = await reader.read(); !x.done; x = await reader.read()) out.push(x.value);
+  return out;
+}
+
+/** Zeek's counts per key from a conn.log: "key count" lines, sorted. */
+function connLogCounts(keyOf: (r: Record<string, string>) => string): string[] {
+  const counts = new Map<string, number>();
+  for (const r of readZeekLog(SAMPLE_CONN_LOG).rows) counts.set(keyOf(r), (counts.get(keyOf(r)) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k} ${n}`).sort();
+}
+
+test("through2.obj downstream: pipeline(file, zk.events(), through2 filter, sink)", async () => {
+  const got: ZkEvent[] = [];
+  await pipeline(
+    createReadStream(SAMPLE),
+    zk.events(),
+    through2.obj((ev: ZkEvent, _e: BufferEncoding, cb: (err: null, x?: ZkEvent) => void) => cb(null, ev.event === "new_connection" ? ev : undefined)),
+    collector(got),
+  );
+  const expected = zk.eventsSync(sample).filter((e) => e.event === "new_connection");
+  assert.ok(expected.length > 30);
+  assert.equal(got, expected);
+});
+
+test("through2 upstream: bytes through a readable-stream Transform into zk.events(), and .pipe() chains", async () => {
+  const got: ZkEvent[] = [];
+  // a byte pass-through that re-chunks into 100-byte pieces
+  const rechunk = through2(function (this: { push(b: Buffer): void }, chunk: Buffer, _e: BufferEncoding, cb: () => void) {
+    for (let o = 0; o < chunk.length; o += 100) this.push(chunk.subarray(o, o + 100));
+    cb();
+  });
+  await pipeline(createReadStream(SAMPLE), rechunk, zk.events(), collector(got));
+  assert.equal(got, zk.eventsSync(sample));
+  const piped: ZkEvent[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const sink = collector(piped).on("finish", resolve).on("error", reject);
+    createReadStream(SAMPLE).pipe(through2()).pipe(zk.events()).pipe(through2.obj()).pipe(sink);
+  });
+  assert.equal(piped, zk.eventsSync(sample));
+});
+
+test("web streams: Readable.toWeb(zk.events(file)) through a through2/web TransformStream", async () => {
+  const web = Readable.toWeb(zk.events(SAMPLE)) as unknown as ReadableStream<ZkEvent>;
+  const uids = await readAll(web.pipeThrough(webTransform(async (ev: ZkEvent) => (ev.event === "connection_end" ? ev.uid : undefined))));
+  const expected = zk.eventsSync(sample).flatMap((e) => (e.event === "connection_end" ? [e.uid] : []));
+  assert.equal(uids, expected);
+});
+
+test("web streams: a web byte stream piped through zk.eventsWeb()", async () => {
+  const bytes = Readable.toWeb(createReadStream(SAMPLE, { highWaterMark: 999 })) as unknown as ReadableStream<Uint8Array>;
+  const evs = await readAll(bytes.pipeThrough(zk.eventsWeb({ events: ["new_connection", "zeek_done"] }) as unknown as ReadableWritablePair<ZkEvent, Uint8Array>));
+  assert.equal(evs, zk.eventsSync(sample, { events: ["new_connection", "zeek_done"] }));
+});
+
+if (HAVE_CAPTURES) {
+  test("web streams: damage errors the readable after every event (zk.eventsWeb)", async () => {
+    const bytes = Readable.toWeb(createReadStream(CUT)) as unknown as ReadableStream<Uint8Array>;
+    const out = bytes.pipeThrough(zk.eventsWeb() as unknown as ReadableWritablePair<ZkEvent, Uint8Array>);
+    const got: ZkEvent[] = [];
+    let err: ZkError | undefined;
+    const reader = out.getReader();
+    try {
+      for (let x = await reader.read(); !x.done; x = await reader.read()) got.push(x.value);
+    } catch (e) { err = e as ZkError; }
+    assert.instance(err, ZkError);
+    assert.is(err!.code, "ZK_BLOCK_CUT");
+    let syncErr: (ZkError & { events?: ZkEvent[] }) | undefined;
+    try { zk.eventsSync(readFileSync(CUT)); } catch (e) { syncErr = e as ZkError & { events?: ZkEvent[] }; }
+    assert.is(syncErr?.code, "ZK_BLOCK_CUT");
+    assert.is(syncErr?.offset, err!.offset);
+    assert.equal(got, syncErr!.events);
+  });
+
+  test("zk.top() from a path, a stream, a Buffer: Zeek's conn.log counts", async () => {
+    const bySrc = connLogCounts((r) => r["id.orig_h"]);
+    const rows = await zk.top(SAMPLE, { by: ["src"], limit: 0 });
+    assert.equal(rows.map((r) => `${r.src} ${r.conns}`).sort(), bySrc);
+    const byPort = connLogCounts((r) => `${r["id.orig_h"]}/${r["id.resp_p"]}/${r.proto}`);
+    const rows2 = await zk.top(createReadStream(SAMPLE), { by: ["src", "dport"], limit: 0 });
+    assert.equal(rows2.map((r) => `${r.src}/${r.dport}/${r.proto} ${r.conns}`).sort(), byPort);
+    assert.equal(zk.topSync(sample, { by: ["src", "dport"], limit: 0 }), rows2);
+    const top3 = await zk.top(sample, { limit: 3 });
+    assert.equal(top3, rows.slice(0, 3));
+    assert.equal(Object.keys(top3[0]), ["src", "conns", "pkts", "bytes"]);
+  });
+
+  test("zk.top() on a damaged capture rejects with the ZkError and the rows before the damage", async () => {
+    let err: (ZkError & { rows?: Row[] }) | undefined;
+    try { await zk.top(CUT, { limit: 0, ignoreChecksums: true }); } catch (e) { err = e as ZkError & { rows?: Row[] }; }
+    assert.instance(err, ZkError);
+    assert.is(err!.code, "ZK_BLOCK_CUT");
+    assert.ok((err!.rows ?? []).length > 0);
+    let syncErr: (ZkError & { rows?: Row[] }) | undefined;
+    try { zk.topSync(readFileSync(CUT), { limit: 0, ignoreChecksums: true }); } catch (e) { syncErr = e as ZkError & { rows?: Row[] }; }
+    assert.equal(err!.rows, syncErr!.rows);
+  });
+} else {
+  noteMissingCaptures("compose tests against conn.log");
+}
+
+test("topStream: the current table while reading, the final one after finish", async () => {
+  const t = zk.topStream({ limit: 0 });
+  const half = 12000;
+  await new Promise<void>((r) => t.write(sample.subarray(0, half), () => r()));
+  const partial = t.rows();
+  const first = zk.topSync(sample.subarray(0, 24 + 0), { limit: 0 }); // header only: no rows
+  assert.equal(first, []);
+  assert.ok(partial.length > 0);
+  const partialConns = partial.reduce((n, r) => n + r.conns, 0);
+  t.end(sample.subarray(half));
+  await new Promise((r) => t.on("finish", r));
+  const final = t.rows();
+  assert.equal(final, zk.topSync(sample, { limit: 0 }));
+  assert.ok(partialConns < final.reduce((n, r) => n + r.conns, 0), "more connections after the second half");
+});
+
+test("the package entry (dist/index.js, package.json main) exports the API", async () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { main: string; types: string };
+  assert.is(pkg.main, "dist/index.js");
+  const mod = await import(join(REPO, pkg.main));
+  for (const name of ["events", "eventsSync", "eventsWeb", "top", "topSync", "topStream"]) assert.type(mod.zk[name], "function", name);
+  assert.is(mod.default, mod.zk);
+  const rows = await mod.zk.top(SAMPLE, { limit: 1 });
+  assert.equal(rows, zk.topSync(sample, { limit: 1 }));
+});
+
+test.run();

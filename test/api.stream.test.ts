@@ -1,0 +1,253 @@
+// The events Transform as a Node stream (csv-parse's api.stream.* facets): chunkings down to one
+// byte, backpressure with a slow consumer and bounded memory, destroy, errors after the events of
+// every complete packet, finished(), async iteration over every kind of source.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createReadStream, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { Readable, Writable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { zk, ZkError, type ZkEvent, type ConnFields } from "../src/index.js";
+import { REPO, CAPTURES, HAVE_CAPTURES } from "./helpers/captures.js";
+import { haveTool } from "./helpers/cli.js";
+
+const SAMPLE = join(REPO, "examples/sample.pcap");
+const sample = readFileSync(SAMPLE);
+
+/**
+ * A classic pcap (LE, microseconds, Ethernet) of n one-packet UDP flows: flow i goes from
+ * 10.(i>>16).(i>>8).(i&255) port 30000+(i%20000) to 192.0.2.1 port 53, at t0 + i ms.
+ */
+function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
+  const REC = 16 + 14 + 20 + 8 + 4;
+  const buf = Buffer.alloc(24 + n * REC);
+  buf.writeUInt32LE(0xa1b2c3d4, 0);
+  buf.writeUInt16LE(2, 4);
+  buf.writeUInt16LE(4, 6);
+  buf.writeUInt32LE(65535, 16);
+  buf.writeUInt32LE(1, 20);
+  for (let i = 0; i < n; i++) {
+    const o = 24 + i * REC;
+    buf.writeUInt32LE(t0 + Math.floor(i / 1000), o);
+    buf.writeUInt32LE((i % 1000) * 1000, o + 4);
+    buf.writeUInt32LE(REC - 16, o + 8);
+    buf.writeUInt32LE(REC - 16, o + 12);
+    const e = o + 16;
+    buf.set([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00], e);
+    const ip = e + 14;
+    buf.set([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, (i >> 16) & 255, (i >> 8) & 255, i & 255, 192, 0, 2, 1], ip);
+    let sum = 0;
+    for (let k = 0; k < 20; k += 2) sum += buf.readUInt16BE(ip + k);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    buf.writeUInt16BE(~sum & 0xffff, ip + 10);
+    buf.writeUInt16BE(30000 + (i % 20000), ip + 20);
+    buf.writeUInt16BE(53, ip + 22);
+    buf.writeUInt16BE(12, ip + 24);
+    buf.write("zk!?", ip + 28, "latin1");
+  }
+  return buf;
+}
+
+/** A byte source that counts what was pulled from it, in chunks of `chunk` bytes. */
+function countingSource(buf: Buffer, chunk = 64 * 1024): Readable & { pulled: number } {
+  let off = 0;
+  const src = new Readable({
+    read() {
+      if (off >= buf.length) return void this.push(null);
+      const end = Math.min(buf.length, off + chunk);
+      (src as Readable & { pulled: number }).pulled = end;
+      this.push(buf.subarray(off, end));
+      off = end;
+    },
+  }) as Readable & { pulled: number };
+  src.pulled = 0;
+  return src;
+}
+
+async function collect(stream: AsyncIterable<ZkEvent>): Promise<ZkEvent[]> {
+  const out: ZkEvent[] = [];
+  for await (const ev of stream) out.push(ev);
+  return out;
+}
+
+async function writeInChunks(bytes: Buffer, size: number): Promise<ZkEvent[]> {
+  const s = zk.events();
+  const got = collect(s);
+  for (let off = 0; off < bytes.length; off += size) {
+    if (!s.write(bytes.subarray(off, off + size))) await new Promise((r) => s.once("drain", r));
+  }
+  s.end();
+  return got;
+}
+
+test("chunkings from 1 byte to the whole file give the same events as the sync helper", async () => {
+  const whole = zk.eventsSync(sample);
+  assert.ok(whole.length > 60);
+  for (const size of [1, 7, 100, 4096, 65536, sample.length]) {
+    assert.equal(await writeInChunks(sample, size), whole, `chunk size ${size}`);
+  }
+});
+
+test("the same events from every kind of source", async () => {
+  const expected = zk.eventsSync(sample);
+  assert.equal(await collect(zk.events(SAMPLE)), expected, "a path");
+  assert.equal(await collect(zk.events(sample)), expected, "a Buffer");
+  assert.equal(await collect(zk.events(createReadStream(SAMPLE, { highWaterMark: 1000 }))), expected, "a Node Readable");
+  async function* gen() { for (let o = 0; o < sample.length; o += 333) yield sample.subarray(o, o + 333); }
+  assert.equal(await collect(zk.events(gen())), expected, "an async generator");
+  assert.equal(await collect(zk.events(Readable.toWeb(createReadStream(SAMPLE)) as any)), expected, "a web ReadableStream");
+});
+
+test("synthetic flows: one new_connection per flow, in packet order, with the generated tuple and time", async () => {
+  const n = 5000;
+  const evs = (await collect(zk.events(udpFlows(n), { events: ["new_connection"] }))) as (ConnFields & { event: string })[];
+  assert.is(evs.length, n);
+  for (const i of [0, 1, 255, 256, 4321, n - 1]) {
+    const ev = evs[i];
+    assert.is(ev["id.orig_h"], `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    assert.is(ev["id.orig_p"], 30000 + (i % 20000));
+    assert.is(ev["id.resp_h"], "192.0.2.1");
+    assert.is(ev["id.resp_p"], 53);
+    assert.is(ev.proto, "udp");
+    assert.is(ev.ts.toFixed(6), `${1_700_000_000 + Math.floor(i / 1000)}.${String((i % 1000) * 1000).padStart(6, "0")}`);
+  }
+});
+
+test("backpressure: a paused consumer stops the source; buffered events stay bounded", async () => {
+  const n = 200_000; // 12.4 MB of capture
+  const bytes = udpFlows(n);
+  const src = countingSource(bytes);
+  const s = zk.events(src, { events: ["new_connection"], highWaterMark: 64 });
+  const it = s[Symbol.asyncIterator]();
+  for (let i = 0; i < 10; i++) await it.next();
+  const heapBefore = process.memoryUsage().heapUsed;
+  await sleep(300); // the consumer sleeps; nothing should keep reading
+  assert.ok(src.pulled < 1 << 20, `pulled ${src.pulled} of ${bytes.length} bytes while paused`);
+  assert.ok(s.readableLength <= 64 + 1100, `buffered ${s.readableLength} events`);
+  assert.ok(process.memoryUsage().heapUsed - heapBefore < 32 << 20, "heap grew while paused");
+  // consuming resumes the source until the end
+  let count = 10;
+  for (let r = await it.next(); !r.done; r = await it.next()) count++;
+  assert.is(count, n);
+  assert.is(src.pulled, bytes.length);
+});
+
+test("destroy mid-stream: breaking out of for-await destroys the stream and its source", async () => {
+  const src = countingSource(udpFlows(50_000));
+  const s = zk.events(src);
+  let seen = 0;
+  for await (const _ of s) if (++seen === 100) break;
+  await sleep(10);
+  assert.ok(s.destroyed);
+  assert.ok(src.destroyed, "the source was destroyed too");
+  assert.ok(src.pulled < udpFlows(50_000).length);
+});
+
+test("destroy(err) propagates: finished() rejects, the piped source is destroyed", async () => {
+  const src = countingSource(udpFlows(50_000));
+  const s = zk.events(src);
+  s.once("data", () => s.destroy(new Error("consumer gave up")));
+  let rejected = false;
+  try { await finished(s); } catch (e) { rejected = (e as Error).message === "consumer gave up"; }
+  assert.ok(rejected);
+  await sleep(10);
+  assert.ok(src.destroyed);
+});
+
+test("finished() resolves once the events are consumed; zeek_done comes last", async () => {
+  const s = zk.events(SAMPLE);
+  const evs: ZkEvent[] = [];
+  s.on("data", (ev: ZkEvent) => evs.push(ev));
+  await finished(s);
+  assert.is(evs[evs.length - 1].event, "zeek_done");
+  assert.equal(evs, zk.eventsSync(sample));
+});
+
+test("a source error reaches the consumer", async () => {
+  let err: NodeJS.ErrnoException | undefined;
+  try { await collect(zk.events("/nonexistent/capture.pcap")); } catch (e) { err = e as NodeJS.ErrnoException; }
+  assert.is(err?.code, "ENOENT");
+});
+
+test("not a capture: ZkError ZK_UNKNOWN_MAGIC at byte 0, after the (empty) final table", async () => {
+  const evs: ZkEvent[] = [];
+  let err: ZkError | undefined;
+  try { for await (const ev of zk.events(Buffer.from("this is not a capture, just text\n"))) evs.push(ev); } catch (e) { err = e as ZkError; }
+  assert.instance(err, ZkError);
+  assert.is(err!.code, "ZK_UNKNOWN_MAGIC");
+  assert.is(err!.offset, 0);
+  assert.is(err!.layer, "capture header");
+  assert.is(err!.exitCode, 2);
+  assert.equal(evs.map((e) => e.event), ["zeek_done"]);
+});
+
+/** The offset where the record containing byte `cut` starts, walking the pcap record headers. */
+function recordStart(buf: Buffer, cut: number): number {
+  let off = 24;
+  for (;;) {
+    const next = off + 16 + buf.readUInt32LE(off + 8);
+    if (next > cut) return off;
+    off = next;
+  }
+}
+
+if (haveTool("tcpdump")) {
+  test("damage: every event of the complete packets first (tcpdump's reading), then ZkError with offset and layer", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zk-api-"));
+    const cutFile = join(dir, "cut.pcap");
+    const cutAt = 20000;
+    writeFileSync(cutFile, sample.subarray(0, cutAt));
+    // tcpdump rewrites the packets it could read: exactly the complete ones
+    const complete = spawnSync("sh", ["-c", `tcpdump -r '${cutFile}' -w - 2>/dev/null`], { maxBuffer: 1 << 24 }).stdout;
+    assert.is(complete.length, recordStart(sample, cutAt));
+    const expected = zk.eventsSync(complete);
+    // the one difference: the cut file's stream read the cut record's bytes too
+    const last = expected[expected.length - 1];
+    if (last.event === "zeek_done") last.stats.bytes_read = cutAt;
+    for (const hwm of [1, 64]) {
+      const evs: ZkEvent[] = [];
+      let err: ZkError | undefined;
+      try {
+        for await (const ev of zk.events(createReadStream(cutFile, { highWaterMark: 512 }), { highWaterMark: hwm })) {
+          evs.push(ev);
+          if (hwm === 1) await sleep(1); // a slow consumer still gets every event before the error
+        }
+      } catch (e) { err = e as ZkError; }
+      assert.instance(err, ZkError);
+      assert.is(err!.code, "ZK_RECORD_CUT");
+      assert.is(err!.layer, "pcap record");
+      assert.is(err!.offset, complete.length);
+      assert.is(err!.exitCode, 3);
+      assert.match(err!.message, new RegExp(`^input: byte ${complete.length}: pcap record: `));
+      assert.equal(evs, expected, `highWaterMark ${hwm}`);
+    }
+  });
+}
+
+if (HAVE_CAPTURES) {
+  test("damage through pipeline(): the sink gets the events, pipeline rejects with the ZkError", async () => {
+    const f = join(CAPTURES, "formats/DERIVED_cut-mid-block_zeek-multi-interface.pcapng");
+    const got: ZkEvent[] = [];
+    const sink = new Writable({ objectMode: true, write(ev, _e, cb) { got.push(ev); setTimeout(cb, 1); } });
+    let err: ZkError | undefined;
+    try { await pipeline(createReadStream(f), zk.events({ name: "multi.pcapng" }), sink); } catch (e) { err = e as ZkError; }
+    assert.instance(err, ZkError);
+    assert.is(err!.code, "ZK_BLOCK_CUT");
+    assert.is(err!.layer, "pcapng block");
+    assert.match(err!.message, /^multi\.pcapng: byte \d+: pcapng block: /);
+    assert.equal(got.map((e) => e.event).slice(-1), ["zeek_done"]);
+    assert.ok(got.filter((e) => e.event === "new_connection").length > 0);
+  });
+}
+
+test("a clean capture ends without error through pipeline() into a slow sink", async () => {
+  let n = 0;
+  const sink = new Writable({ objectMode: true, highWaterMark: 1, write(_ev, _e, cb) { n++; setImmediate(cb); } });
+  await pipeline(createReadStream(SAMPLE, { highWaterMark: 256 }), zk.events(), sink);
+  assert.is(n, zk.eventsSync(sample).length);
+});
+
+test.run();
