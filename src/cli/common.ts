@@ -1,5 +1,7 @@
 // Small pieces every command shares: usage errors, stdout writes, warnings about skipped records.
 import type { Engine } from "../engine.js";
+import { errorMessage, EXIT_DAMAGED, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
+import type { InputOutcome } from "./input.js";
 
 export class UsageError extends Error {}
 
@@ -21,4 +23,43 @@ export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
       : " (as Zeek does; -C keeps them)";
     process.stderr.write(`zk-stream: warning: ${bad} packets dropped for a bad IPv4 header checksum${hint}\n`);
   }
+}
+
+/**
+ * SIGINT and SIGTERM end the input early; the command still prints its results and exits 0.
+ * A second signal gets Node's default (the process ends at once).
+ */
+export class Interruption {
+  private readonly controller = new AbortController();
+  private readonly handler = () => this.controller.abort();
+
+  constructor() {
+    process.once("SIGINT", this.handler);
+    process.once("SIGTERM", this.handler);
+  }
+
+  get stopped(): boolean { return this.controller.signal.aborted; }
+  get signal(): AbortSignal { return this.controller.signal; }
+
+  dispose(): void {
+    process.off("SIGINT", this.handler);
+    process.off("SIGTERM", this.handler);
+  }
+}
+
+/**
+ * Prints what went wrong with one input and returns its exit code (0: nothing). After an
+ * interruption a record cut short is the interruption's doing, not damage.
+ */
+export function reportOutcome(outcome: InputOutcome, name: string, interrupted: boolean): number {
+  const label = name === "-" ? "stdin" : name;
+  if (outcome.openError) {
+    process.stderr.write(`zk-stream: ${label}: cannot read: ${outcome.openError}\n`);
+    return EXIT_UNREADABLE;
+  }
+  if (outcome.error && !(interrupted && outcome.error.exitCode === EXIT_DAMAGED)) {
+    process.stderr.write(`zk-stream: ${errorMessage(label, outcome.error)}\n`);
+    return outcome.error.exitCode;
+  }
+  return EXIT_OK;
 }

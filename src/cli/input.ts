@@ -13,14 +13,28 @@ export interface InputOutcome extends FileResult {
   openError?: string;
 }
 
-async function* fileChunks(name: string): AsyncGenerator<Buffer> {
+/** Optional hooks of feedSource: progress, output flushing, interruption. */
+export interface FeedHooks {
+  /** A file was opened: its size in bytes (not called for stdin). */
+  onOpen?(size: number): void;
+  /** Bytes read from the file itself (before any decompression). */
+  onRead?(n: number): void;
+  /** After each chunk went into the engine; the next chunk is read once this settles. */
+  afterChunk?(): void | Promise<void>;
+  /** Aborted on SIGINT/SIGTERM: stops waiting for stdin. */
+  signal?: AbortSignal;
+}
+
+async function* fileChunks(name: string, hooks: FeedHooks): AsyncGenerator<Buffer> {
   const handle = await open(name, "r");
   try {
+    if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
     for (;;) {
       // a fresh buffer per chunk: a consumer (gunzip) may hold on to it
       const buf = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) return;
+      hooks.onRead?.(bytesRead);
       yield buf.subarray(0, bytesRead);
     }
   } finally {
@@ -47,17 +61,23 @@ async function* maybeGunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buffe
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */
-export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean): Promise<InputOutcome> {
+export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
   engine.beginFile();
   const label = name === "-" ? "stdin" : name;
-  const source = name === "-" ? (process.stdin as AsyncIterable<Buffer>) : fileChunks(name);
+  const source = name === "-" ? (process.stdin as AsyncIterable<Buffer>) : fileChunks(name, hooks);
+  // an interruption must not wait for the next chunk of a quiet pipe
+  const onAbort = () => { if (name === "-") process.stdin.destroy(); };
+  hooks.signal?.addEventListener("abort", onAbort);
   try {
     for await (const chunk of maybeGunzip(source)) {
       if (!engine.write(chunk) || shouldStop()) break;
+      if (hooks.afterChunk) await hooks.afterChunk();
+      if (shouldStop()) break;
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const result = engine.endFile(label);
+    if (hooks.signal?.aborted) return result; // stdin closed by the interruption
     if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EPERM") {
       return { ...result, openError: err.code === "EISDIR" ? "is a directory" : err.code };
     }
@@ -66,6 +86,8 @@ export async function feedSource(engine: Engine, name: string, shouldStop: () =>
       return { ...result, error: { code: 0, name: "gzip", layer: "gzip", offset: engine.bytesRead, reason: `${err.message} (offset in the decompressed stream)`, exitCode: EXIT_DAMAGED } };
     }
     throw e;
+  } finally {
+    hooks.signal?.removeEventListener("abort", onAbort);
   }
   return engine.endFile(label);
 }

@@ -2,6 +2,7 @@
 // zk-stream command line: dispatches to a command and turns failures into exit codes.
 import { readFileSync } from "node:fs";
 import { topCommand, TOP_HELP } from "./top.js";
+import { eventsCommand } from "./events.js";
 import { UsageError } from "./common.js";
 import { EXIT_INTERNAL, EXIT_USAGE } from "../errors.js";
 
@@ -9,6 +10,7 @@ const HELP = `Usage: zk-stream <command> [options]
 
 Commands:
   top      connections per source, destination, port: Zeek's new_connection counts
+  events   the capture's events (new_connection, connection_end, ...) as NDJSON
 
 Run "zk-stream <command> --help" for the options of a command.
 
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "top":
       return topCommand(rest);
+    case "events":
+      return eventsCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}" (try: zk-stream --help)`);
   }

@@ -1,10 +1,12 @@
 // zk-stream top: connections (or packets, bytes) per key, the diary's use cases 1 and 2.
 import { parseArgs } from "node:util";
-import { Engine, KEY_FIELDS, METRICS, type KeyField, type Metric } from "../engine.js";
+import { Engine, type KeyField, type Metric } from "../engine.js";
 import { FORMATS, formatTop, type Format } from "../format/top.js";
-import { errorMessage, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
+import { EXIT_OK } from "../errors.js";
 import { feedSource } from "./input.js";
-import { UsageError, warnAboutSkips, write } from "./common.js";
+import { Interruption, reportOutcome, UsageError, warnAboutSkips, write } from "./common.js";
+import { parseBy, parseDuration, parseLimit, parseMetric } from "./args.js";
+import { LiveView, Progress } from "./live.js";
 
 export const TOP_HELP = `Usage: zk-stream top [FILE...|-] [options]
 
@@ -17,9 +19,26 @@ Options:
   --metric M       conns, pkts or bytes (default: conns)
   --format F       table, tsv, csv, json or zeek (default: table)
   -C, --ignore-checksums   do not drop packets with bad IPv4 header checksums (Zeek's -C)
+  --interval D     print the current top every D (500ms, 5s, 1m) and at the end; redrawn in
+                   place on a terminal, one complete table per tick otherwise
+  --each           every FILE is a capture of its own: one table per file, headed by its name
+  --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
   -h, --help       this help
+
+SIGINT (Ctrl-C) or SIGTERM ends the input: the results so far are printed, exit code 0.
 `;
+
+interface TopSettings {
+  by: KeyField[];
+  limit: number;
+  metric: Metric;
+  format: Format;
+  ignoreChecksums: boolean;
+  intervalMs: number | undefined;
+  progress: boolean;
+  stats: boolean;
+}
 
 export async function topCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,6 +50,9 @@ export async function topCommand(argv: string[]): Promise<number> {
       metric: { type: "string", default: "conns" },
       format: { type: "string", default: "table" },
       "ignore-checksums": { type: "boolean", short: "C", default: false },
+      interval: { type: "string" },
+      each: { type: "boolean", default: false },
+      "no-progress": { type: "boolean", default: false },
       stats: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -39,39 +61,77 @@ export async function topCommand(argv: string[]): Promise<number> {
     write(TOP_HELP);
     return EXIT_OK;
   }
-  const by = values.by.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const f of by) {
-    if (!(KEY_FIELDS as readonly string[]).includes(f)) throw new UsageError(`--by: unknown key field "${f}" (known: ${KEY_FIELDS.join(", ")})`);
-  }
-  if (new Set(by).size !== by.length) throw new UsageError("--by: a key field is repeated");
-  if (!/^\d+$/.test(values.limit)) throw new UsageError(`-n: not a number: "${values.limit}"`);
-  const limit = Number(values.limit);
-  if (!(METRICS as readonly string[]).includes(values.metric)) throw new UsageError(`--metric: one of ${METRICS.join(", ")}`);
   if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format: one of ${FORMATS.join(", ")}`);
-
-  const engine = new Engine({ by: by as KeyField[], ignoreChecksums: values["ignore-checksums"] });
+  const settings: TopSettings = {
+    by: parseBy(values.by),
+    limit: parseLimit(values.limit),
+    metric: parseMetric(values.metric),
+    format: values.format as Format,
+    ignoreChecksums: values["ignore-checksums"],
+    intervalMs: values.interval === undefined ? undefined : parseDuration(values.interval),
+    progress: Progress.wanted(values["no-progress"]),
+    stats: values.stats,
+  };
   const files = positionals.length > 0 ? positionals : ["-"];
-  let exitCode = EXIT_OK;
-  let stopped = false;
-  const stop = () => { stopped = true; };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  for (const name of files) {
-    if (stopped) break;
-    const outcome = await feedSource(engine, name, () => stopped);
-    const label = name === "-" ? "stdin" : name;
-    if (outcome.openError) {
-      process.stderr.write(`zk-stream: ${label}: cannot read: ${outcome.openError}\n`);
-      exitCode = Math.max(exitCode, EXIT_UNREADABLE);
-    } else if (outcome.error && !(stopped && outcome.error.exitCode === 3)) {
-      process.stderr.write(`zk-stream: ${errorMessage(label, outcome.error)}\n`);
-      exitCode = Math.max(exitCode, outcome.error.exitCode);
+  const interruption = new Interruption();
+  try {
+    if (!values.each) return await runCapture(files, settings, interruption);
+    let exitCode = EXIT_OK;
+    for (const [i, name] of files.entries()) {
+      if (interruption.stopped) break;
+      exitCode = Math.max(exitCode, await runCapture([name], settings, interruption, { name, first: i === 0 }));
     }
+    return exitCode;
+  } finally {
+    interruption.dispose();
   }
+}
+
+/** A table headed by its file's name (--each): "==> name <==" as head(1), or {"file","rows"} in json. */
+function headed(table: string, each: { name: string; first: boolean } | undefined, format: Format): string {
+  if (!each) return table;
+  const label = each.name === "-" ? "stdin" : each.name;
+  if (format === "json") return `{"file":${JSON.stringify(label)},"rows":${table.trimEnd()}}\n`;
+  return `==> ${label} <==\n${table}`;
+}
+
+/** Reads the files as one capture and prints its table(s). Returns the exit code. */
+async function runCapture(files: string[], s: TopSettings, interruption: Interruption, each?: { name: string; first: boolean }): Promise<number> {
+  const engine = new Engine({ by: s.by, ignoreChecksums: s.ignoreChecksums });
+  const progress = s.progress ? new Progress(engine) : undefined;
+  const render = () => formatTop(engine.top(s.limit, s.metric), s.by, s.metric, s.format);
+  let live: LiveView | undefined;
+  if (s.intervalMs !== undefined) {
+    const started = Date.now();
+    live = new LiveView({
+      intervalMs: s.intervalMs,
+      render: () => headed(render(), each, s.format),
+      json: s.format === "json",
+      continued: each !== undefined && !each.first,
+      progress,
+      heading: () => {
+        const st = engine.stats();
+        const where = each ? `${each.name === "-" ? "stdin" : each.name} · ` : "";
+        return `zk-stream top --by ${s.by.join(",")} · ${where}${new Date().toLocaleTimeString("en-GB")} · ${Math.round((Date.now() - started) / 1000)}s · ${st.records_read.toLocaleString("en-US")} packets · ${st.connections.toLocaleString("en-US")} connections`;
+      },
+    });
+    live.start();
+  }
+  let exitCode = EXIT_OK;
+  for (const name of files) {
+    if (interruption.stopped) break;
+    const outcome = await feedSource(engine, name, () => interruption.stopped, { signal: interruption.signal, ...progress?.hooks(name) });
+    progress?.clear();
+    const code = reportOutcome(outcome, name, interruption.stopped);
+    if (code !== EXIT_OK) live?.forget();
+    exitCode = Math.max(exitCode, code);
+  }
+  progress?.clear();
   engine.end();
-  const rows = engine.top(limit, values.metric as Metric);
-  write(formatTop(rows, by as KeyField[], values.metric as Metric, values.format as Format));
-  warnAboutSkips(engine, values["ignore-checksums"]);
-  if (values.stats) process.stderr.write(JSON.stringify(engine.stats()) + "\n");
+  const final = headed(render(), each, s.format);
+  if (live) live.finish(final);
+  else write(each && !each.first && s.format !== "json" ? "\n" + final : final);
+  warnAboutSkips(engine, s.ignoreChecksums);
+  if (s.stats) process.stderr.write(JSON.stringify(engine.stats()) + "\n");
   return exitCode;
 }
