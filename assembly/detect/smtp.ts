@@ -1,0 +1,163 @@
+// SMTP (Zeek: src/analyzer/protocol/smtp/SMTP.cc). Lines split at CR, LF or CRLF; partial
+// connections are not parsed. A client line starting with a known command word (or a line in the
+// AUTH exchange, or the "." ending DATA) confirms (RequestEvent). A server line whose reply code is
+// not 100..599 is a violation. Commands and replies are paired first-in first-out (pipelining);
+// STARTTLS answered with 220 hands the rest of the connection to SSL (smtp,ssl).
+import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
+import { lineStep, LN_EOL, LN_SKIP, isDigit, upper } from "./lines";
+import { A_SSL } from "./analyzers";
+
+const CMD_OTHER: u32 = 0;
+const CMD_STARTTLS: u32 = 1;
+const CMD_DATA: u32 = 2;
+const CMD_AUTH: u32 = 3;
+const CMD_CONN: u32 = 4;
+const CMD_EOD: u32 = 5;
+const CMD_AUTH_ANSWER: u32 = 6;
+
+const ST_NORMAL: u8 = 0;
+const ST_IN_DATA: u8 = 1;
+const ST_IN_AUTH: u8 = 2;
+
+// per direction (orig 0, resp 32)
+const D_LEN: usize = 0;    // u16 line length (saturating)
+const D_WLEN: usize = 2;   // u8 first word length (saturating)
+const D_WDONE: usize = 3;  // u8 first word ended
+const D_BUF: usize = 4;    // 16 bytes: first word, upper case (orig) / line start (resp)
+const D_SIZE: usize = 32;
+const CR: usize = 64;      // u8 line splitter bits
+const STATE: usize = 65;   // u8 ST_*
+const QLEN: usize = 66;    // u8 commands awaiting a reply
+const PENDING: usize = 68; // u16 pending multi-line reply code
+const QUEUE: usize = 72;   // u32: 3 bits per command, front in the low bits
+
+const WORDS: StaticArray<string> = [
+  "EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "SEND", "SOML", "SAML", "VRFY", "EXPN", "HELP",
+  "NOOP", "QUIT", "TURN", "STARTTLS", "AUTH", "ETRN", "ATRN", "XEXCH50", "X-ANONYMOUSTLS",
+];
+
+export function smtpInit(st: usize): void {
+  // the greeting answers the connection establishment
+  store<u8>(st + QLEN, 1);
+  store<u32>(st + QUEUE, CMD_CONN);
+}
+
+export function smtpGap(st: usize, isOrig: bool): void { aDone(); }
+export function smtpEof(st: usize, isOrig: bool): void {}
+
+export function smtpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
+  if (aPartial()) return;
+  const d = st + (isOrig ? 0 : D_SIZE);
+  const bit: u8 = isOrig ? 1 : 2;
+  for (let i: u32 = 0; i < n; i++) {
+    const c = <u32>load<u8>(p + i);
+    const k = lineStep(st + CR, bit, c);
+    if (k == LN_SKIP) continue;
+    if (k == LN_EOL) {
+      if (isOrig) clientLine(st, d);
+      else if (serverLine(st, d)) {
+        aHandOver(A_SSL, false, p + i + 1, n - i - 1);
+        return;
+      }
+      memory.fill(d, 0, D_SIZE);
+      continue;
+    }
+    const len = load<u16>(d + D_LEN);
+    if (len != 0xffff) store<u16>(d + D_LEN, len + 1);
+    if (isOrig) {
+      if (load<u8>(d + D_WDONE) != 0) continue;
+      if (c == 32 || (c >= 9 && c <= 13) || c == 0) { store<u8>(d + D_WDONE, 1); continue; }
+      const w = load<u8>(d + D_WLEN);
+      if (w < 16) store<u8>(d + D_BUF + w, <u8>upper(c));
+      if (w != 255) store<u8>(d + D_WLEN, w + 1);
+    } else if (len < 16) {
+      store<u8>(d + D_BUF + len, <u8>c);
+    }
+  }
+}
+
+function push(st: usize, cmd: u32): void {
+  const q = <u32>load<u8>(st + QLEN);
+  if (q >= 10) return;
+  store<u32>(st + QUEUE, load<u32>(st + QUEUE) | (cmd << (q * 3)));
+  store<u8>(st + QLEN, <u8>(q + 1));
+}
+
+function pop(st: usize): i32 {
+  const q = <u32>load<u8>(st + QLEN);
+  if (q == 0) return -1;
+  const v = load<u32>(st + QUEUE);
+  store<u32>(st + QUEUE, v >> 3);
+  store<u8>(st + QLEN, <u8>(q - 1));
+  return <i32>(v & 7);
+}
+
+function wordIs(d: usize, w: string): bool {
+  const n = <i32>load<u8>(d + D_WLEN);
+  if (n != w.length || n > 16) return false;
+  for (let i = 0; i < n; i++) if (<i32>load<u8>(d + D_BUF + i) != w.charCodeAt(i)) return false;
+  return true;
+}
+
+function clientLine(st: usize, d: usize): void {
+  const state = load<u8>(st + STATE);
+  const len = load<u16>(d + D_LEN);
+  if (state == ST_IN_DATA) {
+    if (len == 1 && load<u8>(d + D_BUF) == 46) { // "."
+      push(st, CMD_EOD);
+      aConfirm();
+      store<u8>(st + STATE, ST_NORMAL);
+    }
+    return;
+  }
+  if (state == ST_IN_AUTH) {
+    push(st, CMD_AUTH_ANSWER);
+    aConfirm();
+    return;
+  }
+  let known = false;
+  for (let i = 0; i < WORDS.length; i++) if (wordIs(d, WORDS[i])) { known = true; break; }
+  if (!known) return;
+  let cmd = CMD_OTHER;
+  if (wordIs(d, "STARTTLS") || wordIs(d, "X-ANONYMOUSTLS")) cmd = CMD_STARTTLS;
+  else if (wordIs(d, "DATA")) cmd = CMD_DATA;
+  else if (wordIs(d, "AUTH")) cmd = CMD_AUTH;
+  push(st, cmd);
+  aConfirm();
+  if (cmd == CMD_DATA) store<u8>(st + STATE, ST_IN_DATA);
+}
+
+/** Returns true when the stream switches to TLS. */
+function serverLine(st: usize, d: usize): bool {
+  const len = <u32>load<u16>(d + D_LEN);
+  let code: i32 = -1;
+  if (len >= 3 && isDigit(load<u8>(d + D_BUF)) && isDigit(load<u8>(d + D_BUF + 1)) && isDigit(load<u8>(d + D_BUF + 2))) {
+    code = (<i32>load<u8>(d + D_BUF) - 48) * 100 + (<i32>load<u8>(d + D_BUF + 1) - 48) * 10 + (<i32>load<u8>(d + D_BUF + 2) - 48);
+  }
+  if (code < 100 || code > 599) {
+    aViolate();
+    return false;
+  }
+  let pending = <i32>load<u16>(st + PENDING);
+  if (pending != 0 && code != pending) pending = 0;
+  let tls = false;
+  if (pending == 0) tls = reply(st, code);
+  if (len > 3 && load<u8>(d + D_BUF + 3) == 45) store<u16>(st + PENDING, <u16>code);
+  else store<u16>(st + PENDING, 0);
+  return tls;
+}
+
+/** A new reply: pairs it with the oldest command (Zeek's NewReply/UpdateState). */
+function reply(st: usize, code: i32): bool {
+  const cmd = pop(st);
+  const state = load<u8>(st + STATE);
+  if (cmd == <i32>CMD_STARTTLS) return code == 220;
+  if (cmd == <i32>CMD_DATA) {
+    if (code != 354) store<u8>(st + STATE, ST_NORMAL);
+  } else if (cmd == <i32>CMD_AUTH || cmd == <i32>CMD_AUTH_ANSWER) {
+    store<u8>(st + STATE, code == 334 ? ST_IN_AUTH : ST_NORMAL);
+  } else if (cmd == <i32>CMD_EOD) {
+    store<u8>(st + STATE, ST_NORMAL);
+  }
+  return false;
+}
