@@ -79,7 +79,8 @@ export class Engine {
   private ended = false;
 
   constructor(options: EngineOptions = {}) {
-    this.by = options.by && options.by.length > 0 ? options.by : ["src"];
+    // by: [] keeps no counters at all (a conn.log run needs none)
+    this.by = options.by ?? ["src"];
     let mask = 0;
     for (const f of this.by) mask |= FIELD_BIT[f];
     this.core = new Core({

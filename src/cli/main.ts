@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { topCommand, TOP_HELP } from "./top.js";
 import { eventsCommand } from "./events.js";
+import { connCommand } from "./conn.js";
 import { UsageError } from "./common.js";
 import { EXIT_INTERNAL, EXIT_USAGE } from "../errors.js";
 
@@ -10,6 +11,7 @@ const HELP = `Usage: zk-stream <command> [options]
 
 Commands:
   top      connections per source, destination, port: Zeek's new_connection counts
+  conn     Zeek's conn.log (ASCII or JSON), a record as each connection ends
   events   the capture's events (new_connection, connection_end, ...) as NDJSON
 
 Run "zk-stream <command> --help" for the options of a command.
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return topCommand(rest);
     case "events":
       return eventsCommand(rest);
+    case "conn":
+      return connCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}" (try: zk-stream --help)`);
   }
