@@ -2,7 +2,10 @@
 // top() and the streaming top, the sync helpers, and the package entry as built.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -128,8 +131,7 @@ test("topStream: the current table while reading, the final one after finish", a
   const half = 12000;
   await new Promise<void>((r) => t.write(sample.subarray(0, half), () => r()));
   const partial = t.rows();
-  const first = zk.topSync(sample.subarray(0, 24 + 0), { limit: 0 }); // header only: no rows
-  assert.equal(first, []);
+  assert.equal(zk.topSync(sample.subarray(0, 24), { limit: 0 }), [], "a header alone has no rows");
   assert.ok(partial.length > 0);
   const partialConns = partial.reduce((n, r) => n + r.conns, 0);
   t.end(sample.subarray(half));
@@ -148,5 +150,24 @@ test("the package entry (dist/index.js, package.json main) exports the API", asy
   const rows = await mod.zk.top(SAMPLE, { limit: 1 });
   assert.equal(rows, zk.topSync(sample, { limit: 1 }));
 });
+
+if (HAVE_CAPTURES) {
+  test("the README's API example runs as written (with the sample as capture.pcap)", () => {
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## The Node API"));
+    const code = /```js\n([\s\S]*?)```/.exec(section)![1]
+      .replace(/from "zk-stream"/g, `from ${JSON.stringify(pathToFileURL(join(REPO, "dist/index.js")).href)}`)
+      .replace(/from "through2"/g, `from ${JSON.stringify(pathToFileURL(join(REPO, "node_modules/through2/through2.js")).href)}`)
+      .replace(/"capture\.pcap"/g, JSON.stringify(SAMPLE));
+    const file = join(mkdtempSync(join(tmpdir(), "zk-readme-")), "example.mjs");
+    writeFileSync(file, code);
+    const env = { ...process.env, NO_COLOR: "1" };
+    delete env.FORCE_COLOR;
+    const r = spawnSync(process.execPath, [file], { encoding: "utf8", env });
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(`${readZeekLog(SAMPLE_CONN_LOG).rows.length} connections\n`), r.stdout);
+    assert.match(r.stdout, /src: '141\.142\.220\.118',\s+dport: 80,\s+proto: 'tcp',\s+conns: 9/, r.stdout);
+  });
+}
 
 test.run();
