@@ -185,10 +185,11 @@ const CASES: Case[] = [
     file: "corrupt_ip-bogus-header-len_zeek.pcap", C: true, decoded: 1,
     why: "with -C Zeek takes the captured length as the IP length",
   },
-  // Fragments (until reassembly lands), tunnels (until decapsulation lands)
-  { file: "ipv4_frag-1_zeek.pcap", decoded: 0, skipped: { fragment: { tshark: "ip.flags.mf == 1 || ip.frag_offset > 0" } } },
-  { file: "ipv4_frag-3_zeek.pcap", decoded: 0, skipped: { fragment: { tshark: "ip.flags.mf == 1 || ip.frag_offset > 0" } } },
-  { file: "ipv4_frag-syn_zeek.pcap", decoded: 0, skipped: { fragment: { tshark: "ip.flags.mf == 1 || ip.frag_offset > 0" } } },
+  // Fragments: held until the datagram is whole; the record that completes it is decoded (tshark
+  // shows the transport in that frame). Tunnels (until decapsulation lands).
+  { file: "ipv4_frag-1_zeek.pcap", decoded: { tshark: "udp || tcp" }, skipped: { fragment: { tshark: "(ip.flags.mf == 1 || ip.frag_offset > 0) && !(udp || tcp)" } } },
+  { file: "ipv4_frag-3_zeek.pcap", decoded: { tshark: "udp || tcp" }, skipped: { fragment: { tshark: "(ip.flags.mf == 1 || ip.frag_offset > 0) && !(udp || tcp)" } }, why: "every fragment has MF set: never whole" },
+  { file: "ipv4_frag-syn_zeek.pcap", decoded: { tshark: "udp || tcp" }, skipped: { fragment: { tshark: "(ip.flags.mf == 1 || ip.frag_offset > 0) && !(udp || tcp)" } } },
   { file: "gre_sample_zeek.pcap", decoded: 0, skipped: { tunnel: { tshark: "gre" } }, why: "outer GRE packets are not connections" },
   { file: "ipip_6in4_zeek.pcap", decoded: 0, skipped: { tunnel: 1 }, why: "IPv6 in IPv4 (proto 41)" },
   { file: "ipip_4in6_zeek.pcap", decoded: 0, skipped: { tunnel: 1 }, why: "IPv4 in IPv6 (proto 4)" },

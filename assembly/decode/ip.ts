@@ -19,8 +19,8 @@ import {
 } from "../stats";
 import { u8at, be16, be32, storeMapped4, store16 } from "./bytes";
 import { ipv4HeaderOk } from "./checksum";
-import { decodeTransport } from "./transport";
-import { fragmentIn, FRAG_PASS } from "./fragments";
+import { decodeTransport, transportBegin } from "./transport";
+import { fragmentIn, FRAG_PASS, FRAG_REASSEMBLED, reassembledPtr, reassembledLen } from "./fragments";
 import { isIpTunnel, decodeIpTunnel } from "./tunnels";
 
 const PROTO_HOPOPTS: u32 = 0;
@@ -67,7 +67,8 @@ function decodeIpv4(p: usize, cap: u32, wire: u32, depth: u32): i32 {
 
   const frag = be16(p + 6);
   if ((frag & 0x3fff) != 0) {
-    const r = fragmentIn(4, p, hdrLen, total, cap, (frag & 0x1fff) << 3, (frag & 0x2000) != 0, be16(p + 4));
+    const r = fragmentIn(4, p, hdrLen, total, cap, (frag & 0x1fff) << 3, (frag & 0x2000) != 0, be16(p + 4), proto, 0);
+    if (r == FRAG_REASSEMBLED) return decodeReassembled(depth);
     if (r != FRAG_PASS) return r;
   }
   return decodeNext(4, proto, p, hdrLen, total, cap, wire, depth);
@@ -87,6 +88,7 @@ function decodeIpv6(p: usize, cap: u32, wire: u32, depth: u32): i32 {
   // Walk the extension headers (Zeek's IPv6_Hdr_Chain). Mobility (135) is not one of them in a
   // default Zeek build (ENABLE_MOBILE_IPV6 off), so it ends up as the transport protocol.
   let next = u8at(p + 6);
+  let nextOff: u32 = 6; // where `next` was read (the fragment code rewrites it in a reassembled datagram)
   let off: u32 = 40;
   let routed = false;
   const end = cap < total ? cap : total;
@@ -98,6 +100,7 @@ function decodeIpv6(p: usize, cap: u32, wire: u32, depth: u32): i32 {
       if (off + len > end) return extTruncated(off + len, cap, total);
       if (next == PROTO_ROUTING && !routed) routed = routingHeader(h, len);
       next = u8at(h);
+      nextOff = off;
       off += len;
       continue;
     }
@@ -105,17 +108,21 @@ function decodeIpv6(p: usize, cap: u32, wire: u32, depth: u32): i32 {
       if (off + 8 > end) return extTruncated(off + 8, cap, total);
       const h = p + off;
       const offFlags = be16(h + 2);
-      next = u8at(h);
+      const fragNext = u8at(h);
       off += 8;
       const fragOff = offFlags & 0xfff8;
       const more = (offFlags & 1) != 0;
       if (fragOff != 0 || more) {
-        const r = fragmentIn(6, p, off, total, cap, fragOff, more, be32(h + 4));
+        const r = fragmentIn(6, p, off, total, cap, fragOff, more, be32(h + 4), fragNext, nextOff);
+        if (r == FRAG_REASSEMBLED) return decodeReassembled(depth);
         if (r != FRAG_PASS) return r;
         // Zeek's chain ends at a fragment header: what follows is the transport.
+        next = fragNext;
         break;
       }
       // An atomic fragment (offset 0, M=0) is a whole datagram: keep walking.
+      next = fragNext;
+      nextOff = off - 8;
       continue;
     }
     break;
@@ -123,6 +130,16 @@ function decodeIpv6(p: usize, cap: u32, wire: u32, depth: u32): i32 {
   // Zeek stops at ESP (the rest is encrypted) and at "no next header" without a connection.
   if (next == PROTO_ESP || next == PROTO_NONE) return SKIP_NO_CONNECTION;
   return decodeNext(6, next, p, off, total, cap, wire, depth);
+}
+
+/**
+ * A datagram was reassembled (fragments.ts): decode it as one packet, captured whole (Zeek sets the
+ * packet's wire length to its captured length). It carries no fragment information any more.
+ */
+function decodeReassembled(depth: u32): i32 {
+  const n = reassembledLen();
+  transportBegin(n, n);
+  return decodeIp(reassembledPtr(), n, n, depth);
 }
 
 /** An extension header runs past the captured bytes (truncated) or past the IP length (bogus). */
