@@ -4,7 +4,7 @@ import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from 
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
 import { setIgnoreChecksums } from "./config";
-import { flowReset, flowFinish, flowAdvance, networkTime, liveConnections, totalConnections } from "./flow/table";
+import { flowReset, flowFinish, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
 import { countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
@@ -122,6 +122,9 @@ export function statSkipped(reason: i32): f64 { return <f64>skippedCount(reason)
 export function statUnsupportedLink(): u32 { return lastUnsupportedLink; }
 export function statLiveConnections(): f64 { return <f64>liveConnections; }
 export function statTotalConnections(): f64 { return <f64>totalConnections; }
+export function statEvictedConnections(): f64 { return <f64>evictedConnections; }
+/** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
+export function limitConnections(n: u32): void { setMaxConnections(n); }
 
 /** Number of counter rows with a non-zero metric. */
 export function rows(): u32 { return counterRows(); }

@@ -37,7 +37,15 @@ export interface EngineOptions {
   onEvents?: EventSink;
   /** Receives each batch of raw conn records (256 bytes each, layout in assembly/records.ts). */
   onRecords?: EventSink;
+  /**
+   * Most live connections kept (default DEFAULT_MAX_CONNECTIONS; 0: no limit). At the limit the
+   * connection whose timer comes first ends early (its record is written); counted in stats().
+   */
+  maxConnections?: number;
 }
+
+/** About 450 MB of connection records. */
+export const DEFAULT_MAX_CONNECTIONS = 1_000_000;
 
 /** Event kinds of the core (assembly/events.ts). */
 export const EVENT_KIND = { new_connection: 1, connection_end: 2, analyzer_confirmation: 3 } as const;
@@ -60,6 +68,8 @@ export interface Stats {
   records_skipped: Record<string, number>;
   bytes_read: number;
   connections: number;
+  /** Connections ended early because the table was full (--max-connections). */
+  connections_evicted: number;
   unsupported_link_type?: number;
 }
 
@@ -89,6 +99,7 @@ export class Engine {
       eventKinds: options.eventKinds ?? 0,
       onEvents: options.onEvents,
       onRecords: options.onRecords,
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     });
   }
 
@@ -159,6 +170,7 @@ export class Engine {
       records_skipped: skipped,
       bytes_read: this.totalBytes,
       connections: s.totalConnections,
+      connections_evicted: s.evictedConnections,
     };
     if (skipped.unsupported_link_type) out.unsupported_link_type = s.unsupportedLink;
     return out;

@@ -6,7 +6,7 @@ import * as C from "./conn";
 import { hashBytes } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
-import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot } from "./timers";
+import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed } from "./pool";
 import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
@@ -30,6 +30,13 @@ export let lastConn: u32 = 0;
 /** Serial (creation number) of the connection the last packet belonged to. */
 export function lastConnSerial(): u64 { return load<u64>(rec(lastConn) + C.C_SERIAL); }
 export let totalConnections: u64 = 0;
+/** Connections given up because the table was full (--max-connections). */
+export let evictedConnections: u64 = 0;
+let maxConnections: u64 = 0; // 0: no limit
+
+export function setMaxConnections(n: u32): void {
+  maxConnections = <u64>n;
+}
 
 // Scratch key of the current packet: canonical order unless one-way.
 const key: usize = memory.data(48, 16); // addrA 16, addrB 16, portA u16, portB u16, proto u8, oneway u8
@@ -44,6 +51,7 @@ export function flowReset(): void {
   lastConn = 0;
   detectReset();
   liveConnections = 0;
+  evictedConnections = 0;
   totalConnections = 0;
   timersReset();
 }
@@ -145,6 +153,7 @@ export function flowPacket(): void {
     }
   }
   if (slot < 0) {
+    if (maxConnections != 0 && liveConnections >= maxConnections && evictOne()) slot = lookup(h);
     idx = createConn(h);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
@@ -382,6 +391,18 @@ function growSlots(): void {
     store<u64>(slotsPtr + (<usize>i << 3), s);
   }
   heap.free(oldPtr);
+}
+
+/**
+ * The table is full: end the connection whose timer comes first (the one Zeek would remove next),
+ * emitting its record as at any removal. Returns whether one was removed.
+ */
+function evictOne(): bool {
+  const victim = earliestQueued();
+  if (victim < 0) return false;
+  removeConn(<u32>victim);
+  evictedConnections++;
+  return true;
 }
 
 /** Process every timer slot that network time has left: remove the connections past their deadline. */

@@ -73,3 +73,16 @@ export function takeSlot(i: u32): u32 {
   store<u32>(h, 0);
   return first;
 }
+
+/**
+ * The record whose timer comes first (the earliest non-empty slot from now on), or -1: the
+ * connection to give up when memory is at its limit.
+ */
+export function earliestQueued(): i32 {
+  const start = lastSlot == i64.MIN_VALUE ? 0 : lastSlot;
+  for (let i: u32 = 0; i < WHEEL; i++) {
+    const first = load<u32>(head(start + <i64>i));
+    if (first != 0) return <i32>(first - 1);
+  }
+  return -1;
+}

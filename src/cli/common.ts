@@ -12,6 +12,9 @@ export function write(text: string): void {
 /** Records we could not use are never dropped silently. */
 export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
   const s = engine.stats();
+  if (s.connections_evicted > 0) {
+    process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections)\n`);
+  }
   const skipped = s.records_skipped;
   if (skipped.unsupported_link_type) {
     process.stderr.write(`zk-stream: warning: link type ${s.unsupported_link_type} not supported: ${skipped.unsupported_link_type} packets skipped\n`);
@@ -63,3 +66,12 @@ export function reportOutcome(outcome: InputOutcome, name: string, interrupted: 
   }
   return EXIT_OK;
 }
+
+/** --max-connections: a count (0: no limit), or the default. */
+export function parseMaxConnections(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--max-connections: not a number: "${text}"`);
+  return Number(text);
+}
+
+export const MAX_CONNECTIONS_HELP = "  --max-connections N     most live connections kept (default 1000000, 0: no limit); at the limit\n                          the one whose timeout comes first ends early (counted in --stats)\n";

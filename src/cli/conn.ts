@@ -1,12 +1,12 @@
 // zk-stream conn: Zeek's conn.log, streamed: a record as each connection leaves the table.
 import { parseArgs } from "node:util";
 import { fstatSync } from "node:fs";
-import { Engine } from "../engine.js";
+import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { decodeConnRecords, type ConnRecord } from "../conn.js";
 import { ZeekConnWriter, LocalNets, connJson } from "../format/conn.js";
 import { errorMessage, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
 import { feedSource } from "./input.js";
-import { UsageError, warnAboutSkips } from "./common.js";
+import { UsageError, warnAboutSkips, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 
 export const CONN_HELP = `Usage: zk-stream conn [FILE...|-] [options]
 
@@ -19,7 +19,7 @@ Options:
   -C, --ignore-checksums  do not drop packets with bad IPv4 header checksums (Zeek's -C)
   --local-nets CIDRS      comma-separated networks for local_orig/local_resp
   --stats                 print a JSON object of record accounting on stderr at the end
-  -h, --help              this help
+${MAX_CONNECTIONS_HELP}  -h, --help              this help
 `;
 
 /** Is stdin live (a pipe, FIFO or socket), so that idle time must still expire connections? */
@@ -39,6 +39,7 @@ export async function connCommand(argv: string[]): Promise<number> {
     options: {
       format: { type: "string", default: "zeek" },
       "ignore-checksums": { type: "boolean", short: "C", default: false },
+      "max-connections": { type: "string" },
       "local-nets": { type: "string" },
       stats: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -63,6 +64,7 @@ export async function connCommand(argv: string[]): Promise<number> {
   const engine = new Engine({
     by: [],
     ignoreChecksums: values["ignore-checksums"],
+    maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     onRecords: (batch, view) => {
       decodeConnRecords(batch, view, records);
       for (const r of records) pending.push(zeek ? zeek.row(r) : connJson(r, local));

@@ -1,10 +1,10 @@
 // zk-stream top: connections (or packets, bytes) per key, the diary's use cases 1 and 2.
 import { parseArgs } from "node:util";
-import { Engine, type KeyField, type Metric } from "../engine.js";
+import { Engine, DEFAULT_MAX_CONNECTIONS, type KeyField, type Metric } from "../engine.js";
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
 import { feedSource } from "./input.js";
-import { Interruption, reportOutcome, UsageError, warnAboutSkips, write } from "./common.js";
+import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseDuration, parseLimit, parseMetric } from "./args.js";
 import { LiveView, Progress } from "./live.js";
 
@@ -24,7 +24,7 @@ Options:
   --each           every FILE is a capture of its own: one table per file, headed by its name
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
-  -h, --help       this help
+${MAX_CONNECTIONS_HELP}  -h, --help       this help
 
 SIGINT (Ctrl-C) or SIGTERM ends the input: the results so far are printed, exit code 0.
 `;
@@ -38,6 +38,7 @@ interface TopSettings {
   intervalMs: number | undefined;
   progress: boolean;
   stats: boolean;
+  maxConnections: number;
 }
 
 export async function topCommand(argv: string[]): Promise<number> {
@@ -50,6 +51,7 @@ export async function topCommand(argv: string[]): Promise<number> {
       metric: { type: "string", default: "conns" },
       format: { type: "string", default: "table" },
       "ignore-checksums": { type: "boolean", short: "C", default: false },
+      "max-connections": { type: "string" },
       interval: { type: "string" },
       each: { type: "boolean", default: false },
       "no-progress": { type: "boolean", default: false },
@@ -71,6 +73,7 @@ export async function topCommand(argv: string[]): Promise<number> {
     intervalMs: values.interval === undefined ? undefined : parseDuration(values.interval),
     progress: Progress.wanted(values["no-progress"]),
     stats: values.stats,
+    maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
   };
   const files = positionals.length > 0 ? positionals : ["-"];
   const interruption = new Interruption();
@@ -97,7 +100,7 @@ function headed(table: string, each: { name: string; first: boolean } | undefine
 
 /** Reads the files as one capture and prints its table(s). Returns the exit code. */
 async function runCapture(files: string[], s: TopSettings, interruption: Interruption, each?: { name: string; first: boolean }): Promise<number> {
-  const engine = new Engine({ by: s.by, ignoreChecksums: s.ignoreChecksums });
+  const engine = new Engine({ by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections });
   const progress = s.progress ? new Progress(engine) : undefined;
   const render = () => formatTop(engine.top(s.limit, s.metric), s.by, s.metric, s.format);
   let live: LiveView | undefined;

@@ -31,6 +31,8 @@ interface Exports {
   statUnsupportedLink(): number;
   statLiveConnections(): number;
   statTotalConnections(): number;
+  statEvictedConnections(): number;
+  limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
   topRow(i: number): number;
@@ -53,6 +55,8 @@ export interface CoreOptions {
   onEvents?: EventSink;
   /** Receives batches of conn records (CONN_RECORD_SIZE bytes each); turns them on. */
   onRecords?: EventSink;
+  /** Limit on live connections (0: none). */
+  maxConnections?: number;
 }
 
 export class Core {
@@ -77,6 +81,7 @@ export class Core {
     });
     this.ex = instance.exports as unknown as Exports;
     this.ex.init(flags | (onRecords ? 2 : 0), byMask, onEvents ? eventKinds : 0);
+    this.ex.limitConnections(options.maxConnections ?? 0);
   }
 
   /** Views on memory.buffer, rebuilt when memory.grow has detached the old buffer. */
@@ -146,7 +151,7 @@ export class Core {
     return { code: this.ex.errorCode(), offset: this.ex.errorOffset(), detail: this.ex.errorDetail() };
   }
 
-  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number } {
+  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number } {
     const ex = this.ex;
     const skipped: number[] = [];
     for (let r = 0; r < reasons; r++) skipped.push(ex.statSkipped(r));
@@ -158,6 +163,7 @@ export class Core {
       unsupportedLink: ex.statUnsupportedLink(),
       liveConnections: ex.statLiveConnections(),
       totalConnections: ex.statTotalConnections(),
+      evictedConnections: ex.statEvictedConnections(),
     };
   }
 

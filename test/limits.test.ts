@@ -1,0 +1,60 @@
+// --max-connections: at the limit a connection ends early (its record written), never a crash;
+// the live count never passes the limit; every connection still gets exactly one record.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Engine, EVENT_KIND } from "../src/engine.js";
+import { REPO } from "./helpers/captures.js";
+import { zk } from "./helpers/cli.js";
+
+const SAMPLE = join(REPO, "examples/sample.pcap");
+
+function run(maxConnections: number) {
+  let live = 0, peak = 0, ends = 0, starts = 0;
+  const engine = new Engine({
+    by: ["src"],
+    maxConnections,
+    eventKinds: (1 << EVENT_KIND.new_connection) | (1 << EVENT_KIND.connection_end),
+    onEvents: (batch) => {
+      for (let off = 0; off < batch.length; off += 64) {
+        if (batch[off] === EVENT_KIND.new_connection) { live++; starts++; peak = Math.max(peak, live); }
+        else if (batch[off] === EVENT_KIND.connection_end) { live--; ends++; }
+      }
+    },
+  });
+  engine.beginFile();
+  engine.write(readFileSync(SAMPLE));
+  engine.endFile("sample");
+  engine.end();
+  return { peak, starts, ends, stats: engine.stats() };
+}
+
+test("unlimited: the sample's 34 connections (Zeek's conn.log) with none evicted", () => {
+  const r = run(0);
+  assert.is(r.stats.connections, 34);
+  assert.is(r.stats.connections_evicted, 0);
+  assert.is(r.ends, r.starts);
+});
+
+test("a limit of 3: never more than 3 live, each eviction ends one connection with its record", () => {
+  const unlimited = run(0);
+  const r = run(3);
+  assert.ok(r.peak <= 3, `peak ${r.peak}`);
+  assert.ok(r.stats.connections_evicted > 0);
+  assert.is(r.ends, r.starts, "every connection ends exactly once");
+  // an evicted connection that sees another packet starts anew: never fewer connections
+  assert.ok(r.stats.connections >= unlimited.stats.connections);
+  assert.is(r.stats.records_read, unlimited.stats.records_read);
+});
+
+test("the CLI warns about evictions and counts them in --stats; a bad value is a usage error", () => {
+  const res = zk(["top", "--max-connections", "3", "--stats", SAMPLE]);
+  assert.is(res.code, 0, res.stderr);
+  assert.match(res.stderr, /connections ended early: the table was full \(--max-connections\)/);
+  const stats = JSON.parse(res.stderr.trim().split("\n").pop()!);
+  assert.ok(stats.connections_evicted > 0);
+  assert.is(zk(["top", "--max-connections", "many", SAMPLE]).code, 1);
+});
+
+test.run();
