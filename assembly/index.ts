@@ -3,7 +3,7 @@
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
-import { setIgnoreChecksums } from "./config";
+import { setIgnoreChecksums, setDetectProtocols } from "./config";
 import { flowReset, flowFinish, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
@@ -18,7 +18,7 @@ let inputCap: u32 = 0;
 let carried: u32 = 0;      // unconsumed bytes at the start of the input region
 let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
 
-/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts). byMask: which key fields the counters use (top/counters.ts). */
+/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts); bit 2: run protocol detection. byMask: which key fields the counters use (top/counters.ts). */
 export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   if (inputPtr == 0) {
     inputPtr = heap.alloc(INITIAL_INPUT);
@@ -26,6 +26,7 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   }
   resetStats();
   setIgnoreChecksums((flags & 1) != 0);
+  setDetectProtocols((flags & 4) != 0);
   beginFile();
   flowReset();
   countersReset(byMask);

@@ -42,6 +42,11 @@ export interface EngineOptions {
    * connection whose timer comes first ends early (its record is written); counted in stats().
    */
   maxConnections?: number;
+  /**
+   * Run protocol detection. Default: only when the output needs services (a service key, conn
+   * records, confirmation events). Without it, work per packet is much smaller.
+   */
+  detectProtocols?: boolean;
 }
 
 /** About 450 MB of connection records. */
@@ -100,6 +105,9 @@ export class Engine {
       onEvents: options.onEvents,
       onRecords: options.onRecords,
       maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      detectProtocols: options.detectProtocols ?? (
+        (this.by as string[]).includes("service") || options.onRecords !== undefined ||
+        ((options.eventKinds ?? 0) & (1 << EVENT_KIND.analyzer_confirmation)) !== 0),
     });
   }
 

@@ -15,6 +15,7 @@ import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
+import { detectProtocols } from "../config";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
 const SECOND: i64 = 1_000_000_000;
@@ -217,7 +218,7 @@ function createConn(h: u64): u32 {
     rowAdd(row, 1, 0, 0);
   }
   if (wants(EV_NEW_CONNECTION)) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
-  detectStart(idx, r);
+  if (detectProtocols) detectStart(idx, r);
   // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);

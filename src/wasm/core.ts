@@ -57,6 +57,8 @@ export interface CoreOptions {
   onRecords?: EventSink;
   /** Limit on live connections (0: none). */
   maxConnections?: number;
+  /** Run protocol detection (needed for services: conn.log, confirmations, service keys). */
+  detectProtocols?: boolean;
 }
 
 export class Core {
@@ -80,7 +82,7 @@ export class Core {
       },
     });
     this.ex = instance.exports as unknown as Exports;
-    this.ex.init(flags | (onRecords ? 2 : 0), byMask, onEvents ? eventKinds : 0);
+    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0), byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
   }
 
