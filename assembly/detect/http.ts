@@ -7,7 +7,7 @@
 // service. Partial connections (no SYN seen) are not parsed. A CONNECT answered with 200 turns the
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
 import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
-import { lineStep, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+import { lineStep, eolTail, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
 const S_LINE: u8 = 0;       // request / status line expected
@@ -253,6 +253,9 @@ function requestLine(st: usize, rest: usize, restLen: u32): void {
     }
   }
   const ver = load<u8>(st + RL_VER);
+  const head = load<u8>(st + RL_MLEN) == 4 && load<u8>(st + RL_METHOD) == 72 && load<u8>(st + RL_METHOD + 1) == 69 &&
+    load<u8>(st + RL_METHOD + 2) == 65 && load<u8>(st + RL_METHOD + 3) == 68;
+  const connect = isConnect(st);
   resetRequestLine(st);
   if (valid) {
     const nreq = load<u8>(st + NREQ);
@@ -260,14 +263,12 @@ function requestLine(st: usize, rest: usize, restLen: u32): void {
     if (!v09 && versionKeepsAlive(ver)) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_KEEPALIVE);
     // unanswered_requests.push(method)
     const q = load<u8>(st + QLEN);
-    const head = load<u8>(st + RL_METHOD) == 72 && load<u8>(st + RL_METHOD + 1) == 69 && load<u8>(st + RL_METHOD + 2) == 65 &&
-      load<u8>(st + RL_METHOD + 3) == 68 && load<u8>(st + RL_MLEN) == 4;
     if (q < 32) {
       if (head) store<u32>(st + HEADQ, load<u32>(st + HEADQ) | (1 << q));
       store<u8>(st + QLEN, q + 1);
     }
     aConfirm();
-    if (isConnect(st)) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_CONNECT);
+    if (connect) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_CONNECT);
     if (v09) {
       // the reply is raw data until the server closes: nothing more to check
       store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_V09);
@@ -288,7 +289,7 @@ function requestLine(st: usize, rest: usize, restLen: u32): void {
 /** strncasecmp(method, "CONNECT", method_len) == 0 */
 function isConnect(st: usize): bool {
   const m = <u32>load<u8>(st + RL_MLEN);
-  if (m == 0 || m > 7) return m == 0;
+  if (m > 7) return false;
   const word = "CONNECT";
   for (let i: u32 = 0; i < m; i++) if (<i32>load<u8>(st + RL_METHOD + i) != word.charCodeAt(i)) return false;
   return true;
@@ -464,7 +465,8 @@ function headersEnd(st: usize, isOrig: bool, m: usize, rest: usize, restLen: u32
       store<u8>(st + RQ, S_NOTHING);
       store<u8>(st + RP, S_NOTHING);
       restartedHere = true;
-      aRestartDpd(false, rest, restLen);
+      const skip = eolTail(st + CR, 2, rest, restLen);
+      aRestartDpd(false, rest + skip, restLen - skip);
       return;
     }
     // 101 with Upgrade: the connection stops being HTTP

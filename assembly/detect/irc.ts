@@ -1,19 +1,21 @@
 // IRC (Zeek: src/analyzer/protocol/irc/IRC.cc). Lines split at CR, LF or CRLF (at most 1000 bytes).
+// IRCv3 message tags ("@key=value;... ") before the prefix are skipped, as Zeek's baselines with
+// such servers show (zeek/irc_dcc_pcapng).
 // Lines over 512 bytes or under 3 (after leading spaces) are ignored, as is a ":prefix" without a
 // space after it. Any other line from the originator confirms. After the prefix, a line shorter
 // than 3 bytes, or a numeric reply that is not three digits and a space, is a violation; so are
 // more than 20 commands longer than 20 characters. Reply 670 (STARTTLS accepted) hands the rest of
 // the connection to SSL (irc,ssl).
 import { aConfirm, aViolate, aHandOver, aDone } from "./ctx";
-import { lineStep, LN_EOL, LN_SKIP, isDigit } from "./lines";
+import { lineStep, eolTail, LN_EOL, LN_SKIP, isDigit } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const MAX_LINE: u32 = 1000;
 
 // per direction (orig 0, resp 24)
 const D_LEN: usize = 0;      // u16 raw line length (saturating)
-const D_PHASE: usize = 2;    // 0 leading spaces, 1 prefix, 2 spaces after prefix, 3 body
-const D_PREFIX: usize = 3;   // u8 1: prefix seen, 2: and ended by a space
+const D_PHASE: usize = 2;    // 0 leading spaces, 4 tags, 5 spaces after tags, 1 prefix, 2 spaces after prefix, 3 body
+const D_PREFIX: usize = 3;   // u8 1: tags or prefix not ended by a space yet, 2: prefix ended
 const D_TRIMLEN: usize = 4;  // u16 length after leading spaces
 const D_BODYLEN: usize = 6;  // u16 length of the body (after the prefix)
 const D_BODY: usize = 8;     // 4 bytes
@@ -37,7 +39,11 @@ export function ircStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (k == LN_EOL || <u32>load<u16>(d + D_LEN) >= MAX_LINE) {
       const tls = line(st, d, isOrig);
       memory.fill(d, 0, D_SIZE);
-      if (tls) { aHandOver(A_SSL, false, p + i + 1, n - i - 1); return; }
+      if (tls) {
+        const skip = eolTail(st + CR, bit, p + i + 1, n - i - 1);
+        aHandOver(A_SSL, false, p + i + 1 + skip, n - i - 1 - skip);
+        return;
+      }
       if (k == LN_EOL) continue;
     }
     lineChar(d, c);
@@ -51,12 +57,22 @@ function lineChar(d: usize, c: u32): void {
   let phase = load<u8>(d + D_PHASE);
   if (phase == 0) {
     if (c == 32) return;
-    phase = c == 58 ? 1 : 3;
-    store<u8>(d + D_PHASE, phase);
     inc16(d + D_TRIMLEN);
-    if (phase == 1) { store<u8>(d + D_PREFIX, 1); return; }
+    // IRCv3 message tags ("@time=... "), then an optional prefix
+    if (c == 64) { store<u8>(d + D_PHASE, 4); store<u8>(d + D_PREFIX, 1); return; }
+    phase = 5;
   } else {
     inc16(d + D_TRIMLEN);
+  }
+  if (phase == 4) {
+    if (c == 32) { store<u8>(d + D_PHASE, 5); store<u8>(d + D_PREFIX, 0); }
+    return;
+  }
+  if (phase == 5) {
+    if (c == 32) return;
+    if (c == 58) { store<u8>(d + D_PHASE, 1); store<u8>(d + D_PREFIX, 1); return; }
+    phase = 3;
+    store<u8>(d + D_PHASE, 3);
   }
   if (phase == 1) {
     if (c == 32) { store<u8>(d + D_PREFIX, 2); store<u8>(d + D_PHASE, 2); }

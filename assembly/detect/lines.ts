@@ -18,7 +18,18 @@ export const LN_SKIP: u32 = 2; // an LF after CR: ignore
   return LN_CHAR;
 }
 
-/** Binary-safe ContentLine with CR or LF only as terminator (SetCRLFAsEOL(LF_as_EOL)): LF ends, CR is data. */
+/**
+ * Bytes to skip at `p` (n bytes) right after a line ended: the LF of a CRLF belongs to the line
+ * (ContentLine consumes it with the CR), so a stream handed to another analyzer starts after it.
+ */
+export function eolTail(at: usize, bit: u8, p: usize, n: u32): u32 {
+  if ((load<u8>(at) & bit) != 0 && n > 0 && load<u8>(p) == 10) {
+    store<u8>(at, load<u8>(at) & ~bit);
+    return 1;
+  }
+  return 0;
+}
+
 // @ts-ignore: decorator
 @inline export function isSpace(c: u32): bool { return c == 32 || (c >= 9 && c <= 13); }
 // @ts-ignore: decorator

@@ -27,7 +27,7 @@ class Sig {
 // ---------------------------------------------------------------- TCP (at most 64)
 const TCP_SIGS: Sig[] = [
   // http/dpd.sig
-  new Sig("dpd_http_client", SIG_ORIG, "^[[:space:]]*(GET|HEAD|POST)[[:space:]]*", "", 0),
+  new Sig("dpd_http_client", SIG_ORIG, "^[[:space:]]*(OPTIONS|GET|HEAD|POST|PUT|DELETE|TRACE|CONNECT|PROPFIND|PROPPATCH|MKCOL|COPY|MOVE|LOCK|UNLOCK|VERSION-CONTROL|REPORT|CHECKOUT|CHECKIN|UNCHECKOUT|MKWORKSPACE|UPDATE|LABEL|MERGE|BASELINE-CONTROL|MKACTIVITY|ORDERPATCH|ACL|PATCH|SEARCH|BCOPY|BDELETE|BMOVE|BPROPFIND|BPROPPATCH|NOTIFY|POLL|SUBSCRIBE|UNSUBSCRIBE|X-MS-ENUMATTS|RPC_OUT_DATA|RPC_IN_DATA)[[:space:]]*", "", 0),
   new Sig("dpd_http_server", SIG_RESP, "^HTTP\\/[0-9]", "dpd_http_client", A.A_HTTP),
   // ssl/dpd.sig
   new Sig("dpd_tls_server", SIG_ANY, "^(\\x15\\x03[\\x00\\x01\\x02\\x03]....)?\\x16\\x03[\\x00\\x01\\x02\\x03]..\\x02...((\\x03[\\x00\\x01\\x02\\x03\\x04])|(\\x7F[\\x00-\\x50])).*", "", A.A_SSL),
