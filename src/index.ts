@@ -22,7 +22,8 @@ function events(options?: EventsOptions): EventStream;
 function events(source: CaptureSource, options?: EventsOptions): EventStream;
 function events(a?: CaptureSource | EventsOptions, b?: EventsOptions): EventStream {
   if (a !== undefined && isCaptureSource(a)) {
-    const stream = new EventStream(b);
+    // a path names the input in error messages
+    const stream = new EventStream(typeof a === "string" ? { name: a, ...b } : b);
     pipeline(toReadable(a), stream, () => { /* errors reach the consumer through `stream` */ });
     return stream;
   }

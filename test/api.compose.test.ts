@@ -117,6 +117,7 @@ if (HAVE_CAPTURES) {
     try { await zk.top(CUT, { limit: 0, ignoreChecksums: true }); } catch (e) { err = e as ZkError & { rows?: Row[] }; }
     assert.instance(err, ZkError);
     assert.is(err!.code, "ZK_BLOCK_CUT");
+    assert.ok(err!.message.startsWith(`${CUT}: byte `), "a path names the input");
     assert.ok((err!.rows ?? []).length > 0);
     let syncErr: (ZkError & { rows?: Row[] }) | undefined;
     try { zk.topSync(readFileSync(CUT), { limit: 0, ignoreChecksums: true }); } catch (e) { syncErr = e as ZkError & { rows?: Row[] }; }

@@ -266,49 +266,83 @@ if (haveTool("tcpdump")) {
 // ---- the real tcpdump, live on loopback ----
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-if (haveTool("tcpdump") && isRoot) {
-  test("live: tcpdump -i lo -U -w - | zk-stream top; SIGINT prints the traffic this test sent", async () => {
-    // a UDP server and an HTTP server on loopback, and the traffic to them
-    const udpServer = createSocket("udp4");
-    await new Promise<void>((r) => udpServer.bind(0, "127.0.0.1", () => r()));
-    const udpPort = (udpServer.address() as AddressInfo).port;
-    const http: Server = createServer((_req, res) => res.end("ok\n"));
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
-    const httpPort = (http.address() as AddressInfo).port;
 
-    const dump = run("tcpdump", ["-i", "lo", "-U", "-w", "-", `(udp and port ${udpPort}) or (tcp and port ${httpPort})`], "ignore", true);
-    // -C: loopback packets leave their TCP checksums to an offload that never happens, and Zeek
-    // (so zk-stream) ignores TCP segments with a bad checksum unless told not to
-    const zkRun = run(process.execPath, [CLI, "top", "-C", "--by", "src,dport", "-n", "0", "--format", "json", "--interval", "200ms"], dump.child.stdout!);
-    try {
-      await until("tcpdump listening", () => /listening on/.test(dump.err()));
+/** A UDP and an HTTP server on loopback, tcpdump capturing their traffic, and zk-stream reading tcpdump's pipe. */
+async function loopback(zkArgs: string[], body: (l: { udpPort: number; httpPort: number; zkRun: Running; udp(n: number): Promise<void>; http(n: number): Promise<void> }) => Promise<void>): Promise<void> {
+  const udpServer = createSocket("udp4");
+  await new Promise<void>((r) => udpServer.bind(0, "127.0.0.1", () => r()));
+  const udpPort = (udpServer.address() as AddressInfo).port;
+  const server: Server = createServer((_req, res) => res.end("ok\n"));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const httpPort = (server.address() as AddressInfo).port;
+  const dump = run("tcpdump", ["-i", "lo", "-U", "-w", "-", `(udp and port ${udpPort}) or (tcp and port ${httpPort})`], "ignore", true);
+  const zkRun = run(process.execPath, [CLI, ...zkArgs], dump.child.stdout!);
+  try {
+    await until("tcpdump listening", () => /listening on/.test(dump.err()));
+    await body({
+      udpPort, httpPort, zkRun,
+      async udp(n) {
+        for (let i = 0; i < n; i++) {
+          const s = createSocket("udp4"); // a new socket, a new source port: a new connection
+          await new Promise<void>((r) => s.send(`datagram ${i}`, udpPort, "127.0.0.1", () => r()));
+          s.close();
+        }
+      },
+      async http(n) {
+        for (let i = 0; i < n; i++) {
+          await new Promise<void>((resolve, reject) => {
+            httpGet({ host: "127.0.0.1", port: httpPort, path: "/", agent: false }, (res) => { res.resume(); res.on("end", resolve); }).on("error", reject);
+          });
+        }
+      },
+    });
+  } finally {
+    zkRun.child.kill("SIGKILL");
+    dump.child.kill("SIGINT");
+    await dump.exit;
+    udpServer.close();
+    server.close();
+  }
+}
+
+/** The last complete line of a running process's output (a read may end inside one). */
+const lastLine = (r: Running, empty = "") => r.out().slice(0, Math.max(0, r.out().lastIndexOf("\n"))).split("\n").pop() || empty;
+
+if (haveTool("tcpdump") && isRoot) {
+  // -C in both: loopback packets leave their TCP checksums to an offload that never happens, and
+  // Zeek (so zk-stream) ignores TCP segments with a bad checksum unless told not to
+  test("live: tcpdump -i lo -U -w - | zk-stream top; SIGINT prints the traffic this test sent", async () => {
+    await loopback(["top", "-C", "--by", "src,dport", "-n", "0", "--format", "json", "--interval", "200ms"], async ({ udpPort, httpPort, zkRun, udp, http }) => {
       const UDP = 7, HTTP = 4;
-      for (let i = 0; i < UDP; i++) {
-        const s = createSocket("udp4");
-        await new Promise<void>((r) => s.send(`datagram ${i}`, udpPort, "127.0.0.1", () => r()));
-        s.close();
-      }
-      for (let i = 0; i < HTTP; i++) {
-        await new Promise<void>((resolve, reject) => {
-          httpGet({ host: "127.0.0.1", port: httpPort, path: "/", agent: false }, (res) => { res.resume(); res.on("end", resolve); }).on("error", reject);
-        });
-      }
+      await udp(UDP);
+      await http(HTTP);
       const want = [`127.0.0.1 ${httpPort} tcp ${HTTP}`, `127.0.0.1 ${udpPort} udp ${UDP}`].sort();
       const rows = (line: string) => (JSON.parse(line) as { src: string; dport: number; proto: string; count: number }[]).map((r) => `${r.src} ${r.dport} ${r.proto} ${r.count}`).sort();
-      // the last complete line (a read may end inside one)
-      const lastLine = () => zkRun.out().slice(0, Math.max(0, zkRun.out().lastIndexOf("\n"))).split("\n").pop() || "[]";
-      await until("a tick with all the traffic", () => JSON.stringify(rows(lastLine())) === JSON.stringify(want), 15000, () => `${lastLine()} ${zkRun.err()}`);
+      await until("a tick with all the traffic", () => JSON.stringify(rows(lastLine(zkRun, "[]"))) === JSON.stringify(want), 15000, () => `${lastLine(zkRun)} ${zkRun.err()}`);
       zkRun.child.kill("SIGINT");
       assert.is(await zkRun.exit, 0, zkRun.err());
-      assert.equal(rows(lastLine()), want);
+      assert.equal(rows(lastLine(zkRun, "[]")), want);
       assert.is(zkRun.err(), "");
-    } finally {
-      zkRun.child.kill("SIGKILL");
-      dump.child.kill("SIGINT");
-      await dump.exit;
-      udpServer.close();
-      http.close();
-    }
+    });
+  });
+
+  test("live: zk-stream events on a quiet pipe: closed connections end by the wall clock, before SIGINT", async () => {
+    await loopback(["events", "-C", "--events", "new_connection,connection_end"], async ({ httpPort, zkRun, http }) => {
+      await http(2);
+      const ends = () => zkRun.out().split("\n").filter((l) => l.includes('"connection_end"'));
+      // Zeek removes a closed TCP connection 5 s after the close (tcp_close_delay); no packet follows
+      await until("two connection ends", () => ends().length >= 2, 15000, () => zkRun.out());
+      const evs = ends().map((l) => JSON.parse(l) as Record<string, unknown>);
+      for (const e of evs) {
+        assert.is(e["id.orig_h"], "127.0.0.1");
+        assert.is(e["id.resp_p"], httpPort);
+        assert.is(e.proto, "tcp");
+      }
+      const starts = zkRun.out().split("\n").filter((l) => l.includes('"new_connection"')).map((l) => (JSON.parse(l) as { uid: string }).uid);
+      assert.equal(evs.map((e) => e.uid).sort(), starts.sort());
+      zkRun.child.kill("SIGINT");
+      assert.is(await zkRun.exit, 0, zkRun.err());
+    });
   });
 } else {
   console.log(`  SKIP live loopback capture: ${haveTool("tcpdump") ? "needs root (CI runs as root)" : "tcpdump not installed (.ci/run installs it)"}`);

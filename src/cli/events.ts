@@ -7,7 +7,7 @@ import { EVENT_NAMES, checkEventNames, decodeEvents, doneEvent, eventMask } from
 import { feedSource } from "./input.js";
 import { Interruption, reportOutcome, UsageError, warnAboutSkips, write } from "./common.js";
 import { parseBy, parseLimit, parseMetric } from "./args.js";
-import { Progress } from "./live.js";
+import { Progress, WallClock, stdinIsLive } from "./live.js";
 
 export const EVENTS_HELP = `Usage: zk-stream events [FILE...|-] [options]
 
@@ -84,6 +84,9 @@ export async function eventsCommand(argv: string[]): Promise<number> {
 
   const progress = Progress.wanted(values["no-progress"]) ? new Progress(engine) : undefined;
   const files = positionals.length > 0 ? positionals : ["-"];
+  // a quiet live pipe: connections still time out, their ends still come
+  const clock = files.includes("-") && stdinIsLive() ? new WallClock(engine, () => void flush()) : undefined;
+  clock?.start();
   const interruption = new Interruption();
   let exitCode = EXIT_OK;
   try {
@@ -92,17 +95,19 @@ export async function eventsCommand(argv: string[]): Promise<number> {
       const outcome = await feedSource(engine, name, () => interruption.stopped, {
         ...progress?.hooks(name),
         signal: interruption.signal,
-        afterChunk: () => { progress?.tick(); return flush(); },
+        afterChunk: () => { clock?.sawChunk(); progress?.tick(); return flush(); },
       });
       progress?.clear();
       await flush(); // the events of every complete packet come before the damage report
       exitCode = Math.max(exitCode, reportOutcome(outcome, name, interruption.stopped));
     }
     progress?.clear();
+    clock?.stop();
     engine.end();
     if (names.includes("zeek_done")) lines.push(JSON.stringify(doneEvent(engine.by, metric, engine.top(limit, metric), engine.stats())));
     await flush();
   } finally {
+    clock?.stop();
     interruption.dispose();
   }
   warnAboutSkips(engine, values["ignore-checksums"]);

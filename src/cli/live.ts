@@ -1,5 +1,6 @@
 // Live use of the command line: a progress line on stderr (file input, a TTY only) and a top-N
 // printed every --interval (redrawn in place on a TTY, one complete table per tick elsewhere).
+import { fstatSync } from "node:fs";
 import type { Engine } from "../engine.js";
 import type { FeedHooks } from "./input.js";
 
@@ -153,5 +154,48 @@ export class LiveView {
       out.write((this.printed > 0 && !this.options.json ? "\n" : "") + table);
     }
     this.printed++;
+  }
+}
+
+/** Is stdin live (a pipe, FIFO or socket), so that idle time must still expire connections? */
+export function stdinIsLive(): boolean {
+  try {
+    const s = fstatSync(0);
+    return s.isFIFO() || s.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * On a live pipe, network time follows the wall clock while no packet arrives (as Zeek's does), so
+ * connections of a quiet capture still time out and their ends are reported. `sawChunk()` after
+ * every chunk; `onAdvance` after each advance (to write what it produced).
+ */
+export class WallClock {
+  private lastWall = Date.now();
+  private lastNetwork = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly engine: Engine, private readonly onAdvance: () => void, private readonly everyMs = 1000) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.lastNetwork === 0) return;
+      this.engine.advanceTime(this.lastNetwork + (Date.now() - this.lastWall) * 1e6);
+      this.onAdvance();
+    }, this.everyMs);
+    this.timer.unref();
+  }
+
+  sawChunk(): void {
+    const t = this.engine.networkTime;
+    if (t > 0) this.lastNetwork = t;
+    this.lastWall = Date.now();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 }

@@ -71,7 +71,7 @@ export interface ZkTopError extends ZkError { rows: Row[] }
  * complete packet before the damage) when the capture is unreadable or damaged.
  */
 export async function top(source: CaptureSource, options: TopOptions = {}): Promise<Row[]> {
-  const sink = new TopStream(options);
+  const sink = new TopStream(typeof source === "string" ? { name: source, ...options } : options);
   try {
     await pipeline(toReadable(source), sink);
   } catch (e) {
