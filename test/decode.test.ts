@@ -154,8 +154,8 @@ const CASES: Case[] = [
       "Zeek's invalid_IP_header_size (tshark: 'Possible bad payload length')",
   },
   {
-    file: "ipv6_srh-ext-header_tcpdump.pcap", decoded: 0, skipped: { tunnel: { tshark: "ipv6.routing.nxt == 41" } },
-    why: "a segment routing header in front of an inner IPv6 packet: IPv6-in-IPv6, a tunnel",
+    file: "ipv6_srh-ext-header_tcpdump.pcap", decoded: { tshark: "ipv6.routing.nxt == 41" },
+    why: "a segment routing header in front of an inner IPv6 packet: IPv6-in-IPv6, decapsulated",
   },
   // Truncation (INDEX.tsv describes each; one packet each unless said)
   { file: "trunc_snaplen1_zeek.pcap", decoded: 0, skipped: { truncated_link_header: 1 }, why: "1 byte of the frame captured" },
@@ -174,7 +174,7 @@ const CASES: Case[] = [
   { file: "trunc_udp-contents-oob_zeek.pcap", decoded: IP, why: "UDP header whole, payload cut: decoded" },
   {
     file: "trunc_snaplen176_geneve-vxlan-dns_zeek.pcap", decoded: IP,
-    why: "the outer UDP (Geneve) packets are connections; the inner ones wait for the tunnels issue",
+    why: "the outer UDP (Geneve) packets are connections; the packets they carry belong to the same records",
   },
   { file: "ipv4_bad-fragment_PcapPlusPlus.pcap", decoded: 0, skipped: { truncated_IP: { tshark: "ip" } }, why: "IP total length > frame" },
   {
@@ -186,13 +186,14 @@ const CASES: Case[] = [
     why: "with -C Zeek takes the captured length as the IP length",
   },
   // Fragments: held until the datagram is whole; the record that completes it is decoded (tshark
-  // shows the transport in that frame). Tunnels (until decapsulation lands).
+  // shows the transport in that frame). Tunnels: the outer GRE and IP-in-IP packets are no
+  // connections, the packets they carry are.
   { file: "ipv4_frag-1_zeek.pcap", decoded: { tshark: "udp || tcp" }, skipped: { fragment: { tshark: "(ip.flags.mf == 1 || ip.frag_offset > 0) && !(udp || tcp)" } } },
   { file: "ipv4_frag-3_zeek.pcap", decoded: { tshark: "udp || tcp" }, skipped: { fragment: { tshark: "(ip.flags.mf == 1 || ip.frag_offset > 0) && !(udp || tcp)" } }, why: "every fragment has MF set: never whole" },
   { file: "ipv4_frag-syn_zeek.pcap", decoded: { tshark: "udp || tcp" }, skipped: { fragment: { tshark: "(ip.flags.mf == 1 || ip.frag_offset > 0) && !(udp || tcp)" } } },
-  { file: "gre_sample_zeek.pcap", decoded: 0, skipped: { tunnel: { tshark: "gre" } }, why: "outer GRE packets are not connections" },
-  { file: "ipip_6in4_zeek.pcap", decoded: 0, skipped: { tunnel: 1 }, why: "IPv6 in IPv4 (proto 41)" },
-  { file: "ipip_4in6_zeek.pcap", decoded: 0, skipped: { tunnel: 1 }, why: "IPv4 in IPv6 (proto 4)" },
+  { file: "gre_sample_zeek.pcap", decoded: { tshark: "gre" }, why: "the packets inside GRE are decoded" },
+  { file: "ipip_6in4_zeek.pcap", decoded: 1, why: "IPv6 in IPv4 (proto 41), decapsulated" },
+  { file: "ipip_4in6_zeek.pcap", decoded: 1, why: "IPv4 in IPv6 (proto 4), decapsulated" },
   // Protocols Zeek analyses without a connection
   {
     file: "pcapng_nrb_5898pkts_wireshark-samples_pcapparser.pcapng", decoded: { tshark: "(ip || ipv6) && !igmp" },

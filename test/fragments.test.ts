@@ -2,7 +2,7 @@
 //  1. Captures with fragments: what each record becomes, the connections and their packets and IP
 //     bytes, against tshark's reassembly (the frame that completes a datagram shows its transport)
 //     and Zeek's logs (zeek-protocols/zeek__ipv6-fragmented-dns.pcap's dns.log names the
-//     connections).
+//     connections; zeek/gtp_outer_ip_fragments_http's conn.log is in tunnels.test.ts).
 //  2. Hand-built fragment sequences: tshark as the reference where it reassembles as Zeek does, and
 //     Zeek's rule named where the outcome is Zeek's own (overlaps, timeout, size, memory budget).
 // Every case also checks the accounting: records read = decoded + skipped.
@@ -129,6 +129,45 @@ for (const c of CAPTURE_CASES) {
     assert.equal(sorted(ourConversations(bytes, true)), sorted(theirs));
   });
 }
+
+test("zeek/gtp_outer_ip_fragments_http: the fragmented GTP packets count as one packet each, with the datagram's IP length (Zeek's conn.log, -C)", () => {
+  if (!HAVE_CAPTURES) return;
+  const dir = join(CAPTURES, "zeek/gtp_outer_ip_fragments_http");
+  const pcapPath = join(dir, "gtp1_gn_normal_incl_fragmentation.pcap");
+  const log = readZeekLog(join(dir, "conn.log"));
+  const cols = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes"];
+  const zeek = log.rows.map((r) => cols.map((c) => r[c]).join(" ")).sort();
+  const ours = connRecordsOf(readFileSync(pcapPath), true)
+    .map((r) => [r.origH, r.origP, r.respH, r.respP, r.proto, r.origPkts, r.origIpBytes, r.respPkts, r.respIpBytes].join(" ")).sort();
+  assert.equal(ours, zeek);
+  if (!TSHARK) return;
+  // held: the fragments that do not complete a datagram (tshark shows no UDP in them)
+  const held = execFileSync("tshark", ["-r", pcapPath, "-o", "ip.defragment:TRUE", "-Y", "(ip.flags.mf == 1 || ip.frag_offset > 0) && !udp", "-T", "fields", "-e", "frame.number"],
+    { stdio: ["ignore", "pipe", "ignore"] }).toString().trim().split("\n").filter((l) => l).length;
+  const { engine } = runBuffer(readFileSync(pcapPath), { ignoreChecksums: true });
+  const s = engine.stats();
+  accounting(s);
+  assert.is(s.records_skipped.fragment, held);
+});
+
+test("zeek__ipv6-fragmented-dns.pcap: the connections of Zeek's dns.log, the reassembled answer in its connection", () => {
+  if (!HAVE_CAPTURES) return;
+  const base = join(CAPTURES, "zeek-protocols/zeek__ipv6-fragmented-dns.pcap");
+  const log = readZeekLog(`${base}.expected.dns.log`);
+  const zeek = new Set(log.rows.map((r) => `${r.uid} ${r["id.orig_h"]} ${r["id.orig_p"]} ${r["id.resp_h"]} ${r["id.resp_p"]} ${r.proto}`));
+  const tuples = new Set([...zeek].map((l) => l.split(" ").slice(1).join(" ")));
+  const records = connRecordsOf(readFileSync(base), false);
+  const ours = new Set(records.map((r) => `${r.origH} ${r.origP} ${r.respH} ${r.respP} ${r.proto}`));
+  assert.equal([...ours].sort(), [...tuples].sort(), "one connection per dns.log uid, with its 5-tuple");
+  // The answer to query 40849 (dns.log: rtt 5.084025 s, answered) came in three fragments: one packet.
+  const answered = records.find((r) => r.origP === 51851)!;
+  assert.is(answered.respPkts, 1, "the three fragments are one packet");
+  // the datagram is processed at its last fragment: the connection lasts dns.log's rtt (query to answer)
+  const rtt = log.rows.find((r) => r.trans_id === "40849" && r.rtt !== "-")!.rtt;
+  assert.is((answered.durationUs / 1e6).toFixed(6), rtt);
+  const { engine } = runBuffer(readFileSync(base));
+  assert.equal(engine.stats().records_skipped, { fragment: 3 }, "two fragments held until the third, and a lone last fragment");
+});
 
 // ---- 2. hand-built fragments ----
 
@@ -385,6 +424,18 @@ test("a reassembled datagram's UDP checksum covers all of it: a corrupted fragme
   const bad = Buffer.from(f[1]);
   bad[40] ^= 0xff; // payload byte of the middle fragment (its IP header stays valid)
   assert.equal(conns([f[0], bad, f[2]].map((d) => ({ data: eth4(d) }))), [`${SRC}:1111>${DST}:53/udp 1 ${IPB} C`]);
+});
+
+test("fragments inside a GRE tunnel are reassembled; the datagram keeps the tunnel as parent", () => {
+  const outer = (inner: Buffer) => {
+    const gre = Buffer.concat([Buffer.from([0, 0, 0x08, 0]), inner]);
+    return frag4({ off: 0, more: false, data: gre, proto: 47, src: "10.0.0.1", dst: "10.0.0.2", id: 1 });
+  };
+  const recs = split4(UDP, [1480, 2960]).map((d) => ({ data: eth4(outer(d)) }));
+  const records = connRecordsOf(pcap(recs), false);
+  assert.is(records.length, 1);
+  assert.ok(records[0].tunnelParent !== undefined && records[0].tunnelParent >= 2 ** 52, "an IP tunnel's id");
+  assert.is(records[0].origIpBytes, IPB);
 });
 
 test("malformed fragments never crash; every record is decoded or skipped", () => {

@@ -6,7 +6,7 @@
 // wire from there. A length is checked once per header, then fields are read unchecked. Nothing
 // allocates. Semantics follow Zeek's packet analyzers (src/packet_analysis/protocol/*).
 import { SKIP_UNSUPPORTED_LINK, SKIP_NOT_IP, SKIP_TRUNCATED_LINK, setLastUnsupportedLink } from "../stats";
-import { setChecksumBad, setTunnelDepth } from "../packet";
+import { setChecksumBad, setTunnelDepth, setTunnelParent } from "../packet";
 import { u8at, be16, le16, be32, after } from "./bytes";
 import { decodeEthernet, decodeEthertype, decodePppProtocol } from "./ether";
 import { decodeIp } from "./ip";
@@ -36,6 +36,7 @@ export const LINK_LINUX_SLL2: u32 = 276;
 export function decodePacket(linkType: u32, data: usize, capLen: u32, wireLen: u32): i32 {
   setChecksumBad(false);
   setTunnelDepth(0);
+  setTunnelParent(0);
   transportBegin(capLen, wireLen);
   switch (linkType & 0xffff) { // the upper bits of a pcap link-type field hold FCS information
     case LINK_ETHERNET: return decodeEthernet(data, capLen, wireLen, 0);
@@ -144,7 +145,7 @@ function decodeRadiotap(p: usize, cap: u32, wire: u32): i32 {
  * frames with the order bit set, which Zeek does not skip. An A-MSDU yields its first subframe only
  * (one packet per record).
  */
-function decode80211(p: usize, cap: u32, wire: u32): i32 {
+export function decode80211(p: usize, cap: u32, wire: u32, depth: u32 = 0): i32 {
   if (cap <= 24) return SKIP_TRUNCATED_LINK;
   const fc0 = u8at(p);
   const fc1 = u8at(p + 1);
@@ -174,7 +175,7 @@ function decode80211(p: usize, cap: u32, wire: u32): i32 {
   if (cap < 8) return SKIP_TRUNCATED_LINK;
   if (u8at(p) != 0xaa || u8at(p + 1) != 0xaa || u8at(p + 2) != 0x03 ||
       u8at(p + 3) != 0 || u8at(p + 4) != 0 || u8at(p + 5) != 0) return SKIP_NOT_IP;
-  return decodeEthertype(be16(p + 6), p + 8, cap - 8, after(wire, 8), 0);
+  return decodeEthertype(be16(p + 6), p + 8, cap - 8, after(wire, 8), depth);
 }
 
 /** FDDI: frame control, destination, source (13 bytes), then LLC/SNAP (8 bytes). */

@@ -22,8 +22,12 @@ const VXLAN_PORT: u32 = 4789;
 
 /** Was the whole frame captured (wire length <= captured length)? Zeek checks UDP sums only then. */
 let frameWhole: bool = true;
+/** Bytes of the current (possibly inner) packet on the wire but not captured: a tunnelled packet
+ *  keeps them (Zeek's build_inner_packet: inner wire = outer wire - bytes consumed). */
+export let frameMissing: u32 = 0;
 export function transportBegin(capLen: u32, wireLen: u32): void {
   frameWhole = wireLen <= capLen;
+  frameMissing = wireLen > capLen ? wireLen - capLen : 0;
 }
 
 /**

@@ -1,22 +1,561 @@
-// Tunnels. Zeek decapsulates IP-in-IP (4, 41), GRE (47), and UDP tunnels (Teredo, AYIYA, VXLAN,
-// Geneve, GTPv1), at most Tunnel::max_depth deep; the outer packets of IP-in-IP and GRE are not
-// connections. Decapsulation comes with its own issue: for now the outer packet is skipped.
+// Tunnels, decapsulated as Zeek does by default (src/packet_analysis/protocol/{iptunnel,ipinip,gre,
+// vxlan,geneve,teredo,ayiya,gtpv1}, scripts/base/frameworks/tunnels), at most Tunnel::max_depth (4)
+// encapsulations deep. Timestamps of inner packets are the outer packet's; an inner packet keeps
+// the bytes the outer one missed on the wire (inner wire = inner captured + outer wire - outer
+// captured, Zeek's build_inner_packet).
 //
-// When it lands: decodeIpTunnel() parses the encapsulation at p, calls setTunnelDepth(depth + 1)
-// and recurses into decodeIp() (ip.ts) or decodeEthernet()/decodeEthertype() (ether.ts) with
-// depth + 1 for the inner packet, which overwrites the packet view.
+// IP tunnels (IP-in-IP 4 and 41, GRE 47) are decoded inside decode/: the outer packet is no
+// connection. Zeek names such a tunnel by an encapsulation uid per analyzer and (unordered) address
+// pair, kept until Tunnel::ip_tunnel_timeout (24 h) of inactivity; here an id from IP_TUNNEL_BASE
+// up (tunnel parent = id + 1, so conn.log's tunnel_parents names a uid that no conn.log row has).
+//
+// UDP tunnels (VXLAN 4789, Geneve 6081, Teredo 3544, AYIYA 5072, GTPv1 2152 and 2123): the outer
+// UDP packet is a connection, processed first (pipeline.ts); then udpTunnelFind() looks at its
+// payload and, if it carries a packet, decodeTunnelInner() decodes that packet into the view, to
+// be processed with the outer connection as tunnel parent. A tunnel analyzer that parses its header
+// confirms its service on the outer connection (services.ts), as Zeek's packet analyzers do:
+// VXLAN, Geneve, AYIYA and GTPv1 at the first valid packet, Teredo once both directions carried one. As Zeek's UDP analyzer, the analyzer is
+// the one registered for the connection's responder port, else Teredo's and AYIYA's protocol
+// detection; nothing is forwarded from a packet with a bad UDP checksum. An analyzer that finds a
+// malformed header (a violation) takes no more packets of that connection (except GTPv1, which
+// Zeek does not stop), and leaves its service.
+//
+// Per-connection state (violations, Teredo's valid directions) lives in a small table keyed by the
+// outer connection's serial, as Zeek keeps it per connection in its analyzers.
+import {
+  srcAddr, dstAddr, srcPort, payloadPtr, payloadCapLen, l4ChecksumBad, pktTs,
+  tunnelDepth, setTunnelDepth, setTunnelParent, setChecksumBad,
+} from "../packet";
 import { SKIP_TUNNEL_OUTER } from "../stats";
+import { u8at, be16, after } from "./bytes";
+import { decodeEthernet } from "./ether";
+import { decodeIp } from "./ip";
+import { decode80211 } from "./link";
+import { transportBegin, frameMissing, DECODED } from "./transport";
+import { hashBytes } from "../flow/hash";
+import { rec } from "../flow/pool";
+import { lastConn } from "../flow/table";
+import { confirm, violate } from "../flow/services";
+import * as C from "../flow/conn";
+import { A_VXLAN, A_GENEVE, A_AYIYA, A_GTPV1, A_TEREDO } from "../detect/analyzers";
 
 export const PROTO_IPIP: u32 = 4;
 export const PROTO_IPV6: u32 = 41;
 export const PROTO_GRE: u32 = 47;
+
+/** Zeek's Tunnel::max_depth. */
+export const MAX_DEPTH: u32 = 4;
+/** Tunnel parents of IP tunnels (GRE, IP-in-IP) are IP_TUNNEL_BASE + n + 1: far above any
+ *  connection serial, below 2^53 (exact in JS numbers). */
+export const IP_TUNNEL_BASE: u64 = <u64>1 << 52;
+const IP_TUNNEL_TIMEOUT: i64 = 24 * 3600 * 1_000_000_000;
+
+// Tunnel types (Zeek's Tunnel::Type), also the kind of the last encapsulation of the current packet.
+export const T_NONE: u32 = 0;
+export const T_IP: u32 = 1;
+export const T_GRE: u32 = 2;
+export const T_VXLAN: u32 = 3;
+export const T_GENEVE: u32 = 4;
+export const T_TEREDO: u32 = 5;
+export const T_AYIYA: u32 = 6;
+export const T_GTPV1: u32 = 7;
+/** Type of the innermost encapsulation of the packet in the view (T_NONE: not tunnelled). */
+export let lastTunnelType: u32 = T_NONE;
 
 // @ts-ignore: decorator
 @inline export function isIpTunnel(proto: u32): bool {
   return proto == PROTO_IPIP || proto == PROTO_IPV6 || proto == PROTO_GRE;
 }
 
-/** The payload of an IP packet with protocol 4, 41 or 47. cap: captured bytes; len: from the IP header. */
+/** A new capture record: nothing is tunnelled yet. */
+export function tunnelsNextRecord(): void {
+  lastTunnelType = T_NONE;
+}
+
+/** Forget IP tunnels and per-connection tunnel state (a new run). */
+export function tunnelsReset(): void {
+  memory.fill(ipTunnels, 0, <usize>IPT_SETS * IPT_WAYS * IPT_ENTRY);
+  memory.fill(connStates, 0, <usize>CS_SETS * CS_WAYS * CS_ENTRY);
+  ipTunnelCount = 0;
+  lastTunnelType = T_NONE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP tunnels: IP-in-IP and GRE (decoded inside decode/, the outer packet is no connection)
+
+/** The payload of an IP packet with protocol 4, 41 or 47 at p. cap: captured bytes (clipped to the
+ *  IP length); len: from the IP header; depth: encapsulations around the outer packet. */
 export function decodeIpTunnel(proto: u32, p: usize, cap: u32, len: u32, depth: u32): i32 {
-  return SKIP_TUNNEL_OUTER;
+  if (depth >= MAX_DEPTH) return SKIP_TUNNEL_OUTER; // exceeded_tunnel_max_depth
+  if (proto == PROTO_GRE) return decodeGre(p, cap, depth);
+  // IP-in-IP: what follows the outer header must be exactly one packet of the announced version
+  // (Zeek's IP::ParsePacket: invalid_inner_IP_version, truncated_inner_IP, inner_IP_payload_length_mismatch).
+  if (!exactInnerIp(proto == PROTO_IPV6 ? 6 : 4, p, cap)) return SKIP_TUNNEL_OUTER;
+  enterIpTunnel(T_IP, p, cap, depth);
+  return decodeIp(p, cap, cap + frameMissingOuter, depth + 1);
+}
+
+/** Zeek's IP::ParsePacket(len, data, proto) == OK: an IPv4 (v 4) or IPv6 (v 6) packet whose total
+ *  length is exactly n. */
+function exactInnerIp(v: u32, p: usize, n: u32): bool {
+  if (v == 6) {
+    if (n < 40 || (u8at(p) >> 4) != 6) return false;
+    return be16(p + 4) + 40 == n;
+  }
+  if (n < 20 || (u8at(p) >> 4) != 4) return false;
+  return be16(p + 2) == n;
+}
+
+let frameMissingOuter: u32 = 0;
+
+/** Name the IP tunnel of the outer addresses (still in the view) and prepare for the inner packet. */
+function enterIpTunnel(type: u32, p: usize, cap: u32, depth: u32): void {
+  setTunnelParent(ipTunnelId(type) + 1);
+  setTunnelDepth(depth + 1);
+  lastTunnelType = type;
+  frameMissingOuter = frameMissing;
+  transportBegin(cap, cap + frameMissingOuter);
+  setChecksumBad(false);
+}
+
+const GRE_CSUM: u32 = 0x8000;
+const GRE_ROUTING: u32 = 0x4000;
+const GRE_KEY: u32 = 0x2000;
+const GRE_SEQ: u32 = 0x1000;
+const GRE_ACK: u32 = 0x0080;
+
+/**
+ * GRE (Zeek's GRE analyzer): version 0 with transparent Ethernet bridging (0x6558), ERSPAN types
+ * I/II (0x88be) and III (0x22eb) carrying Ethernet, Aruba (802.11), any other protocol type as an
+ * IP packet; version 1 (PPTP's enhanced GRE) carrying PPP with IPv4 or IPv6, which must fill the
+ * rest exactly.
+ */
+function decodeGre(p: usize, cap: u32, depth: u32): i32 {
+  if (cap < 4) return SKIP_TUNNEL_OUTER; // truncated_GRE
+  const flags = be16(p);
+  const type = be16(p + 2);
+  const version = flags & 0x0007;
+  let greLen: u32 = 4;
+  if (flags & GRE_CSUM) greLen += 4;
+  if (flags & GRE_KEY) greLen += 4;
+  if (flags & GRE_SEQ) greLen += 4;
+  if (flags & GRE_ACK) greLen += 4;
+  if (version > 1) return SKIP_TUNNEL_OUTER; // unknown_gre_version
+  let inner: u32 = INNER_IP;
+  let ethLen: u32 = 0, erspanLen: u32 = 0, pptpLen: u32 = 0;
+  if (version == 0) {
+    if (type == 0x6558) {
+      if (cap <= greLen + 14) return SKIP_TUNNEL_OUTER;
+      ethLen = 14; inner = INNER_ETHERNET;
+    } else if (type == 0x88be) {
+      // ERSPAN type I (no sequence number: Ethernet right away) or II (an 8-byte header)
+      if (cap <= greLen + 14) return SKIP_TUNNEL_OUTER;
+      ethLen = 14; inner = INNER_ETHERNET;
+      if (flags & GRE_SEQ) {
+        erspanLen = 8;
+        if (cap < greLen + ethLen + erspanLen) return SKIP_TUNNEL_OUTER;
+      }
+    } else if (type == 0x22eb) {
+      // ERSPAN type III: 12 bytes, and an 8-byte platform sub-header when the O bit is set
+      if (cap <= greLen + 14 + 12) return SKIP_TUNNEL_OUTER;
+      erspanLen = 12; ethLen = 14; inner = INNER_ETHERNET;
+      if ((u8at(p + greLen + erspanLen - 1) & 0x01) != 0) {
+        if (cap <= greLen + erspanLen + 8 + ethLen) return SKIP_TUNNEL_OUTER;
+        erspanLen += 8;
+      }
+    } else if (((type & 0x8200) == 0x8200 && (type & 0x0f) == 0) ||
+               ((type & 0x8300) == 0x8300 && (type & 0x0f) == 0 && type <= 0x8370) || type == 0x9000) {
+      // Aruba access points: 802.11 frames
+      if (cap <= greLen) return SKIP_TUNNEL_OUTER;
+      inner = INNER_IEEE802_11;
+    }
+  } else {
+    if (type != 0x880b) return SKIP_TUNNEL_OUTER; // egre_protocol_type
+    pptpLen = 4;
+  }
+  if (flags & GRE_ROUTING) return SKIP_TUNNEL_OUTER; // gre_routing
+  if (flags & 0x0078) return SKIP_TUNNEL_OUTER;      // unknown_gre_flags
+  if (cap < greLen + pptpLen + ethLen + erspanLen) return SKIP_TUNNEL_OUTER;
+  if (version == 1) {
+    // PPP in HDLC-like framing (address, control), then the protocol
+    const ppp = be16(p + greLen + 2);
+    if (ppp != 0x0021 && ppp != 0x0057) return SKIP_TUNNEL_OUTER; // non_ip_packet_in_encap
+    const q = p + greLen + pptpLen;
+    const n = cap - greLen - pptpLen;
+    if (!exactInnerIp(ppp == 0x0021 ? 4 : 6, q, n)) return SKIP_TUNNEL_OUTER;
+    enterIpTunnel(T_GRE, q, n, depth);
+    return decodeIp(q, n, n + frameMissingOuter, depth + 1);
+  }
+  const hdr = greLen + erspanLen;
+  const q = p + hdr;
+  const n = cap - hdr;
+  enterIpTunnel(T_GRE, q, n, depth);
+  return decodeInner(inner, q, n, n + frameMissingOuter, depth + 1);
+}
+
+// IP tunnel ids: 4-way set-associative table keyed by (tunnel type, lower address, higher address).
+const IPT_SETS: u32 = 256;
+const IPT_WAYS: u32 = 4;
+const IPT_ENTRY: usize = 64; // addrA 16, addrB 16, type u64, id u64, last seen i64, used u64
+const ipTunnels: usize = memory.data(<i32>(<usize>IPT_SETS * IPT_WAYS * IPT_ENTRY), 16);
+const iptKey: usize = memory.data(40, 16);
+let ipTunnelCount: u64 = 0;
+
+/** The id of the IP tunnel between the view's addresses (Zeek's IPTunnelAnalyzer::ip_tunnels). */
+function ipTunnelId(type: u32): u64 {
+  const swap = compare16(srcAddr, dstAddr) > 0;
+  memory.copy(iptKey, swap ? dstAddr : srcAddr, 16);
+  memory.copy(iptKey + 16, swap ? srcAddr : dstAddr, 16);
+  store<u64>(iptKey + 32, <u64>type);
+  const set = ipTunnels + <usize>(<u32>hashBytes(iptKey, 40) & (IPT_SETS - 1)) * IPT_WAYS * IPT_ENTRY;
+  let empty: usize = 0, oldest: usize = 0;
+  let oldestSeen: i64 = i64.MAX_VALUE;
+  let e: usize = set;
+  for (let w: u32 = 0; w < IPT_WAYS; w++, e += IPT_ENTRY) {
+    if (load<u64>(e + 56) == 0) {
+      if (empty == 0) empty = e;
+      continue;
+    }
+    const seen = load<i64>(e + 48);
+    if (memory.compare(e, iptKey, 40) == 0) {
+      if (seen + IP_TUNNEL_TIMEOUT > pktTs) {
+        if (pktTs > seen) store<i64>(e + 48, pktTs);
+        return load<u64>(e + 40);
+      }
+      empty = e; // timed out (Zeek's IPTunnelTimer): a new tunnel, in the same entry
+      break;
+    }
+    if (seen < oldestSeen) { oldest = e; oldestSeen = seen; }
+  }
+  const victim = empty != 0 ? empty : oldest;
+  memory.copy(victim, iptKey, 40);
+  const id = IP_TUNNEL_BASE + ipTunnelCount++;
+  store<u64>(victim + 40, id);
+  store<i64>(victim + 48, pktTs);
+  store<u64>(victim + 56, 1);
+  return id;
+}
+
+/** Lexicographic comparison of two 16-byte addresses. */
+function compare16(a: usize, b: usize): i32 {
+  const a0 = bswap<u64>(load<u64>(a)), b0 = bswap<u64>(load<u64>(b));
+  if (a0 != b0) return a0 < b0 ? -1 : 1;
+  const a1 = bswap<u64>(load<u64>(a, 8)), b1 = bswap<u64>(load<u64>(b, 8));
+  if (a1 != b1) return a1 < b1 ? -1 : 1;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inner packets
+
+const INNER_NONE: u32 = 0;
+const INNER_ETHERNET: u32 = 1;
+const INNER_IP: u32 = 2;
+const INNER_IEEE802_11: u32 = 3;
+
+function decodeInner(kind: u32, p: usize, cap: u32, wire: u32, depth: u32): i32 {
+  if (kind == INNER_ETHERNET) return decodeEthernet(p, cap, wire, depth);
+  if (kind == INNER_IEEE802_11) return decode80211(p, cap, wire, depth);
+  return decodeIp(p, cap, wire, depth);
+}
+
+// ---------------------------------------------------------------------------------------------
+// UDP tunnels: the outer UDP packet is a connection (already processed); its payload may carry one
+
+/** Where the inner packet of the last udpTunnelFind() is, and how to decode it. */
+export let innerKind: u32 = INNER_NONE;
+export let innerPtr: usize = 0;
+export let innerCap: u32 = 0;
+export let innerWire: u32 = 0;
+/** Tunnel type of the inner packet found (T_*), and the analyzer (detect/analyzers.ts) that found it. */
+export let innerType: u32 = T_NONE;
+export let innerAnalyzer: u32 = 0;
+
+/**
+ * The UDP packet in the view has been processed as connection `serial`. Does its payload carry a
+ * packet Zeek would decapsulate? If so, innerKind/innerPtr/innerCap/innerWire say where it is and
+ * true is returned; the view is left as it is.
+ */
+export function udpTunnelFind(serial: u64): bool {
+  innerKind = INNER_NONE;
+  innerType = T_NONE;
+  innerAnalyzer = 0;
+  if (l4ChecksumBad) return false; // Zeek's UDP analyzer forwards nothing from such a packet
+  const p = payloadPtr;
+  const len = payloadCapLen;
+  const resp = respPort();
+  let type = T_NONE;
+  if (resp == 4789) type = T_VXLAN;
+  else if (resp == 6081) type = T_GENEVE;
+  else if (resp == 3544) type = T_TEREDO;
+  else if (resp == 5072) type = T_AYIYA;
+  else if (resp == 2152 || resp == 2123) type = T_GTPV1;
+  else if (ayiyaDetect(p, len)) type = T_AYIYA;
+  else if (teredoDetect(p, len)) type = T_TEREDO;
+  else return false;
+  const st = connState(serial);
+  switch (type) {
+    case T_VXLAN: return vxlan(st, p, len);
+    case T_GENEVE: return geneve(st, p, len);
+    case T_TEREDO: return teredo(st, p, len);
+    case T_AYIYA: return ayiya(st, p, len);
+    default: return gtpv1(st, p, len);
+  }
+}
+
+/** Decode the inner packet found by udpTunnelFind() into the view, as tunnelled by connection
+ *  `serial`. Returns DECODED or a skip reason (the record itself stays decoded). */
+export function decodeTunnelInner(serial: u64): i32 {
+  setTunnelParent(serial + 1);
+  setTunnelDepth(tunnelDepth + 1);
+  lastTunnelType = innerType;
+  transportBegin(innerCap, innerWire);
+  setChecksumBad(false);
+  return decodeInner(innerKind, innerPtr, innerCap, innerWire, tunnelDepth);
+}
+
+/** The inner packet starts hdr bytes into the UDP payload p (len captured bytes). */
+function found(type: u32, analyzer: u32, kind: u32, p: usize, len: u32, hdr: u32): bool {
+  innerType = type;
+  innerAnalyzer = analyzer;
+  innerKind = kind;
+  innerPtr = p + hdr;
+  innerCap = len - hdr;
+  innerWire = innerCap + frameMissing;
+  return true;
+}
+
+/** Has the tunnel at the current depth room for one more encapsulation? (Zeek: exceeded_tunnel_max_depth) */
+// @ts-ignore: decorator
+@inline function depthOk(): bool { return tunnelDepth < MAX_DEPTH; }
+
+function vxlan(st: usize, p: usize, len: u32): bool {
+  if (violated(st, T_VXLAN) || !depthOk()) return false;
+  if (len < 8) return violation(st, T_VXLAN, A_VXLAN);                 // header truncation
+  if ((u8at(p) & 0x08) == 0) return violation(st, T_VXLAN, A_VXLAN);  // 'I' flag not set
+  confirmation(st, T_VXLAN, A_VXLAN);
+  if (len == 8) return false;                                          // vxlan_empty_packet
+  return found(T_VXLAN, A_VXLAN, INNER_ETHERNET, p, len, 8);
+}
+
+function geneve(st: usize, p: usize, len: u32): bool {
+  if (violated(st, T_GENEVE) || !depthOk()) return false;
+  if (len < 8) return violation(st, T_GENEVE, A_GENEVE);
+  if ((u8at(p) >> 6) != 0) return false;                               // geneve_invalid_version (a weird only)
+  const hdr: u32 = 8 + ((u8at(p) & 0x3f) << 2);
+  if (hdr > len) return violation(st, T_GENEVE, A_GENEVE);             // option header truncation
+  confirmation(st, T_GENEVE, A_GENEVE);
+  if (len == hdr) return false;                                        // geneve_empty_packet
+  const next = be16(p + 2);
+  if (next == 0x6558) return found(T_GENEVE, A_GENEVE, INNER_ETHERNET, p, len, hdr);
+  if (next == 0x0800 || next == 0x86dd) return found(T_GENEVE, A_GENEVE, INNER_IP, p, len, hdr);
+  return false; // ARP, or nothing registered for it
+}
+
+function ayiya(st: usize, p: usize, len: u32): bool {
+  if (violated(st, T_AYIYA) || !depthOk()) return false;
+  if (len < 8) return violation(st, T_AYIYA, A_AYIYA);
+  // Zeek keeps the identity length in a uint8_t: 1 << n for n >= 8 becomes 0
+  const idLen = (<u32>1 << (u8at(p) >> 4)) & 0xff;
+  const sigLen = (u8at(p + 1) >> 4) << 2;
+  const hdr: u32 = 8 + idLen + sigLen;
+  if (hdr > len) return violation(st, T_AYIYA, A_AYIYA);
+  if ((u8at(p + 2) & 0x0f) != 1) return false; // not a "forward" message: nothing to decapsulate
+  const next = u8at(p + 3);
+  confirmation(st, T_AYIYA, A_AYIYA);
+  if (len == hdr) return false;                // ayiya_empty_packet
+  if (next != PROTO_IPIP && next != PROTO_IPV6) return false;
+  return found(T_AYIYA, A_AYIYA, INNER_IP, p, len, hdr);
+}
+
+/** AYIYA's protocol detection (the old DPD signature). */
+function ayiyaDetect(p: usize, len: u32): bool {
+  return len >= 3 && u8at(p + 1) == 0x52 && u8at(p + 2) == 0x11;
+}
+
+function teredo(st: usize, p: usize, len: u32): bool {
+  if (violated(st, T_TEREDO) || !depthOk()) return false;
+  const hdr = teredoParse(p, len);
+  if (hdr < 0) return violation(st, T_TEREDO, A_TEREDO);             // bad Teredo encapsulation
+  const q = p + <u32>hdr;
+  const n = len - <u32>hdr;
+  const total = be16(q + 4) + 40;
+  if (n > total) {
+    // only a bubble (no next header, no payload) may have bytes after the IPv6 packet
+    if (!(u8at(q + 6) == 59 && be16(q + 4) == 0)) return violation(st, T_TEREDO, A_TEREDO);
+  } else if (n < total) {
+    return violation(st, T_TEREDO, A_TEREDO);
+  }
+  // Confirmed once both directions carried a valid packet (Tunnel::delay_teredo_confirmation).
+  const bit: u32 = isOrig() ? F_VALID_ORIG : F_VALID_RESP;
+  store<u32>(st + 8, load<u32>(st + 8) | bit);
+  if ((load<u32>(st + 8) & (F_VALID_ORIG | F_VALID_RESP)) == (F_VALID_ORIG | F_VALID_RESP)) {
+    confirmation(st, T_TEREDO, A_TEREDO);
+  }
+  return found(T_TEREDO, A_TEREDO, INNER_IP, p, len, <u32>hdr);
+}
+
+/** Teredo's origin indication and authentication headers, then an IPv6 header: the offset of the
+ *  IPv6 packet, or -1 (TeredoEncapsulation::DoParse). */
+function teredoParse(p: usize, len: u32): i32 {
+  let off: u32 = 0;
+  let origin = false, auth = false;
+  while (true) {
+    if (len - off < 2) return -1;
+    const tag = be16(p + off);
+    if (tag == 0) {
+      if (origin || len - off < 8) return -1;
+      origin = true;
+      off += 8;
+    } else if (tag == 1) {
+      if (origin || auth || len - off < 4) return -1;
+      const total: u32 = 4 + u8at(p + off + 2) + u8at(p + off + 3) + 8 + 1;
+      if (len - off < total) return -1;
+      auth = true;
+      off += total;
+    } else if ((tag >> 12) == 6) {
+      return len - off < 40 ? -1 : <i32>off;
+    } else {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Teredo's protocol detection (TeredoAnalyzer::DetectProtocol). */
+function teredoDetect(p: usize, len: u32): bool {
+  if (len < 40) return false;
+  const d0 = u8at(p), d1 = u8at(p + 1);
+  if ((d0 >> 4) != 6 && (d0 != 0 || (d1 != 0 && d1 != 1))) return false;
+  // An IPv6 header with a Teredo (2001:0000::/32) source or destination
+  if ((d0 >> 4) == 6 && (isTeredoPrefix(p + 8) || isTeredoPrefix(p + 24))) return true;
+  let q = p, n = len;
+  let val = d1;
+  if (val == 1) {
+    // authentication header: then there must be an origin indication and an IPv6 header
+    const skip: u32 = 13 + u8at(q + 2) + u8at(q + 3);
+    if (n < skip) return false;
+    q += skip; n -= skip;
+    if (n < 40) return false;
+    val = be16(q);
+  }
+  if (val == 0) {
+    if (n < 8) return false;
+    q += 8; n -= 8;
+    if (n < 40) return false;
+    return (u8at(q) >> 4) == 6;
+  }
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline function isTeredoPrefix(a: usize): bool {
+  return load<u32>(a) == 0x00000120; // 20 01 00 00
+}
+
+/**
+ * GTPv1 (the binpac analyzer): a G-PDU (message 255) with the PT flag set carries an IP packet after
+ * the header, its optional fields and extension headers; it must fill the rest exactly. Other
+ * messages (GTP-C on 2123: create/update/delete PDP context, ...) carry nothing to decapsulate.
+ * GTPv1 never stops at a violation and confirms at the first valid G-PDU
+ * (Tunnel::delay_gtp_confirmation = F).
+ */
+function gtpv1(st: usize, p: usize, len: u32): bool {
+  if (len < 8) return violation(st, T_GTPV1, A_GTPV1); // binpac: out of bounds
+  const flags = u8at(p);
+  let off: u32 = 8;
+  if ((flags & 0x07) != 0) {
+    off += 4;
+    if (len < off) return violation(st, T_GTPV1, A_GTPV1);
+  }
+  if ((flags & 0x04) != 0) {
+    // extension headers: length (x 4 bytes), contents, next type; until next type 0
+    while (true) {
+      if (len < off + 1) return violation(st, T_GTPV1, A_GTPV1);
+      const l = <u32>u8at(p + off) << 2;
+      if (l == 0 || len < off + l) return violation(st, T_GTPV1, A_GTPV1);
+      const nextType = u8at(p + off + l - 1);
+      off += l;
+      if (nextType == 0) break;
+    }
+  }
+  if (!depthOk()) return false;                                        // tunnel_depth
+  if (lastTunnelType == T_GTPV1) return violation(st, T_GTPV1, A_GTPV1); // GTP-in-GTP
+  if ((flags >> 5) != 1) return violation(st, T_GTPV1, A_GTPV1);       // bad version
+  if ((flags & 0x10) == 0) return false;                               // not GTP (GTP')
+  if (u8at(p + 1) != 255) return false;                                // not a G-PDU
+  const n = len - off;
+  if (n < 20) return violation(st, T_GTPV1, A_GTPV1);                  // truncated GTPv1
+  const v = u8at(p + off) >> 4;
+  if (v != 4 && v != 6) return violation(st, T_GTPV1, A_GTPV1);        // non-IP packet in GTPv1
+  if (!exactInnerIp(v, p + off, n)) return violation(st, T_GTPV1, A_GTPV1); // payload length
+  confirmation(st, T_GTPV1, A_GTPV1);
+  return found(T_GTPV1, A_GTPV1, INNER_IP, p, len, off);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outer connection: roles, per-connection state, service
+
+/** The responder port of the outer UDP connection (Zeek dispatches on it). */
+function respPort(): u32 {
+  return <u32>load<u16>(rec(lastConn) + C.C_RESP_PORT);
+}
+
+/** Is the packet in the view from the outer connection's originator? */
+function isOrig(): bool {
+  const r = rec(lastConn);
+  return <u32>load<u16>(r + C.C_ORIG_PORT) == srcPort &&
+    load<u64>(r + C.C_ORIG_ADDR) == load<u64>(srcAddr) && load<u64>(r + C.C_ORIG_ADDR + 8) == load<u64>(srcAddr, 8);
+}
+
+// Per-connection tunnel state: 4-way set-associative, keyed by the outer connection's serial; the
+// oldest connection of a full set makes room.
+const CS_SETS: u32 = 256;
+const CS_WAYS: u32 = 4;
+const CS_ENTRY: usize = 16; // u64 serial + 1, u32 flags, u32 reserved
+const connStates: usize = memory.data(<i32>(<usize>CS_SETS * CS_WAYS * CS_ENTRY), 16);
+const F_VALID_ORIG: u32 = 1 << 16;
+const F_VALID_RESP: u32 = 1 << 17;
+
+function connState(serial: u64): usize {
+  const key = serial + 1;
+  const set = connStates + <usize>(<u32>(key * 0x9e3779b97f4a7c15 >> 32) & (CS_SETS - 1)) * CS_WAYS * CS_ENTRY;
+  let victim = set;
+  let victimKey: u64 = u64.MAX_VALUE;
+  for (let w: u32 = 0; w < CS_WAYS; w++) {
+    const e = set + <usize>w * CS_ENTRY;
+    const k = load<u64>(e);
+    if (k == key) return e;
+    if (k < victimKey) { victim = e; victimKey = k; }
+  }
+  store<u64>(victim, key);
+  store<u64>(victim + 8, 0);
+  return victim;
+}
+
+// @ts-ignore: decorator
+@inline function violated(st: usize, type: u32): bool {
+  return (load<u32>(st + 8) & (<u32>1 << type)) != 0;
+}
+
+/** Zeek's AnalyzerViolation: the analyzer takes no more packets of this connection (GTPv1 aside)
+ *  and its service goes. Returns false (nothing to decapsulate). */
+function violation(st: usize, type: u32, analyzer: u32): bool {
+  store<u32>(st + 8, load<u32>(st + 8) | (<u32>1 << type));
+  outerViolate(analyzer);
+  return false;
+}
+
+/** Zeek's AnalyzerConfirmation: the outer connection's service (a violated analyzer stays out). */
+function confirmation(st: usize, type: u32, analyzer: u32): void {
+  if (violated(st, type)) return;
+  outerConfirm(analyzer);
+}
+
+/** The outer connection's conn.log service: the connection of the last packet (flow/table.ts). */
+function outerConfirm(analyzer: u32): void {
+  confirm(rec(lastConn), analyzer);
+}
+function outerViolate(analyzer: u32): void {
+  violate(rec(lastConn), analyzer);
 }
