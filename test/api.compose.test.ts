@@ -2,7 +2,7 @@
 // top() and the streaming top, the sync helpers, and the package entry as built.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
@@ -160,11 +160,12 @@ if (HAVE_CAPTURES) {
       .replace(/from "zk-stream"/g, `from ${JSON.stringify(pathToFileURL(join(REPO, "dist/index.js")).href)}`)
       .replace(/from "through2"/g, `from ${JSON.stringify(pathToFileURL(join(REPO, "node_modules/through2/through2.js")).href)}`)
       .replace(/"capture\.pcap"/g, JSON.stringify(SAMPLE));
-    const file = join(mkdtempSync(join(tmpdir(), "zk-readme-")), "example.mjs");
-    writeFileSync(file, code);
+    const dir = mkdtempSync(join(tmpdir(), "zk-readme-"));
+    writeFileSync(join(dir, "example.mjs"), code);
     const env = { ...process.env, NO_COLOR: "1" };
     delete env.FORCE_COLOR;
-    const r = spawnSync(process.execPath, [file], { encoding: "utf8", env });
+    const r = spawnSync(process.execPath, [join(dir, "example.mjs")], { encoding: "utf8", env });
+    rmSync(dir, { recursive: true, force: true });
     assert.is(r.status, 0, r.stderr);
     assert.ok(r.stdout.startsWith(`${readZeekLog(SAMPLE_CONN_LOG).rows.length} connections\n`), r.stdout);
     assert.match(r.stdout, /src: '141\.142\.220\.118',\s+dport: 80,\s+proto: 'tcp',\s+conns: 9/, r.stdout);

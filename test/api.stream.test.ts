@@ -3,7 +3,7 @@
 // every complete packet, finished(), async iteration over every kind of source.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createReadStream, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { createReadStream, readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
@@ -224,6 +224,7 @@ if (haveTool("tcpdump")) {
       assert.match(err!.message, new RegExp(`^input: byte ${complete.length}: pcap record: `));
       assert.equal(evs, expected, `highWaterMark ${hwm}`);
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 }
 

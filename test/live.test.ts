@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSocket } from "node:dgram";
@@ -350,4 +350,5 @@ if (haveTool("tcpdump") && isRoot) {
 
 if (!HAVE_CAPTURES) noteMissingCaptures("live tests against conn.log");
 
+test.after(() => rmSync(TMP, { recursive: true, force: true }));
 test.run();
