@@ -149,7 +149,7 @@ if (haveTool("tcpdump") && HAVE_CAPTURES) {
     }
   });
 } else {
-  console.log("  SKIP tcpdump pipe test: tcpdump not installed (.ci/run installs it)");
+  console.log(`  SKIP tcpdump pipe test: ${HAVE_CAPTURES ? "tcpdump not installed (.ci/run installs it)" : "reference captures not found"}`);
 }
 
 test.run();
