@@ -2,7 +2,7 @@
 // Only integers and f64 cross the boundary; u64 counters are exported as f64 (exact below 2^53).
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
-import { resetStats, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
+import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
 import { setIgnoreChecksums, setDetectProtocols } from "./config";
 import { flowReset, flowFinish, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
@@ -124,6 +124,7 @@ export function statUnsupportedLink(): u32 { return lastUnsupportedLink; }
 export function statLiveConnections(): f64 { return <f64>liveConnections; }
 export function statTotalConnections(): f64 { return <f64>totalConnections; }
 export function statEvictedConnections(): f64 { return <f64>evictedConnections; }
+export function statBadTransportChecksums(): f64 { return <f64>badTransportChecksums; }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
 

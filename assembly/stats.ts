@@ -15,6 +15,9 @@ export const SKIP_NO_CONNECTION: i32 = 10;     // IP packet Zeek analyses withou
 export const SKIP_REASONS: i32 = 11;
 
 export let recordsRead: u64 = 0;
+/** Decoded packets whose TCP/UDP/ICMP checksum is wrong (Zeek ignores their content: history C/c). */
+export let badTransportChecksums: u64 = 0;
+export function countBadTransportChecksum(): void { badTransportChecksums++; }
 export let recordsDecoded: u64 = 0;
 export let bytesInRecords: u64 = 0;
 const skipped: usize = memory.data(8 * SKIP_REASONS);
@@ -39,7 +42,7 @@ export function skippedCount(reason: i32): u64 {
   return load<u64>(skipped + (<usize>reason << 3));
 }
 export function resetStats(): void {
-  recordsRead = 0; recordsDecoded = 0; bytesInRecords = 0; lastUnsupportedLink = 0;
+  recordsRead = 0; recordsDecoded = 0; badTransportChecksums = 0; bytesInRecords = 0; lastUnsupportedLink = 0;
   memory.fill(skipped, 0, 8 * SKIP_REASONS);
 }
 /** Remember an unsupported link type for the warning without counting a skip (decode/ returns

@@ -38,8 +38,11 @@ function transportName(ipProto: number): ConnRecord["proto"] {
 }
 
 const u64 = (v: DataView, off: number) => Number(v.getBigUint64(off, true));
-/** Nanoseconds (i64) to microseconds, rounded, exact: BigInt once per record, never per packet. */
-const usOf = (v: DataView, off: number) => Number((v.getBigInt64(off, true) + 500n) / 1000n);
+/**
+ * Microseconds, cut as libpcap cuts a nanosecond capture's timestamps for Zeek (BigInt once per
+ * record, never per packet). The duration is the difference of the cut start and end times.
+ */
+const usOf = (ns: bigint) => Number(ns / 1000n);
 
 /** Decodes one batch of records (the views are only valid during the sink call). */
 export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRecord[]): void {
@@ -51,7 +54,7 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
     const histLen = batch[off + 3];
     const tunnel = u64(view, off + 120);
     const rec: ConnRecord = {
-      tsUs: usOf(view, off + 8),
+      tsUs: usOf(view.getBigInt64(off + 8, true)),
       serial: u64(view, off + 24),
       origH: formatAddr(ipVer, batch, off + 32),
       origP: view.getUint16(off + 4, true),
@@ -60,7 +63,7 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
       proto: transportName(ipProto),
       ipProto,
       services,
-      durationUs: usOf(view, off + 16),
+      durationUs: usOf(view.getBigInt64(off + 8, true) + view.getBigInt64(off + 16, true)) - usOf(view.getBigInt64(off + 8, true)),
       origBytes: u64(view, off + 64),
       respBytes: u64(view, off + 72),
       connState: CONN_STATES[batch[off + 2]] ?? "OTH",

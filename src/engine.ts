@@ -75,6 +75,8 @@ export interface Stats {
   connections: number;
   /** Connections ended early because the table was full (--max-connections). */
   connections_evicted: number;
+  /** Packets with a bad TCP/UDP/ICMP checksum: counted, but their content ignored (as Zeek). */
+  bad_transport_checksums: number;
   unsupported_link_type?: number;
 }
 
@@ -179,6 +181,7 @@ export class Engine {
       bytes_read: this.totalBytes,
       connections: s.totalConnections,
       connections_evicted: s.evictedConnections,
+      bad_transport_checksums: s.badTransportChecksums,
     };
     if (skipped.unsupported_link_type) out.unsupported_link_type = s.unsupportedLink;
     return out;

@@ -139,6 +139,21 @@ if (HAVE_CAPTURES) {
   });
 }
 
+if (HAVE_CAPTURES && haveTool("tshark")) {
+  test("bad TCP/UDP checksums are counted (as tshark finds them) and warned about, -C silences them", () => {
+    const f = join(CAPTURES, "zeek/irc_starttls_linux_sll/irc-starttls.pcap");
+    const bad = sh(`tshark -r '${f}' -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -Y 'tcp.checksum.status=="Bad" || udp.checksum.status=="Bad"' 2>/dev/null | wc -l`);
+    const expected = Number(bad.stdout.trim());
+    assert.ok(expected > 0);
+    const r = zk(["top", "--stats", f]);
+    assert.is(r.code, 0);
+    assert.is(JSON.parse(r.stderr.trim().split("\n").pop()!).bad_transport_checksums, expected);
+    assert.match(r.stderr, new RegExp(`${expected} packets with a bad TCP/UDP/ICMP checksum`));
+    const withC = zk(["top", "-C", "--stats", f]);
+    assert.not.match(withC.stderr, /bad TCP\/UDP\/ICMP checksum/);
+  });
+}
+
 if (haveTool("tcpdump") && HAVE_CAPTURES) {
   test("the real tcpdump pipe: tcpdump -r F -w - | zk-stream top equals the file result", () => {
     for (const f of [SAMPLE, join(CAPTURES, "zeek/ssh_basic/ssh.pcap"), join(CAPTURES, "zeek/pcapng_multi_interface/pcapng-multi-interface.pcapng")]) {

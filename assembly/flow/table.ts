@@ -16,6 +16,7 @@ import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
 import { detectProtocols } from "../config";
+import { countBadTransportChecksum } from "../stats";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
 const SECOND: i64 = 1_000_000_000;
@@ -140,6 +141,7 @@ export function flowPacket(): void {
     now = ts;
     expireDue();
   }
+  if (P.l4ChecksumBad) countBadTransportChecksum();
   packetPorts();
   const h = buildKey();
   let slot = lookup(h);

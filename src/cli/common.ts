@@ -12,6 +12,10 @@ export function write(text: string): void {
 /** Records we could not use are never dropped silently. */
 export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
   const s = engine.stats();
+  if (s.bad_transport_checksums > 0 && !ignoreChecksums) {
+    const many = s.bad_transport_checksums * 10 >= s.records_decoded;
+    process.stderr.write(`zk-stream: warning: ${s.bad_transport_checksums} packets with a bad TCP/UDP/ICMP checksum: their content is ignored, as Zeek does${many ? " (many: a loopback capture or checksum offloading? rerun with -C)" : ""}\n`);
+  }
   if (s.connections_evicted > 0) {
     process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections)\n`);
   }

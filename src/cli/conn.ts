@@ -1,12 +1,13 @@
 // zk-stream conn: Zeek's conn.log, streamed: a record as each connection leaves the table.
 import { parseArgs } from "node:util";
-import { fstatSync } from "node:fs";
+import { once } from "node:events";
 import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { decodeConnRecords, type ConnRecord } from "../conn.js";
 import { ZeekConnWriter, LocalNets, connJson } from "../format/conn.js";
-import { errorMessage, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
+import { EXIT_OK } from "../errors.js";
 import { feedSource } from "./input.js";
-import { UsageError, warnAboutSkips, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { Interruption, reportOutcome, UsageError, warnAboutSkips, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { WallClock, stdinIsLive } from "./live.js";
 
 export const CONN_HELP = `Usage: zk-stream conn [FILE...|-] [options]
 
@@ -21,16 +22,6 @@ Options:
   --stats                 print a JSON object of record accounting on stderr at the end
 ${MAX_CONNECTIONS_HELP}  -h, --help              this help
 `;
-
-/** Is stdin live (a pipe, FIFO or socket), so that idle time must still expire connections? */
-function stdinIsLive(): boolean {
-  try {
-    const s = fstatSync(0);
-    return s.isFIFO() || s.isSocket();
-  } catch {
-    return false;
-  }
-}
 
 export async function connCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -77,54 +68,34 @@ export async function connCommand(argv: string[]): Promise<number> {
     if (pending.length === 0) return;
     const text = pending.join("");
     pending = [];
-    if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once("drain", resolve));
+    if (!process.stdout.write(text)) await once(process.stdout, "drain");
   };
 
   if (zeek) pending.push(zeek.header());
   const files = positionals.length > 0 ? positionals : ["-"];
+  // a quiet live pipe: network time follows the wall clock, so connections still end
+  const clock = files.includes("-") && stdinIsLive() ? new WallClock(engine, () => void flush()) : undefined;
+  clock?.start();
+  const interruption = new Interruption();
   let exitCode = EXIT_OK;
-  let stopped = false;
-  const abort = new AbortController();
-  const stop = () => { stopped = true; abort.abort(); };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-
-  // Live input: while no packet arrives, network time advances with the wall clock.
-  let lastWall = Date.now();
-  let lastNetwork = 0;
-  let ticker: NodeJS.Timeout | undefined;
-  if (files.includes("-") && stdinIsLive()) {
-    ticker = setInterval(() => {
-      if (lastNetwork === 0) return;
-      engine.advanceTime(lastNetwork + (Date.now() - lastWall) * 1e6);
-      void flush();
-    }, 1000);
-    ticker.unref();
-  }
-
-  for (const name of files) {
-    if (stopped) break;
-    const outcome = await feedSource(engine, name, () => stopped, {
-      signal: abort.signal,
-      afterChunk: () => {
-        lastNetwork = engine.networkTime > 0 ? engine.networkTime : lastNetwork;
-        lastWall = Date.now();
-        return flush();
-      },
-    });
-    const label = name === "-" ? "stdin" : name;
-    if (outcome.openError) {
-      process.stderr.write(`zk-stream: ${label}: cannot read: ${outcome.openError}\n`);
-      exitCode = Math.max(exitCode, EXIT_UNREADABLE);
-    } else if (outcome.error && !(stopped && outcome.error.exitCode === 3)) {
-      process.stderr.write(`zk-stream: ${errorMessage(label, outcome.error)}\n`);
-      exitCode = Math.max(exitCode, outcome.error.exitCode);
+  try {
+    for (const name of files) {
+      if (interruption.stopped) break;
+      const outcome = await feedSource(engine, name, () => interruption.stopped, {
+        signal: interruption.signal,
+        afterChunk: () => { clock?.sawChunk(); return flush(); },
+      });
+      await flush(); // the records of every complete packet come before the damage report
+      exitCode = Math.max(exitCode, reportOutcome(outcome, name, interruption.stopped));
     }
+    clock?.stop();
+    engine.end();
+    if (zeek) pending.push(zeek.footer());
+    await flush();
+  } finally {
+    clock?.stop();
+    interruption.dispose();
   }
-  if (ticker) clearInterval(ticker);
-  engine.end();
-  if (zeek) pending.push(zeek.footer());
-  await flush();
   warnAboutSkips(engine, values["ignore-checksums"]);
   if (values.stats) process.stderr.write(JSON.stringify(engine.stats()) + "\n");
   return exitCode;

@@ -32,6 +32,7 @@ interface Exports {
   statLiveConnections(): number;
   statTotalConnections(): number;
   statEvictedConnections(): number;
+  statBadTransportChecksums(): number;
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
@@ -153,7 +154,7 @@ export class Core {
     return { code: this.ex.errorCode(), offset: this.ex.errorOffset(), detail: this.ex.errorDetail() };
   }
 
-  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number } {
+  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; badTransportChecksums: number } {
     const ex = this.ex;
     const skipped: number[] = [];
     for (let r = 0; r < reasons; r++) skipped.push(ex.statSkipped(r));
@@ -166,6 +167,7 @@ export class Core {
       liveConnections: ex.statLiveConnections(),
       totalConnections: ex.statTotalConnections(),
       evictedConnections: ex.statEvictedConnections(),
+      badTransportChecksums: ex.statBadTransportChecksums(),
     };
   }
 
