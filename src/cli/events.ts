@@ -1,11 +1,11 @@
 // zk-stream events: the capture's events as NDJSON, one object per line, in packet order.
 import { once } from "node:events";
 import { parseArgs } from "node:util";
-import { Engine } from "../engine.js";
+import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { EXIT_OK } from "../errors.js";
 import { EVENT_NAMES, checkEventNames, decodeEvents, doneEvent, eventMask } from "../events.js";
 import { feedSource } from "./input.js";
-import { Interruption, reportOutcome, UsageError, warnAboutSkips, write } from "./common.js";
+import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseLimit, parseMetric } from "./args.js";
 import { Progress, WallClock, stdinIsLive } from "./live.js";
 
@@ -27,7 +27,7 @@ Options:
   -C, --ignore-checksums   do not drop packets with bad IPv4 header checksums (Zeek's -C)
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
-  -h, --help       this help
+${MAX_CONNECTIONS_HELP}  -h, --help       this help
 
 A closed stdout (| head) ends the run quietly with exit code 0. SIGINT (Ctrl-C) or SIGTERM ends
 the input: the remaining events (connection ends, zeek_done) are printed, exit code 0.
@@ -43,6 +43,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
       limit: { type: "string", short: "n", default: "0" },
       metric: { type: "string", default: "conns" },
       "ignore-checksums": { type: "boolean", short: "C", default: false },
+      "max-connections": { type: "string" },
       "no-progress": { type: "boolean", default: false },
       stats: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -72,6 +73,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   const engine = new Engine({
     by,
     ignoreChecksums: values["ignore-checksums"],
+    maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     eventKinds: mask,
     onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => { lines.push(JSON.stringify(ev)); }),
   });
