@@ -12,13 +12,14 @@
 // UDP tunnels (VXLAN 4789, Geneve 6081, Teredo 3544, AYIYA 5072, GTPv1 2152 and 2123): the outer
 // UDP packet is a connection, processed first (pipeline.ts); then udpTunnelFind() looks at its
 // payload and, if it carries a packet, decodeTunnelInner() decodes that packet into the view, to
-// be processed with the outer connection as tunnel parent. A tunnel analyzer that parses its header
-// confirms its service on the outer connection (services.ts), as Zeek's packet analyzers do:
-// VXLAN, Geneve, AYIYA and GTPv1 at the first valid packet, Teredo once both directions carried one. As Zeek's UDP analyzer, the analyzer is
-// the one registered for the connection's responder port, else Teredo's and AYIYA's protocol
-// detection; nothing is forwarded from a packet with a bad UDP checksum. An analyzer that finds a
-// malformed header (a violation) takes no more packets of that connection (except GTPv1, which
-// Zeek does not stop), and leaves its service.
+// be processed with the outer connection as tunnel parent. As in Zeek's UDP analyzer, the analyzer
+// is the one registered for the connection's responder port, else AYIYA's and Teredo's protocol
+// detection; nothing is forwarded from a packet with a bad UDP checksum. An analyzer that parses
+// its header confirms its service on the outer connection (services.ts): VXLAN, Geneve, AYIYA and
+// GTPv1 at the first valid packet, Teredo once both directions carried one
+// (Tunnel::delay_teredo_confirmation). An analyzer that finds a malformed header (a violation)
+// leaves the service and takes no more packets of that connection (GTPv1 aside: Zeek does not
+// stop it).
 //
 // Per-connection state (violations, Teredo's valid directions) lives in a small table keyed by the
 // outer connection's serial, as Zeek keeps it per connection in its analyzers.
@@ -27,11 +28,11 @@ import {
   tunnelDepth, setTunnelDepth, setTunnelParent, setChecksumBad,
 } from "../packet";
 import { SKIP_TUNNEL_OUTER } from "../stats";
-import { u8at, be16, after } from "./bytes";
+import { u8at, be16 } from "./bytes";
 import { decodeEthernet } from "./ether";
 import { decodeIp } from "./ip";
 import { decode80211 } from "./link";
-import { transportBegin, frameMissing, DECODED } from "./transport";
+import { transportBegin, frameMissing } from "./transport";
 import { hashBytes } from "../flow/hash";
 import { rec } from "../flow/pool";
 import { lastConn } from "../flow/table";
@@ -84,15 +85,15 @@ export function tunnelsReset(): void {
 // IP tunnels: IP-in-IP and GRE (decoded inside decode/, the outer packet is no connection)
 
 /** The payload of an IP packet with protocol 4, 41 or 47 at p. cap: captured bytes (clipped to the
- *  IP length); len: from the IP header; depth: encapsulations around the outer packet. */
+ *  IP length); len: from the IP header; depth: encapsulations around the outer packet. Returns
+ *  the inner packet's outcome, or SKIP_TUNNEL_OUTER when there is none to decode. */
 export function decodeIpTunnel(proto: u32, p: usize, cap: u32, len: u32, depth: u32): i32 {
   if (depth >= MAX_DEPTH) return SKIP_TUNNEL_OUTER; // exceeded_tunnel_max_depth
   if (proto == PROTO_GRE) return decodeGre(p, cap, depth);
   // IP-in-IP: what follows the outer header must be exactly one packet of the announced version
   // (Zeek's IP::ParsePacket: invalid_inner_IP_version, truncated_inner_IP, inner_IP_payload_length_mismatch).
   if (!exactInnerIp(proto == PROTO_IPV6 ? 6 : 4, p, cap)) return SKIP_TUNNEL_OUTER;
-  enterIpTunnel(T_IP, p, cap, depth);
-  return decodeIp(p, cap, cap + frameMissingOuter, depth + 1);
+  return decodeIp(p, cap, enterIpTunnel(T_IP, cap, depth), depth + 1);
 }
 
 /** Zeek's IP::ParsePacket(len, data, proto) == OK: an IPv4 (v 4) or IPv6 (v 6) packet whose total
@@ -106,16 +107,16 @@ function exactInnerIp(v: u32, p: usize, n: u32): bool {
   return be16(p + 2) == n;
 }
 
-let frameMissingOuter: u32 = 0;
-
-/** Name the IP tunnel of the outer addresses (still in the view) and prepare for the inner packet. */
-function enterIpTunnel(type: u32, p: usize, cap: u32, depth: u32): void {
+/** Name the IP tunnel of the outer addresses (still in the view) and prepare for an inner packet
+ *  of cap captured bytes. Returns its wire length. */
+function enterIpTunnel(type: u32, cap: u32, depth: u32): u32 {
   setTunnelParent(ipTunnelId(type) + 1);
   setTunnelDepth(depth + 1);
   lastTunnelType = type;
-  frameMissingOuter = frameMissing;
-  transportBegin(cap, cap + frameMissingOuter);
+  const wire = cap + frameMissing;
+  transportBegin(cap, wire);
   setChecksumBad(false);
+  return wire;
 }
 
 const GRE_CSUM: u32 = 0x8000;
@@ -183,14 +184,12 @@ function decodeGre(p: usize, cap: u32, depth: u32): i32 {
     const q = p + greLen + pptpLen;
     const n = cap - greLen - pptpLen;
     if (!exactInnerIp(ppp == 0x0021 ? 4 : 6, q, n)) return SKIP_TUNNEL_OUTER;
-    enterIpTunnel(T_GRE, q, n, depth);
-    return decodeIp(q, n, n + frameMissingOuter, depth + 1);
+    return decodeIp(q, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
   }
   const hdr = greLen + erspanLen;
   const q = p + hdr;
   const n = cap - hdr;
-  enterIpTunnel(T_GRE, q, n, depth);
-  return decodeInner(inner, q, n, n + frameMissingOuter, depth + 1);
+  return decodeInner(inner, q, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
 }
 
 // IP tunnel ids: 4-way set-associative table keyed by (tunnel type, lower address, higher address).
