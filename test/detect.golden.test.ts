@@ -15,8 +15,7 @@ const TUNNEL_SERVICES = /\b(vxlan|geneve|teredo|gtpv1|ayiya)\b/;
 type Row = Record<string, string>;
 
 /** Analyzers still being written: a mismatch involving only these is reported, not failed. */
-const PENDING = new Set(["modbus", "dce_rpc", "rdpeudp", "quic", "dhcp", "syslog_tcp", "dnp3_tcp", "dnp3_udp", "krb", "krb_tcp",
-  "mqtt", "ntp", "radius", "rdp", "redis", "rfb", "sip", "socks"]);
+const PENDING = new Set(["quic"]);
 function pending(what: string[]): boolean {
   // QUIC hands its handshake to SSL: ssl on a QUIC connection waits with quic
   return what.length > 0 && what.every((s) => PENDING.has(s) || (s === "ssl" && what.includes("quic") && PENDING.has("quic")));

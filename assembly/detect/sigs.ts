@@ -51,7 +51,7 @@ const TCP_SIGS: Sig[] = [
   new Sig("dpd_ssh_client", SIG_ORIG, "^[sS][sS][hH]-[12]\\.", "dpd_ssh_server", A.A_SSH),
   new Sig("dpd_ssh_server", SIG_RESP, "^[sS][sS][hH]-[12]\\.", "", 0),
   // dce-rpc/dpd.sig
-  new Sig("dpd_dce_rpc", SIG_ANY, "^\\x05[\\x00\\x01][\\x00-\\x13]\\x03", "", A.A_DCE_RPC),
+  new Sig("dpd_dce_rpc", SIG_ANY, "^\\x05[\\x00\\x01][\\x00-\\x13]", "", A.A_DCE_RPC),
   // dnp3/dpd.sig
   new Sig("dpd_dnp3_server", SIG_RESP, "\\x05\\x64", "", A.A_DNP3_TCP),
   // rdp/dpd.sig

@@ -1,0 +1,46 @@
+// DCE-RPC over TCP (Zeek: src/analyzer/protocol/dce-rpc, binpac dce_rpc-protocol.pac).
+// PDUs: a 16-byte header (rpc_vers 5 enforced, data representation, frag_length, auth_length,
+// call id), the fragment, then an auth trailer; the body's length is frag_length - 16 -
+// auth_length - 8 when there is auth. A negative body or another version is a violation; every
+// whole PDU confirms (proc_dce_rpc_pdu).
+import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
+
+// per direction (orig 0, resp 24)
+const D_HAVE: usize = 0;    // u8 header bytes collected
+const D_HDR: usize = 1;     // 16 bytes
+const D_REMAIN: usize = 20; // u32 PDU bytes left after the header
+const D_SIZE: usize = 24;
+
+export function dcerpcInit(st: usize): void {}
+export function dcerpcGap(st: usize, isOrig: bool): void { aDone(); }
+export function dcerpcEof(st: usize, isOrig: bool): void {}
+
+export function dcerpcStream(st: usize, isOrig: bool, p: usize, n: u32): void {
+  if (aPartial()) return;
+  const d = st + (isOrig ? 0 : D_SIZE);
+  let i: u32 = 0;
+  while (i < n) {
+    const remain = load<u32>(d + D_REMAIN);
+    if (remain > 0) {
+      const take = remain < n - i ? remain : n - i;
+      i += take;
+      store<u32>(d + D_REMAIN, remain - take);
+      if (remain - take == 0) aConfirm();
+      continue;
+    }
+    const have = <u32>load<u8>(d + D_HAVE);
+    store<u8>(d + D_HDR + have, load<u8>(p + i));
+    i++;
+    if (have + 1 < 16) { store<u8>(d + D_HAVE, <u8>(have + 1)); continue; }
+    store<u8>(d + D_HAVE, 0);
+    if (load<u8>(d + D_HDR) != 5) { aViolate(); return; }
+    const little = (load<u8>(d + D_HDR + 4) >> 4) != 0;
+    const raw = load<u16>(d + D_HDR + 8), rawAuth = load<u16>(d + D_HDR + 10);
+    const frag = <i32>(little ? raw : bswap<u16>(raw));
+    const auth = <i32>(little ? rawAuth : bswap<u16>(rawAuth));
+    const body = frag - 16 - auth - (auth > 0 ? 8 : 0);
+    if (body < 0) { aViolate(); return; }
+    if (frag <= 16) { aConfirm(); continue; }
+    store<u32>(d + D_REMAIN, <u32>(frag - 16));
+  }
+}
