@@ -26,7 +26,9 @@ export interface ConnRecord {
   origIpBytes: number;
   respPkts: number;
   respIpBytes: number;
-  /** Serial of the encapsulating connection, if tunnelled. */
+  /** Serials of the encapsulating connections, if tunnelled (a set: at most two are kept). */
+  tunnelParents: number[];
+  /** The first of them (the encapsulation of the connection's first packet). */
   tunnelParent?: number;
 }
 
@@ -52,7 +54,7 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
     const services: string[] = [];
     for (let i = 0; i < 4; i++) if (batch[off + 128 + i] !== 0) services.push(analyzerName(batch[off + 128 + i]));
     const histLen = batch[off + 3];
-    const tunnel = u64(view, off + 120);
+    const tunnelParents = [u64(view, off + 120), u64(view, off + 200)].filter((t) => t !== 0).map((t) => t - 1);
     const rec: ConnRecord = {
       tsUs: usOf(view.getBigInt64(off + 8, true)),
       serial: u64(view, off + 24),
@@ -73,8 +75,9 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
       origIpBytes: u64(view, off + 96),
       respPkts: u64(view, off + 104),
       respIpBytes: u64(view, off + 112),
+      tunnelParents,
     };
-    if (tunnel !== 0) rec.tunnelParent = tunnel - 1;
+    if (tunnelParents.length > 0) rec.tunnelParent = tunnelParents[0];
     out.push(rec);
   }
 }

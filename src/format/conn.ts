@@ -54,7 +54,7 @@ function values(r: ConnRecord, local: LocalNets | undefined): (string | number |
     r.missedBytes,
     r.history.length > 0 ? r.history : undefined,
     r.origPkts, r.origIpBytes, r.respPkts, r.respIpBytes,
-    r.tunnelParent !== undefined ? [uid(r.tunnelParent)] : undefined,
+    r.tunnelParents.length > 0 ? r.tunnelParents.map(uid) : undefined,
     r.ipProto,
   ];
 }
