@@ -4,6 +4,8 @@ import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from 
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
 import { setIgnoreChecksums, setDetectProtocols } from "./config";
+import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
+import { tunnelsReset } from "./decode/tunnels";
 import { flowReset, flowFinish, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
@@ -28,6 +30,8 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   setIgnoreChecksums((flags & 1) != 0);
   setDetectProtocols((flags & 4) != 0);
   beginFile();
+  fragmentsReset();
+  tunnelsReset();
   flowReset();
   countersReset(byMask);
   eventsReset(eventKinds);
@@ -125,6 +129,10 @@ export function statLiveConnections(): f64 { return <f64>liveConnections; }
 export function statTotalConnections(): f64 { return <f64>totalConnections; }
 export function statEvictedConnections(): f64 { return <f64>evictedConnections; }
 export function statBadTransportChecksums(): f64 { return <f64>badTransportChecksums; }
+/** Fragments held, waiting for the rest of their datagram. */
+export function statFragmentsHeld(): u32 { return fragsPending(); }
+/** Fragment counters (decode/fragments.ts FC_*: held, reassembled, evicted, expired, weirds). */
+export function statFragments(i: i32): f64 { return fragCounter(i); }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
 

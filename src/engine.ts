@@ -1,6 +1,6 @@
 // Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
 // Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
-import { Core, type EventSink } from "./wasm/core.js";
+import { Core, FRAGMENT_COUNTERS, type EventSink } from "./wasm/core.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
 
@@ -77,6 +77,10 @@ export interface Stats {
   connections_evicted: number;
   /** Packets with a bad TCP/UDP/ICMP checksum: counted, but their content ignored (as Zeek). */
   bad_transport_checksums: number;
+  /** Reassemblies waiting for fragments at this moment. */
+  fragments_pending: number;
+  /** Fragment counters that are not zero (held, reassembled, evicted, expired, Zeek's weirds). */
+  fragments: Record<string, number>;
   unsupported_link_type?: number;
 }
 
@@ -182,6 +186,8 @@ export class Engine {
       connections: s.totalConnections,
       connections_evicted: s.evictedConnections,
       bad_transport_checksums: s.badTransportChecksums,
+      fragments_pending: s.fragmentsPending,
+      fragments: Object.fromEntries(FRAGMENT_COUNTERS.map((n, i) => [n, s.fragments[i]]).filter(([, v]) => v !== 0)),
     };
     if (skipped.unsupported_link_type) out.unsupported_link_type = s.unsupportedLink;
     return out;

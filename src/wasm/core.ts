@@ -33,6 +33,8 @@ interface Exports {
   statTotalConnections(): number;
   statEvictedConnections(): number;
   statBadTransportChecksums(): number;
+  statFragmentsHeld(): number;
+  statFragments(i: number): number;
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
@@ -42,6 +44,14 @@ interface Exports {
 }
 
 export class CoreError extends Error {}
+
+/** Fragment counters in the core's order (assembly/decode/fragments.ts), Zeek's weird names where they exist. */
+export const FRAGMENT_COUNTERS = [
+  "fragments_held", "datagrams_reassembled", "reassemblies_evicted", "reassemblies_expired",
+  "fragment_overlap", "fragment_inconsistency", "excessively_large_fragment", "excessively_small_fragment",
+  "fragment_size_inconsistency", "fragment_protocol_inconsistency", "incompletely_captured_fragment",
+  "fragment_header_too_long",
+] as const;
 
 /** Receives a batch of raw events (EVENT_SIZE bytes each, assembly/events.ts); valid only during the call. */
 export type EventSink = (batch: Uint8Array, view: DataView) => void;
@@ -154,7 +164,7 @@ export class Core {
     return { code: this.ex.errorCode(), offset: this.ex.errorOffset(), detail: this.ex.errorDetail() };
   }
 
-  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; badTransportChecksums: number } {
+  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; badTransportChecksums: number; fragmentsPending: number; fragments: number[] } {
     const ex = this.ex;
     const skipped: number[] = [];
     for (let r = 0; r < reasons; r++) skipped.push(ex.statSkipped(r));
@@ -168,6 +178,8 @@ export class Core {
       totalConnections: ex.statTotalConnections(),
       evictedConnections: ex.statEvictedConnections(),
       badTransportChecksums: ex.statBadTransportChecksums(),
+      fragmentsPending: ex.statFragmentsHeld(),
+      fragments: FRAGMENT_COUNTERS.map((_, i) => ex.statFragments(i)),
     };
   }
 
