@@ -1,0 +1,280 @@
+// Capture framing and packet headers: one large reusable Buffer that records are written into
+// directly (no per-packet allocation), classic pcap or pcapng framing, the clock, Ethernet, IPv4/IPv6
+// headers and the Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
+import { addr4, putAddr6, putMac } from "./hosts.js";
+import type { Rng } from "./rng.js";
+
+export type Format = "pcap" | "pcapng";
+export type TsResolution = "us" | "ns";
+
+export const LINKTYPE_ETHERNET = 1;
+export const SNAPLEN = 262144;
+/** Largest record we ever write: pcapng block overhead + a 1514-byte frame, with room to spare. */
+const MAX_RECORD = 2048;
+/** Room kept free at the end of a chunk: a step may emit a burst of up to 32 packets. */
+const SLACK = 32 * MAX_RECORD;
+
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMP6 = 58;
+
+export function w16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 8;
+  b[o + 1] = v;
+}
+export function w32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = v >>> 16;
+  b[o + 2] = v >>> 8;
+  b[o + 3] = v;
+}
+function w32le(b: Uint8Array, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+
+/** Sum of big-endian 16-bit words (odd tail padded with a zero byte), not yet folded. */
+export function sum16(b: Uint8Array, off: number, len: number): number {
+  let s = 0;
+  let i = off;
+  const end = off + (len & ~1);
+  const end8 = end - 7;
+  for (; i < end8; i += 8) {
+    s += ((b[i] << 8) | b[i + 1]) + ((b[i + 2] << 8) | b[i + 3]) + ((b[i + 4] << 8) | b[i + 5]) + ((b[i + 6] << 8) | b[i + 7]);
+  }
+  for (; i < end; i += 2) s += (b[i] << 8) | b[i + 1];
+  if (len & 1) s += b[end] << 8;
+  return s;
+}
+
+/** One's-complement fold and invert: the value to store in a checksum field. */
+export function checksum(s: number): number {
+  s = (s % 65536) + Math.floor(s / 65536);
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+export class Emitter {
+  buf: Buffer;
+  pos = 0;
+  /** Nanoseconds since the start of the capture (an integer). */
+  now = 0;
+  packets = 0;
+  bytesOut = 0;
+  readonly ng: boolean;
+  readonly nanos: boolean;
+
+  private readonly chunk: number;
+  private readonly flushAt: number;
+  private readonly reuse: boolean;
+  /** Capture start, Unix seconds. */
+  readonly startSec: number;
+  private readonly meanGap: number;
+  private readonly rng: Rng;
+  // the record being built
+  private rec = 0;
+  private data = 0;
+  private l4 = 0;
+  private l4len = 0;
+  private proto = 0;
+  private pseudo = 0;
+
+  constructor(o: { chunk: number; reuse: boolean; format: Format; tsresol: TsResolution; startSec: number; rate: number; rng: Rng }) {
+    this.chunk = Math.max(o.chunk, 4 * SLACK);
+    this.buf = Buffer.allocUnsafe(this.chunk);
+    this.flushAt = this.chunk - SLACK;
+    this.reuse = o.reuse;
+    this.ng = o.format === "pcapng";
+    this.nanos = o.tsresol === "ns";
+    this.startSec = o.startSec;
+    this.meanGap = 1e9 / o.rate;
+    this.rng = o.rng;
+  }
+
+  /** Offset of the transport header of the packet being built. */
+  get l4Offset(): number {
+    return this.l4;
+  }
+
+  get full(): boolean {
+    return this.pos >= this.flushAt;
+  }
+
+  /** The bytes written since the last take(). With reuse, valid only until the next write. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.bytesOut += this.pos;
+    this.pos = 0;
+    if (!this.reuse) this.buf = Buffer.allocUnsafe(this.chunk);
+    return out;
+  }
+
+  fileHeader(): void {
+    const b = this.buf;
+    let p = this.pos;
+    if (!this.ng) {
+      w32le(b, p, this.nanos ? 0xa1b23c4d : 0xa1b2c3d4);
+      b[p + 4] = 2; b[p + 5] = 0; b[p + 6] = 4; b[p + 7] = 0;
+      w32le(b, p + 8, 0);
+      w32le(b, p + 12, 0);
+      w32le(b, p + 16, SNAPLEN);
+      w32le(b, p + 20, LINKTYPE_ETHERNET);
+      this.pos = p + 24;
+      return;
+    }
+    // Section Header Block with shb_userappl
+    const app = Buffer.from("zk-stream bench/gen", "latin1");
+    const appPad = (app.length + 3) & ~3;
+    const shbLen = 28 + 4 + appPad + 4;
+    w32le(b, p, 0x0a0d0d0a);
+    w32le(b, p + 4, shbLen);
+    w32le(b, p + 8, 0x1a2b3c4d);
+    b[p + 12] = 1; b[p + 13] = 0; b[p + 14] = 0; b[p + 15] = 0;
+    w32le(b, p + 16, 0xffffffff);
+    w32le(b, p + 20, 0xffffffff);
+    let q = p + 24;
+    b[q] = 4; b[q + 1] = 0; b[q + 2] = app.length; b[q + 3] = 0;
+    b.fill(0, q + 4, q + 4 + appPad);
+    app.copy(b, q + 4);
+    q += 4 + appPad;
+    w32le(b, q, 0); // opt_endofopt
+    w32le(b, q + 4, shbLen);
+    p += shbLen;
+    // Interface Description Block: Ethernet, if_name, if_tsresol when nanoseconds
+    const name = Buffer.from("gen0", "latin1");
+    const idbLen = 16 + 8 + (this.nanos ? 8 : 0) + 4 + 4;
+    w32le(b, p, 1);
+    w32le(b, p + 4, idbLen);
+    b[p + 8] = LINKTYPE_ETHERNET; b[p + 9] = 0; b[p + 10] = 0; b[p + 11] = 0;
+    w32le(b, p + 12, SNAPLEN);
+    q = p + 16;
+    b[q] = 2; b[q + 1] = 0; b[q + 2] = 4; b[q + 3] = 0;
+    name.copy(b, q + 4);
+    q += 8;
+    if (this.nanos) {
+      b[q] = 9; b[q + 1] = 0; b[q + 2] = 1; b[q + 3] = 0;
+      b[q + 4] = 9; b[q + 5] = 0; b[q + 6] = 0; b[q + 7] = 0;
+      q += 8;
+    }
+    w32le(b, q, 0);
+    w32le(b, q + 4, idbLen);
+    this.pos = p + idbLen;
+  }
+
+  /** Advances the clock by an exponentially distributed gap (mean 1/rate). */
+  tick(): void {
+    this.now += Math.floor(-Math.log(1 - this.rng.float()) * this.meanGap);
+  }
+
+  /**
+   * Starts a packet: clock tick, record header space, Ethernet and IP header (with its checksum).
+   * Returns the offset of the transport header; `l4len` bytes must follow it.
+   */
+  ip(v6: boolean, src: number, dst: number, proto: number, l4len: number, ttl: number, ipid: number, flow: number): number {
+    this.tick();
+    const b = this.buf;
+    this.rec = this.pos;
+    let p = (this.data = this.pos + (this.ng ? 28 : 16));
+    putMac(b, p, dst);
+    putMac(b, p + 6, src);
+    this.proto = proto;
+    this.l4len = l4len;
+    if (!v6) {
+      b[p + 12] = 0x08; b[p + 13] = 0x00;
+      p += 14;
+      const s = addr4(src);
+      const d = addr4(dst);
+      b[p] = 0x45; b[p + 1] = 0;
+      w16(b, p + 2, 20 + l4len);
+      w16(b, p + 4, ipid);
+      b[p + 6] = 0x40; b[p + 7] = 0; // DF
+      b[p + 8] = ttl; b[p + 9] = proto;
+      b[p + 10] = 0; b[p + 11] = 0;
+      w32(b, p + 12, s);
+      w32(b, p + 16, d);
+      w16(b, p + 10, checksum(sum16(b, p, 20)));
+      this.pseudo = (s >>> 16) + (s & 0xffff) + (d >>> 16) + (d & 0xffff) + proto + l4len;
+      this.l4 = p + 20;
+    } else {
+      b[p + 12] = 0x86; b[p + 13] = 0xdd;
+      p += 14;
+      b[p] = 0x60 | ((flow >>> 16) & 0x0f);
+      b[p + 1] = flow >>> 8;
+      b[p + 2] = flow;
+      b[p + 3] = 0;
+      w16(b, p + 4, l4len);
+      b[p + 6] = proto;
+      b[p + 7] = ttl;
+      putAddr6(b, p + 8, src);
+      putAddr6(b, p + 24, dst);
+      this.pseudo = sum16(b, p + 8, 32) + l4len + proto;
+      this.l4 = p + 40;
+    }
+    return this.l4;
+  }
+
+  /** Fills the transport checksum (at l4 + csumOff) and closes the record; returns the frame length. */
+  finish(csumOff: number): number {
+    const b = this.buf;
+    const o = this.l4;
+    b[o + csumOff] = 0;
+    b[o + csumOff + 1] = 0;
+    let s = sum16(b, o, this.l4len);
+    if (this.proto !== PROTO_ICMP) s += this.pseudo;
+    let c = checksum(s);
+    if (c === 0 && this.proto === PROTO_UDP) c = 0xffff;
+    w16(b, o + csumOff, c);
+    const len = o + this.l4len - this.data;
+    this.end(len);
+    return len;
+  }
+
+  private end(len: number): void {
+    const b = this.buf;
+    const r = this.rec;
+    const ns = this.now;
+    const secOff = Math.floor(ns / 1e9);
+    const sub = ns - secOff * 1e9;
+    this.packets++;
+    if (!this.ng) {
+      w32le(b, r, this.startSec + secOff);
+      w32le(b, r + 4, this.nanos ? sub : Math.floor(sub / 1000));
+      w32le(b, r + 8, len);
+      w32le(b, r + 12, len);
+      this.pos = r + 16 + len;
+      return;
+    }
+    const pad = (4 - (len & 3)) & 3;
+    const total = 32 + len + pad;
+    let hi: number;
+    let lo: number;
+    if (!this.nanos) {
+      const t = this.startSec * 1e6 + Math.floor(ns / 1000);
+      hi = Math.floor(t / 4294967296);
+      lo = t - hi * 4294967296;
+    } else {
+      // (sec * 1e9 + sub) exceeds 2^53: split sec in 16-bit halves to stay exact.
+      const sec = this.startSec + secOff;
+      const x = Math.floor(sec / 65536) * 1e9; // < 2^46
+      const low = (x % 65536) * 65536 + (sec % 65536) * 1e9 + sub; // < 2^47
+      const carry = Math.floor(low / 4294967296);
+      lo = low - carry * 4294967296;
+      hi = Math.floor(x / 65536) + carry;
+    }
+    w32le(b, r, 6);
+    w32le(b, r + 4, total);
+    w32le(b, r + 8, 0);
+    w32le(b, r + 12, hi);
+    w32le(b, r + 16, lo);
+    w32le(b, r + 20, len);
+    w32le(b, r + 24, len);
+    let q = r + 28 + len;
+    for (let i = 0; i < pad; i++) b[q++] = 0;
+    w32le(b, q, total);
+    this.pos = q + 4;
+  }
+}
