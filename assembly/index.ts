@@ -9,7 +9,7 @@ import { tunnelsReset } from "./decode/tunnels";
 import { flowReset, flowFinish, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
-import { countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
+import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
 const MAX_INPUT: u32 = 16 << 20;
@@ -20,7 +20,7 @@ let inputCap: u32 = 0;
 let carried: u32 = 0;      // unconsumed bytes at the start of the input region
 let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
 
-/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts); bit 2: run protocol detection. byMask: which key fields the counters use (top/counters.ts). */
+/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts); bit 2: run protocol detection; bit 3: keep only connection counts per row (no packets/bytes). byMask: which key fields the counters use (top/counters.ts). */
 export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   if (inputPtr == 0) {
     inputPtr = heap.alloc(INITIAL_INPUT);
@@ -29,6 +29,7 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   resetStats();
   setIgnoreChecksums((flags & 1) != 0);
   setDetectProtocols((flags & 4) != 0);
+  setCountTraffic((flags & 8) == 0);
   beginFile();
   fragmentsReset();
   tunnelsReset();

@@ -47,6 +47,8 @@ export interface EngineOptions {
    * records, confirmation events). Without it, work per packet is much smaller.
    */
   detectProtocols?: boolean;
+  /** Metrics top() will be asked for (default all); without pkts/bytes no per-packet row update. */
+  metrics?: Metric[];
 }
 
 /** About 450 MB of connection records. */
@@ -92,6 +94,7 @@ export interface FileResult {
 
 export class Engine {
   readonly by: KeyField[];
+  private readonly metrics: Metric[] | undefined;
   private readonly core: Core;
   private bytesThisFile = 0;
   private totalBytes = 0;
@@ -102,6 +105,7 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     // by: [] keeps no counters at all (a conn.log run needs none)
     this.by = options.by ?? ["src"];
+    this.metrics = options.metrics;
     let mask = 0;
     for (const f of this.by) mask |= FIELD_BIT[f];
     this.core = new Core({
@@ -111,6 +115,7 @@ export class Engine {
       onEvents: options.onEvents,
       onRecords: options.onRecords,
       maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      countTraffic: options.metrics === undefined || options.metrics.some((m) => m !== "conns"),
       detectProtocols: options.detectProtocols ?? (
         (this.by as string[]).includes("service") || options.onRecords !== undefined ||
         ((options.eventKinds ?? 0) & (1 << EVENT_KIND.analyzer_confirmation)) !== 0),
@@ -195,6 +200,7 @@ export class Engine {
 
   /** Exact top n rows (0: all), sorted by the metric descending, then by key. */
   top(n = 10, metric: Metric = "conns"): TopRow[] {
+    if (this.metrics && !this.metrics.includes(metric)) throw new Error(`top(): metric "${metric}" was not kept (EngineOptions.metrics)`);
     const raw = this.core.top(n, METRICS.indexOf(metric));
     return raw.map(({ key, conns, pkts, bytes }) => {
       const row: TopRow = { conns, pkts, bytes };

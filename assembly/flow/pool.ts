@@ -2,16 +2,22 @@
 // pointers are not (the array moves when it grows), so keep indices across calls that may allocate.
 import { CONN_SIZE } from "./conn";
 
-export let poolPtr: usize = 0;
+export let poolPtr: usize = 0;   // 64-byte aligned: a record's key fields share one cache line
+let poolBlock: usize = 0;        // what heap.alloc returned
 let poolCap: u32 = 0;
 /** Records ever handed out (high-water mark): indices below it are live or free. */
 export let poolUsed: u32 = 0;
 let freeHead: i32 = -1; // threaded through the first 4 bytes of free records
 
+function allocAligned(bytes: usize): void {
+  poolBlock = heap.alloc(bytes + 64);
+  poolPtr = (poolBlock + 63) & ~(<usize>63);
+}
+
 export function poolReset(): void {
-  if (poolPtr != 0) heap.free(poolPtr);
+  if (poolBlock != 0) heap.free(poolBlock);
   poolCap = 1024;
-  poolPtr = heap.alloc(<usize>poolCap * CONN_SIZE);
+  allocAligned(<usize>poolCap * CONN_SIZE);
   poolUsed = 0;
   freeHead = -1;
 }
@@ -26,10 +32,10 @@ export function allocRecord(): u32 {
     return i;
   }
   if (poolUsed == poolCap) {
-    const bigger = heap.alloc(<usize>poolCap * 2 * CONN_SIZE);
-    memory.copy(bigger, poolPtr, <usize>poolUsed * CONN_SIZE);
-    heap.free(poolPtr);
-    poolPtr = bigger;
+    const oldBlock = poolBlock, oldPtr = poolPtr;
+    allocAligned(<usize>poolCap * 2 * CONN_SIZE);
+    memory.copy(poolPtr, oldPtr, <usize>poolUsed * CONN_SIZE);
+    heap.free(oldBlock);
     poolCap *= 2;
   }
   return poolUsed++;

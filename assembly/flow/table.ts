@@ -3,13 +3,13 @@
 // Cold part: fixed-size records (conn.ts) from a pool with a free list.
 import * as P from "../packet";
 import * as C from "./conn";
-import { hashBytes } from "./hash";
+import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed } from "./pool";
 import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
-import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
+import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
 import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./udp";
 import { emitConnRecord } from "./record";
@@ -41,8 +41,6 @@ export function setMaxConnections(n: u32): void {
   maxConnections = <u64>n;
 }
 
-// Scratch key of the current packet: canonical order unless one-way.
-const key: usize = memory.data(48, 16); // addrA 16, addrB 16, portA u16, portB u16, proto u8, oneway u8
 
 export function flowReset(): void {
   if (slotsPtr != 0) heap.free(slotsPtr);
@@ -91,17 +89,19 @@ function packetPorts(): void {
   }
 }
 
+/**
+ * Hash of the current packet's key, the same in both directions (canonical order unless one-way).
+ * Straight from the packet view: five independent multiplies, then one final mix.
+ */
 function buildKey(): u64 {
   const swap = !curOneWay && !addrLess(P.srcAddr, curSrcPort, P.dstAddr, curDstPort);
-  memory.copy(key, swap ? P.dstAddr : P.srcAddr, 16);
-  memory.copy(key + 16, swap ? P.srcAddr : P.dstAddr, 16);
-  store<u16>(key + 32, <u16>(swap ? curDstPort : curSrcPort));
-  store<u16>(key + 34, <u16>(swap ? curSrcPort : curDstPort));
-  store<u8>(key + 36, <u8>P.ipProto);
-  store<u8>(key + 37, curOneWay ? 1 : 0);
-  store<u16>(key + 38, 0);
-  store<u64>(key + 40, 0);
-  return hashBytes(key, 40);
+  const lo = swap ? P.dstAddr : P.srcAddr, hi = swap ? P.srcAddr : P.dstAddr;
+  const loPort = <u64>(swap ? curDstPort : curSrcPort), hiPort = <u64>(swap ? curSrcPort : curDstPort);
+  const rest = loPort | (hiPort << 16) | (<u64>P.ipProto << 32) | (curOneWay ? <u64>1 << 40 : 0);
+  const h = load<u64>(lo) * 0x9e3779b97f4a7c15 ^ load<u64>(lo, 8) * 0xc2b2ae3d27d4eb4f
+    ^ load<u64>(hi) * 0x165667b19e3779f9 ^ load<u64>(hi, 8) * 0x85ebca77c2b2ae63
+    ^ rest * 0x27d4eb2f165667c5;
+  return mix64(h);
 }
 
 /** Does record r hold the current packet's connection? Sets matchIsOrig. */
@@ -323,6 +323,7 @@ function countPacket(r: usize, isOrig: bool, addPayload: bool): void {
     store<u64>(r + C.C_RESP_IP_BYTES, load<u64>(r + C.C_RESP_IP_BYTES) + ipBytes);
     if (addPayload) store<u64>(r + C.C_RESP_PAYLOAD, load<u64>(r + C.C_RESP_PAYLOAD) + <u64>P.payloadLen);
   }
+  if (!countsTraffic()) return;
   const row = load<u32>(r + C.C_ROW);
   if (row != 0) rowAdd(row - 1, 0, 1, <i64>ipBytes);
   if (load<u32>(r + C.C_SERVICE_ROWS) != 0) serviceRowsAdd(r, 0, 1, <i64>ipBytes);

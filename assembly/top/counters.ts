@@ -41,6 +41,10 @@ export function countersReset(byMask: u32): void {
 }
 
 export function countersEnabled(): bool { return mask != 0; }
+/** Packets and bytes per row are kept only when asked for (a per-packet write to a random row). */
+let traffic = true;
+export function setCountTraffic(v: bool): void { traffic = v; }
+export function countsTraffic(): bool { return traffic; }
 /** With `service` in the key, a connection counts once per confirmed analyzer, not at creation. */
 export function countsService(): bool { return (mask & BY_SERVICE) != 0; }
 

@@ -100,7 +100,7 @@ function headed(table: string, each: { name: string; first: boolean } | undefine
 
 /** Reads the files as one capture and prints its table(s). Returns the exit code. */
 async function runCapture(files: string[], s: TopSettings, interruption: Interruption, each?: { name: string; first: boolean }): Promise<number> {
-  const engine = new Engine({ by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections });
+  const engine = new Engine({ by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections, metrics: [s.metric] });
   const progress = s.progress ? new Progress(engine) : undefined;
   const render = () => formatTop(engine.top(s.limit, s.metric), s.by, s.metric, s.format);
   let live: LiveView | undefined;

@@ -70,6 +70,8 @@ export interface CoreOptions {
   maxConnections?: number;
   /** Run protocol detection (needed for services: conn.log, confirmations, service keys). */
   detectProtocols?: boolean;
+  /** Keep packets and bytes per counter row (for --metric pkts/bytes); default true. */
+  countTraffic?: boolean;
 }
 
 export class Core {
@@ -93,7 +95,7 @@ export class Core {
       },
     });
     this.ex = instance.exports as unknown as Exports;
-    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0), byMask, onEvents ? eventKinds : 0);
+    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0), byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
   }
 
