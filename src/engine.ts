@@ -1,6 +1,7 @@
 // Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
 // Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
 import { Core, FRAGMENT_COUNTERS, type EventSink } from "./wasm/core.js";
+import { decodeConnRecords, type ConnRecord } from "./conn.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
 
@@ -95,6 +96,9 @@ export interface FileResult {
 export class Engine {
   readonly by: KeyField[];
   private readonly metrics: Metric[] | undefined;
+  /** Conn records waiting for their connection_end events (when those are wanted). */
+  private endRecords: ConnRecord[] = [];
+  private endHead = 0;
   private readonly core: Core;
   private bytesThisFile = 0;
   private totalBytes = 0;
@@ -108,16 +112,23 @@ export class Engine {
     this.metrics = options.metrics;
     let mask = 0;
     for (const f of this.by) mask |= FIELD_BIT[f];
+    // connection_end events carry their conn record: records are kept for them
+    const wantsEnds = options.onEvents !== undefined && ((options.eventKinds ?? 0) & (1 << EVENT_KIND.connection_end)) !== 0;
+    const userRecords = options.onRecords;
+    const onRecords: EventSink | undefined = !wantsEnds ? userRecords : (batch, view) => {
+      decodeConnRecords(batch, view, this.endRecords);
+      userRecords?.(batch, view);
+    };
     this.core = new Core({
       flags: options.ignoreChecksums ? 1 : 0,
       byMask: mask,
       eventKinds: options.eventKinds ?? 0,
       onEvents: options.onEvents,
-      onRecords: options.onRecords,
+      onRecords,
       maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       countTraffic: options.metrics === undefined || options.metrics.some((m) => m !== "conns"),
       detectProtocols: options.detectProtocols ?? (
-        (this.by as string[]).includes("service") || options.onRecords !== undefined ||
+        (this.by as string[]).includes("service") || onRecords !== undefined ||
         ((options.eventKinds ?? 0) & (1 << EVENT_KIND.analyzer_confirmation)) !== 0),
     });
   }
@@ -172,6 +183,17 @@ export class Engine {
   }
 
   get bytesRead(): number { return this.totalBytes; }
+
+  /** The conn record of the next connection_end event (records and those events come in one order). */
+  takeEndRecord(): ConnRecord | undefined {
+    if (this.endHead >= this.endRecords.length) return undefined;
+    const r = this.endRecords[this.endHead++];
+    if (this.endHead === this.endRecords.length) {
+      this.endRecords = [];
+      this.endHead = 0;
+    }
+    return r;
+  }
 
   /** Live input idle: network time moves to `tsNs` (ns since the epoch) and due timers fire. */
   advanceTime(tsNs: number): void { this.core.advance(tsNs); }

@@ -1,5 +1,7 @@
 // Raw events from the core's ring (64 bytes each, layout in assembly/events.ts) decoded into plain
 // objects shaped like Zeek's JSON logs: ts in seconds with microsecond precision, uid, id.* fields.
+import type { ConnRecord } from "./conn.js";
+import { connObject } from "./format/conn.js";
 import { EVENT_SIZE } from "./wasm/core.js";
 import { EVENT_KIND, type KeyField, type Metric, type Stats, type TopRow } from "./engine.js";
 import { formatAddr } from "./format/addr.js";
@@ -35,7 +37,23 @@ export interface NewConnectionEvent extends ConnFields { event: "new_connection"
  * A connection leaving the table (timeout, close, reset, reuse, or the end of input), with its
  * final roles. `ts` is the time of its last packet.
  */
-export interface ConnectionEndEvent extends ConnFields { event: "connection_end" }
+export interface ConnectionEndEvent extends ConnFields {
+  event: "connection_end";
+  /** conn.log's other fields, as Zeek's JSON log has them (unset ones left out). */
+  service?: string;
+  duration?: number;
+  orig_bytes?: number;
+  resp_bytes?: number;
+  conn_state?: string;
+  missed_bytes?: number;
+  history?: string;
+  orig_pkts?: number;
+  orig_ip_bytes?: number;
+  resp_pkts?: number;
+  resp_ip_bytes?: number;
+  tunnel_parents?: string[];
+  ip_proto?: number;
+}
 
 /** An analyzer confirmed the protocol on a connection (Zeek's analyzer_confirmation_info). */
 export interface AnalyzerConfirmationEvent extends ConnFields {
@@ -120,7 +138,7 @@ function seconds(view: DataView, off: number): number {
  * Decodes the events of one batch (a whole number of EVENT_SIZE records at `view`'s start).
  * Events whose kind is not in `mask` are skipped (the core only records wanted kinds anyway).
  */
-export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, out: (ev: ZkEvent) => void): void {
+export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, out: (ev: ZkEvent) => void, takeRecord?: () => ConnRecord | undefined): void {
   for (let off = 0; off + EVENT_SIZE <= batch.length; off += EVENT_SIZE) {
     const kind = batch[off];
     if ((mask & (1 << kind)) === 0) continue;
@@ -137,12 +155,23 @@ export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, ou
       "id.resp_p": view.getUint16(off + 6, true),
       proto: protoName(batch[off + 2]),
     } as ZkEvent;
+    if (name === "connection_end" && takeRecord) {
+      const rec = takeRecord();
+      if (rec) Object.assign(ev, connEndFields(rec));
+    }
     if (name === "analyzer_confirmation") {
       const id = view.getUint32(off + 56, true);
       Object.assign(ev, { analyzer: analyzerName(id), tag: analyzerTag(id) });
     }
     out(ev);
   }
+}
+
+/** conn.log's fields beyond the tuple (service, duration, bytes, conn_state, history, ...). */
+function connEndFields(rec: ConnRecord): Record<string, unknown> {
+  const o: Record<string, unknown> = connObject(rec);
+  for (const k of ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"]) delete o[k];
+  return o;
 }
 
 /** The final-table event from an engine's rows and stats. */

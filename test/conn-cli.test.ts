@@ -59,6 +59,22 @@ if (HAVE_CAPTURES) {
     }
   });
 
+  test("connection_end events carry the conn record: the same fields as the conn command's JSON", () => {
+    const conn = zk(["conn", "--format", "ndjson", trace]).stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ends = zk(["events", "--events", "connection_end", trace]).stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.is(ends.length, conn.length);
+    const byUid = new Map(conn.map((c) => [c.uid, c]));
+    for (const e of ends) {
+      const c = byUid.get(e.uid);
+      assert.ok(c, `no conn record for ${e.uid}`);
+      const { event, ts, ...fields } = e;
+      const { ts: _start, ...expected } = c!;
+      assert.is(event, "connection_end");
+      assert.type(ts, "number");
+      assert.equal(fields, expected);
+    }
+  });
+
   test("--local-nets sets local_orig and local_resp", () => {
     const r = zk(["conn", "--format", "ndjson", "--local-nets", "141.142.0.0/16", trace]);
     const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);

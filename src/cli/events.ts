@@ -75,7 +75,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
     ignoreChecksums: values["ignore-checksums"],
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     eventKinds: mask,
-    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => { lines.push(JSON.stringify(ev)); }),
+    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => { lines.push(JSON.stringify(ev)); }, () => engine.takeEndRecord()),
   });
   const flush = async () => {
     if (lines.length === 0) return;

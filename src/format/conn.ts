@@ -96,6 +96,18 @@ export class ZeekConnWriter {
   }
 }
 
+/** The record as Zeek's JSON log has it: unset fields left out, times as numbers in seconds. */
+export function connObject(r: ConnRecord, local?: LocalNets): Record<string, string | number | boolean | string[]> {
+  const vals = values(r, local);
+  const o: Record<string, string | number | boolean | string[]> = {};
+  CONN_FIELDS.forEach((f, i) => {
+    const v = vals[i];
+    if (v === undefined) return;
+    o[f] = f === "ts" || f === "duration" ? Number(v) : v;
+  });
+  return o;
+}
+
 /** Zeek's JSON writer: unset fields left out; ts and duration as numbers in seconds. */
 export function connJson(r: ConnRecord, local?: LocalNets): string {
   const vals = values(r, local);

@@ -72,7 +72,7 @@ export class EventStream extends Transform {
       ignoreChecksums: options.ignoreChecksums,
       eventKinds: mask,
       // events are decoded only for the kinds asked for; none at all when none is
-      onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => this.emitEvent(ev)),
+      onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => this.emitEvent(ev), () => this.engine.takeEndRecord()),
     });
     this.engine.beginFile();
   }

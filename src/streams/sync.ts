@@ -29,7 +29,7 @@ export function eventsSync(buf: Uint8Array, options: EventsOptions = {}): ZkEven
     by: options.by ? [...options.by] : undefined,
     ignoreChecksums: options.ignoreChecksums,
     eventKinds: mask,
-    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => out.push(ev)),
+    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => out.push(ev), () => engine.takeEndRecord()),
   });
   feed(engine, buf);
   const label = options.name ?? "input";

@@ -147,17 +147,18 @@ export class Core {
   /** Hands waiting events and conn records to their sinks, one batch each. */
   private drainEvents(): void {
     const ex = this.ex;
-    if (this.sink && ex.eventsLength() > 0) {
-      const start = ex.eventsStart(), len = ex.eventsLength();
-      this.refresh();
-      this.sink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
-      ex.eventsDrained();
-    }
+    // records first: a connection_end event can then take its record (same order in both rings)
     if (this.recordSink && ex.recordsLength() > 0) {
       const start = ex.recordsStart(), len = ex.recordsLength();
       this.refresh();
       this.recordSink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
       ex.recordsDrained();
+    }
+    if (this.sink && ex.eventsLength() > 0) {
+      const start = ex.eventsStart(), len = ex.eventsLength();
+      this.refresh();
+      this.sink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
+      ex.eventsDrained();
     }
   }
   started(): boolean { return this.ex.started() !== 0; }
