@@ -4,10 +4,11 @@ import { Core, FRAGMENT_COUNTERS, type EventSink } from "./wasm/core.js";
 import { decodeConnRecords, type ConnRecord } from "./conn.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
+import { analyzerName, analyzerTag } from "./analyzers.js";
 
-export const KEY_FIELDS = ["src", "dst", "dport"] as const;
+export const KEY_FIELDS = ["src", "dst", "dport", "service"] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
-const FIELD_BIT: Record<KeyField, number> = { src: 1, dst: 2, dport: 4 };
+const FIELD_BIT: Record<KeyField, number> = { src: 1, dst: 2, dport: 4, service: 8 };
 
 export const METRICS = ["conns", "pkts", "bytes"] as const;
 export type Metric = (typeof METRICS)[number];
@@ -65,6 +66,10 @@ export interface TopRow {
   proto?: string;
   /** Transport code used for ordering and Zeek's port suffix. */
   transport?: number;
+  /** Confirmed analyzer, as conn.log's service column writes it ("http"). */
+  service?: string;
+  /** Zeek's tag of that analyzer ("Analyzer::ANALYZER_HTTP"). */
+  tag?: string;
   conns: number;
   pkts: number;
   bytes: number;
@@ -233,6 +238,9 @@ export class Engine {
           row.dport = (key[34] << 8) | key[35];
           row.transport = key[36];
           row.proto = TRANSPORTS[key[36]];
+        } else if (f === "service") {
+          row.service = analyzerName(key[37]);
+          row.tag = analyzerTag(key[37]);
         }
       }
       return row;

@@ -70,6 +70,8 @@ export interface Row {
   dst?: string;
   dport?: number;
   proto?: string;
+  /** Analyzer name (conn.log's service), for a service key. */
+  service?: string;
   conns: number;
   pkts: number;
   bytes: number;

@@ -63,6 +63,28 @@ if (HAVE_CAPTURES) {
   });
 }
 
+if (HAVE_CAPTURES) {
+  test("use case 3: --by src,service --format zeek prints the diary's addr,tag,count lines, as Zeek's services", () => {
+    const counts = new Map<string, number>();
+    for (const r of readZeekLog(SAMPLE_CONN_LOG).rows) {
+      if (r.service === "-") continue;
+      for (const svc of r.service.split(",")) {
+        const k = `${r["id.orig_h"]},Analyzer::ANALYZER_${svc.toUpperCase()}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+    }
+    const expected = [...counts].map(([k, n]) => `${k},${n}`).sort();
+    assert.ok(expected.length > 0);
+    const r = zk(["top", "--by", "src,service", "-n", "0", "--format", "zeek", SAMPLE]);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim().split("\n").sort(), expected);
+    const json = JSON.parse(zk(["top", "--by", "service", "-n", "0", "--format", "json", SAMPLE]).stdout) as { service: string; count: number }[];
+    const perService = new Map<string, number>();
+    for (const [k, n] of counts) { const svc = k.split("_").pop()!.toLowerCase(); perService.set(svc, (perService.get(svc) ?? 0) + n); }
+    assert.equal(json.map((x) => `${x.service} ${x.count}`).sort(), [...perService].map(([s, n]) => `${s} ${n}`).sort());
+  });
+}
+
 test("rows are sorted by count descending, then by key", () => {
   const r = zk(["top", "--by", "dst,dport", "-n", "0", "--format", "json", SAMPLE]);
   assert.is(r.code, 0, r.stderr);

@@ -26,6 +26,7 @@ function cells(row: TopRow, by: KeyField[], metric: Metric): (string | number)[]
     if (f === "src") out.push(row.src ?? "");
     else if (f === "dst") out.push(row.dst ?? "");
     else if (f === "dport") out.push(row.dport ?? 0, row.proto ?? "");
+    else if (f === "service") out.push(row.service ?? "");
   }
   out.push(metricValue(row, metric));
   return out;
@@ -57,15 +58,21 @@ export function formatTop(rows: TopRow[], by: KeyField[], metric: Metric, format
   }
 }
 
-/** The diary's fmt("%s %s %s", count, addr, port): count first, then the key as Zeek prints it. */
+/**
+ * The diary's lines: fmt("%s %s %s", count, addr, port) for connection keys (count first, then the
+ * key as Zeek prints it); fmt("%s,%s,%s", addr, tag, count) for keys with an analyzer (the key
+ * first, comma-separated, the analyzer as Zeek's tag, the count last).
+ */
 function zeekLine(r: TopRow, by: KeyField[], metric: Metric): string {
-  const parts: string[] = [String(metricValue(r, metric))];
+  const key: string[] = [];
   for (const f of by) {
-    if (f === "src") parts.push(r.src ?? "");
-    else if (f === "dst") parts.push(r.dst ?? "");
-    else if (f === "dport") parts.push(zeekPort(r.dport ?? 0, r.transport ?? 0));
+    if (f === "src") key.push(r.src ?? "");
+    else if (f === "dst") key.push(r.dst ?? "");
+    else if (f === "dport") key.push(zeekPort(r.dport ?? 0, r.transport ?? 0));
+    else if (f === "service") key.push(r.tag ?? "");
   }
-  return parts.join(" ");
+  const count = String(metricValue(r, metric));
+  return by.includes("service") ? [...key, count].join(",") : [count, ...key].join(" ");
 }
 
 /** Aligned columns: text left, numbers right. */
