@@ -1,50 +1,85 @@
-// MQTT (Zeek: src/analyzer/protocol/mqtt). Packets: a type/flags byte, a variable-length
-// "remaining length", then the rest. CONNECT or PUBLISH confirms; a reserved type (0, 15 in v3.1)
-// or a malformed remaining length is a violation.
+// MQTT (Zeek: src/analyzer/protocol/mqtt, binpac). Zeek's flow is a *datagram* flow: each chunk of
+// stream data is parsed on its own as one control packet (a type/flags byte, a "remaining length"
+// of 7-bit groups, then the command within that length); a field that does not fit is a binpac
+// exception (violation), bytes after the packet are ignored. A CONNECT or PUBLISH that parses
+// whole confirms. As in Zeek's calc_header_length, a remaining length of four bytes or more is a
+// violation too.
 import { aConfirm, aViolate, aDone } from "./ctx";
+import { be16 } from "./lines";
 
-// per direction (orig 0, resp 16): u8 phase (0 type, 1 length), u8 length bytes, u32 multiplier,
-// u32 length, u32 remaining
 export function mqttInit(st: usize): void {}
 export function mqttGap(st: usize, isOrig: bool): void { aDone(); }
 export function mqttEof(st: usize, isOrig: bool): void {}
 
+/** An MQTT string (u16 length, bytes) at off within end; the offset after it, or -1. */
+function str(p: usize, off: i32, end: i32): i32 {
+  if (off + 2 > end) return -1;
+  const l = <i32>be16(p + off);
+  return off + 2 + l > end ? -1 : off + 2 + l;
+}
+
 export function mqttStream(st: usize, isOrig: bool, p: usize, n: u32): void {
-  const d = st + (isOrig ? 0 : 16);
-  let i: u32 = 0;
-  while (i < n) {
-    const remain = load<u32>(d + 12);
-    if (remain > 0) {
-      const take = remain < n - i ? remain : n - i;
-      i += take;
-      store<u32>(d + 12, remain - take);
-      continue;
-    }
-    const c = <u32>load<u8>(p + i);
-    i++;
-    const phase = load<u8>(d);
-    if (phase == 0) {
-      const type = c >> 4;
-      if (type == 0 || type == 15) { aViolate(); return; }
-      if (type == 1 || type == 3) aConfirm();
-      store<u8>(d, 1);
-      store<u8>(d + 1, 0);
-      store<u32>(d + 4, 1);
-      store<u32>(d + 8, 0);
-      continue;
-    }
-    // remaining length: 7 bits per byte, at most 4 bytes
-    const k = load<u8>(d + 1);
-    const mult = load<u32>(d + 4);
-    const len = load<u32>(d + 8) + (c & 0x7f) * mult;
-    store<u32>(d + 8, len);
-    if (c & 0x80) {
-      if (k >= 3) { aViolate(); return; }
-      store<u8>(d + 1, k + 1);
-      store<u32>(d + 4, mult << 7);
-      continue;
-    }
-    store<u8>(d, 0);
-    store<u32>(d + 12, len);
+  if (n == 0) return;
+  const fh = <u32>load<u8>(p);
+  let off: i32 = 1;
+  let len: u32 = 0, mult: u32 = 1, k: u32 = 0;
+  while (true) {
+    if (<u32>off >= n) { aViolate(); return; }
+    const c = <u32>load<u8>(p + off);
+    off++;
+    k++;
+    len += (c & 0x7f) * mult;
+    mult *= 128;
+    if ((c & 0x80) == 0) break;
   }
+  if (k > 3) { aViolate(); return; } // Zeek: "too many bytes" / "too large" (length 0 after that)
+  if (<u64>off + <u64>len > <u64>n) { aViolate(); return; }
+  const end = off + <i32>len;
+  const type = fh >> 4;
+  switch (type) {
+    case 1: { // CONNECT
+      off = str(p, off, end);
+      if (off < 0 || off + 4 > end) { aViolate(); return; }
+      const flags = <u32>load<u8>(p + off + 1);
+      off = str(p, off + 4, end); // client id
+      if (off >= 0 && (flags & 0x04) != 0) { off = str(p, off, end); if (off >= 0) off = str(p, off, end); }
+      if (off >= 0 && (flags & 0x80) != 0) off = str(p, off, end);
+      if (off >= 0 && (flags & 0x40) != 0) off = str(p, off, end);
+      if (off < 0) { aViolate(); return; }
+      aConfirm();
+      return;
+    }
+    case 3: { // PUBLISH
+      off = str(p, off, end);
+      if (off < 0 || (((fh >> 1) & 3) != 0 && off + 2 > end)) { aViolate(); return; }
+      aConfirm();
+      return;
+    }
+    case 2: case 9: // CONNACK: two bytes; SUBACK: msg id, QoS
+      if (off + (type == 2 ? 2 : 3) > end) aViolate();
+      return;
+    case 4: case 5: case 6: case 7: case 11: // a message id
+      if (off + 2 > end) aViolate();
+      return;
+    case 8: { // SUBSCRIBE: msg id, then (topic, QoS) to the end
+      if (off + 2 > end) { aViolate(); return; }
+      off += 2;
+      while (off < end) {
+        off = str(p, off, end);
+        if (off < 0 || off + 1 > end) { aViolate(); return; }
+        off++;
+      }
+      return;
+    }
+    case 10: { // UNSUBSCRIBE: msg id, then topics to the end
+      if (off + 2 > end) { aViolate(); return; }
+      off += 2;
+      while (off < end) {
+        off = str(p, off, end);
+        if (off < 0) { aViolate(); return; }
+      }
+      return;
+    }
+  }
+  // 0, 12, 13, 14, 15: nothing to parse
 }
