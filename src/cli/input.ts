@@ -1,7 +1,6 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { open } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
@@ -43,33 +42,130 @@ async function* fileChunks(name: string, hooks: FeedHooks): AsyncGenerator<Buffe
 }
 
 /** Passes chunks through, or decompresses them when the stream starts with gzip's magic. */
-async function* maybeGunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean }): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const head: Buffer = first.value;
-  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
-    yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  // the magic is two bytes: a first chunk of one byte (a pipe may deliver that) must not hide it
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const r = await it.next();
+    if (r.done) {
+      if (head.length > 0) yield head;
+      return;
+    }
+    head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    gzip.seen = true;
+    yield* gunzipChunks(head, it);
     return;
   }
-  async function* all(): AsyncGenerator<Buffer> {
+  try {
     yield head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  } finally {
+    await it.return?.();   // the reader stopped early (damage): close the file, release stdin
   }
-  yield* Readable.from(all()).pipe(createGunzip());
+}
+
+/** Compressed bytes go to zlib in pieces cut at these offsets of the compressed stream. */
+const GZ_PIECE = 16 << 10;
+/** Decompressed bytes waiting for the engine before the next piece is written. */
+const GZ_HIGH = 1 << 20;
+
+/**
+ * gunzip with two guarantees Node's piped streams lack. Every decompressed byte zlib hands out
+ * before an error reaches the engine before the error does (a Readable's async iterator drops what
+ * it still buffers). And the result does not depend on how the input was chunked: zlib drops the
+ * output of the call that fails, which depends on where that call's input started, so the input is
+ * cut again at fixed offsets (GZ_PIECE). What is lost at damage is that call's output: at most one
+ * 16 KiB window of decompressed data (zlib's chunkSize) before the damage. Memory: GZ_HIGH waiting,
+ * plus the output of the two pieces zlib may hold.
+ */
+async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  const z = createGunzip();
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let failure: Error | undefined;      // zlib's error: damaged or cut gzip data
+  let sourceError: unknown;            // reading the compressed input failed
+  let ended = false;
+  let stopped = false;
+  let waiters: (() => void)[] = [];
+  const notify = () => { const w = waiters; waiters = []; for (const f of w) f(); };
+  const until = async (ready: () => boolean) => { while (!ready()) await new Promise<void>((r) => waiters.push(r)); };
+  const halted = () => failure !== undefined || stopped;
+  z.on("data", (d: Buffer) => { queue.push(d); queued += d.length; notify(); });
+  z.on("error", (e) => { failure = e; notify(); });
+  z.on("end", () => { ended = true; notify(); });
+
+  let drained = true;
+  z.on("drain", () => { drained = true; notify(); });
+  const send = async (piece: Buffer) => {
+    // one write per piece: zlib works through each write on its own (no writev)
+    if (!z.write(piece)) drained = false;
+    await until(() => drained || halted());
+    await until(() => queued <= GZ_HIGH || halted());
+  };
+  const pump = async () => {
+    let held = head;
+    let sourceDone = false;
+    while (!halted()) {
+      while (held.length >= GZ_PIECE && !halted()) {
+        await send(held.subarray(0, GZ_PIECE));
+        held = held.subarray(GZ_PIECE);
+      }
+      if (sourceDone || halted()) break;
+      const r = await rest.next();
+      if (r.done) sourceDone = true;
+      else held = held.length === 0 ? r.value : Buffer.concat([held, r.value]);
+    }
+    if (halted()) return;
+    if (held.length > 0) await send(held);
+    if (!halted()) z.end();
+  };
+  pump().catch((e: unknown) => { sourceError = e; notify(); });
+
+  try {
+    for (;;) {
+      const d = queue.shift();
+      if (d) {
+        queued -= d.length;
+        notify();
+        yield d;
+        continue;
+      }
+      if (failure) throw failure;
+      if (sourceError !== undefined) throw sourceError;
+      if (ended) return;
+      await until(() => queue.length > 0 || failure !== undefined || sourceError !== undefined || ended);
+    }
+  } finally {
+    stopped = true;
+    notify();
+    z.destroy();
+    rest.return?.()?.catch(() => {});   // not awaited: the pump may be waiting on a quiet pipe
+  }
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */
 export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
-  engine.beginFile();
   const label = name === "-" ? "stdin" : name;
   const source = name === "-" ? (process.stdin as AsyncIterable<Buffer>) : fileChunks(name, hooks);
   // an interruption must not wait for the next chunk of a quiet pipe
   const onAbort = () => { if (name === "-") process.stdin.destroy(); };
+  return feedChunks(engine, label, source, shouldStop, hooks, onAbort);
+}
+
+/**
+ * Reads one capture from any source of chunks into the engine (gunzipping it when it starts with
+ * gzip's magic): feedSource's work once the input is open. The fuzz harness (scripts/fuzz.mjs)
+ * calls it with chunks of varied sizes.
+ */
+export async function feedChunks(engine: Engine, label: string, source: AsyncIterable<Buffer>, shouldStop: () => boolean, hooks: FeedHooks = {}, onAbort: () => void = () => {}): Promise<InputOutcome> {
+  engine.beginFile();
   hooks.signal?.addEventListener("abort", onAbort);
+  const gzip = { seen: false };
   try {
-    for await (const chunk of maybeGunzip(source)) {
+    for await (const chunk of maybeGunzip(source, gzip)) {
       if (!engine.write(chunk) || shouldStop()) break;
       if (hooks.afterChunk) await hooks.afterChunk();
       if (shouldStop()) break;
@@ -83,11 +179,16 @@ export async function feedSource(engine: Engine, name: string, shouldStop: () =>
     }
     if (err.code?.startsWith("Z_")) {
       // the complete packets before the damaged gzip data are counted
-      return { ...result, error: { code: 0, name: "gzip", layer: "gzip", offset: engine.bytesRead, reason: `${err.message} (offset in the decompressed stream)`, exitCode: EXIT_DAMAGED } };
+      return { ...result, error: { code: 0, name: "gzip", layer: "gzip", offset: result.bytes, reason: `${err.message} (offset in the decompressed stream)`, exitCode: EXIT_DAMAGED } };
     }
     throw e;
   } finally {
     hooks.signal?.removeEventListener("abort", onAbort);
   }
-  return engine.endFile(label);
+  const result = engine.endFile(label);
+  if (gzip.seen && result.error) {
+    // offsets count decompressed bytes: say so
+    return { ...result, error: { ...result.error, reason: `${result.error.reason} (offset in the decompressed stream)` } };
+  }
+  return result;
 }
