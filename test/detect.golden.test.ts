@@ -14,10 +14,9 @@ const SCRIPT_SERVICES = new Set(["ftp-data", "irc-dcc-data", "gridftp", "gridftp
 type Row = Record<string, string>;
 
 /** Analyzers still being written: a mismatch involving only these is reported, not failed. */
-const PENDING = new Set(["quic"]);
+const PENDING = new Set<string>();
 function pending(what: string[]): boolean {
-  // QUIC hands its handshake to SSL: ssl on a QUIC connection waits with quic
-  return what.length > 0 && what.every((s) => PENDING.has(s) || (s === "ssl" && what.includes("quic") && PENDING.has("quic")));
+  return what.length > 0 && what.every((s) => PENDING.has(s));
 }
 
 /** Our conn rows for a capture, cached (several checks read the same trace). */

@@ -27,7 +27,7 @@ const MAP: Record<string, string[]> = {
 const ZEEK_TUNNELS = new Set(["VXLAN", "GRE"]);
 
 /** Analyzers not written yet: their flows are reported, not failed. */
-const PENDING = new Set(["QUIC"]);
+const PENDING = new Set<string>();
 
 /** Where Zeek's rule and nDPI's differ: capture, nDPI protocol, why we (as Zeek) do not confirm. */
 const KNOWN: { file: string; proto: string; port?: string; why: string }[] = [
@@ -40,6 +40,11 @@ const KNOWN: { file: string; proto: string; port?: string; why: string }[] = [
   { file: "jabber.pcap", proto: "Jabber", port: "5223", why: "a proprietary binary protocol on 5223, one of Zeek's SSL ports: SSL violates and no signature matches" },
   { file: "fuzz-2020-02-16-11740.pcap", proto: "Radius", why: "fuzzed messages whose attributes overrun the datagram: a violation in Zeek's RADIUS grammar (nDPI checks the header only)" },
   { file: "syslog.pcap", proto: "Syslog", port: "52173", why: "syslog over TCP on port 52173: Zeek has no syslog signature and attaches SYSLOG by port (514) only" },
+  { file: "quic_interop_V.pcapng", proto: "QUIC", why: "clients offering the reserved version 0x0a0a0a0a, answered by version negotiation: Zeek's QUIC analyzer decrypts v1 and v2 only" },
+  { file: "quic-29.pcap", proto: "QUIC", why: "QUIC draft-29 (0xff00001d): Zeek's QUIC analyzer decrypts v1 and v2 only" },
+  { file: "dlt_ppp.pcap", proto: "QUIC", why: "QUIC draft-29 (0xff00001d): Zeek's QUIC analyzer decrypts v1 and v2 only" },
+  { file: "gquic.pcap", proto: "QUIC", why: "Google QUIC Q050, not IETF QUIC: Zeek has no analyzer for it" },
+  { file: "radius_false_positive.pcapng", proto: "QUIC", why: "only the server's short-header packets: no client INITIAL to decrypt" },
   { file: "rdp.pcap", proto: "RDP", why: "RDP negotiates TLS (HYBRID_EX): Zeek's RDP hands the stream to SSL and does not confirm itself, conn.log says ssl" },
 ];
 

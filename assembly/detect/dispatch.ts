@@ -16,6 +16,7 @@ import { modbusEof, modbusGap, modbusInit, modbusStream } from "./modbus";
 import { mqttEof, mqttGap, mqttInit, mqttStream } from "./mqtt";
 import { mysqlEof, mysqlGap, mysqlInit, mysqlStream } from "./mysql";
 import { ntpDatagram, ntpInit } from "./ntp";
+import { quicDatagram, quicInit } from "./quic";
 import { pop3Eof, pop3Gap, pop3Init, pop3Stream } from "./pop3";
 import { postgresqlEof, postgresqlGap, postgresqlInit, postgresqlStream } from "./postgresql";
 import { radiusDatagram, radiusInit } from "./radius";
@@ -61,6 +62,7 @@ export function dInit(id: u32, st: usize): void {
     case A.A_LDAP_TCP: ldapInit(st); break;
     case A.A_SYSLOG_TCP: syslogInit(st); break;
     case A.A_DTLS: sslInit(st); break;
+    case A.A_QUIC: quicInit(st); break;
     case A.A_DHCP: dhcpInit(st); break;
     case A.A_NTP: ntpInit(st); break;
     case A.A_RADIUS: radiusInit(st); break;
@@ -172,6 +174,7 @@ export function dDatagram(id: u32, st: usize, isOrig: bool, p: usize, n: u32): v
     case A.A_KRB: krbDatagram(st, isOrig, p, n); break;
     case A.A_LDAP_UDP: ldapDatagram(st, isOrig, p, n); break;
     case A.A_RDPEUDP: rdpeudpDatagram(st, isOrig, p, n); break;
+    case A.A_QUIC: quicDatagram(st, isOrig, p, n); break;
     default: aDone();
   }
 }
