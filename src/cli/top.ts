@@ -14,7 +14,9 @@ Counts Zeek connections per key and prints the top rows. Reads stdin when no FIL
 or FILE is "-"; several files are read in order as one capture.
 
 Options:
-  --by KEYS        comma-separated key fields: src, dst, dport (default: src)
+  --by KEYS        comma-separated key fields: src, dst, dport, service (default: src);
+                   service: each analyzer a connection confirmed (Zeek's conn.log service,
+                   http, ssl, dns, ...); it turns protocol detection on
   -n, --limit N    rows to print, 0 for all (default: 10)
   --metric M       conns, pkts or bytes (default: conns)
   --format F       table, tsv, csv, json or zeek (default: table)
