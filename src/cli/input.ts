@@ -26,17 +26,25 @@ export interface FeedHooks {
 
 async function* fileChunks(name: string, hooks: FeedHooks): AsyncGenerator<Buffer> {
   const handle = await open(name, "r");
+  // One read always in flight: the next chunk comes from the disk while the core works on this one.
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
   try {
     if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
+    let position = 0;
+    // a fresh buffer per chunk: a consumer (gunzip) may hold on to it
+    const readAt = (at: number) => handle.read(Buffer.allocUnsafe(CHUNK), 0, CHUNK, at);
+    pending = readAt(position);
     for (;;) {
-      // a fresh buffer per chunk: a consumer (gunzip) may hold on to it
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      const { bytesRead, buffer } = await pending;
+      pending = undefined;
       if (bytesRead === 0) return;
+      position += bytesRead;
+      pending = readAt(position);
       hooks.onRead?.(bytesRead);
-      yield buf.subarray(0, bytesRead);
+      yield buffer.subarray(0, bytesRead);
     }
   } finally {
+    if (pending) await pending.catch(() => undefined);
     await handle.close();
   }
 }
