@@ -29,9 +29,10 @@
 //   - identical results whatever the chunking: exit code, error, stats (bytes_read aside: it counts
 //     the bytes fed until the damage was seen), top rows, the event and conn-record streams.
 // Every --cli-every-th case also runs through the real command line (`node dist/cli/main.js top
-// --stats ...`, from a file or from stdin): exit code in {0, 2, 3}, no "internal error", stderr
-// names the input, the byte offset and the layer on exit 2/3, the --stats accounting holds, and
-// exit code, records read and rows equal the in-process result.
+// --stats ...`, in turn top from a file, top from stdin, conn from a file, events from stdin):
+// exit code in {0, 2, 3}, no "internal error", stderr names the input, the byte offset and the
+// layer on exit 2/3, the --stats accounting holds, and exit code, records read, and the rows (top),
+// conn.log lines (conn) or new_connection/connection_end lines (events) equal the in-process result.
 //
 // Prints one summary line: "fuzz: seed S: N cases (C through the CLI) in T s (R cases/s, ...), F failures".
 // Failing cases are written to --out (default: $TMPDIR/zk-fuzz) as seed<S>-case<I>.bin with a .json
@@ -712,10 +713,11 @@ function diffText(a, b) {
 // ---- the real command line ---------------------------------------------------------------------
 
 /** Runs `zk-stream top --stats ...` on the case (from a file, or stdin) and checks it against the in-process result. */
-export function checkCli(c, expected, { dir, viaStdin, timeoutMs }) {
+export function checkCli(c, expected, { dir, viaStdin, timeoutMs, command = "top" }) {
   const file = join(dir, `case-${c.seed}-${c.index}.pcap`);
   writeFileSync(file, c.bytes);
-  const args = [CLI, "top", "--stats", "--by", "src,dst,dport", "-n", "0", "--format", "json", "--no-progress", ...(c.ignoreChecksums ? ["-C"] : []), ...(c.maxConnections ? ["--max-connections", String(c.maxConnections)] : []), viaStdin ? "-" : file];
+  const commandArgs = command === "top" ? ["top", "--by", "src,dst,dport", "-n", "0", "--format", "json"] : [command];
+  const args = [CLI, ...commandArgs, "--stats", ...(command === "conn" ? [] : ["--no-progress"]), ...(c.ignoreChecksums ? ["-C"] : []), ...(c.maxConnections ? ["--max-connections", String(c.maxConnections)] : []), viaStdin ? "-" : file];
   return new Promise((done) => {
     const child = spawn(process.execPath, args, { stdio: [viaStdin ? "pipe" : "ignore", "pipe", "pipe"] });
     let out = "", err = "", timedOut = false;
@@ -726,7 +728,7 @@ export function checkCli(c, expected, { dir, viaStdin, timeoutMs }) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const failures = [];
-      const how = viaStdin ? "cli (stdin)" : "cli (file)";
+      const how = `cli ${command} (${viaStdin ? "stdin" : "file"})`;
       const fail = (kind, message) => failures.push({ kind: `${how}: ${kind}`, message });
       if (timedOut) fail("hang", `no exit within ${timeoutMs} ms`);
       else if (code === null) fail("signal", `killed by ${signal}`);
@@ -747,11 +749,23 @@ export function checkCli(c, expected, { dir, viaStdin, timeoutMs }) {
           const named = err.split("\n").some((l) => l.startsWith(`zk-stream: ${label}: byte `) && /: byte \d+: [a-z ]+: /.test(l));
           if (!named) fail("unclear error", `stderr does not name the input, a byte offset and a layer: ${err.slice(0, 300)}`);
         }
-        if (expected) {
+        if (expected && command === "top") {
           let rows;
           try { rows = JSON.parse(out); } catch { fail("output", `stdout is not JSON: ${out.slice(0, 200)}`); }
           const want = JSON.parse(expected.rows).map(([src, dst, dport, proto, conns]) => [src, dst, dport, proto, conns]);
           if (rows && JSON.stringify(rows.map((r) => [r.src, r.dst, r.dport, r.proto, r.count])) !== JSON.stringify(want)) fail("differs", "rows differ from the in-process result");
+        }
+        if (expected && command === "conn") {
+          // one conn.log line per connection, every one written whatever the damage
+          const lines = out.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length;
+          if (lines !== expected.records.count) fail("differs", `${lines} conn.log lines, in-process ${expected.records.count} conn records`);
+        }
+        if (expected && command === "events") {
+          const count = (name) => out.split("\n").filter((l) => l.startsWith(`{"event":"${name}"`)).length;
+          for (const name of ["new_connection", "connection_end"]) {
+            if (count(name) !== expected.events[name]) fail("differs", `${count(name)} ${name} lines, in-process ${expected.events[name]}`);
+          }
+          if (count("zeek_done") !== 1) fail("output", `${count("zeek_done")} zeek_done lines`);
         }
       }
       done(failures);
@@ -810,7 +824,9 @@ export async function runFuzz(opts = {}) {
   function queueCli(index, expected) {
     cliBusy = cliBusy.then(async () => {
       const c = makeCase(corpus, seed, index);
-      const list = await checkCli(c, expected, { dir: cliDir, viaStdin: (cliRuns & 1) === 1, timeoutMs: Math.max(timeoutMs, 15000) });
+      // top from a file, top from stdin, conn from a file, events from stdin, in turn
+      const command = ["top", "top", "conn", "events"][cliRuns % 4];
+      const list = await checkCli(c, expected, { dir: cliDir, viaStdin: (cliRuns & 1) === 1, command, timeoutMs: Math.max(timeoutMs, 15000) });
       cliRuns++;
       record(index, list);
     });
@@ -916,7 +932,9 @@ async function main(argv) {
     if (result) console.log(JSON.stringify({ exit: result.exit, error: result.error, stats: result.stats, rows: result.nRows, events: result.events, records: result.records.count }, null, 1));
     const dir = join(tmpdir(), `zk-fuzz-cli-${process.pid}`);
     mkdirSync(dir, { recursive: true });
-    for (const viaStdin of [false, true]) failures.push(...await checkCli(c, failures.length ? undefined : result, { dir, viaStdin, timeoutMs: 30000 }));
+    for (const [command, viaStdin] of [["top", false], ["top", true], ["conn", false], ["events", true]]) {
+      failures.push(...await checkCli(c, failures.length ? undefined : result, { dir, viaStdin, command, timeoutMs: 30000 }));
+    }
     for (const f of failures) console.log(`FAIL ${f.kind}: ${f.message}`);
     console.log(failures.length ? `${failures.length} failures` : "ok");
     return failures.length ? 1 : 0;
