@@ -6,7 +6,7 @@ import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesIn
 import { setIgnoreChecksums, setDetectProtocols } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
-import { flowReset, flowFinish, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
+import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
 import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
@@ -99,9 +99,9 @@ export function advance(ts: f64): void {
   flowAdvance(<i64>ts);
 }
 
-/** End of input: every live connection ends. */
-export function finish(): void {
-  flowFinish();
+/** End of input: up to `batch` live connections end; returns how many are still live (call again after draining). */
+export function finish(batch: u32): f64 {
+  return <f64>flowFinishSome(batch);
 }
 
 // ---- events: drained by JS after every feed() and after finish() ----

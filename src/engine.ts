@@ -40,7 +40,7 @@ export interface EngineOptions {
   /** Receives each batch of raw conn records (256 bytes each, layout in assembly/records.ts). */
   onRecords?: EventSink;
   /**
-   * Most live connections kept (default DEFAULT_MAX_CONNECTIONS; 0: no limit). At the limit the
+   * Most live connections kept (default DEFAULT_MAX_CONNECTIONS; 0: the most the table holds, 2,000,000). At the limit the
    * connection whose timer comes first ends early (its record is written); counted in stats().
    */
   maxConnections?: number;

@@ -41,6 +41,16 @@ export function setMaxConnections(n: u32): void {
   maxConnections = <u64>n;
 }
 
+/**
+ * Live connections the record pool can hold: it doubles in one block, and a block past 1 GiB is
+ * refused by the allocator, so above this even "no limit" evicts rather than crash.
+ */
+const POOL_LIMIT: u64 = 2_000_000;
+// @ts-ignore: decorator
+@inline function liveLimit(): u64 {
+  return maxConnections == 0 || maxConnections > POOL_LIMIT ? POOL_LIMIT : maxConnections;
+}
+
 
 export function flowReset(): void {
   if (slotsPtr != 0) heap.free(slotsPtr);
@@ -50,6 +60,7 @@ export function flowReset(): void {
   poolReset();
   now = i64.MIN_VALUE;
   lastConn = 0;
+  finishCursor = 0;
   detectReset();
   liveConnections = 0;
   evictedConnections = 0;
@@ -157,7 +168,7 @@ export function flowPacket(): void {
     }
   }
   if (slot < 0) {
-    if (maxConnections != 0 && liveConnections >= maxConnections && evictOne()) slot = lookup(h);
+    if (liveConnections >= liveLimit() && evictOne()) slot = lookup(h);
     idx = createConn(h);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
@@ -469,8 +480,21 @@ export function flowAdvance(ts: i64): void {
 }
 
 /** End of input: every live connection ends. */
-export function flowFinish(): void {
-  for (let i: u32 = 0; i < poolUsed; i++) {
-    if ((load<u8>(rec(i) + C.C_FLAGS) & C.F_LIVE) != 0) removeConn(i);
+let finishCursor: u32 = 0;
+
+/**
+ * End of input: every live connection ends, at most `batch` per call (their records and events go
+ * out between calls, so a million live connections never sit in the rings at once). Returns how
+ * many are still live.
+ */
+export function flowFinishSome(batch: u32): u64 {
+  let n: u32 = 0;
+  while (finishCursor < poolUsed && n < batch) {
+    if ((load<u8>(rec(finishCursor) + C.C_FLAGS) & C.F_LIVE) != 0) {
+      removeConn(finishCursor);
+      n++;
+    }
+    finishCursor++;
   }
+  return liveConnections;
 }

@@ -78,4 +78,4 @@ export function parseMaxConnections(text: string | undefined, fallback: number):
   return Number(text);
 }
 
-export const MAX_CONNECTIONS_HELP = "  --max-connections N     most live connections kept (default 1000000, 0: no limit); at the limit\n                          the one whose timeout comes first ends early (counted in --stats)\n";
+export const MAX_CONNECTIONS_HELP = "  --max-connections N     most live connections kept (default 1000000, 0: the most the table holds, 2000000); at the limit\n                          the one whose timeout comes first ends early (counted in --stats)\n";

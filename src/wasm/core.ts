@@ -18,7 +18,7 @@ interface Exports {
   feed(n: number): number;
   beginFile(): void;
   endFile(): number;
-  finish(): void;
+  finish(batch: number): number;
   started(): number;
   errorCode(): number;
   errorOffset(): number;
@@ -130,8 +130,9 @@ export class Core {
 
   beginFile(): void { this.ex.beginFile(); }
   endFile(): number { return this.ex.endFile(); }
+  /** End of input: every live connection ends, in batches with their events and records drained between. */
   finish(): void {
-    this.ex.finish();
+    while (this.ex.finish(65536) > 0) this.drainEvents();
     this.drainEvents();
   }
 
