@@ -31,6 +31,7 @@ export const H_PIA_STATE: usize = 22; // u8 PIA_*
 export const H_DEPTH: usize = 23;     // u8 nested PIAs (HTTP CONNECT)
 export const H_SEEN_O: usize = 24;    // u32 stream bytes delivered, originator (saturating)
 export const H_SEEN_R: usize = 28;    // u32 responder
+export const H_REORDER: usize = 32;   // usize segments held until a hole before them fills, 0: none
 
 export const DF_TCP: u32 = 1;
 export const DF_INIT_O: u32 = 2;

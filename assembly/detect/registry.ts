@@ -18,7 +18,7 @@ import * as P from "../packet";
 import { confirm } from "../flow/services";
 import {
   MAX_INST, INST_SIZE, ST_OFF, DS_HEADER, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
-  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
+  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
   DF_GAP_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
@@ -34,6 +34,7 @@ import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch
 const SLAB_RECORDS: u32 = 64;
 const DS_POOL: usize = memory.data(12);    // free head, slab head, record size
 const BLOCK_POOL: usize = memory.data(12);
+const REORDER_POOL: usize = memory.data(12);
 
 /** The PIA's signature-matching block, only while it buffers. */
 const BLOCK_SIZE: usize = 2048;
@@ -111,10 +112,12 @@ export function detectReset(): void {
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE);
     poolInit(BLOCK_POOL, <u32>BLOCK_SIZE);
+    poolInit(REORDER_POOL, <u32>REORDER_SIZE);
     pools = true;
   } else {
     poolReset(DS_POOL);
     poolReset(BLOCK_POOL);
+    poolReset(REORDER_POOL);
   }
 }
 
@@ -156,6 +159,16 @@ export function detectFlip(idx: u32, r: usize): void {
   store<u32>(ds + H_FLAGS, f);
   swap32(ds + H_SEQ_O, ds + H_SEQ_R);
   swap32(ds + H_SEEN_O, ds + H_SEEN_R);
+  const ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro != 0) {
+    let off: usize = RO_DATA;
+    const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
+    while (off < end) {
+      const d = load<u8>(ro + off + 6);
+      if ((d & RO_DIRS) != 0) store<u8>(ro + off + 6, d ^ RO_DIRS);
+      off += roEntrySize(<u32>load<u16>(ro + off + 4));
+    }
+  }
   const b = <usize>load<u32>(ds + H_BLOCK);
   if (b != 0) {
     swap64(b + B_FIRED_O, b + B_FIRED_R);
@@ -212,6 +225,8 @@ function swap64(a: usize, b: usize): void {
 function release(ds: usize, r: usize): void {
   const b = <usize>load<u32>(ds + H_BLOCK);
   if (b != 0) poolFree(BLOCK_POOL, b);
+  const ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro != 0) poolFree(REORDER_POOL, ro);
   poolFree(DS_POOL, ds);
   store<u32>(r + C.C_DETECT, 0);
 }
@@ -325,46 +340,174 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
     f |= initBit;
     store<u32>(ds + H_FLAGS, f);
   }
-  if (P.payloadLen > 0) tcpSegment(ds, r, isOrig, dataSeq);
-  if ((fl & P.TCP_FIN) != 0) {
-    const eofBit = isOrig ? DF_EOF_O : DF_EOF_R;
-    const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
-    f = load<u32>(ds + H_FLAGS);
-    if ((f & (eofBit | gapBit)) == 0 && load<u32>(seqAt) == dataSeq + P.payloadLen) {
-      store<u32>(ds + H_FLAGS, f | eofBit);
-      const m = liveMask(ds);
-      for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_EOF, isOrig, 0, 0);
+  // the peer acknowledged data past a hole we hold segments behind: the hole is a content gap
+  if (ack && load<u32>(ds + H_REORDER) != 0) {
+    const other = !isOrig;
+    const otherNext = load<u32>(ds + (other ? H_SEQ_O : H_SEQ_R));
+    if (<i32>(P.tcpAck - otherNext) > 0 && roHas(ds, other)) {
+      roDrop(ds, other);
+      markGap(ds, r, other);
     }
   }
+  if (P.payloadLen > 0 || (fl & P.TCP_FIN) != 0 && <i32>(dataSeq - load<u32>(seqAt)) > 0) {
+    if (tcpSegment(ds, r, isOrig, dataSeq, (fl & P.TCP_FIN) != 0)) return; // held for later
+  }
+  if ((fl & P.TCP_FIN) != 0 && load<u32>(seqAt) == dataSeq + P.payloadLen) streamEof(ds, r, isOrig);
 }
 
-function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32): void {
+function streamEof(ds: usize, r: usize, isOrig: bool): void {
+  const eofBit = isOrig ? DF_EOF_O : DF_EOF_R;
   const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
-  if (load<u32>(ds + H_FLAGS) & gapBit) return;
+  const f = load<u32>(ds + H_FLAGS);
+  if ((f & (eofBit | gapBit)) != 0) return;
+  store<u32>(ds + H_FLAGS, f | eofBit);
+  const m = liveMask(ds);
+  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_EOF, isOrig, 0, 0);
+}
+
+/** A segment's payload; true if it was held behind a hole (its FIN then waits with it). */
+function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool): bool {
+  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
+  if (load<u32>(ds + H_FLAGS) & gapBit) return false;
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   const next = load<u32>(seqAt);
   const len = P.payloadLen;
   const rel = <i32>(dataSeq - next);
   if (rel > 0) {
-    // a hole before this segment: Zeek would hold the data until the hole fills or is acked;
-    // analyzers stop at content gaps, so the direction ends here
+    // a hole before this segment: as Zeek's reassembler, hold it until the hole fills (or is
+    // acknowledged: a content gap, where analyzers stop)
+    if (P.payloadCapLen >= len && roStore(ds, isOrig, dataSeq, P.payloadPtr, len, fin)) return true;
     markGap(ds, r, isOrig);
-    return;
+    return false;
   }
+  if (len == 0) return false;
   const skip = <u32>(-rel);
-  if (skip >= len) return; // retransmission
+  if (skip >= len) return false; // retransmission
   const cap = P.payloadCapLen;
   const avail = cap > skip ? cap - skip : 0;
   const want = len - skip;
   const n = avail < want ? avail : want;
   store<u32>(seqAt, next + want);
   if (n > 0) streamChunk(ds, r, isOrig, P.payloadPtr + skip, n);
-  if (n < want) markGap(ds, r, isOrig); // cut by the snaplen
+  if (n < want) { markGap(ds, r, isOrig); return false; } // cut by the snaplen
+  if (load<u32>(ds + H_REORDER) != 0) roDrain(ds, r, isOrig);
+  return false;
+}
+
+// ---------------------------------------------------------------- segments held behind a hole
+// A block per connection, only while it holds segments: u32 bytes used at 0, then entries of
+// u32 sequence number, u16 length, u8 direction (RO_ORIG / RO_RESP, 0 once delivered, RO_FIN if
+// the segment carried a FIN), u8 unused, the payload padded to 4 bytes.
+
+const REORDER_SIZE: usize = 4096;
+const RO_USED: usize = 0;
+const RO_DATA: usize = 8;
+const RO_ORIG: u8 = 1;
+const RO_RESP: u8 = 2;
+const RO_DIRS: u8 = 3;
+const RO_FIN: u8 = 4;
+
+// @ts-ignore: decorator
+@inline function roEntrySize(len: u32): usize { return 8 + ((<usize>len + 3) & ~3); }
+
+function roStore(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32, fin: bool): bool {
+  let ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro == 0) {
+    ro = poolAlloc(REORDER_POOL);
+    store<u32>(ro + RO_USED, 0);
+    store<u32>(ds + H_REORDER, <u32>ro);
+  }
+  const used = <usize>load<u32>(ro + RO_USED);
+  const size = roEntrySize(len);
+  if (RO_DATA + used + size > REORDER_SIZE) return false;
+  const e = ro + RO_DATA + used;
+  store<u32>(e, seq);
+  store<u16>(e + 4, <u16>len);
+  store<u8>(e + 6, (isOrig ? RO_ORIG : RO_RESP) | (fin ? RO_FIN : 0));
+  memory.copy(e + 8, p, len);
+  store<u32>(ro + RO_USED, <u32>(used + size));
+  return true;
+}
+
+function roHas(ds: usize, isOrig: bool): bool {
+  const ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro == 0) return false;
+  const dir = isOrig ? RO_ORIG : RO_RESP;
+  let off: usize = RO_DATA;
+  const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
+  while (off < end) {
+    if (load<u8>(ro + off + 6) & dir) return true;
+    off += roEntrySize(<u32>load<u16>(ro + off + 4));
+  }
+  return false;
+}
+
+function roDrop(ds: usize, isOrig: bool): void {
+  const ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro == 0) return;
+  const dir = isOrig ? RO_ORIG : RO_RESP;
+  let off: usize = RO_DATA;
+  const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
+  while (off < end) {
+    if (load<u8>(ro + off + 6) & dir) store<u8>(ro + off + 6, 0);
+    off += roEntrySize(<u32>load<u16>(ro + off + 4));
+  }
+  roCompact(ds);
+}
+
+/** Frees the block once everything in it was delivered or dropped. */
+function roCompact(ds: usize): void {
+  const ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro == 0) return;
+  let off: usize = RO_DATA;
+  const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
+  while (off < end) {
+    if (load<u8>(ro + off + 6) & RO_DIRS) return;
+    off += roEntrySize(<u32>load<u16>(ro + off + 4));
+  }
+  poolFree(REORDER_POOL, ro);
+  store<u32>(ds + H_REORDER, 0);
+}
+
+/** Delivers the held segments of a direction that the stream has now reached. */
+function roDrain(ds: usize, r: usize, isOrig: bool): void {
+  const dir = isOrig ? RO_ORIG : RO_RESP;
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
+  let progress = true;
+  while (progress) {
+    progress = false;
+    const ro = <usize>load<u32>(ds + H_REORDER);
+    if (ro == 0 || (load<u32>(ds + H_FLAGS) & gapBit) != 0) return;
+    let off: usize = RO_DATA;
+    const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
+    while (off < end) {
+      const e = ro + off;
+      const d = load<u8>(e + 6);
+      const len = <u32>load<u16>(e + 4);
+      off += roEntrySize(len);
+      if ((d & dir) == 0) continue;
+      const next = load<u32>(seqAt);
+      const rel = <i32>(load<u32>(e) - next);
+      if (rel > 0) continue;
+      store<u8>(e + 6, 0);
+      progress = true;
+      const skip = <u32>(-rel);
+      if (skip < len) {
+        store<u32>(seqAt, next + (len - skip));
+        streamChunk(ds, r, isOrig, e + 8 + skip, len - skip);
+      }
+      if ((d & RO_FIN) != 0 && load<u32>(seqAt) == load<u32>(e) + len) streamEof(ds, r, isOrig);
+      break; // delivery may have changed the block: rescan
+    }
+  }
+  roCompact(ds);
 }
 
 function markGap(ds: usize, r: usize, isOrig: bool): void {
   const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
   store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | gapBit);
+  roDrop(ds, isOrig);
   const m = liveMask(ds);
   for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_GAP, isOrig, 0, 0);
   if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaGap(ds, r, isOrig);

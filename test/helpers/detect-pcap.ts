@@ -1,0 +1,57 @@
+// Small captures built in tests: classic pcap, Ethernet, IPv4, TCP and UDP with correct checksums.
+
+export function checksum(buf: Buffer, initial = 0): number {
+  let s = initial;
+  for (let i = 0; i + 1 < buf.length; i += 2) s += buf.readUInt16BE(i);
+  if (buf.length & 1) s += buf[buf.length - 1] << 8;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** A classic pcap (Ethernet) built packet by packet. */
+export class PcapBuilder {
+  private parts: Buffer[] = [];
+  private t = 1_700_000_000;
+  constructor() {
+    const h = Buffer.alloc(24);
+    h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6);
+    h.writeUInt32LE(65535, 16); h.writeUInt32LE(1, 20);
+    this.parts.push(h);
+  }
+  private ip(src: number, dst: number, proto: number, l4: Buffer): void {
+    const ip = Buffer.alloc(20);
+    ip[0] = 0x45; ip.writeUInt16BE(20 + l4.length, 2); ip[8] = 64; ip[9] = proto;
+    ip.writeUInt32BE(src, 12); ip.writeUInt32BE(dst, 16);
+    ip.writeUInt16BE(checksum(ip), 10);
+    // the transport checksum over the pseudo-header
+    const pseudo = Buffer.alloc(12);
+    pseudo.writeUInt32BE(src, 0); pseudo.writeUInt32BE(dst, 4); pseudo[9] = proto; pseudo.writeUInt16BE(l4.length, 10);
+    const off = proto === 6 ? 16 : 6;
+    l4.writeUInt16BE(0, off);
+    let c = checksum(Buffer.concat([pseudo, l4]));
+    if (proto === 17 && c === 0) c = 0xffff;
+    l4.writeUInt16BE(c, off);
+    const eth = Buffer.alloc(14);
+    eth.writeUInt16BE(0x0800, 12); eth[5] = 1; eth[11] = 2;
+    const frame = Buffer.concat([eth, ip, l4]);
+    const rec = Buffer.alloc(16);
+    this.t += 0.001;
+    rec.writeUInt32LE(Math.floor(this.t), 0); rec.writeUInt32LE(Math.round((this.t % 1) * 1e6) % 1_000_000, 4);
+    rec.writeUInt32LE(frame.length, 8); rec.writeUInt32LE(frame.length, 12);
+    this.parts.push(rec, frame);
+  }
+  tcp(src: number, sport: number, dst: number, dport: number, seq: number, ack: number, flags: number, data: Buffer): void {
+    const h = Buffer.alloc(20);
+    h.writeUInt16BE(sport, 0); h.writeUInt16BE(dport, 2); h.writeUInt32BE(seq >>> 0, 4); h.writeUInt32BE(ack >>> 0, 8);
+    h[12] = 5 << 4; h[13] = flags; h.writeUInt16BE(65535, 14);
+    this.ip(src, dst, 6, Buffer.concat([h, data]));
+  }
+  udp(src: number, sport: number, dst: number, dport: number, data: Buffer): void {
+    const h = Buffer.alloc(8);
+    h.writeUInt16BE(sport, 0); h.writeUInt16BE(dport, 2); h.writeUInt16BE(8 + data.length, 4);
+    this.ip(src, dst, 17, Buffer.concat([h, data]));
+  }
+  done(): Buffer { return Buffer.concat(this.parts); }
+}
+
+export const FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
