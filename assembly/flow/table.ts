@@ -496,5 +496,6 @@ export function flowFinishSome(batch: u32): u64 {
     }
     finishCursor++;
   }
-  return liveConnections;
+  // every record has been visited once the cursor is at the end: nothing is left to end
+  return finishCursor < poolUsed ? liveConnections : 0;
 }
