@@ -161,7 +161,8 @@ export function flowPacket(): void {
   if (slot >= 0) {
     idx = <u32>load<u64>(slotsPtr + (<usize>slot << 3)) - 1;
     const r = rec(idx);
-    // A due timer may not have been popped yet (its heap entry is later than a shortened deadline).
+    // Past its deadline but not yet removed (its timer slot is processed when network time leaves
+    // the slot), or a TCP SYN that reuses the tuple: Zeek starts a new connection either way.
     if (load<i64>(r + C.C_DEADLINE) <= now || (P.ipProto == 6 && tcpIsReuse(r + C.C_TCP, matchIsOrig))) {
       removeConn(idx);
       slot = lookup(h);
