@@ -9,6 +9,7 @@
 // of the stream goes to another analyzer) and aRestartDpd() (HTTP CONNECT: the rest of the stream
 // is a new stream for signature matching).
 import * as C from "../flow/conn";
+import { auxGet } from "./aux";
 import { confirm, violate } from "../flow/services";
 import { tcpSetInactivityTimeout, tcpOrigBytes, tcpRespBytes } from "../flow/tcp";
 import { A_SSH, A_FTP } from "./analyzers";
@@ -52,6 +53,7 @@ export const PIA_SKIPPING: u8 = 1;
 // instance header (first ST_OFF bytes)
 export const I_ID: usize = 0;     // u8 analyzer id, 0: free slot
 export const I_FLAGS: usize = 1;  // u8 IF_*
+export const I_AUX: usize = 4;    // u32 the instance's aux.ts buffer, 0: none
 export const IF_CONFIRMED: u8 = 1;
 export const IF_DEAD: u8 = 2;      // violated, or finished: gets no more data
 export const IF_SIG: u8 = 4;       // attached by a signature
@@ -106,6 +108,16 @@ export function aConfirm(): void {
 /** A nested analyzer confirmed (it has no instance of its own here). */
 export function aConfirmAs(id: u32): void {
   confirm(curR, id);
+}
+
+/** A nested analyzer violated: its service goes, as for aViolate (the caller stops feeding it). */
+export function aViolateAs(id: u32): void {
+  if (connSize(curR) <= IGNORE_VIOLATIONS_AFTER) violate(curR, id);
+}
+
+/** The current instance's 8 KiB buffer (aux.ts). */
+export function aAux(): usize {
+  return auxGet(curInst);
 }
 
 /** Zeek's AnalyzerViolation: the DPD script disables the analyzer and drops its service. */

@@ -2,14 +2,21 @@
 // PDUs: a 16-byte header (rpc_vers 5 enforced, data representation, frag_length, auth_length,
 // call id), the fragment, then an auth trailer; the body's length is frag_length - 16 -
 // auth_length - 8 when there is auth. A negative body or another version is a violation; every
-// whole PDU confirms (proc_dce_rpc_pdu).
-import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
+// whole PDU confirms (proc_dce_rpc_pdu). The auth trailer (type, level, pad, reserved, context id,
+// then auth_length bytes) goes, as Zeek's forward_auth does, to GSSAPI (type 9) or NTLM (type 10);
+// trailers over 4 KiB are not parsed.
+import { aConfirm, aViolate, aDone, aPartial, aAux } from "./ctx";
+import { gssapiToken, ntlmToken } from "./gssapi";
 
 // per direction (orig 0, resp 24)
 const D_HAVE: usize = 0;    // u8 header bytes collected
 const D_HDR: usize = 1;     // 16 bytes
 const D_REMAIN: usize = 20; // u32 PDU bytes left after the header
 const D_SIZE: usize = 24;
+// per direction (orig 48, resp 56): u32 remaining count at which the auth trailer starts (0: none)
+const A_AT: usize = 48;
+const NESTED: usize = 64;   // u8 GSSAPI/NTLM/KRB flags (gssapi.ts)
+const HOLD: u32 = 4096;
 
 export function dcerpcInit(st: usize): void {}
 export function dcerpcGap(st: usize, isOrig: bool): void { aDone(); }
@@ -18,14 +25,27 @@ export function dcerpcEof(st: usize, isOrig: bool): void {}
 export function dcerpcStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
+  const at = st + A_AT + (isOrig ? 0 : 8);
   let i: u32 = 0;
   while (i < n) {
     const remain = load<u32>(d + D_REMAIN);
     if (remain > 0) {
       const take = remain < n - i ? remain : n - i;
+      const authAt = load<u32>(at);
+      if (authAt != 0 && remain - take < authAt) {
+        // part of the auth trailer: hold it
+        const buf = aAux() + (isOrig ? 0 : <usize>HOLD);
+        const from = remain > authAt ? remain - authAt : 0; // bytes of this chunk before the trailer
+        const pos = authAt - (remain - from);              // trailer bytes already held
+        memory.copy(buf + pos, p + i + from, take - from);
+      }
       i += take;
       store<u32>(d + D_REMAIN, remain - take);
-      if (remain - take == 0) aConfirm();
+      if (remain - take == 0) {
+        if (authAt != 0) auth(st, isOrig, authAt);
+        store<u32>(at, 0);
+        aConfirm();
+      }
       continue;
     }
     const have = <u32>load<u8>(d + D_HAVE);
@@ -42,5 +62,14 @@ export function dcerpcStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (body < 0) { aViolate(); return; }
     if (frag <= 16) { aConfirm(); continue; }
     store<u32>(d + D_REMAIN, <u32>(frag - 16));
+    store<u32>(at, auth > 0 && <u32>(auth + 8) <= HOLD ? <u32>(auth + 8) : 0);
   }
+}
+
+/** The PDU's auth trailer, held whole (n bytes). */
+function auth(st: usize, isOrig: bool, n: u32): void {
+  const t = aAux() + (isOrig ? 0 : <usize>HOLD);
+  const type = load<u8>(t);
+  if (type == 9) gssapiToken(st + NESTED, t + 8, n - 8);
+  else if (type == 10) ntlmToken(st + NESTED, t + 8, n - 8);
 }

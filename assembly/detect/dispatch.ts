@@ -181,8 +181,8 @@ export function dDatagram(id: u32, st: usize, isOrig: bool, p: usize, n: u32): v
 
 /**
  * Analyzers that keep parsing after confirming even when a violation could no longer drop their
- * service (none at present: STARTTLS and CONNECT come early; see registry.feedSlot).
+ * service (SMB, for the nested analyzers of its session setup; see registry.feedSlot).
  */
 export function dKeepsParsing(id: u32): bool {
-  return false;
+  return id == A.A_SMB; // its session setup (GSSAPI, NTLM, KRB) may come later
 }

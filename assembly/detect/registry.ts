@@ -24,17 +24,17 @@ import {
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
 import { portAnalyzer, portAnalyzer2 } from "./ports";
+import { poolInit, poolAlloc, poolFree, poolReset } from "./pool";
+import { auxFree, auxReset } from "./aux";
 import { sigsInit, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
 import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch";
 
-// ---------------------------------------------------------------- pools
-// Records come from slabs; free records are threaded through their first 4 bytes.
+// ---------------------------------------------------------------- pools (pool.ts)
 
-const SLAB_RECORDS: u32 = 64;
-const DS_POOL: usize = memory.data(12);    // free head, slab head, record size
-const BLOCK_POOL: usize = memory.data(12);
-const REORDER_POOL: usize = memory.data(12);
+const DS_POOL: usize = memory.data(16);
+const BLOCK_POOL: usize = memory.data(16);
+const REORDER_POOL: usize = memory.data(16);
 
 /** The PIA's signature-matching block, only while it buffers. */
 const BLOCK_SIZE: usize = 2048;
@@ -57,51 +57,6 @@ const DPD_MAX_PACKETS: u32 = 100;
 /** After confirming, analyzers keep parsing while a violation could still drop the service. */
 const KEEP_AFTER_CONFIRM: u64 = 10 * 1024;
 
-function poolInit(pool: usize, size: u32): void {
-  store<u32>(pool, 0);
-  store<u32>(pool, 0, 4);
-  store<u32>(pool, size, 8);
-}
-
-function poolAlloc(pool: usize): usize {
-  let head = <usize>load<u32>(pool);
-  if (head == 0) {
-    const size = <usize>load<u32>(pool, 8);
-    const slab = heap.alloc(8 + size * SLAB_RECORDS);
-    store<u32>(slab, load<u32>(pool, 4));
-    store<u32>(pool, <u32>slab, 4);
-    // thread the new records, 8-aligned after the slab header
-    for (let i: u32 = 0; i < SLAB_RECORDS; i++) {
-      const rec = slab + 8 + <usize>i * size;
-      store<u32>(rec, i + 1 < SLAB_RECORDS ? <u32>(rec + size) : 0);
-    }
-    head = slab + 8;
-  }
-  store<u32>(pool, load<u32>(head));
-  return head;
-}
-
-function poolFree(pool: usize, rec: usize): void {
-  store<u32>(rec, load<u32>(pool));
-  store<u32>(pool, <u32>rec);
-}
-
-/** Every record back to the free lists (a new run). Slabs are kept. */
-function poolReset(pool: usize): void {
-  const size = <usize>load<u32>(pool, 8);
-  let slab = <usize>load<u32>(pool, 4);
-  let head: u32 = 0;
-  while (slab != 0) {
-    for (let i: u32 = 0; i < SLAB_RECORDS; i++) {
-      const rec = slab + 8 + <usize>i * size;
-      store<u32>(rec, head);
-      head = <u32>rec;
-    }
-    slab = <usize>load<u32>(slab);
-  }
-  store<u32>(pool, head);
-}
-
 let pools = false;
 
 // ---------------------------------------------------------------- hooks (flow/table.ts)
@@ -110,15 +65,16 @@ let pools = false;
 export function detectReset(): void {
   sigsInit();
   if (!pools) {
-    poolInit(DS_POOL, <u32>DS_SIZE);
-    poolInit(BLOCK_POOL, <u32>BLOCK_SIZE);
-    poolInit(REORDER_POOL, <u32>REORDER_SIZE);
+    poolInit(DS_POOL, <u32>DS_SIZE, 64);
+    poolInit(BLOCK_POOL, <u32>BLOCK_SIZE, 32);
+    poolInit(REORDER_POOL, <u32>REORDER_SIZE, 16);
     pools = true;
   } else {
     poolReset(DS_POOL);
     poolReset(BLOCK_POOL);
     poolReset(REORDER_POOL);
   }
+  auxReset();
 }
 
 /** A connection was created (roles set): attach the analyzers of its responder port; start the PIA. */
@@ -227,6 +183,7 @@ function release(ds: usize, r: usize): void {
   if (b != 0) poolFree(BLOCK_POOL, b);
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro != 0) poolFree(REORDER_POOL, ro);
+  for (let s: u32 = 0; s < MAX_INST; s++) auxFree(instAt(ds, s));
   poolFree(DS_POOL, ds);
   store<u32>(r + C.C_DETECT, 0);
 }
@@ -259,6 +216,7 @@ function attach(ds: usize, id: u32, how: u8): i32 {
   }
   if (slot < 0) return -1;
   const inst = instAt(ds, <u32>slot);
+  auxFree(inst);
   memory.fill(inst, 0, INST_SIZE);
   store<u8>(inst + I_ID, <u8>id);
   store<u8>(inst + I_FLAGS, how);

@@ -1,21 +1,120 @@
 // SMB (Zeek: src/analyzer/protocol/smb, binpac): NetBIOS session messages carrying SMB1
 // ("\xffSMB") or SMB2/3 ("\xfeSMB"). Zeek starts parsing at the first chunk that begins with such a
 // message and confirms after three chunks parsed without error.
-import { aConfirm, aDone } from "./ctx";
+// Session setup carries the authentication: the security blob of SMB1 SESSION_SETUP_ANDX with
+// extended security (12 words in the request, 4 in the response) and of SMB2 SESSION_SETUP goes to
+// GSSAPI (and from there to NTLM or KRB), as Zeek's forward_gssapi does. Messages are framed by
+// their NetBIOS header; the first 4 KiB of each are held in the instance's aux buffer, so larger
+// blobs (big Kerberos tickets) are not parsed. Parsing stops once a session setup succeeded, or
+// after 64 messages.
+import { aConfirm, aDone, aAux } from "./ctx";
+import { gssapiToken } from "./gssapi";
 
-// 0: synced; 1: chunks parsed
+const S_SYNCED: usize = 0;  // u8 parsing started
+const S_CHUNKS: usize = 1;  // u8 chunks parsed
+const S_NESTED: usize = 2;  // u8 GSSAPI/NTLM/KRB flags (gssapi.ts)
+const S_MSGS: usize = 3;    // u8 messages seen
+const S_STOP: usize = 4;    // u8 nothing more to parse (session set up, or enough messages)
+// per direction (orig at 8, resp at 32)
+const D_PHASE: usize = 0;   // u8 0: NetBIOS header, 1: message
+const D_HAVE: usize = 1;    // u8 header bytes collected
+const D_HDR: usize = 4;     // 4 bytes
+const D_LEN: usize = 8;     // u32 message length
+const D_DONE: usize = 12;   // u32 message bytes consumed
+const D_WANT: usize = 16;   // u32 bytes of it to hold (0: none, a non-session message)
+const HOLD: u32 = 4096;
+const MAX_MSGS: u8 = 64;
+
 export function smbInit(st: usize): void {}
 export function smbGap(st: usize, isOrig: bool): void { aDone(); }
 export function smbEof(st: usize, isOrig: bool): void {}
 
 export function smbStream(st: usize, isOrig: bool, p: usize, n: u32): void {
-  if (load<u8>(st) == 0) {
+  if (load<u8>(st + S_SYNCED) == 0) {
     if (n < 8) return;
     const t = load<u8>(p + 4);
     if (load<u8>(p) != 0 || (t != 0xff && t != 0xfe) || load<u8>(p + 5) != 83 || load<u8>(p + 6) != 77 || load<u8>(p + 7) != 66) return;
-    store<u8>(st, 1);
+    store<u8>(st + S_SYNCED, 1);
   }
-  const c = load<u8>(st + 1) + 1;
-  store<u8>(st + 1, c);
-  if (c >= 3) { aConfirm(); aDone(); }
+  // as Zeek: the chunk is parsed (its blobs reach GSSAPI and NTLM first), then counted
+  frame(st, isOrig, p, n);
+  const c = load<u8>(st + S_CHUNKS);
+  if (c < 3) {
+    store<u8>(st + S_CHUNKS, c + 1);
+    if (c + 1 == 3) aConfirm();
+  }
+  if (load<u8>(st + S_STOP) != 0 && load<u8>(st + S_CHUNKS) >= 3) aDone();
+}
+
+function frame(st: usize, isOrig: bool, p: usize, n: u32): void {
+  if (load<u8>(st + S_STOP) != 0) return;
+  const d = st + (isOrig ? 8 : 32);
+  const buf = aAux() + (isOrig ? 0 : <usize>HOLD);
+  let i: u32 = 0;
+  while (i < n) {
+    if (load<u8>(d + D_PHASE) == 0) {
+      const have = <u32>load<u8>(d + D_HAVE);
+      store<u8>(d + D_HDR + have, load<u8>(p + i));
+      i++;
+      if (have + 1 < 4) { store<u8>(d + D_HAVE, <u8>(have + 1)); continue; }
+      store<u8>(d + D_HAVE, 0);
+      const len = (<u32>load<u8>(d + D_HDR + 1) << 16) | (<u32>load<u8>(d + D_HDR + 2) << 8) | <u32>load<u8>(d + D_HDR + 3);
+      store<u32>(d + D_LEN, len);
+      store<u32>(d + D_DONE, 0);
+      // session messages (type 0) are held for a look; others (session request, keep-alive) skipped
+      store<u32>(d + D_WANT, load<u8>(d + D_HDR) == 0 ? (len < HOLD ? len : HOLD) : 0);
+      store<u8>(d + D_PHASE, 1);
+      if (len == 0) { store<u8>(d + D_PHASE, 0); if (message(st, isOrig, buf, 0, 0)) return; }
+      continue;
+    }
+    const len = load<u32>(d + D_LEN), done = load<u32>(d + D_DONE), want = load<u32>(d + D_WANT);
+    const take = len - done < n - i ? len - done : n - i;
+    if (done < want) {
+      const k = want - done < take ? want - done : take;
+      memory.copy(buf + done, p + i, k);
+    }
+    i += take;
+    store<u32>(d + D_DONE, done + take);
+    if (done < want && done + take >= want && want > 0) {
+      if (message(st, isOrig, buf, want, len)) return;
+    }
+    if (done + take == len) store<u8>(d + D_PHASE, 0);
+  }
+}
+
+@inline function le16(p: usize): u32 { return <u32>load<u16>(p); }
+
+/** A message's first bytes (held: n of its len); true when parsing stops. */
+function message(st: usize, isOrig: bool, m: usize, n: u32, len: u32): bool {
+  const k = load<u8>(st + S_MSGS) + 1;
+  store<u8>(st + S_MSGS, k);
+  let done = false;
+  if (n >= 64 && load<u32>(m) == 0x424d53fe) { // SMB2
+    if (le16(m + 12) == 1) { // SESSION_SETUP
+      const status = load<u32>(m + 8);
+      const resp = (load<u32>(m + 16) & 1) != 0;
+      if (!resp && n >= 88) blob(st, m, n, le16(m + 76), le16(m + 78));
+      if (resp && n >= 72 && (status == 0 || status == 0xc0000016)) {
+        blob(st, m, n, le16(m + 68), le16(m + 70));
+        done = status == 0;
+      }
+    }
+  } else if (n >= 33 && load<u32>(m) == 0x424d53ff) { // SMB1
+    if (load<u8>(m + 4) == 0x73) { // SESSION_SETUP_ANDX
+      const resp = (load<u8>(m + 9) & 0x80) != 0;
+      const wc = load<u8>(m + 32);
+      if (!resp && wc == 12 && n >= 59) blob(st, m, n, 59, le16(m + 47));
+      if (resp && wc == 4 && n >= 43) {
+        blob(st, m, n, 43, le16(m + 39));
+        done = load<u32>(m + 5) == 0;
+      }
+    }
+  }
+  if (done || k >= MAX_MSGS) { store<u8>(st + S_STOP, 1); return true; }
+  return false;
+}
+
+function blob(st: usize, m: usize, n: u32, off: u32, len: u32): void {
+  if (len == 0 || off + len > n) return;
+  gssapiToken(st + S_NESTED, m + off, len);
 }

@@ -1,0 +1,181 @@
+// Analyzers Zeek runs inside others: GSSAPI, NTLM and KRB from SMB session setup and from DCE-RPC
+// auth trailers. The messages are built here from the specifications (MS-SMB2, RFC 4178 SPNEGO,
+// MS-NLMP, MS-RPCE); each connection's services must be the parent's plus the nested ones.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Engine } from "../src/engine.js";
+import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
+import { asRows } from "./helpers/conn.js";
+import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
+
+const CLIENT = 0x0a000001, SERVER = 0x0a000002;
+
+function services(pcap: Buffer): string[] {
+  const records: ConnRecord[] = [];
+  const engine = new Engine({ by: ["src"], onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
+  engine.beginFile();
+  engine.write(pcap);
+  engine.endFile("nested");
+  engine.end();
+  return asRows(records).map((r) => (r.service === "-" ? [] : r.service.split(",")).sort().join(","));
+}
+
+/** A TCP connection: handshake, then one segment per message [from client?, bytes]. */
+function conversation(dport: number, messages: [boolean, Buffer][]): Buffer {
+  const p = new PcapBuilder();
+  let cs = 1000, ss = 5000;
+  const sport = 49200;
+  p.tcp(CLIENT, sport, SERVER, dport, cs, 0, SYN, Buffer.alloc(0));
+  p.tcp(SERVER, dport, CLIENT, sport, ss, cs + 1, SYN | ACK, Buffer.alloc(0));
+  cs++; ss++;
+  p.tcp(CLIENT, sport, SERVER, dport, cs, ss, ACK, Buffer.alloc(0));
+  for (const [fromClient, data] of messages) {
+    if (fromClient) { p.tcp(CLIENT, sport, SERVER, dport, cs, ss, PSH | ACK, data); cs += data.length; }
+    else { p.tcp(SERVER, dport, CLIENT, sport, ss, cs, PSH | ACK, data); ss += data.length; }
+  }
+  p.tcp(CLIENT, sport, SERVER, dport, cs, ss, FIN | ACK, Buffer.alloc(0));
+  p.tcp(SERVER, dport, CLIENT, sport, ss, cs + 1, FIN | ACK, Buffer.alloc(0));
+  p.tcp(CLIENT, sport, SERVER, dport, cs + 1, ss + 1, ACK, Buffer.alloc(0));
+  return p.done();
+}
+
+// ---------------------------------------------------------------- DER, SPNEGO, NTLMSSP
+
+function der(tag: number, ...content: Buffer[]): Buffer {
+  const c = Buffer.concat(content);
+  const len = c.length < 0x80 ? Buffer.from([c.length]) : c.length < 0x100 ? Buffer.from([0x81, c.length]) : Buffer.from([0x82, c.length >> 8, c.length & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), len, c]);
+}
+const SPNEGO_OID = Buffer.from("06062b0601050502", "hex");
+const NTLM_OID = Buffer.from("060a2b06010401823702020a", "hex");
+
+const negTokenInit = (mechToken: Buffer) =>
+  der(0x60, SPNEGO_OID, der(0xa0, der(0x30, der(0xa0, der(0x30, NTLM_OID)), der(0xa2, der(0x04, mechToken)))));
+const negTokenResp = (state: number | undefined, mechToken?: Buffer) =>
+  der(0xa1, der(0x30, ...(state === undefined ? [] : [der(0xa0, der(0x0a, Buffer.from([state])))]),
+    ...(mechToken ? [der(0xa1, NTLM_OID), der(0xa2, der(0x04, mechToken))] : [])));
+
+const u16 = (v: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
+const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+const fields = (len: number, off: number) => Buffer.concat([u16(len), u16(len), u32(off)]);
+const utf16 = (s: string) => Buffer.from(s, "utf16le");
+const SIG = Buffer.from("NTLMSSP\0", "latin1");
+const VERSION = Buffer.from("0a0063450000000f", "hex");
+
+function ntlmNegotiate(): Buffer {
+  return Buffer.concat([SIG, u32(1), u32(0xe2088297), fields(0, 0), fields(0, 0), VERSION]);
+}
+
+function ntlmChallenge(): Buffer {
+  const name = utf16("DOMA");
+  const av = Buffer.concat([u16(2), u16(8), utf16("DOMA"), u16(1), u16(8), utf16("SERV"), u16(7), u16(8), Buffer.alloc(8, 1), u16(0), u16(0)]);
+  return Buffer.concat([SIG, u32(2), fields(name.length, 56), u32(0xe2898215), Buffer.alloc(8, 0x11), Buffer.alloc(8),
+    fields(av.length, 64), VERSION, name, av]);
+}
+
+function ntlmAuthenticate(): Buffer {
+  const lm = Buffer.alloc(24), nt = Buffer.alloc(40, 2), dom = utf16("DOMA"), user = utf16("user"), ws = utf16("WKST"), key = Buffer.alloc(16, 3);
+  let off = 88;
+  const f = (b: Buffer) => { const r = fields(b.length, off); off += b.length; return r; };
+  const head = Buffer.concat([SIG, u32(3), f(lm), f(nt), f(dom), f(user), f(ws), f(key), u32(0xe2888215), VERSION, Buffer.alloc(16)]);
+  return Buffer.concat([head, lm, nt, dom, user, ws, key]);
+}
+
+// ---------------------------------------------------------------- SMB2
+
+function smb2(command: number, response: boolean, status: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(64);
+  h.write("\xfeSMB", 0, "latin1");
+  h.writeUInt16LE(64, 4);
+  h.writeUInt32LE(status >>> 0, 8);
+  h.writeUInt16LE(command, 12);
+  h.writeUInt32LE(response ? 1 : 0, 16);
+  const msg = Buffer.concat([h, body]);
+  const nb = Buffer.from([0, (msg.length >> 16) & 0xff, (msg.length >> 8) & 0xff, msg.length & 0xff]);
+  return Buffer.concat([nb, msg]);
+}
+
+function sessionSetupRequest(blob: Buffer): Buffer {
+  const body = Buffer.alloc(24);
+  body.writeUInt16LE(25, 0);
+  body.writeUInt16LE(88, 12);
+  body.writeUInt16LE(blob.length, 14);
+  return smb2(1, false, 0, Buffer.concat([body, blob]));
+}
+
+function sessionSetupResponse(status: number, blob: Buffer): Buffer {
+  const body = Buffer.alloc(8);
+  body.writeUInt16LE(9, 0);
+  body.writeUInt16LE(72, 4);
+  body.writeUInt16LE(blob.length, 6);
+  return smb2(1, true, status, Buffer.concat([body, blob]));
+}
+
+const negotiate = (response: boolean) => smb2(0, response, 0, Buffer.alloc(response ? 64 : 36, 0));
+
+test("SMB2 session setup with SPNEGO and NTLM: smb, gssapi, ntlm", () => {
+  const pcap = conversation(445, [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, sessionSetupRequest(negTokenInit(ntlmNegotiate()))],
+    [false, sessionSetupResponse(0xc0000016, negTokenResp(1, ntlmChallenge()))],
+    [true, sessionSetupRequest(negTokenResp(undefined, ntlmAuthenticate()))],
+    [false, sessionSetupResponse(0, negTokenResp(0))],
+  ]);
+  assert.equal(services(pcap), ["gssapi,ntlm,smb"]);
+});
+
+test("an NTLM message whose strings lie outside it is an NTLM violation (gssapi and smb stay)", () => {
+  const bad = ntlmAuthenticate();
+  bad.writeUInt32LE(5000, 12 + 8 + 4); // the NT response's offset, far past the message
+  const pcap = conversation(445, [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, sessionSetupRequest(negTokenResp(undefined, bad))],
+    [false, sessionSetupResponse(0, negTokenResp(0))],
+  ]);
+  assert.equal(services(pcap), ["gssapi,smb"]);
+});
+
+test("a security blob that is not GSSAPI is a GSSAPI violation", () => {
+  const pcap = conversation(445, [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, sessionSetupRequest(Buffer.from("a5ffffff00000000", "hex"))],
+    [false, sessionSetupResponse(0, Buffer.alloc(0))],
+  ]);
+  assert.equal(services(pcap), ["smb"]);
+});
+
+// ---------------------------------------------------------------- DCE-RPC
+
+function dcerpc(ptype: number, body: Buffer, authType?: number, auth?: Buffer): Buffer {
+  const authLen = auth ? auth.length : 0;
+  const frag = 16 + body.length + (auth ? 8 + authLen : 0);
+  const h = Buffer.alloc(16);
+  h[0] = 5; h[1] = 0; h[2] = ptype; h[3] = 3; h[4] = 0x10;
+  h.writeUInt16LE(frag, 8);
+  h.writeUInt16LE(authLen, 10);
+  h.writeUInt32LE(2, 12);
+  const trailer = auth ? Buffer.concat([Buffer.from([authType!, 2, 0, 0]), u32(0), auth]) : Buffer.alloc(0);
+  return Buffer.concat([h, body, trailer]);
+}
+
+test("DCE-RPC bind with NTLM auth (type 10): dce_rpc, ntlm", () => {
+  const pcap = conversation(135, [
+    [true, dcerpc(11, Buffer.alloc(56, 0), 10, ntlmNegotiate())],
+    [false, dcerpc(12, Buffer.alloc(60, 0), 10, ntlmChallenge())],
+    [true, dcerpc(16, Buffer.alloc(4, 0), 10, ntlmAuthenticate())],
+  ]);
+  assert.equal(services(pcap), ["dce_rpc,ntlm"]);
+});
+
+test("DCE-RPC bind with SPNEGO auth (type 9): dce_rpc, gssapi, ntlm", () => {
+  const pcap = conversation(135, [
+    [true, dcerpc(11, Buffer.alloc(56, 0), 9, negTokenInit(ntlmNegotiate()))],
+    [false, dcerpc(12, Buffer.alloc(60, 0), 9, negTokenResp(1, ntlmChallenge()))],
+  ]);
+  assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm"]);
+});
+
+test.run();
