@@ -1,6 +1,7 @@
 // Analyzers Zeek runs inside others: GSSAPI, NTLM and KRB from SMB session setup and from DCE-RPC
-// auth trailers. The messages are built here from the specifications (MS-SMB2, RFC 4178 SPNEGO,
-// MS-NLMP, MS-RPCE); each connection's services must be the parent's plus the nested ones.
+// auth trailers; WebSocket after an HTTP upgrade. The messages are built here from the
+// specifications (MS-SMB2, RFC 4178 SPNEGO, MS-NLMP, MS-RPCE, RFC 6455); each connection's
+// services must be the parent's plus the nested ones.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Engine } from "../src/engine.js";
@@ -176,6 +177,41 @@ test("DCE-RPC bind with SPNEGO auth (type 9): dce_rpc, gssapi, ntlm", () => {
     [false, dcerpc(12, Buffer.alloc(60, 0), 9, negTokenResp(1, ntlmChallenge()))],
   ]);
   assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm"]);
+});
+
+// ---------------------------------------------------------------- WebSocket
+
+const upgradeRequest = Buffer.from("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+const upgradeReply = Buffer.from("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+const masked = (opcode: number, fin: boolean, text: string) => {
+  const data = Buffer.from(text), key = Buffer.from([1, 2, 3, 4]);
+  return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | data.length]), key, data.map((b, i) => b ^ key[i % 4])]);
+};
+
+test("HTTP upgraded to WebSocket: http, websocket (the server's frame in the 101's segment)", () => {
+  const pcap = conversation(80, [
+    [true, upgradeRequest],
+    [false, Buffer.concat([upgradeReply, Buffer.from([0x81, 2]), Buffer.from("hi")])],
+    [true, masked(1, true, "hello")],
+  ]);
+  assert.equal(services(pcap), ["http,websocket"]);
+});
+
+test("WebSocket: a message over two frames confirms at its end; a first frame with opcode 0 violates", () => {
+  const ok = conversation(80, [
+    [true, upgradeRequest],
+    [false, upgradeReply],
+    [true, Buffer.concat([masked(1, false, "hel"), masked(0, true, "lo")])],
+  ]);
+  assert.equal(services(ok), ["http,websocket"]);
+  const bad = conversation(80, [
+    [true, upgradeRequest],
+    [false, upgradeReply],
+    [true, masked(0, true, "hello")],
+  ]);
+  assert.equal(services(bad), ["http"]);
 });
 
 test.run();

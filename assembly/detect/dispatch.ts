@@ -32,6 +32,7 @@ import { socksEof, socksGap, socksInit, socksStream } from "./socks";
 import { sshEof, sshGap, sshInit, sshStream } from "./ssh";
 import { dtlsDatagram, sslEof, sslGap, sslInit, sslStream } from "./ssl";
 import { syslogDatagram, syslogInit, syslogTcpStream } from "./syslog";
+import { websocketEof, websocketGap, websocketInit, websocketStream } from "./websocket";
 import { xmppEof, xmppGap, xmppInit, xmppStream } from "./xmpp";
 
 export function dInit(id: u32, st: usize): void {
@@ -58,6 +59,7 @@ export function dInit(id: u32, st: usize): void {
     case A.A_POSTGRESQL: postgresqlInit(st); break;
     case A.A_REDIS: redisInit(st); break;
     case A.A_FINGER: fingerInit(st); break;
+    case A.A_WEBSOCKET: websocketInit(st); break;
     case A.A_KRB_TCP: krbInit(st); break;
     case A.A_LDAP_TCP: ldapInit(st); break;
     case A.A_SYSLOG_TCP: syslogInit(st); break;
@@ -99,6 +101,7 @@ export function dStream(id: u32, st: usize, isOrig: bool, p: usize, n: u32): voi
     case A.A_POSTGRESQL: postgresqlStream(st, isOrig, p, n); break;
     case A.A_REDIS: redisStream(st, isOrig, p, n); break;
     case A.A_FINGER: fingerStream(st, isOrig, p, n); break;
+    case A.A_WEBSOCKET: websocketStream(st, isOrig, p, n); break;
     case A.A_KRB_TCP: krbTcpStream(st, isOrig, p, n); break;
     case A.A_LDAP_TCP: ldapStream(st, isOrig, p, n); break;
     case A.A_SYSLOG_TCP: syslogTcpStream(st, isOrig, p, n); break;
@@ -130,6 +133,7 @@ export function dGap(id: u32, st: usize, isOrig: bool): void {
     case A.A_POSTGRESQL: postgresqlGap(st, isOrig); break;
     case A.A_REDIS: redisGap(st, isOrig); break;
     case A.A_FINGER: fingerGap(st, isOrig); break;
+    case A.A_WEBSOCKET: websocketGap(st, isOrig); break;
     default: aDone();
   }
 }
@@ -158,6 +162,7 @@ export function dEof(id: u32, st: usize, isOrig: bool): void {
     case A.A_POSTGRESQL: postgresqlEof(st, isOrig); break;
     case A.A_REDIS: redisEof(st, isOrig); break;
     case A.A_FINGER: fingerEof(st, isOrig); break;
+    case A.A_WEBSOCKET: websocketEof(st, isOrig); break;
   }
 }
 

@@ -6,7 +6,8 @@
 // so that later requests and replies are checked too, while a violation can still drop the
 // service. Partial connections (no SYN seen) are not parsed. A CONNECT answered with 200 turns the
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
-import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
+import { aConfirm, aViolate, aDone, aPartial, aRestartDpd, aHandOver } from "./ctx";
+import { A_WEBSOCKET } from "./analyzers";
 import { lineStep, eolTail, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
@@ -67,6 +68,7 @@ const F_CONNECT: u8 = 2;
 const F_UPG_CONN: u8 = 4;   // reply said Connection: upgrade
 const F_UPG_PROTO: u8 = 8;  // reply named an Upgrade protocol
 const F_V09: u8 = 16;
+const F_UPG_WS: u8 = 32;    // the Upgrade protocol is websocket (HTTP::upgrade_analyzers)
 
 const H_NONE: u8 = 0xff;
 const H_CL: u8 = 0;
@@ -369,7 +371,7 @@ function statusLine(st: usize, rest: usize, restLen: u32): void {
   store<u16>(st + SL_CODE, <u16>code); // kept for the message
   let f = load<u8>(st + FLAGS);
   if ((f & F_CONNECT) != 0 && code != 200) f &= ~F_CONNECT;
-  f &= ~(F_UPG_CONN | F_UPG_PROTO);
+  f &= ~(F_UPG_CONN | F_UPG_PROTO | F_UPG_WS);
   store<u8>(st + FLAGS, f);
   startMessage(st, false);
 }
@@ -445,6 +447,7 @@ function headerDone(st: usize, isOrig: bool, m: usize): void {
       if (!isOrig && tokenIs(m, "upgrade")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_CONN);
     } else if (h == H_UPGRADE) {
       if (!isOrig && load<u8>(m + M_TOKLEN) > 0) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_PROTO);
+      if (!isOrig && tokenIs(m, "websocket")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_WS);
     }
   }
   store<u8>(m + M_NAMEMASK, 0x0f);
@@ -469,11 +472,17 @@ function headersEnd(st: usize, isOrig: bool, m: usize, rest: usize, restLen: u32
       aRestartDpd(false, rest + skip, restLen - skip);
       return;
     }
-    // 101 with Upgrade: the connection stops being HTTP
+    // 101 with Upgrade: the connection stops being HTTP; a websocket upgrade hands it to the
+    // WebSocket analyzer (HTTP::upgrade_analyzers)
     if (code == 101 && load<u8>(st + QLEN) == 1 && (f & F_UPG_CONN) != 0 && (f & F_UPG_PROTO) != 0) {
       store<u8>(st + RQ, S_NOTHING);
       store<u8>(stateAt, S_NOTHING);
-      aDone();
+      if ((f & F_UPG_WS) != 0) {
+        const skip = eolTail(st + CR, 2, rest, restLen);
+        aHandOver(A_WEBSOCKET, false, rest + skip, restLen - skip);
+      } else {
+        aDone();
+      }
       return;
     }
     let expect = !((code >= 100 && code < 200) || code == 204 || code == 304);
