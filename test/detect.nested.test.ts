@@ -179,6 +179,57 @@ test("DCE-RPC bind with SPNEGO auth (type 9): dce_rpc, gssapi, ntlm", () => {
   assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm"]);
 });
 
+function smb2Tree(command: number, response: boolean, tree: number, body: Buffer): Buffer {
+  const m = smb2(command, response, 0, body);
+  m.writeUInt32LE(tree, 4 + 36);
+  return m;
+}
+const treeConnectResponse = (tree: number, shareType: number) => {
+  const body = Buffer.alloc(16);
+  body.writeUInt16LE(16, 0);
+  body[2] = shareType;
+  return smb2Tree(3, true, tree, body);
+};
+function write(tree: number, data: Buffer): Buffer {
+  const body = Buffer.alloc(48);
+  body.writeUInt16LE(49, 0);
+  body.writeUInt16LE(64 + 48, 2);
+  body.writeUInt32LE(data.length, 4);
+  return smb2Tree(9, false, tree, Buffer.concat([body, data]));
+}
+function readResponse(tree: number, data: Buffer): Buffer {
+  const body = Buffer.alloc(16);
+  body.writeUInt16LE(17, 0);
+  body.writeUInt16LE(64 + 16, 2);
+  body.writeUInt32LE(data.length, 4);
+  return smb2Tree(8, true, tree, Buffer.concat([body, data]));
+}
+
+test("DCE-RPC on an SMB2 named pipe (tree connected as PIPE): dce_rpc joins smb, gssapi, ntlm", () => {
+  const pcap = conversation(445, [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, sessionSetupRequest(negTokenInit(ntlmNegotiate()))],
+    [false, sessionSetupResponse(0, negTokenResp(0))],
+    [true, smb2Tree(3, false, 0, Buffer.alloc(8))],
+    [false, treeConnectResponse(5, 2)],
+    [true, write(5, dcerpc(11, Buffer.alloc(56, 0)))],
+    [false, readResponse(5, dcerpc(12, Buffer.alloc(60, 0)))],
+  ]);
+  assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm,smb"]);
+});
+
+test("DCE-RPC-looking data written to a disk share is file data, not DCE-RPC", () => {
+  const pcap = conversation(445, [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, smb2Tree(3, false, 0, Buffer.alloc(8))],
+    [false, treeConnectResponse(6, 1)],
+    [true, write(6, dcerpc(11, Buffer.alloc(56, 0)))],
+  ]);
+  assert.equal(services(pcap), ["smb"]);
+});
+
 // ---------------------------------------------------------------- WebSocket
 
 const upgradeRequest = Buffer.from("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

@@ -73,3 +73,27 @@ function auth(st: usize, isOrig: bool, n: u32): void {
   if (type == 9) gssapiToken(st + NESTED, t + 8, n - 8);
   else if (type == 10) ntlmToken(st + NESTED, t + 8, n - 8);
 }
+
+/**
+ * One DCE-RPC PDU held whole, as SMB's named pipes carry them (Zeek's forward_dce_rpc hands pipe
+ * data to a DCE_RPC analyzer of its own): 1 it parsed (its auth trailer went to GSSAPI or NTLM),
+ * 0 it is not whole here, -1 it is not DCE-RPC (a violation).
+ */
+export function dcerpcPdu(nested: usize, p: usize, n: u32): i32 {
+  if (n == 0) return 0;
+  if (load<u8>(p) != 5) return -1;
+  if (n < 16) return 0;
+  const little = (load<u8>(p + 4) >> 4) != 0;
+  const raw = load<u16>(p + 8), rawAuth = load<u16>(p + 10);
+  const frag = <u32>(little ? raw : bswap<u16>(raw));
+  const auth = <u32>(little ? rawAuth : bswap<u16>(rawAuth));
+  if (<i32>frag - 16 - <i32>auth - (auth > 0 ? 8 : 0) < 0) return -1;
+  if (frag > n) return 0;
+  if (auth > 0) {
+    const t = p + frag - auth - 8;
+    const type = load<u8>(t);
+    if (type == 9) gssapiToken(nested, t + 8, auth);
+    else if (type == 10) ntlmToken(nested, t + 8, auth);
+  }
+  return 1;
+}
