@@ -8,7 +8,8 @@ import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed } from "./pool";
-import { tcpInit, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
+import { holesReset } from "./holes";
+import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
 import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./udp";
@@ -58,6 +59,7 @@ export function flowReset(): void {
   slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
   memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
   poolReset();
+  holesReset();
   now = i64.MIN_VALUE;
   lastConn = 0;
   finishCursor = 0;
@@ -397,6 +399,7 @@ function removeConn(idx: u32): void {
   if (wants(EV_CONNECTION_END)) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
   if (wantsRecords()) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
+  if (load<u8>(r + C.C_PROTO) == 6) tcpRelease(r + C.C_TCP);
   deleteSlot(idx, load<u32>(r + C.C_HASH));
   if (load<i64>(r + C.C_QUEUED) != i64.MAX_VALUE) timerUnlink(idx);
   store<u8>(r + C.C_FLAGS, 0);

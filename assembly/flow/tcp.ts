@@ -81,6 +81,10 @@ import {
   srcPort, dstPort, pktTs, TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK,
 } from "../packet";
 import { ignoreChecksums } from "../config";
+import {
+  holesAlloc, holesFree, holesSide, holesCount, holesInsert, holesAbsorb,
+  holesFirstBelow, holesFirstLo, holesFirstHi, holesDropFirst,
+} from "./holes";
 
 /** Bytes of TCP state per connection (raised from 64: two 72-byte endpoints + timers + history). */
 export const TCP_STATE_SIZE: u32 = 256;
@@ -152,11 +156,10 @@ const E_WIN0: usize = 48;     // u32 zero window count
 const E_GAP: usize = 52;      // u32 gap count
 const E_LRS: usize = 56;      // u32 reassembler last_reassem_seq, relative
 const E_TRIM: usize = 60;     // u32 reassembler trim_seq, relative
-const E_OOLO: usize = 64;     // u32 pending out-of-order range [lo, hi), relative
-const E_OOHI: usize = 68;
+// 64..71 unused
 const EF_DID_CLOSE: u8 = 1;
 const EF_FIN_SEEN: u8 = 2;
-const EF_OOO: u8 = 4;
+const EF_OOO: u8 = 4;         // out-of-order ranges pending in the holes block
 
 const C_LAST: usize = 144;    // i64 Zeek's last_time (ns)
 const C_ATTEMPT: usize = 152; // i64 pending AttemptTimer, NEVER if none
@@ -169,7 +172,8 @@ const C_HSEEN: usize = 196;   // u32 hist_seen
 const C_FLAGS: usize = 200;   // u8 CF_*
 const C_HLEN: usize = 201;    // u8 history length
 const C_HIST: usize = 202;    // history letters
-const HIST_CAP: u32 = 54;     // 202 + 54 = 256
+const HIST_CAP: u32 = 50;     // 202 + 50 = 252
+const C_HOLES: usize = 252;   // u32 holes block (holes.ts), 0 if none
 const CF_SWAPPED: u8 = 1;     // slot 1 is the originator
 const CF_ACTIVE: u8 = 2;      // TCPSessionAdapter::is_active
 const CF_PARTIAL: u8 = 4;     // TCPSessionAdapter::is_partial
@@ -409,17 +413,32 @@ function gap(st: usize, e: usize, len: u32): void {
   }
 }
 
-/** TCP_Reassembler::Undelivered(up_to) as reached from TrimToSeq */
+/** The pending out-of-order ranges of endpoint e, allocating the block if asked. */
+function holesOf(st: usize, e: usize, create: bool): usize {
+  let b = <usize>load<u32>(st + C_HOLES);
+  if (b == 0) {
+    if (!create) return 0;
+    b = holesAlloc();
+    store<u32>(st + C_HOLES, <u32>b);
+  }
+  return holesSide(b, e == st ? 0 : 1);
+}
+
+/** TCP_Reassembler::Undelivered(up_to) as reached from TrimToSeq: every hole below up_to is a
+ *  gap; the blocks between them are delivered. */
 function undelivered(st: usize, e: usize, upTo: u32): void {
   if (upTo <= 2 && (flagsOf(st) & CF_PARTIAL) != 0) return;
   let lrs = load<u32>(e + E_LRS);
   if (eflag(e, EF_OOO)) {
-    const lo = load<u32>(e + E_OOLO);
-    if (seqDelta(lo, lrs) >= 0 && seqDelta(lo, upTo) < 0) {
-      gap(st, e, lo - lrs);
-      lrs = load<u32>(e + E_OOHI);
-      setEflag(e, EF_OOO, false);
+    const side = holesOf(st, e, false);
+    while (holesFirstBelow(side, upTo)) {
+      const lo = holesFirstLo(side);
+      if (seqDelta(lo, lrs) > 0) gap(st, e, lo - lrs);
+      const hi = holesFirstHi(side);
+      if (seqDelta(hi, lrs) > 0) lrs = hi;
+      holesDropFirst(side);
     }
+    if (holesCount(side) == 0) setEflag(e, EF_OOO, false);
   }
   if (seqDelta(upTo, lrs) > 0) {
     gap(st, e, upTo - lrs);
@@ -438,11 +457,10 @@ function ackReceived(st: usize, e: usize, seqIn: u32): void {
   if (seqDelta(seq, load<u32>(e + E_TRIM)) <= 0) return;
   if (seqDelta(seq, load<u32>(e + E_LRS)) > 0) undelivered(st, e, seq);
   store<u32>(e + E_TRIM, seq);
-  if (eflag(e, EF_OOO) && seqDelta(load<u32>(e + E_OOHI), seq) <= 0) setEflag(e, EF_OOO, false);
 }
 
 /** TCP_Endpoint::DataSent -> TCP_Reassembler::DataSent -> NewBlock/BlockInserted */
-function dataSent(e: usize, seqIn: u32, len: u32, capLen: u32): void {
+function dataSent(st: usize, e: usize, seqIn: u32, len: u32, capLen: u32): void {
   if (capLen < len) return; // truncated payload never reaches the reassembler
   let seq = seqIn;
   const upper = seq + len;
@@ -458,28 +476,18 @@ function dataSent(e: usize, seqIn: u32, len: u32, capLen: u32): void {
   if (seqDelta(seq, lrs) <= 0) {
     if (seqDelta(upper, lrs) > 0) {
       lrs = upper;
-      if (eflag(e, EF_OOO) && seqDelta(load<u32>(e + E_OOLO), lrs) <= 0) {
-        const hi = load<u32>(e + E_OOHI);
-        if (seqDelta(hi, lrs) > 0) lrs = hi;
-        setEflag(e, EF_OOO, false);
+      if (eflag(e, EF_OOO)) {
+        const side = holesOf(st, e, false);
+        lrs = holesAbsorb(side, lrs);
+        if (holesCount(side) == 0) setEflag(e, EF_OOO, false);
       }
       store<u32>(e + E_LRS, lrs);
     }
     return;
   }
-  // above a hole: keep one pending range
-  if (!eflag(e, EF_OOO)) {
-    store<u32>(e + E_OOLO, seq); store<u32>(e + E_OOHI, upper); setEflag(e, EF_OOO, true);
-    return;
-  }
-  const lo = load<u32>(e + E_OOLO);
-  const hi = load<u32>(e + E_OOHI);
-  if (seqDelta(seq, hi) <= 0 && seqDelta(upper, lo) >= 0) {
-    if (seqDelta(seq, lo) < 0) store<u32>(e + E_OOLO, seq);
-    if (seqDelta(upper, hi) > 0) store<u32>(e + E_OOHI, upper);
-  } else if (seqDelta(seq, lo) < 0) {
-    store<u32>(e + E_OOLO, seq); store<u32>(e + E_OOHI, upper);
-  }
+  // above a hole: kept until the hole fills or an ack passes it
+  holesInsert(holesOf(st, e, true), seq, upper);
+  setEflag(e, EF_OOO, true);
 }
 
 // ---------------------------------------------------------------- state machine
@@ -636,6 +644,12 @@ export function tcpInit(st: usize): void {
   store<u8>(st + C_FLAGS, CF_ACTIVE);
 }
 
+/** The connection leaves the table: its out-of-order ranges go back to their pool. */
+export function tcpRelease(st: usize): void {
+  const b = <usize>load<u32>(st + C_HOLES);
+  if (b != 0) { holesFree(b); store<u32>(st + C_HOLES, 0); }
+}
+
 /** TCPSessionAdapter::IsReuse for the current packet: must it end this connection and start a new
  *  one? (isOrig is unused: Zeek does not look at the direction.) */
 export function tcpIsReuse(st: usize, isOrig: bool): bool {
@@ -747,7 +761,7 @@ export function tcpPacket(st: usize, isOrig: bool, ts: i64): u32 {
   // CheckPIA_FirstPacket (with the packet's original direction)
   setFlag(st, orig ? CF_SEEN_ORIG : CF_SEEN_RESP, true);
 
-  if (len > 0 && !rst && !seqUnderflow) dataSent(e, syn ? relSeq + 1 : relSeq, len, payloadCapLen);
+  if (len > 0 && !rst && !seqUnderflow) dataSent(st, e, syn ? relSeq + 1 : relSeq, len, payloadCapLen);
 
   if (gDoClose) connectionClosed(st, e, p, gGenEvent);
 
