@@ -11,8 +11,43 @@ import { decodePacket, DECODED } from "./decode/link";
 import { fragmentsNextRecord } from "./decode/fragments";
 import { tunnelsNextRecord, udpTunnelFind, decodeTunnelInner } from "./decode/tunnels";
 import { flowPacket, lastConnSerial } from "./flow/table";
+import { warmBatch } from "./flow/warm";
+
+// Records are taken in batches so that warm.ts can start their table lookups' cache misses
+// together; the framer's buffer stays in place until flushRecords() has run.
+const BATCH: u32 = 32;
+const links: usize = memory.data(<i32>BATCH * 4);
+const datas: usize = memory.data(<i32>BATCH * 4);
+const caps: usize = memory.data(<i32>BATCH * 4);
+const wires: usize = memory.data(<i32>BATCH * 4);
+const stamps: usize = memory.data(<i32>BATCH * 8);
+let pending: u32 = 0;
 
 export function onRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32): void {
+  const at = <usize>pending << 2;
+  store<u32>(links + at, linkType);
+  store<u32>(datas + at, <u32>data);
+  store<u32>(caps + at, capLen);
+  store<u32>(wires + at, wireLen);
+  store<i64>(stamps + (<usize>pending << 3), ts);
+  if (++pending == BATCH) flushRecords();
+}
+
+/** Process the records taken so far, in order. Called when the batch is full and before the
+ *  framer's buffer moves (after every framer run). */
+export function flushRecords(): void {
+  const n = pending;
+  if (n == 0) return;
+  pending = 0;
+  if (n > 2) warmBatch(links, datas, caps, n);
+  for (let i: u32 = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    processRecord(load<u32>(links + at), load<i64>(stamps + (<usize>i << 3)),
+      <usize>load<u32>(datas + at), load<u32>(caps + at), load<u32>(wires + at));
+  }
+}
+
+function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32): void {
   countRecord(capLen);
   setRecord(ts, capLen, wireLen);
   fragmentsNextRecord();

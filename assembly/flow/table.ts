@@ -7,7 +7,7 @@ import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
-import { rec, poolReset, allocRecord, freeRecord, poolUsed } from "./pool";
+import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree } from "./pool";
 import { holesReset } from "./holes";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
@@ -103,18 +103,51 @@ function packetPorts(): void {
 }
 
 /**
- * Hash of the current packet's key, the same in both directions (canonical order unless one-way).
- * Straight from the packet view: five independent multiplies, then one final mix.
+ * Hash of a connection key, the same in both directions (canonical order unless one-way): five
+ * independent multiplies, then one final mix. Addresses are 16 bytes (IPv4 mapped).
  */
-function buildKey(): u64 {
-  const swap = !curOneWay && !addrLess(P.srcAddr, curSrcPort, P.dstAddr, curDstPort);
-  const lo = swap ? P.dstAddr : P.srcAddr, hi = swap ? P.srcAddr : P.dstAddr;
-  const loPort = <u64>(swap ? curDstPort : curSrcPort), hiPort = <u64>(swap ? curSrcPort : curDstPort);
-  const rest = loPort | (hiPort << 16) | (<u64>P.ipProto << 32) | (curOneWay ? <u64>1 << 40 : 0);
+export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, proto: u32, oneWay: bool): u64 {
+  const swap = !oneWay && !addrLess(src, srcPort, dst, dstPort);
+  const lo = swap ? dst : src, hi = swap ? src : dst;
+  const loPort = <u64>(swap ? dstPort : srcPort), hiPort = <u64>(swap ? srcPort : dstPort);
+  const rest = loPort | (hiPort << 16) | (<u64>proto << 32) | (oneWay ? <u64>1 << 40 : 0);
   const h = load<u64>(lo) * 0x9e3779b97f4a7c15 ^ load<u64>(lo, 8) * 0xc2b2ae3d27d4eb4f
     ^ load<u64>(hi) * 0x165667b19e3779f9 ^ load<u64>(hi, 8) * 0x85ebca77c2b2ae63
     ^ rest * 0x27d4eb2f165667c5;
   return mix64(h);
+}
+
+@inline function buildKey(): u64 {
+  return keyHash(P.srcAddr, curSrcPort, P.dstAddr, curDstPort, P.ipProto, curOneWay);
+}
+
+/** Cache warming (warm.ts): touchSlot loads the slot where key hash h starts its probe;
+ *  touchRecord the lines of the record found there (0 if none, else nonzero); touchFree those of
+ *  the record the k-th next new connection gets. The values go to a sink. */
+export function touchSlot(h: u64): u64 {
+  return load<u64>(slotsPtr + (<usize>(<u32>h & slotMask) << 3));
+}
+export function touchRecord(h: u64): u64 {
+  const fp = <u32>(h >> 32) | 1;
+  let i = <u32>h & slotMask;
+  for (let probes = 0; probes < 4; probes++) {
+    const slot = load<u64>(slotsPtr + (<usize>i << 3));
+    if (slot == 0) return 0;
+    if (<u32>(slot >> 32) == fp) {
+      const r = rec(<u32>slot - 1);
+      return touchLines(r) | 1;
+    }
+    i = (i + 1) & slotMask;
+  }
+  return 0;
+}
+export function touchFree(k: u32): u64 {
+  const i = nextFree(k);
+  return i < 0 ? 0 : touchLines(rec(<u32>i));
+}
+@inline function touchLines(r: usize): u64 {
+  return load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192) ^
+    load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384);
 }
 
 /** Does record r hold the current packet's connection? Sets matchIsOrig. */
@@ -201,7 +234,8 @@ function flipAtCreation(): bool {
 function createConn(h: u64): u32 {
   const idx = allocRecord();
   const r = rec(idx);
-  memory.fill(r, 0, C.CONN_SIZE);
+  // the TCP state is zeroed by tcpInit; other transports use less of it
+  memory.fill(r, 0, P.ipProto == 6 ? C.C_TCP : C.CONN_SIZE);
   const flip = flipAtCreation();
   memory.copy(r + C.C_ORIG_ADDR, flip ? P.dstAddr : P.srcAddr, 16);
   memory.copy(r + C.C_RESP_ADDR, flip ? P.srcAddr : P.dstAddr, 16);
