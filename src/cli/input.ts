@@ -31,13 +31,22 @@ async function* fileChunks(name: string, hooks: FeedHooks): AsyncGenerator<Buffe
   try {
     if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
     let position = 0;
-    // a fresh buffer per chunk: a consumer (gunzip) may hold on to it
-    const readAt = (at: number) => handle.read(Buffer.allocUnsafe(CHUNK), 0, CHUNK, at);
+    // Two buffers take turns: a chunk is consumed (copied into the core) before the generator
+    // resumes and reads into its buffer again, so no garbage piles up between collections. A
+    // gzip stream gets a fresh buffer per chunk instead: zlib may hold on to one.
+    const turns = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    let turn = 0;
+    let reuse = true;
+    const readAt = (at: number) => {
+      const buffer = reuse ? turns[turn++ & 1] : Buffer.allocUnsafe(CHUNK);
+      return handle.read(buffer, 0, CHUNK, at);
+    };
     pending = readAt(position);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       pending = undefined;
       if (bytesRead === 0) return;
+      if (position === 0 && (bytesRead < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) reuse = false;
       position += bytesRead;
       pending = readAt(position);
       hooks.onRead?.(bytesRead);
