@@ -349,7 +349,7 @@ const A_NSTATES: usize = 28; // u32
 const A_CAP: usize = 32;     // u32 state capacity
 const A_SETS: usize = 36;    // ptr: cap x W words
 const A_ACC: usize = 40;     // ptr: cap x u64
-const A_TRANS: usize = 44;   // ptr: cap x ptr (256 x u32 each, allocated on first use)
+const A_TRANS: usize = 44;   // ptr: cap x 256 x u32 transitions, 0 until computed
 const A_HASH: usize = 48;    // ptr: hcap x u32 (state + 1)
 const A_HMASK: usize = 52;   // u32
 const A_TMP: usize = 56;     // ptr: W words scratch
@@ -398,8 +398,8 @@ export function autoFinish(): usize {
   store<u32>(a + A_CAP, cap);
   store<usize>(a + A_SETS, heap.alloc(<usize>cap * W << 3));
   store<usize>(a + A_ACC, heap.alloc(<usize>cap << 3));
-  const trans = heap.alloc(<usize>cap << 2);
-  memory.fill(trans, 0, <usize>cap << 2);
+  const trans = heap.alloc(<usize>cap << 10);
+  memory.fill(trans, 0, <usize>cap << 10);
   store<usize>(a + A_TRANS, trans);
   const hcap: u32 = 256;
   const hash = heap.alloc(<usize>hcap << 2);
@@ -445,9 +445,9 @@ function addState(a: usize, s: usize): u32 {
     memory.copy(acc, load<usize>(a + A_ACC), <usize>cap << 3);
     heap.free(load<usize>(a + A_ACC));
     store<usize>(a + A_ACC, acc);
-    const trans = heap.alloc(<usize>ncap << 2);
-    memory.fill(trans, 0, <usize>ncap << 2);
-    memory.copy(trans, load<usize>(a + A_TRANS), <usize>cap << 2);
+    const trans = heap.alloc(<usize>ncap << 10);
+    memory.copy(trans, load<usize>(a + A_TRANS), <usize>cap << 10);
+    memory.fill(trans + (<usize>cap << 10), 0, <usize>(ncap - cap) << 10);
     heap.free(load<usize>(a + A_TRANS));
     store<usize>(a + A_TRANS, trans);
     store<u32>(a + A_CAP, ncap);
@@ -530,13 +530,7 @@ function computeTrans(a: usize, from: u32, byte: u32): u32 {
   const to = findState(a, tmp);
   let entry = (to + 1) | (load<u64>(load<usize>(a + A_ACC) + (<usize>to << 3)) != 0 ? T_ACCEPTS : 0);
   // the tables may have moved while adding a state
-  const transTab = load<usize>(a + A_TRANS);
-  let row = load<usize>(transTab + (<usize>from << 2));
-  if (row == 0) {
-    row = heap.alloc(256 << 2);
-    memory.fill(row, 0, 256 << 2);
-    store<usize>(transTab + (<usize>from << 2), row);
-  }
+  const row = load<usize>(a + A_TRANS) + (<usize>from << 10);
   // a full table cannot hold new states: don't cache a dead end caused by that
   if (to != DFA_DEAD || load<u32>(a + A_NSTATES) < MAX_STATES) store<u32>(row + (<usize>byte << 2), entry);
   return entry;
@@ -556,8 +550,8 @@ export function dfaRun(a: usize, state: u32, p: usize, len: u32): u32 {
   for (let i: u32 = 0; i < len; i++) {
     if (s == DFA_DEAD) break;
     const b = <u32>load<u8>(p + i);
-    const row = load<usize>(tt + (<usize>s << 2));
-    let e: u32 = row != 0 ? load<u32>(row + (<usize>b << 2)) : 0;
+    // one flat table: a single dependent load per byte
+    let e = load<u32>(tt + ((<usize>s << 10) | (<usize>b << 2)));
     if (e == 0) {
       e = computeTrans(a, s, b);
       tt = load<usize>(a + A_TRANS);
