@@ -2,7 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { zk, sh, haveTool } from "./helpers/cli.js";
 import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog } from "./helpers/captures.js";
@@ -125,6 +126,26 @@ test("stdin gives the file's result", () => {
   assert.is(fromStdin.stdout, fromFile.stdout);
   const dash = sh(`$ZK top -n 0 --by src,dport --format json - < '${SAMPLE}'`);
   assert.is(dash.stdout, fromFile.stdout);
+});
+
+test("stdin redirected from a file is read from where the shell left it, gzip included", () => {
+  const fromFile = zk(["top", "-n", "0", "--by", "src,dport", "--format", "json", SAMPLE]);
+  const dir = mkdtempSync(join(tmpdir(), "zk-stdin-"));
+  try {
+    // 24 bytes that are no capture, then the capture: a reader starting at 0 would fail
+    const prefixed = join(dir, "prefixed.bin");
+    writeFileSync(prefixed, Buffer.concat([Buffer.alloc(24, 0x55), readFileSync(SAMPLE)]));
+    const skipped = sh(`{ dd bs=24 count=1 of=/dev/null 2>/dev/null; $ZK top -n 0 --by src,dport --format json; } < '${prefixed}'`);
+    assert.is(skipped.code, 0, skipped.stderr);
+    assert.is(skipped.stdout, fromFile.stdout);
+    const gz = join(dir, "sample.pcap.gz");
+    writeFileSync(gz, gzipSync(readFileSync(SAMPLE)));
+    const gzipped = sh(`$ZK top -n 0 --by src,dport --format json < '${gz}'`);
+    assert.is(gzipped.code, 0, gzipped.stderr);
+    assert.is(gzipped.stdout, fromFile.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 

@@ -1,5 +1,6 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
+import { fstatSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { Engine, FileResult } from "../engine.js";
@@ -24,13 +25,13 @@ export interface FeedHooks {
   signal?: AbortSignal;
 }
 
-async function* fileChunks(name: string, hooks: FeedHooks): AsyncGenerator<Buffer> {
+async function* fileChunks(name: string, hooks: FeedHooks, start = 0): AsyncGenerator<Buffer> {
   const handle = await open(name, "r");
   // One read always in flight: the next chunk comes from the disk while the core works on this one.
   let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
   try {
     if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
-    let position = 0;
+    let position = start;
     // Two buffers take turns: a chunk is consumed (copied into the core) before the generator
     // resumes and reads into its buffer again, so no garbage piles up between collections. A
     // gzip stream gets a fresh buffer per chunk instead: zlib may hold on to one.
@@ -46,7 +47,7 @@ async function* fileChunks(name: string, hooks: FeedHooks): AsyncGenerator<Buffe
       const { bytesRead, buffer } = await pending;
       pending = undefined;
       if (bytesRead === 0) return;
-      if (position === 0 && (bytesRead < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) reuse = false;
+      if (position === start && (bytesRead < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) reuse = false;
       position += bytesRead;
       pending = readAt(position);
       hooks.onRead?.(bytesRead);
@@ -163,10 +164,25 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGe
   }
 }
 
+/**
+ * Standard input redirected from a regular file (`< capture.pcap`) is read as that file, from the
+ * offset the shell left it at, in large chunks with a read in flight; a pipe or terminal is read as
+ * a stream. Linux only (/proc); elsewhere stdin is always a stream.
+ */
+function stdinChunks(): AsyncIterable<Buffer> {
+  try {
+    if (process.platform === "linux" && fstatSync(0).isFile()) {
+      const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
+      if (pos) return fileChunks("/proc/self/fd/0", {}, Number(pos[1]));
+    }
+  } catch { /* not a file we can reopen: read it as a stream */ }
+  return process.stdin as AsyncIterable<Buffer>;
+}
+
 /** Reads one named file ("-" is stdin) into the engine. */
 export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
   const label = name === "-" ? "stdin" : name;
-  const source = name === "-" ? (process.stdin as AsyncIterable<Buffer>) : fileChunks(name, hooks);
+  const source = name === "-" ? stdinChunks() : fileChunks(name, hooks);
   // an interruption must not wait for the next chunk of a quiet pipe
   const onAbort = () => { if (name === "-") process.stdin.destroy(); };
   return feedChunks(engine, label, source, shouldStop, hooks, onAbort);
