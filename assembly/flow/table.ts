@@ -320,6 +320,9 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
     // and Zeek keeps none for other transports
     const proto = P.ipProto;
     countPacket(r, isOrig, proto == 17 || proto == 1 || proto == 58);
+    if ((load<u8>(r + C.C_FLAGS) & (C.F_DNS_TIMER | C.F_DNS_SEEN)) == C.F_DNS_TIMER && dnsFirstMessage(idx, r, isOrig)) {
+      isOrig = !isOrig;
+    }
     // Zeek analyses no payload of a packet with a bad checksum
     if (load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
   }
@@ -377,7 +380,30 @@ function countPacket(r: usize, isOrig: bool, addPayload: bool): void {
   if (load<u32>(r + C.C_SERVICE_ROWS) != 0) serviceRowsAdd(r, 0, 1, <i64>ipBytes);
 }
 
-/** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK): swap roles, move counts. */
+/**
+ * Zeek's DNS analyzer (attached by port to UDP on 53, 137, 5353, 5355) flips the roles when the
+ * first message it parses is a response sent by the originator, unless the responder is a
+ * multicast address (DNS_Interpreter::ParseMessage). A message is at least the 12-byte header;
+ * shorter or truncated payloads are not parsed. Runs whether or not protocols are detected: the
+ * roles decide every count. Returns true when the roles flipped.
+ */
+function dnsFirstMessage(idx: u32, r: usize, isOrig: bool): bool {
+  if (P.payloadLen < 12 || P.payloadCapLen < P.payloadLen) return false;
+  store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) | C.F_DNS_SEEN);
+  const response = (load<u8>(P.payloadPtr, 2) & 0x80) != 0;
+  if (!isOrig || !response || isMulticast(r + C.C_RESP_ADDR)) return false;
+  flipConn(idx);
+  return true;
+}
+
+/** IPv4 224.0.0.0/4 (mapped) or IPv6 ff00::/8. */
+function isMulticast(a: usize): bool {
+  const mapped = load<u64>(a) == 0 && load<u32>(a, 8) == 0xffff0000;
+  return mapped ? (load<u8>(a, 12) & 0xf0) == 0xe0 : load<u8>(a) == 0xff;
+}
+
+/** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK; a DNS response first):
+ *  swap roles, move counts. */
 function flipConn(idx: u32): void {
   const r = rec(idx);
   const tmp = memory.data(16, 16);
@@ -389,9 +415,11 @@ function flipConn(idx: u32): void {
   store<u16>(r + C.C_RESP_PORT, op);
   swapU64(r + C.C_ORIG_PKTS, r + C.C_RESP_PKTS);
   swapU64(r + C.C_ORIG_IP_BYTES, r + C.C_RESP_IP_BYTES);
-  swapU64(r + C.C_ORIG_PAYLOAD, r + C.C_RESP_PAYLOAD);
+  // ConnSize swaps packets and IP bytes; the UDP/ICMP payload sizes stay (UDPSessionAdapter
+  // has no FlipRoles), and TCP's bytes come from the TCP state
   store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) ^ C.F_FLIPPED);
-  tcpSwap(r + C.C_TCP);
+  if (load<u8>(r + C.C_PROTO) == 6) tcpSwap(r + C.C_TCP);
+  else otherFlip(r + C.C_TCP);
   const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
   const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
   const old = load<u32>(r + C.C_ROW);

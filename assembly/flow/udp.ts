@@ -26,11 +26,10 @@ function addLetter(st: usize, c: u8): void {
 
 /** A flip adds ^ (Zeek never re-cases earlier letters). */
 export function otherFlip(st: usize): void {
+  // Connection::FlipRoles adds '^' and nothing else here: the UDP adapter's request/reply sizes
+  // (orig_bytes, endpoint activity) and the history's seen-masks stay with the side they were
+  // counted for (nothing is seen yet at a flip on creation; a DNS flip later keeps them).
   addLetter(st, 0x5e);
-  // endpoint activity follows the roles
-  const f = <u32>load<u8>(st + H_FLAGS);
-  const swapped = ((f & 1) << 1) | ((f & 2) >> 1) | ((f & 4) << 1) | ((f & 8) >> 1);
-  store<u8>(st + H_FLAGS, <u8>swapped);
 }
 
 /** A packet with a bad transport checksum: C or c at counts 1, 10, 100, ... */
