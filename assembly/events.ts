@@ -5,23 +5,20 @@
 //   4 u16 orig port   6 u16 resp port   8 i64 ts (ns)   16 u64 connection serial
 //   24 orig address (16)   40 resp address (16)   56 u32 detail (analyzer id)   60 u32 reserved
 
+import { ringInit, ringSlot, ringStart, ringLength, ringClear } from "./ring";
+
 export const EV_NEW_CONNECTION: u8 = 1;
 export const EV_CONNECTION_END: u8 = 2;
 export const EV_CONFIRMATION: u8 = 3;
 export const EVENT_SIZE: u32 = 64;
 
 let mask: u32 = 0;
-let bufPtr: usize = 0;
-let bufCap: u32 = 0;
-export let eventBytes: u32 = 0;
+const ring: usize = memory.data(12);
 
 export function eventsReset(kinds: u32): void {
   mask = kinds;
-  eventBytes = 0;
-  if (bufPtr == 0 && mask != 0) {
-    bufCap = 64 * 1024;
-    bufPtr = heap.alloc(bufCap);
-  }
+  if (mask != 0) ringInit(ring, 64 * 1024);
+  else ringClear(ring);
 }
 
 @inline export function wants(kind: u8): bool {
@@ -29,18 +26,8 @@ export function eventsReset(kinds: u32): void {
 }
 
 /** Space for one event; JS drains after every feed(), so the ring only grows with one chunk's events. */
-export function eventSlot(): usize {
-  if (eventBytes + EVENT_SIZE > bufCap) {
-    const bigger = heap.alloc(<usize>bufCap * 2);
-    memory.copy(bigger, bufPtr, eventBytes);
-    heap.free(bufPtr);
-    bufPtr = bigger;
-    bufCap *= 2;
-  }
-  const p = bufPtr + eventBytes;
-  eventBytes += EVENT_SIZE;
-  return p;
-}
+export function eventSlot(): usize { return ringSlot(ring, EVENT_SIZE); }
 
-export function eventsPtr(): usize { return bufPtr; }
-export function eventsClear(): void { eventBytes = 0; }
+export function eventsPtr(): usize { return ringStart(ring); }
+export function eventsLength(): u32 { return ringLength(ring); }
+export function eventsClear(): void { ringClear(ring); }

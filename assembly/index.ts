@@ -8,8 +8,8 @@ import { setIgnoreChecksums, setDetectProtocols } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
-import { eventsReset, eventsPtr, eventsClear, eventBytes } from "./events";
-import { recordsReset, recordsPtr, recordsClear, recordBytes } from "./records";
+import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
+import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
 import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
@@ -108,12 +108,12 @@ export function finish(batch: u32): f64 {
 
 // ---- events: drained by JS after every feed() and after finish() ----
 /** Bytes of events waiting at eventsStart() (EVENT_SIZE each, see events.ts). */
-export function eventsLength(): u32 { return eventBytes; }
+export function eventsLength(): u32 { return eventBytes(); }
 export function eventsStart(): usize { return eventsPtr(); }
 export function eventsDrained(): void { eventsClear(); }
 
 /** Bytes of conn records waiting at recordsStart() (CONN_RECORD_SIZE each, see records.ts). */
-export function recordsLength(): u32 { return recordBytes; }
+export function recordsLength(): u32 { return recordBytes(); }
 export function recordsStart(): usize { return recordsPtr(); }
 export function recordsDrained(): void { recordsClear(); }
 

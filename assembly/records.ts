@@ -8,36 +8,23 @@
 //   112 u64 resp_ip_bytes   120 u64 tunnel parent serial + 1   128 u8 x 4 services   132 u32 flags
 //   136 history letters (64)   200 u64 second tunnel parent serial + 1
 
+import { ringInit, ringSlot, ringStart, ringLength, ringClear } from "./ring";
+
 export const CONN_RECORD_SIZE: u32 = 256;
 
 let enabled = false;
-let bufPtr: usize = 0;
-let bufCap: u32 = 0;
-export let recordBytes: u32 = 0;
+const ring: usize = memory.data(12);
 
 export function recordsReset(on: bool): void {
   enabled = on;
-  recordBytes = 0;
-  if (on && bufPtr == 0) {
-    bufCap = 64 * CONN_RECORD_SIZE;
-    bufPtr = heap.alloc(bufCap);
-  }
+  if (on) ringInit(ring, 64 * CONN_RECORD_SIZE);
+  else ringClear(ring);
 }
 
 @inline export function wantsRecords(): bool { return enabled; }
 
-export function recordSlot(): usize {
-  if (recordBytes + CONN_RECORD_SIZE > bufCap) {
-    const bigger = heap.alloc(<usize>bufCap * 2);
-    memory.copy(bigger, bufPtr, recordBytes);
-    heap.free(bufPtr);
-    bufPtr = bigger;
-    bufCap *= 2;
-  }
-  const p = bufPtr + recordBytes;
-  recordBytes += CONN_RECORD_SIZE;
-  return p;
-}
+export function recordSlot(): usize { return ringSlot(ring, CONN_RECORD_SIZE); }
 
-export function recordsPtr(): usize { return bufPtr; }
-export function recordsClear(): void { recordBytes = 0; }
+export function recordsPtr(): usize { return ringStart(ring); }
+export function recordsLength(): u32 { return ringLength(ring); }
+export function recordsClear(): void { ringClear(ring); }
