@@ -1,13 +1,11 @@
 // zk-stream conn: Zeek's conn.log, streamed: a record as each connection leaves the table.
 import { parseArgs } from "node:util";
-import { once } from "node:events";
 import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { decodeConnRecords, type ConnRecord } from "../conn.js";
 import { ZeekConnWriter, LocalNets, connJson } from "../format/conn.js";
 import { EXIT_OK } from "../errors.js";
-import { feedSource } from "./input.js";
-import { Interruption, reportOutcome, UsageError, warnAboutSkips, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
-import { WallClock, stdinIsLive } from "./live.js";
+import { UsageError, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { PendingOutput, streamInputs } from "./stream.js";
 
 export const CONN_HELP = `Usage: zk-stream conn [FILE...|-] [options]
 
@@ -50,7 +48,7 @@ export async function connCommand(argv: string[]): Promise<number> {
     }
   }
   const zeek = values.format === "zeek" ? new ZeekConnWriter(local) : undefined;
-  let pending: string[] = [];
+  const out = new PendingOutput();
   const records: ConnRecord[] = [];
   const engine = new Engine({
     by: [],
@@ -58,45 +56,15 @@ export async function connCommand(argv: string[]): Promise<number> {
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     onRecords: (batch, view) => {
       decodeConnRecords(batch, view, records);
-      for (const r of records) pending.push(zeek ? zeek.row(r) : connJson(r, local));
+      for (const r of records) out.push(zeek ? zeek.row(r) : connJson(r, local));
       records.length = 0;
     },
   });
-
-  /** Writes what has accumulated; waits for the pipe to drain (backpressure). */
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const text = pending.join("");
-    pending = [];
-    if (!process.stdout.write(text)) await once(process.stdout, "drain");
-  };
-
-  if (zeek) pending.push(zeek.header());
+  if (zeek) out.push(zeek.header());
   const files = positionals.length > 0 ? positionals : ["-"];
-  // a quiet live pipe: network time follows the wall clock, so connections still end
-  const clock = files.includes("-") && stdinIsLive() ? new WallClock(engine, () => void flush()) : undefined;
-  clock?.start();
-  const interruption = new Interruption();
-  let exitCode = EXIT_OK;
-  try {
-    for (const name of files) {
-      if (interruption.stopped) break;
-      const outcome = await feedSource(engine, name, () => interruption.stopped, {
-        signal: interruption.signal,
-        afterChunk: () => { clock?.sawChunk(); return flush(); },
-      });
-      await flush(); // the records of every complete packet come before the damage report
-      exitCode = Math.max(exitCode, reportOutcome(outcome, name, interruption.stopped));
-    }
-    clock?.stop();
-    engine.end();
-    if (zeek) pending.push(zeek.footer());
-    await flush();
-  } finally {
-    clock?.stop();
-    interruption.dispose();
-  }
-  warnAboutSkips(engine, values["ignore-checksums"]);
-  if (values.stats) process.stderr.write(JSON.stringify(engine.stats()) + "\n");
-  return exitCode;
+  return streamInputs(engine, files, out, {
+    ignoreChecksums: values["ignore-checksums"],
+    stats: values.stats,
+    atEnd: () => { if (zeek) out.push(zeek.footer()); },
+  });
 }

@@ -1,13 +1,12 @@
 // zk-stream events: the capture's events as NDJSON, one object per line, in packet order.
-import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { EXIT_OK } from "../errors.js";
 import { EVENT_NAMES, checkEventNames, decodeEvents, doneEvent, eventMask } from "../events.js";
-import { feedSource } from "./input.js";
-import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { UsageError, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { PendingOutput, streamInputs } from "./stream.js";
 import { parseBy, parseLimit, parseMetric } from "./args.js";
-import { Progress, WallClock, stdinIsLive } from "./live.js";
+import { Progress } from "./live.js";
 
 export const EVENTS_HELP = `Usage: zk-stream events [FILE...|-] [options]
 
@@ -68,51 +67,23 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   const metric = parseMetric(values.metric);
   const mask = eventMask(names);
 
-  // lines of one chunk's events, written (with stdout's backpressure) before the next chunk is read
-  let lines: string[] = [];
+  // one chunk's events, written (with stdout's backpressure) before the next chunk is read
+  const out = new PendingOutput();
+  const line = (value: unknown) => out.push(JSON.stringify(value) + "\n");
   const engine = new Engine({
     by,
     ignoreChecksums: values["ignore-checksums"],
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     eventKinds: mask,
-    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, (ev) => { lines.push(JSON.stringify(ev)); }, () => engine.takeEndRecord()),
+    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, line, () => engine.takeEndRecord()),
   });
-  const flush = async () => {
-    if (lines.length === 0) return;
-    const text = lines.join("\n") + "\n";
-    lines = [];
-    if (!process.stdout.write(text)) await once(process.stdout, "drain");
-  };
-
-  const progress = Progress.wanted(values["no-progress"]) ? new Progress(engine) : undefined;
   const files = positionals.length > 0 ? positionals : ["-"];
-  // a quiet live pipe: connections still time out, their ends still come
-  const clock = files.includes("-") && stdinIsLive() ? new WallClock(engine, () => void flush()) : undefined;
-  clock?.start();
-  const interruption = new Interruption();
-  let exitCode = EXIT_OK;
-  try {
-    for (const name of files) {
-      if (interruption.stopped) break;
-      const outcome = await feedSource(engine, name, () => interruption.stopped, {
-        ...progress?.hooks(name),
-        signal: interruption.signal,
-        afterChunk: () => { clock?.sawChunk(); progress?.tick(); return flush(); },
-      });
-      progress?.clear();
-      await flush(); // the events of every complete packet come before the damage report
-      exitCode = Math.max(exitCode, reportOutcome(outcome, name, interruption.stopped));
-    }
-    progress?.clear();
-    clock?.stop();
-    engine.end();
-    if (names.includes("zeek_done")) lines.push(JSON.stringify(doneEvent(engine.by, metric, engine.top(limit, metric), engine.stats())));
-    await flush();
-  } finally {
-    clock?.stop();
-    interruption.dispose();
-  }
-  warnAboutSkips(engine, values["ignore-checksums"]);
-  if (values.stats) process.stderr.write(JSON.stringify(engine.stats()) + "\n");
-  return exitCode;
+  return streamInputs(engine, files, out, {
+    ignoreChecksums: values["ignore-checksums"],
+    stats: values.stats,
+    progress: Progress.wanted(values["no-progress"]),
+    atEnd: () => {
+      if (names.includes("zeek_done")) line(doneEvent(engine.by, metric, engine.top(limit, metric), engine.stats()));
+    },
+  });
 }
