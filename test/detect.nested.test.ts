@@ -241,6 +241,20 @@ const masked = (opcode: number, fin: boolean, text: string) => {
   return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | data.length]), key, data.map((b, i) => b ^ key[i % 4])]);
 };
 
+// Zeek's HTTP analyzer hands no Authorization or WWW-Authenticate header to another analyzer: its
+// NTLM analyzer is instantiated only by GSSAPI, SMB and DCE-RPC. HTTP with NTLM authentication is
+// http alone, as in Zeek's conn.log.
+test("HTTP with NTLM (and Negotiate) authentication headers: http only, as Zeek", () => {
+  const b64 = (b: Buffer) => b.toString("base64");
+  const pcap = conversation(80, [
+    [true, Buffer.from(`GET /secure HTTP/1.1\r\nHost: intranet\r\nAuthorization: NTLM ${b64(ntlmNegotiate())}\r\n\r\n`)],
+    [false, Buffer.from(`HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM ${b64(ntlmChallenge())}\r\nContent-Length: 0\r\n\r\n`)],
+    [true, Buffer.from(`GET /secure HTTP/1.1\r\nHost: intranet\r\nAuthorization: Negotiate ${b64(negTokenResp(undefined, ntlmAuthenticate()))}\r\n\r\n`)],
+    [false, Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")],
+  ]);
+  assert.equal(services(pcap), ["http"]);
+});
+
 test("HTTP upgraded to WebSocket: http, websocket (the server's frame in the 101's segment)", () => {
   const pcap = conversation(80, [
     [true, upgradeRequest],
