@@ -20,8 +20,13 @@ export const R_BYTES: usize = 56;    // u64
 export const ROW_SIZE: u32 = 64;
 
 let mask: u32 = 0;
-let rowsPtr: usize = 0;
-let rowsCap: u32 = 0;
+// Rows live in fixed segments that never move: growing copies nothing and never holds the table
+// twice (millions of sources in a flood would otherwise need 1.5 times their rows at a doubling).
+const SEG_SHIFT: u32 = 13;                 // 8192 rows (512 KiB) per segment
+const SEG_ROWS: u32 = 1 << SEG_SHIFT;
+const MAX_SEGMENTS: u32 = 8192;            // 2^26 rows
+const segments: usize = memory.data(<i32>MAX_SEGMENTS * 4);
+let segmentCount: u32 = 0;
 let rowsLen: u32 = 0;
 let slotsPtr: usize = 0;     // u64: (fingerprint << 32) | (row + 1); 0 empty
 let slotMask: u32 = 0;
@@ -31,13 +36,17 @@ const scratch: usize = memory.data(40, 8);
 
 export function countersReset(byMask: u32): void {
   mask = byMask;
-  if (rowsPtr != 0) { heap.free(rowsPtr); heap.free(slotsPtr); }
-  rowsCap = 1024;
-  rowsPtr = heap.alloc(<usize>rowsCap * ROW_SIZE);
+  for (let i: u32 = 0; i < segmentCount; i++) heap.free(<usize>load<u32>(segments + (<usize>i << 2)));
+  if (slotsPtr != 0) heap.free(slotsPtr);
+  segmentCount = 0;
   rowsLen = 0;
   slotMask = 2047;
   slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
   memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+}
+
+@inline function rowAt(row: u32): usize {
+  return <usize>load<u32>(segments + (<usize>(row >> SEG_SHIFT) << 2)) + <usize>(row & (SEG_ROWS - 1)) * ROW_SIZE;
 }
 
 export function countersEnabled(): bool { return mask != 0; }
@@ -83,27 +92,26 @@ function findOrInsert(key: usize): u32 {
     if (slot == 0) break;
     if (<u32>(slot >> 32) == fp) {
       const row = <u32>slot - 1;
-      if (compareBytes(rowsPtr + <usize>row * ROW_SIZE, key, KEY_SIZE) == 0) return row;
+      if (compareBytes(rowAt(row), key, KEY_SIZE) == 0) return row;
     }
     i = (i + 1) & slotMask;
   }
   // insert
-  if (rowsLen == rowsCap) growRows();
+  if (rowsLen == segmentCount * SEG_ROWS) addSegment();
   const row = rowsLen++;
-  const p = rowsPtr + <usize>row * ROW_SIZE;
+  const p = rowAt(row);
   memory.copy(p, key, KEY_SIZE);
   store<u64>(p + R_CONNS, 0); store<u64>(p + R_PKTS, 0); store<u64>(p + R_BYTES, 0);
   store<u64>(slotsPtr + (<usize>i << 3), (<u64>fp << 32) | <u64>(row + 1));
-  if (rowsLen * 2 > slotMask + 1) growSlots();
+  // up to 3/4 full: a lookup happens per new connection, not per packet; millions of keys fit
+  if (<u64>rowsLen * 4 > <u64>(slotMask + 1) * 3) growSlots();
   return row;
 }
 
-function growRows(): void {
-  const bigger = heap.alloc(<usize>rowsCap * 2 * ROW_SIZE);
-  memory.copy(bigger, rowsPtr, <usize>rowsLen * ROW_SIZE);
-  heap.free(rowsPtr);
-  rowsPtr = bigger;
-  rowsCap *= 2;
+function addSegment(): void {
+  if (segmentCount == MAX_SEGMENTS) unreachable(); // 2^26 distinct keys: beyond any table here
+  store<u32>(segments + (<usize>segmentCount << 2), <u32>heap.alloc(<usize>SEG_ROWS * ROW_SIZE));
+  segmentCount++;
 }
 
 function growSlots(): void {
@@ -115,7 +123,7 @@ function growSlots(): void {
     const slot = load<u64>(oldPtr + (<usize>j << 3));
     if (slot == 0) continue;
     const row = <u32>slot - 1;
-    const h = hashBytes(rowsPtr + <usize>row * ROW_SIZE, KEY_SIZE);
+    const h = hashBytes(rowAt(row), KEY_SIZE);
     let i = <u32>h & slotMask;
     while (load<u64>(slotsPtr + (<usize>i << 3)) != 0) i = (i + 1) & slotMask;
     store<u64>(slotsPtr + (<usize>i << 3), slot);
@@ -125,14 +133,14 @@ function growSlots(): void {
 
 /** Add (possibly negative) amounts to a row. */
 export function rowAdd(row: u32, conns: i64, pkts: i64, bytes: i64): void {
-  const p = rowsPtr + <usize>row * ROW_SIZE;
+  const p = rowAt(row);
   store<i64>(p + R_CONNS, load<i64>(p + R_CONNS) + conns);
   store<i64>(p + R_PKTS, load<i64>(p + R_PKTS) + pkts);
   store<i64>(p + R_BYTES, load<i64>(p + R_BYTES) + bytes);
 }
 
 @inline function metricOf(row: u32, metric: u32): u64 {
-  return load<u64>(rowsPtr + <usize>row * ROW_SIZE + R_CONNS + (<usize>metric << 3));
+  return load<u64>(rowAt(row) + R_CONNS + (<usize>metric << 3));
 }
 
 /** Rows with at least one connection (a flip can leave a row at zero). */
@@ -146,7 +154,7 @@ export function counterRows(): u32 {
 function before(a: u32, b: u32, metric: u32): bool {
   const ma = metricOf(a, metric), mb = metricOf(b, metric);
   if (ma != mb) return ma > mb;
-  return compareBytes(rowsPtr + <usize>a * ROW_SIZE, rowsPtr + <usize>b * ROW_SIZE, KEY_SIZE) < 0;
+  return compareBytes(rowAt(a), rowAt(b), KEY_SIZE) < 0;
 }
 
 @inline function selAt(i: u32): u32 { return load<u32>(selPtr + (<usize>i << 2)); }
@@ -199,5 +207,5 @@ export function topSelect(n: u32, metric: u32): u32 {
 }
 
 export function topRowPtr(i: u32): usize {
-  return rowsPtr + <usize>selAt(i) * ROW_SIZE;
+  return rowAt(selAt(i));
 }
