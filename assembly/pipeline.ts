@@ -10,7 +10,7 @@ import { setRecord, ipProto } from "./packet";
 import { decodePacket, DECODED } from "./decode/link";
 import { fragmentsNextRecord } from "./decode/fragments";
 import { tunnelsNextRecord, udpTunnelFind, decodeTunnelInner } from "./decode/tunnels";
-import { flowPacket, lastConnSerial } from "./flow/table";
+import { flowPacket, lastConnSerial, liveConnections } from "./flow/table";
 import { warmBatch } from "./flow/warm";
 
 // Records are taken in batches so that warm.ts can start their table lookups' cache misses
@@ -22,6 +22,7 @@ const caps: usize = memory.data(<i32>BATCH * 4);
 const wires: usize = memory.data(<i32>BATCH * 4);
 const stamps: usize = memory.data(<i32>BATCH * 8);
 let pending: u32 = 0;
+const WARM_FROM: u64 = 16384; // live connections (7 MiB of records) before warming pays
 
 export function onRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32): void {
   const at = <usize>pending << 2;
@@ -39,7 +40,8 @@ export function flushRecords(): void {
   const n = pending;
   if (n == 0) return;
   pending = 0;
-  if (n > 2) warmBatch(links, datas, caps, n);
+  // a small table stays in the caches: warming would only cost
+  if (n > 2 && liveConnections >= WARM_FROM) warmBatch(links, datas, caps, n);
   for (let i: u32 = 0; i < n; i++) {
     const at = <usize>i << 2;
     processRecord(load<u32>(links + at), load<i64>(stamps + (<usize>i << 3)),

@@ -6,7 +6,16 @@ import { srcAddr, dstAddr } from "../packet";
 /** Ones' complement partial sum of n bytes at p, added to acc (not folded). */
 export function sumBytes(p: usize, n: u32, acc: u64): u64 {
   let i: u32 = 0;
-  // 8 bytes per step in two 32-bit halves: an u64 accumulator cannot overflow below 2^32 steps.
+  // 32 bytes per step in two u64 accumulators of 32-bit halves (independent add chains); an u64
+  // cannot overflow below 2^31 steps.
+  let a: u64 = 0, b: u64 = 0;
+  while (i + 32 <= n) {
+    const w0 = load<u64>(p + i), w1 = load<u64>(p + i, 8), w2 = load<u64>(p + i, 16), w3 = load<u64>(p + i, 24);
+    a += (w0 & 0xffffffff) + (w0 >> 32) + (w2 & 0xffffffff) + (w2 >> 32);
+    b += (w1 & 0xffffffff) + (w1 >> 32) + (w3 & 0xffffffff) + (w3 >> 32);
+    i += 32;
+  }
+  acc += a + b;
   while (i + 8 <= n) {
     const w = load<u64>(p + i);
     acc += (w & 0xffffffff) + (w >> 32);
