@@ -38,7 +38,7 @@ function addSegment(): void {
   store<u32>(segments + (<usize>segmentCount << 2), <u32>((block + 63) & ~(<usize>63)));
   segmentCount++;
   if (segmentCount * SEG_RECORDS > freeCap) {
-    freeCap = segmentCount * SEG_RECORDS;
+    freeCap *= 2; // doubling: a realloc per segment would copy the stack over and over
     freeStack = heap.realloc(freeStack, <usize>freeCap << 2);
   }
 }
