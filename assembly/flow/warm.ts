@@ -2,8 +2,9 @@
 // nearly every packet's slot and connection record are cache misses; processed in order, each miss
 // stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet, VLAN, IPv4
 // unfragmented or IPv6 without extension headers, TCP or UDP), then all their slots are loaded,
-// then all their records (or the free records new connections will take): the loads are independent, so the misses overlap. Nothing here changes
-// state; a packet it cannot parse is simply not warmed.
+// then all their records (or the free records new connections will take): the loads are
+// independent, so the misses overlap. Nothing here changes state; a packet it cannot parse is
+// simply not warmed.
 
 import { keyHash, touchSlot, touchRecord, touchFree } from "./table";
 
@@ -12,7 +13,7 @@ const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
 const src: usize = memory.data(16);
 const dst: usize = memory.data(16);
-let sink: u64 = 0; // keeps the loads from being optimised away
+let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
 
@@ -77,5 +78,3 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
   }
   sink ^= s;
 }
-
-export function warmSink(): u64 { return sink; }

@@ -117,7 +117,7 @@ export class Core {
       const space = ex.writeSpace();
       if (space === 0) throw new CoreError("input region full");
       const n = Math.min(space, chunk.length - off);
-      const ptr = ex.writePtr();
+      const ptr = ex.writePtr() >>> 0; // addresses are unsigned (memory may pass 2 GiB)
       this.refresh();
       this.bytes.set(chunk.subarray(off, off + n), ptr);
       off += n;
@@ -150,13 +150,13 @@ export class Core {
     const ex = this.ex;
     // records first: a connection_end event can then take its record (same order in both rings)
     if (this.recordSink && ex.recordsLength() > 0) {
-      const start = ex.recordsStart(), len = ex.recordsLength();
+      const start = ex.recordsStart() >>> 0, len = ex.recordsLength();
       this.refresh();
       this.recordSink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
       ex.recordsDrained();
     }
     if (this.sink && ex.eventsLength() > 0) {
-      const start = ex.eventsStart(), len = ex.eventsLength();
+      const start = ex.eventsStart() >>> 0, len = ex.eventsLength();
       this.refresh();
       this.sink(this.bytes.subarray(start, start + len), new DataView(this.bytes.buffer, start, len));
       ex.eventsDrained();
@@ -195,7 +195,7 @@ export class Core {
     this.refresh();
     const out = [];
     for (let i = 0; i < k; i++) {
-      const p = ex.topRow(i);
+      const p = ex.topRow(i) >>> 0;
       out.push({
         key: this.bytes.slice(p, p + keySize),
         conns: Number(this.view.getBigUint64(p + keySize, true)),
