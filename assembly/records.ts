@@ -6,7 +6,7 @@
 //   32 orig address (16)   48 resp address (16)   64 u64 orig_bytes   72 u64 resp_bytes
 //   80 u64 missed_bytes   88 u64 orig_pkts   96 u64 orig_ip_bytes   104 u64 resp_pkts
 //   112 u64 resp_ip_bytes   120 u64 tunnel parent serial + 1   128 u8 x 4 services   132 u32 flags
-//   136 history letters (64)   200 u64 second tunnel parent serial + 1
+//   136 history letters (64)   200 u64 second tunnel parent serial + 1   208 u8 x 4 services 5-8
 
 import { ringInit, ringSlot, ringStart, ringLength, ringClear } from "./ring";
 

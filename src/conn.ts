@@ -52,7 +52,8 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
     const ipVer = batch[off];
     const ipProto = batch[off + 1];
     const services: string[] = [];
-    for (let i = 0; i < 4; i++) if (batch[off + 128 + i] !== 0) services.push(analyzerName(batch[off + 128 + i]));
+    // up to 8 analyzers, in confirmation order: 4 at 128, 4 more at 208
+    for (const at of [128, 129, 130, 131, 208, 209, 210, 211]) if (batch[off + at] !== 0) services.push(analyzerName(batch[off + at]));
     const histLen = batch[off + 3];
     const tunnelParents = [u64(view, off + 120), u64(view, off + 200)].filter((t) => t !== 0).map((t) => t - 1);
     const rec: ConnRecord = {

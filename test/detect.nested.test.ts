@@ -219,6 +219,37 @@ test("DCE-RPC on an SMB2 named pipe (tree connected as PIPE): dce_rpc joins smb,
   assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm,smb"]);
 });
 
+// A Kerberos AP-REQ as a GSSAPI mech token: 0x60 header, the Kerberos OID, token id 01 00, then
+// [APPLICATION 14] holding a SEQUENCE (RFC 4121 4.1, RFC 4120 5.5.1).
+const KRB5_OID = Buffer.from("06092a864886f712010202", "hex");
+const krbApReq = () =>
+  der(0x60, KRB5_OID, Buffer.from([1, 0]), der(0x6e, der(0x30, der(0xa0, der(0x02, Buffer.from([5]))), der(0xa1, der(0x02, Buffer.from([14]))))));
+
+test("five analyzers on one connection: Kerberos tried, then NTLM, then DCE-RPC on a pipe", () => {
+  const pcap = conversation(445, [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, sessionSetupRequest(negTokenInit(krbApReq()))],
+    [false, sessionSetupResponse(0xc000006d, Buffer.alloc(0))],
+    [true, sessionSetupRequest(negTokenInit(ntlmNegotiate()))],
+    [false, sessionSetupResponse(0, negTokenResp(0))],
+    [true, smb2Tree(3, false, 0, Buffer.alloc(8))],
+    [false, treeConnectResponse(5, 2)],
+    [true, write(5, dcerpc(11, Buffer.alloc(56, 0)))],
+    [false, readResponse(5, dcerpc(12, Buffer.alloc(60, 0)))],
+  ]);
+  assert.equal(services(pcap), ["dce_rpc,gssapi,krb,ntlm,smb"]);
+  // the rows of --by src,service: each analyzer counts the connection and, confirmed before its
+  // end, every one of its 16 packets (a fifth analyzer's row is looked up, not kept in the record)
+  const engine = new Engine({ by: ["src", "service"] });
+  engine.beginFile();
+  engine.write(pcap);
+  engine.endFile("five");
+  engine.end();
+  const rows = engine.top(0, "pkts").map((r) => `${r.service}:${r.conns}:${r.pkts}`).sort();
+  assert.equal(rows, ["dce_rpc:1:16", "gssapi:1:16", "krb:1:16", "ntlm:1:16", "smb:1:16"]);
+});
+
 test("DCE-RPC-looking data written to a disk share is file data, not DCE-RPC", () => {
   const pcap = conversation(445, [
     [true, negotiate(false)],

@@ -24,14 +24,16 @@ export const C_RESP_IP_BYTES: usize = 120; // u64
 export const C_ORIG_PAYLOAD: usize = 128;  // u64 UDP/ICMP payload bytes (conn.log orig_bytes)
 export const C_RESP_PAYLOAD: usize = 136;  // u64
 export const C_TUNNEL: usize = 144;      // u64 encapsulating connection serial + 1 (0: not tunnelled)
-export const C_SERVICES: usize = 152;    // 4 x u8 confirmed analyzer ids, in confirmation order (0: empty)
-export const C_DETECT: usize = 156;      // u32 protocol detection state handle + 1 (detect/), 0: none
-export const C_SERVICE_ROWS: usize = 160;// 4 x u32 counter row + 1 per confirmed analyzer (--by service)
-export const C_TPREV: usize = 176;       // u32 previous record + 1 in its timer slot
-export const C_TNEXT: usize = 180;       // u32 next record + 1 in its timer slot
-export const C_TUNNEL2: usize = 184;     // u64 a second encapsulating connection + 1 (tunnel_parents is a set)
-export const C_TCP: usize = 192;         // TCP endpoint state (tcp.ts)
-export const MAX_SERVICES: u32 = 4;
+export const C_SERVICES: usize = 152;    // 8 x u8 confirmed analyzer ids, in confirmation order (0: empty)
+export const C_DETECT: usize = 160;      // u32 protocol detection state handle + 1 (detect/), 0: none
+export const C_SERVICE_ROWS: usize = 164;// 4 x u32 counter row + 1 of the first 4 services (--by service)
+export const C_TPREV: usize = 180;       // u32 previous record + 1 in its timer slot
+export const C_TNEXT: usize = 184;       // u32 next record + 1 in its timer slot
+export const C_TUNNEL2: usize = 192;     // u64 a second encapsulating connection + 1 (tunnel_parents is a set)
+export const C_TCP: usize = 208;         // TCP endpoint state (tcp.ts)
+export const MAX_SERVICES: u32 = 8;
+/** Services whose counter row is kept in the record; a later one's row is looked up when needed. */
+export const ROW_SLOTS: u32 = 4;
 
 /** Record size, rounded to a multiple of 16. */
 export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 15) & ~(<usize>15);

@@ -25,6 +25,7 @@ export function emitConnRecord(r: usize): void {
   store<u64>(e, load<u64>(r + C.C_TUNNEL), 120);
   store<u64>(e, load<u64>(r + C.C_TUNNEL2), 200);
   store<u32>(e, load<u32>(r + C.C_SERVICES), 128);
+  store<u32>(e, load<u32>(r + C.C_SERVICES + 4), 208);
   let state: u32, histLen: u32, last: i64;
   if (proto == 6) {
     state = tcpConnState(st);

@@ -15,11 +15,11 @@ export function confirm(r: usize, id: u32): void {
   if (id == 0 || hasService(r, id)) return;
   let slot: u32 = 0;
   while (slot < C.MAX_SERVICES && load<u8>(r + C.C_SERVICES + slot) != 0) slot++;
-  if (slot == C.MAX_SERVICES) return; // more than 4 analyzers on one connection: keep the first
+  if (slot == C.MAX_SERVICES) return; // more than 8 analyzers on one connection: keep the first
   store<u8>(r + C.C_SERVICES + slot, <u8>id);
   if (countersEnabled() && countsService()) {
     const row = serviceRow(r, id);
-    store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);
+    if (slot < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);
     const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
     const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
     rowAdd(row, 1, pkts, bytes);
@@ -46,12 +46,16 @@ export function violate(r: usize, id: u32): void {
   for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
     if (<u32>load<u8>(r + C.C_SERVICES + i) != id) continue;
     // close the gap, keeping confirmation order (counters keep the confirmation, as the diary's script does)
-    for (let j = i; j + 1 < C.MAX_SERVICES; j++) {
-      store<u8>(r + C.C_SERVICES + j, load<u8>(r + C.C_SERVICES + j + 1));
+    for (let j = i; j + 1 < C.MAX_SERVICES; j++) store<u8>(r + C.C_SERVICES + j, load<u8>(r + C.C_SERVICES + j + 1));
+    store<u8>(r + C.C_SERVICES + C.MAX_SERVICES - 1, 0);
+    for (let j = i; j + 1 < C.ROW_SLOTS; j++) {
       store<u32>(r + C.C_SERVICE_ROWS + (j << 2), load<u32>(r + C.C_SERVICE_ROWS + ((j + 1) << 2)));
     }
-    store<u8>(r + C.C_SERVICES + C.MAX_SERVICES - 1, 0);
-    store<u32>(r + C.C_SERVICE_ROWS + ((C.MAX_SERVICES - 1) << 2), 0);
+    // the last kept row now belongs to the service that moved into its slot
+    const last = C.ROW_SLOTS - 1;
+    const moved = <u32>load<u8>(r + C.C_SERVICES + last);
+    const lastRow = i <= last && moved != 0 && load<u32>(r + C.C_SERVICE_ROWS) != 0 ? serviceRow(r, moved) + 1 : 0;
+    if (i <= last) store<u32>(r + C.C_SERVICE_ROWS + (last << 2), lastRow);
     return;
   }
 }
@@ -61,22 +65,40 @@ function serviceRow(r: usize, id: u32): u32 {
     <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), id);
 }
 
+/** The counter row of service slot i: kept in the record for the first ROW_SLOTS, else looked up.
+ *  -1 when rows are not counted per service. */
+function slotRow(r: usize, i: u32): i64 {
+  if (i < C.ROW_SLOTS) {
+    const row = load<u32>(r + C.C_SERVICE_ROWS + (i << 2));
+    return row == 0 ? -1 : <i64>(row - 1);
+  }
+  const id = <u32>load<u8>(r + C.C_SERVICES + i);
+  if (id == 0 || load<u32>(r + C.C_SERVICE_ROWS) == 0) return -1;
+  return <i64>serviceRow(r, id);
+}
+
 /** A packet's amounts go to every service row of the connection. */
 export function serviceRowsAdd(r: usize, conns: i64, pkts: i64, bytes: i64): void {
   for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
-    const row = load<u32>(r + C.C_SERVICE_ROWS + (i << 2));
-    if (row != 0) rowAdd(row - 1, conns, pkts, bytes);
+    const row = slotRow(r, i);
+    if (row >= 0) rowAdd(<u32>row, conns, pkts, bytes);
   }
 }
 
-/** After a flip: move each service row's share to the rows of the new originator. */
+/** After a flip (addresses and ports already swapped): move each service row's share to the rows
+ *  of the new originator. */
 export function serviceRowsMove(r: usize, pkts: i64, bytes: i64): void {
+  if (load<u32>(r + C.C_SERVICE_ROWS) == 0) return; // no service, or rows not counted
   for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
-    const row = load<u32>(r + C.C_SERVICE_ROWS + (i << 2));
-    if (row == 0) continue;
-    rowAdd(row - 1, -1, -pkts, -bytes);
-    const fresh = serviceRow(r, <u32>load<u8>(r + C.C_SERVICES + i));
-    store<u32>(r + C.C_SERVICE_ROWS + (i << 2), fresh + 1);
+    const id = <u32>load<u8>(r + C.C_SERVICES + i);
+    if (id == 0) break;
+    const old = i < C.ROW_SLOTS
+      ? load<u32>(r + C.C_SERVICE_ROWS + (i << 2)) - 1
+      : rowFor(r + C.C_RESP_ADDR, r + C.C_ORIG_ADDR, <u32>load<u8>(r + C.C_IPVER),
+        <u32>load<u16>(r + C.C_ORIG_PORT), <u32>load<u8>(r + C.C_PROTO), id);
+    rowAdd(old, -1, -pkts, -bytes);
+    const fresh = serviceRow(r, id);
+    if (i < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (i << 2), fresh + 1);
     rowAdd(fresh, 1, pkts, bytes);
   }
 }

@@ -86,8 +86,8 @@ import {
   holesFirstBelow, holesFirstLo, holesFirstHi, holesDropFirst,
 } from "./holes";
 
-/** Bytes of TCP state per connection (raised from 64: two 72-byte endpoints + timers + history). */
-export const TCP_STATE_SIZE: u32 = 256;
+/** Bytes of TCP state per connection: two 64-byte endpoints, timers, history. */
+export const TCP_STATE_SIZE: u32 = 240;
 
 /** tcpPacket result bits. TCP_FLIP: roles flipped during this packet; the TCP state is already
  *  swapped -- the caller swaps addresses/ports and its orig/resp packet+byte counters; a tcpSwap
@@ -137,7 +137,7 @@ const LONG_TIMEOUT_S: u32 = 3600;     // port_inactivity_timeouts / analyzer_ina
 const TOO_LARGE_SEQ_DELTA: i32 = 1048576;
 
 // ---- layout: two endpoint slots, then connection fields
-const EP_SIZE: usize = 72;
+const EP_SIZE: usize = 64;
 const E_STATE: usize = 0;     // u8
 const E_PREV: usize = 1;      // u8 prev_state
 const E_FLAGS: usize = 2;     // u8 EF_*
@@ -156,24 +156,23 @@ const E_WIN0: usize = 48;     // u32 zero window count
 const E_GAP: usize = 52;      // u32 gap count
 const E_LRS: usize = 56;      // u32 reassembler last_reassem_seq, relative
 const E_TRIM: usize = 60;     // u32 reassembler trim_seq, relative
-// 64..71 unused
 const EF_DID_CLOSE: u8 = 1;
 const EF_FIN_SEEN: u8 = 2;
 const EF_OOO: u8 = 4;         // out-of-order ranges pending in the holes block
 
-const C_LAST: usize = 144;    // i64 Zeek's last_time (ns)
-const C_ATTEMPT: usize = 152; // i64 pending AttemptTimer, NEVER if none
-const C_DELETE: usize = 160;  // i64 pending ConnDeleteTimer
-const C_RESET: usize = 168;   // i64 pending ResetTimer
-const C_EXPIRE: usize = 176;  // i64 next ExpireTimer
-const C_MISSED: usize = 184;  // u64 missed_bytes
-const C_TIMEOUT: usize = 192; // u32 inactivity timeout, seconds
-const C_HSEEN: usize = 196;   // u32 hist_seen
-const C_FLAGS: usize = 200;   // u8 CF_*
-const C_HLEN: usize = 201;    // u8 history length
-const C_HIST: usize = 202;    // history letters
-const HIST_CAP: u32 = 50;     // 202 + 50 = 252
-const C_HOLES: usize = 252;   // u32 holes block (holes.ts), 0 if none
+const C_LAST: usize = 128;    // i64 Zeek's last_time (ns)
+const C_ATTEMPT: usize = 136; // i64 pending AttemptTimer, NEVER if none
+const C_DELETE: usize = 144;  // i64 pending ConnDeleteTimer
+const C_RESET: usize = 152;   // i64 pending ResetTimer
+const C_EXPIRE: usize = 160;  // i64 next ExpireTimer
+const C_MISSED: usize = 168;  // u64 missed_bytes
+const C_TIMEOUT: usize = 176; // u32 inactivity timeout, seconds
+const C_HSEEN: usize = 180;   // u32 hist_seen
+const C_FLAGS: usize = 184;   // u8 CF_*
+const C_HLEN: usize = 185;    // u8 history length
+const C_HIST: usize = 186;    // history letters
+const HIST_CAP: u32 = 50;     // 186 + 50 = 236
+const C_HOLES: usize = 236;   // u32 holes block (holes.ts), 0 if none
 const CF_SWAPPED: u8 = 1;     // slot 1 is the originator
 const CF_ACTIVE: u8 = 2;      // TCPSessionAdapter::is_active
 const CF_PARTIAL: u8 = 4;     // TCPSessionAdapter::is_partial
