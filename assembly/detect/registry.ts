@@ -34,10 +34,14 @@ import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch
 
 const DS_POOL: usize = memory.data(16);
 const BLOCK_POOL: usize = memory.data(16);
+const SMALL_BLOCK_POOL: usize = memory.data(16);
 const REORDER_POOL: usize = memory.data(16);
 
 /** The PIA's signature-matching block, only while it buffers. */
 const BLOCK_SIZE: usize = 2048;
+// Most connections buffer a request or a greeting of a few hundred bytes: a block starts small and
+// moves to a full one when its data outgrows it.
+const SMALL_BLOCK_SIZE: usize = 640;
 const B_FIRED_O: usize = 0;   // u64 signatures fired on originator payload
 const B_FIRED_R: usize = 8;
 const B_PAT_O: usize = 16;    // u64 patterns matched (conditions may still be pending)
@@ -48,6 +52,7 @@ const B_USED: usize = 40;     // u32 bytes used in the data area
 const B_STARTED: usize = 44;  // u8: bit 0 originator payload seen, bit 1 responder
 const B_SIZE_O: usize = 48;   // u32 first payload size of each direction (payload-size)
 const B_SIZE_R: usize = 52;
+const B_CAP: usize = 56;      // u32 block size (SMALL_BLOCK_SIZE or BLOCK_SIZE)
 const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes
 const SEG_ORIG: u32 = 0x8000;
 const SEG_GAP: u32 = 0x4000;
@@ -67,11 +72,13 @@ export function detectReset(): void {
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE, 64);
     poolInit(BLOCK_POOL, <u32>BLOCK_SIZE, 32);
+    poolInit(SMALL_BLOCK_POOL, <u32>SMALL_BLOCK_SIZE, 64);
     poolInit(REORDER_POOL, <u32>REORDER_SIZE, 16);
     pools = true;
   } else {
     poolReset(DS_POOL);
     poolReset(BLOCK_POOL);
+    poolReset(SMALL_BLOCK_POOL);
     poolReset(REORDER_POOL);
   }
   auxReset();
@@ -180,7 +187,7 @@ function swap64(a: usize, b: usize): void {
 
 function release(ds: usize, r: usize): void {
   const b = <usize>load<u32>(ds + H_BLOCK);
-  if (b != 0) poolFree(BLOCK_POOL, b);
+  if (b != 0) freeBlock(b);
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro != 0) poolFree(REORDER_POOL, ro);
   for (let s: u32 = 0; s < MAX_INST; s++) auxFree(instAt(ds, s));
@@ -496,8 +503,9 @@ function udpPacket(ds: usize, r: usize, isOrig: bool): void {
 function block(ds: usize): usize {
   let b = <usize>load<u32>(ds + H_BLOCK);
   if (b == 0) {
-    b = poolAlloc(BLOCK_POOL);
+    b = poolAlloc(SMALL_BLOCK_POOL);
     memory.fill(b, 0, B_DATA);
+    store<u32>(b + B_CAP, <u32>SMALL_BLOCK_SIZE);
     store<u32>(b + B_DFA_O, DFA_START);
     store<u32>(b + B_DFA_R, DFA_START);
     store<u32>(ds + H_BLOCK, <u32>b);
@@ -505,11 +513,28 @@ function block(ds: usize): usize {
   return b;
 }
 
+/** The block, with room for `more` bytes of data after what it holds (moved to a full one). */
+function blockWithRoom(ds: usize, more: u32): usize {
+  const b = block(ds);
+  const used = load<u32>(b + B_USED);
+  if (B_DATA + <usize>(used + more) <= <usize>load<u32>(b + B_CAP)) return b;
+  const big = poolAlloc(BLOCK_POOL);
+  memory.copy(big, b, B_DATA + <usize>used);
+  store<u32>(big + B_CAP, <u32>BLOCK_SIZE);
+  poolFree(SMALL_BLOCK_POOL, b);
+  store<u32>(ds + H_BLOCK, <u32>big);
+  return big;
+}
+
+function freeBlock(b: usize): void {
+  poolFree(<usize>load<u32>(b + B_CAP) == SMALL_BLOCK_SIZE ? SMALL_BLOCK_POOL : BLOCK_POOL, b);
+}
+
 function stopPia(ds: usize): void {
   store<u8>(ds + H_PIA_STATE, PIA_SKIPPING);
   const b = <usize>load<u32>(ds + H_BLOCK);
   if (b != 0) {
-    poolFree(BLOCK_POOL, b);
+    freeBlock(b);
     store<u32>(ds + H_BLOCK, 0);
   }
 }
@@ -533,7 +558,7 @@ function piaCount(ds: usize, n: u32): bool {
 }
 
 function piaGap(ds: usize, r: usize, isOrig: bool): void {
-  const b = block(ds);
+  const b = blockWithRoom(ds, 2);
   if (piaCount(ds, 0)) {
     const used = load<u32>(b + B_USED);
     store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0)));
@@ -552,8 +577,8 @@ let curUdp = false;
 
 function piaChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32, udp: bool): void {
   if (n == 0) return;
-  const b = block(ds);
   const keep = piaCount(ds, n);
+  const b = keep ? blockWithRoom(ds, 2 + n) : block(ds);
   if (keep) {
     const used = load<u32>(b + B_USED);
     store<u16>(b + B_DATA + used, <u16>((isOrig ? SEG_ORIG : 0) | n));
