@@ -9,6 +9,7 @@ import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree } from "./pool";
 import { holesReset } from "./holes";
+import { slotsAlloc, slotsDouble } from "../slots";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
@@ -56,8 +57,7 @@ const POOL_LIMIT: u64 = 2_000_000;
 export function flowReset(): void {
   if (slotsPtr != 0) heap.free(slotsPtr);
   slotMask = 4095;
-  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
-  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+  slotsPtr = slotsAlloc(slotMask + 1);
   poolReset();
   holesReset();
   now = i64.MIN_VALUE;
@@ -491,18 +491,9 @@ function deleteSlot(idx: u32, h: u32): void {
 }
 
 function growSlots(): void {
-  const oldPtr = slotsPtr, oldSize = slotMask + 1;
-  slotMask = oldSize * 2 - 1;
-  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
-  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
-  for (let j: u32 = 0; j < oldSize; j++) {
-    const s = load<u64>(oldPtr + (<usize>j << 3));
-    if (s == 0) continue;
-    let i = load<u32>(rec(<u32>s - 1) + C.C_HASH) & slotMask;
-    while (load<u64>(slotsPtr + (<usize>i << 3)) != 0) i = (i + 1) & slotMask;
-    store<u64>(slotsPtr + (<usize>i << 3), s);
-  }
-  heap.free(oldPtr);
+  const count = slotMask + 1;
+  slotsPtr = slotsDouble(slotsPtr, count, (idx: u32): u32 => load<u32>(rec(idx) + C.C_HASH));
+  slotMask = count * 2 - 1;
 }
 
 /**

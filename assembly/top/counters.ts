@@ -2,6 +2,7 @@
 // laid out so that comparing its bytes gives the output order: source (family byte, IPv4 before
 // IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
 import { hashBytes, compareBytes } from "../flow/hash";
+import { slotsAlloc, slotsDouble } from "../slots";
 
 export const BY_SRC: u32 = 1;
 export const BY_DST: u32 = 2;
@@ -41,8 +42,7 @@ export function countersReset(byMask: u32): void {
   segmentCount = 0;
   rowsLen = 0;
   slotMask = 2047;
-  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
-  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
+  slotsPtr = slotsAlloc(slotMask + 1);
 }
 
 @inline function rowAt(row: u32): usize {
@@ -115,20 +115,9 @@ function addSegment(): void {
 }
 
 function growSlots(): void {
-  const oldPtr = slotsPtr, oldSize = slotMask + 1;
-  slotMask = oldSize * 2 - 1;
-  slotsPtr = heap.alloc(<usize>(slotMask + 1) << 3);
-  memory.fill(slotsPtr, 0, <usize>(slotMask + 1) << 3);
-  for (let j: u32 = 0; j < oldSize; j++) {
-    const slot = load<u64>(oldPtr + (<usize>j << 3));
-    if (slot == 0) continue;
-    const row = <u32>slot - 1;
-    const h = hashBytes(rowAt(row), KEY_SIZE);
-    let i = <u32>h & slotMask;
-    while (load<u64>(slotsPtr + (<usize>i << 3)) != 0) i = (i + 1) & slotMask;
-    store<u64>(slotsPtr + (<usize>i << 3), slot);
-  }
-  heap.free(oldPtr);
+  const count = slotMask + 1;
+  slotsPtr = slotsDouble(slotsPtr, count, (row: u32): u32 => <u32>hashBytes(rowAt(row), KEY_SIZE));
+  slotMask = count * 2 - 1;
 }
 
 /** Add (possibly negative) amounts to a row. */
