@@ -205,16 +205,21 @@ function readResponse(tree: number, data: Buffer): Buffer {
   return smb2Tree(8, true, tree, Buffer.concat([body, data]));
 }
 
+/** Tree 5 connected as a pipe, then a DCE-RPC bind written to it and its ack read back. */
+const pipeBind = (): [boolean, Buffer][] => [
+  [true, smb2Tree(3, false, 0, Buffer.alloc(8))],
+  [false, treeConnectResponse(5, 2)],
+  [true, write(5, dcerpc(11, Buffer.alloc(56, 0)))],
+  [false, readResponse(5, dcerpc(12, Buffer.alloc(60, 0)))],
+];
+
 test("DCE-RPC on an SMB2 named pipe (tree connected as PIPE): dce_rpc joins smb, gssapi, ntlm", () => {
   const pcap = conversation(445, [
     [true, negotiate(false)],
     [false, negotiate(true)],
     [true, sessionSetupRequest(negTokenInit(ntlmNegotiate()))],
     [false, sessionSetupResponse(0, negTokenResp(0))],
-    [true, smb2Tree(3, false, 0, Buffer.alloc(8))],
-    [false, treeConnectResponse(5, 2)],
-    [true, write(5, dcerpc(11, Buffer.alloc(56, 0)))],
-    [false, readResponse(5, dcerpc(12, Buffer.alloc(60, 0)))],
+    ...pipeBind(),
   ]);
   assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm,smb"]);
 });
@@ -233,10 +238,7 @@ test("five analyzers on one connection: Kerberos tried, then NTLM, then DCE-RPC 
     [false, sessionSetupResponse(0xc000006d, Buffer.alloc(0))],
     [true, sessionSetupRequest(negTokenInit(ntlmNegotiate()))],
     [false, sessionSetupResponse(0, negTokenResp(0))],
-    [true, smb2Tree(3, false, 0, Buffer.alloc(8))],
-    [false, treeConnectResponse(5, 2)],
-    [true, write(5, dcerpc(11, Buffer.alloc(56, 0)))],
-    [false, readResponse(5, dcerpc(12, Buffer.alloc(60, 0)))],
+    ...pipeBind(),
   ]);
   assert.equal(services(pcap), ["dce_rpc,gssapi,krb,ntlm,smb"]);
   // the rows of --by src,service: each analyzer counts the connection and, confirmed before its
