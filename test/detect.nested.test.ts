@@ -5,21 +5,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Engine } from "../src/engine.js";
-import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
-import { asRows } from "./helpers/conn.js";
+import { asRows, connRecordsOf } from "./helpers/conn.js";
 import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
 
 const CLIENT = 0x0a000001, SERVER = 0x0a000002;
 
-function services(pcap: Buffer): string[] {
-  const records: ConnRecord[] = [];
-  const engine = new Engine({ by: ["src"], onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
-  engine.beginFile();
-  engine.write(pcap);
-  engine.endFile("nested");
-  engine.end();
-  return asRows(records).map((r) => (r.service === "-" ? [] : r.service.split(",")).sort().join(","));
-}
+const services = (pcap: Buffer): string[] =>
+  asRows(connRecordsOf(pcap, false)).map((r) => (r.service === "-" ? [] : r.service.split(",")).sort().join(","));
 
 /** A TCP connection: handshake, then one segment per message [from client?, bytes]. */
 function conversation(dport: number, messages: [boolean, Buffer][]): Buffer {

@@ -6,9 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
-import { Engine } from "../src/engine.js";
-import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
-import { asRows } from "./helpers/conn.js";
+import { asRows, connRecordsOf } from "./helpers/conn.js";
 import { REPO } from "./helpers/captures.js";
 import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
 
@@ -78,15 +76,7 @@ function udpFlow(p: PcapBuilder, r: () => number, sport: number, dport: number):
   }
 }
 
-function confirmations(pcap: Buffer): Record<string, string>[] {
-  const records: ConnRecord[] = [];
-  const engine = new Engine({ by: ["src"], onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
-  engine.beginFile();
-  engine.write(pcap);
-  engine.endFile("random");
-  engine.end();
-  return asRows(records);
-}
+const confirmations = (pcap: Buffer): Record<string, string>[] => asRows(connRecordsOf(pcap, false));
 
 const ports = registeredPorts();
 

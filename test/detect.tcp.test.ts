@@ -3,22 +3,12 @@
 // peer acknowledges is a content gap. Captures are built here.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Engine } from "../src/engine.js";
-import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
-import { asRows } from "./helpers/conn.js";
+import { asRows, connRecordsOf } from "./helpers/conn.js";
 import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
 
 const CLIENT = 0x0a000001, SERVER = 0x0a000002;
 
-function services(pcap: Buffer): string[] {
-  const records: ConnRecord[] = [];
-  const engine = new Engine({ by: ["src"], onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
-  engine.beginFile();
-  engine.write(pcap);
-  engine.endFile("tcp");
-  engine.end();
-  return asRows(records).map((r) => r.service);
-}
+const services = (pcap: Buffer): string[] => asRows(connRecordsOf(pcap, false)).map((r) => r.service);
 
 /** A connection to port `dport`: handshake, then the segments given as [from client?, offset, bytes]. */
 function conversation(dport: number, segments: [boolean, number, Buffer][], opts: { clientIsn?: number; serverIsn?: number; close?: boolean } = {}): Buffer {
