@@ -13,43 +13,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { zk, ZkError, type ZkEvent, type ConnFields } from "../src/index.js";
 import { REPO, CAPTURES, HAVE_CAPTURES } from "./helpers/captures.js";
 import { haveTool } from "./helpers/cli.js";
+import { udpFlows } from "./helpers/packets.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
 const sample = readFileSync(SAMPLE);
 
-/**
- * A classic pcap (LE, microseconds, Ethernet) of n one-packet UDP flows: flow i goes from
- * 10.(i>>16).(i>>8).(i&255) port 30000+(i%20000) to 192.0.2.1 port 53, at t0 + i ms.
- */
-function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
-  const REC = 16 + 14 + 20 + 8 + 4;
-  const buf = Buffer.alloc(24 + n * REC);
-  buf.writeUInt32LE(0xa1b2c3d4, 0);
-  buf.writeUInt16LE(2, 4);
-  buf.writeUInt16LE(4, 6);
-  buf.writeUInt32LE(65535, 16);
-  buf.writeUInt32LE(1, 20);
-  for (let i = 0; i < n; i++) {
-    const o = 24 + i * REC;
-    buf.writeUInt32LE(t0 + Math.floor(i / 1000), o);
-    buf.writeUInt32LE((i % 1000) * 1000, o + 4);
-    buf.writeUInt32LE(REC - 16, o + 8);
-    buf.writeUInt32LE(REC - 16, o + 12);
-    const e = o + 16;
-    buf.set([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00], e);
-    const ip = e + 14;
-    buf.set([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, (i >> 16) & 255, (i >> 8) & 255, i & 255, 192, 0, 2, 1], ip);
-    let sum = 0;
-    for (let k = 0; k < 20; k += 2) sum += buf.readUInt16BE(ip + k);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    buf.writeUInt16BE(~sum & 0xffff, ip + 10);
-    buf.writeUInt16BE(30000 + (i % 20000), ip + 20);
-    buf.writeUInt16BE(53, ip + 22);
-    buf.writeUInt16BE(12, ip + 24);
-    buf.write("zk!?", ip + 28, "latin1");
-  }
-  return buf;
-}
 
 /** A byte source that counts what was pulled from it, in chunks of `chunk` bytes. */
 function countingSource(buf: Buffer, chunk = 64 * 1024): Readable & { pulled: number } {

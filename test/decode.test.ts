@@ -12,19 +12,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuffer, type Stats } from "../src/engine.js";
+import { haveTool } from "./helpers/cli.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 
 const FORMATS = join(CAPTURES, "formats");
 
-function haveTshark(): boolean {
-  try {
-    execFileSync("tshark", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const TSHARK = HAVE_CAPTURES && haveTshark();
+const TSHARK = HAVE_CAPTURES && haveTool("tshark");
 
 /** Frames of a capture that match a tshark display filter (checksum validation on, so that
  *  ip.checksum.status and friends mean something). */

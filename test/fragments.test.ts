@@ -14,17 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuffer, type Stats } from "../src/engine.js";
 import { connRecordsOf } from "./helpers/conn.js";
+import { haveTool } from "./helpers/cli.js";
+import { addr4, addr6, sum16 } from "./helpers/packets.js";
 import { CAPTURES, HAVE_CAPTURES, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
-function haveTshark(): boolean {
-  try {
-    execFileSync("tshark", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const TSHARK = haveTshark();
+const TSHARK = haveTool("tshark");
 
 /** Unordered conversation key. */
 const conv = (h1: string, p1: number | string, h2: string, p2: number | string, proto: string) => {
@@ -173,21 +167,6 @@ test("zeek__ipv6-fragmented-dns.pcap: the connections of Zeek's dns.log, the rea
 
 const SRC = "192.0.2.1", DST = "198.51.100.2";
 const SRC6 = "2001:db8::1", DST6 = "2001:db8::2";
-const addr4 = (s: string) => Buffer.from(s.split(".").map(Number));
-function addr6(s: string): Buffer {
-  const [head, tail] = s.split("::");
-  const h = head ? head.split(":") : [], t = tail ? tail.split(":") : [];
-  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
-  return b;
-}
-function sum16(b: Buffer, acc = 0): number {
-  for (let i = 0; i + 1 < b.length; i += 2) acc += b.readUInt16BE(i);
-  if (b.length & 1) acc += b[b.length - 1] << 8;
-  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
-  return acc;
-}
 /** A whole UDP datagram (header + data) with its checksum for the given addresses. */
 function udpSeg(sport: number, dport: number, data: Buffer, v: 4 | 6 = 4, src = v === 4 ? SRC : SRC6, dst = v === 4 ? DST : DST6): Buffer {
   const u = Buffer.alloc(8);

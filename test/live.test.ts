@@ -12,6 +12,7 @@ import { createServer, get as httpGet, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, zk, haveTool } from "./helpers/cli.js";
+import { udpFlows } from "./helpers/packets.js";
 import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
@@ -19,34 +20,6 @@ const SAMPLE_CONN_LOG = join(CAPTURES, "zeek/http_dns_wikipedia/conn.log");
 const POP3 = join(CAPTURES, "zeek/pop3");
 const TMP = mkdtempSync(join(tmpdir(), "zk-live-"));
 
-/** Classic pcap of n one-packet UDP flows (10.x.y.z:30000+(i%20000) -> 192.0.2.1:53), valid IPv4 checksums. */
-function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
-  const REC = 16 + 14 + 20 + 8 + 4;
-  const buf = Buffer.alloc(24 + n * REC);
-  buf.writeUInt32LE(0xa1b2c3d4, 0);
-  buf.writeUInt16LE(2, 4);
-  buf.writeUInt16LE(4, 6);
-  buf.writeUInt32LE(65535, 16);
-  buf.writeUInt32LE(1, 20);
-  for (let i = 0; i < n; i++) {
-    const o = 24 + i * REC;
-    buf.writeUInt32LE(t0 + Math.floor(i / 1000), o);
-    buf.writeUInt32LE((i % 1000) * 1000, o + 4);
-    buf.writeUInt32LE(REC - 16, o + 8);
-    buf.writeUInt32LE(REC - 16, o + 12);
-    buf.set([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00], o + 16);
-    const ip = o + 30;
-    buf.set([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, (i >> 16) & 255, (i >> 8) & 255, i & 255, 192, 0, 2, 1], ip);
-    let sum = 0;
-    for (let k = 0; k < 20; k += 2) sum += buf.readUInt16BE(ip + k);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    buf.writeUInt16BE(~sum & 0xffff, ip + 10);
-    buf.writeUInt16BE(30000 + (i % 20000), ip + 20);
-    buf.writeUInt16BE(53, ip + 22);
-    buf.writeUInt16BE(12, ip + 24);
-  }
-  return buf;
-}
 
 /** Zeek's counts per key from a conn.log, as sorted "key count" strings. */
 function connLogCounts(path: string, keyOf: (r: Record<string, string>) => string): string[] {

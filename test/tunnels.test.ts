@@ -17,20 +17,14 @@ import { join } from "node:path";
 import { runBuffer } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { connRecordsOf, asRows, adoptBareRoles } from "./helpers/conn.js";
+import { haveTool } from "./helpers/cli.js";
+import { addr4, addr6, sum16 } from "./helpers/packets.js";
 import { CAPTURES, HAVE_CAPTURES, connTraces, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
 const IP_TUNNEL_BASE = 2 ** 52; // assembly/decode/tunnels.ts: parents of GRE/IP-in-IP tunnels
 const TUNNEL_SERVICES = /\b(vxlan|geneve|teredo|gtpv1|ayiya)\b/;
 
-function haveTshark(): boolean {
-  try {
-    execFileSync("tshark", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const TSHARK = haveTshark();
+const TSHARK = haveTool("tshark");
 
 const tuple = (h1: string, p1: number | string, h2: string, p2: number | string, proto: string) => `${h1}:${p1}>${h2}:${p2}/${proto}`;
 /** Unordered: the same for both directions. */
@@ -289,21 +283,6 @@ for (const c of ZEEK_NO_BASELINE) {
 // ---- 3. hand-built frames ----
 
 const SRC4 = "192.0.2.1", DST4 = "198.51.100.2";
-function addr4(s: string): Buffer { return Buffer.from(s.split(".").map(Number)); }
-function addr6(s: string): Buffer {
-  const [head, tail] = s.split("::");
-  const h = head ? head.split(":") : [], t = tail !== undefined && tail !== "" ? tail.split(":") : [];
-  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
-  return b;
-}
-function sum16(b: Buffer, acc = 0): number {
-  for (let i = 0; i + 1 < b.length; i += 2) acc += b.readUInt16BE(i);
-  if (b.length & 1) acc += b[b.length - 1] << 8;
-  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
-  return acc;
-}
 interface IpOpts { src?: string; dst?: string; id?: number; frag?: number }
 function ipv4(proto: number, payload: Buffer, o: IpOpts = {}): Buffer {
   const h = Buffer.alloc(20);

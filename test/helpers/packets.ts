@@ -1,0 +1,55 @@
+// Packet bytes built by hand for tests: addresses, the ones' complement sum, and a capture of many
+// one-packet UDP flows.
+
+export const addr4 = (s: string): Buffer => Buffer.from(s.split(".").map(Number));
+
+export function addr6(s: string): Buffer {
+  const [head, tail] = s.split("::");
+  const h = head ? head.split(":") : [], t = tail !== undefined && tail !== "" ? tail.split(":") : [];
+  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
+  return b;
+}
+
+/** Ones' complement sum of b's 16-bit words (odd length padded), folded, added to acc. */
+export function sum16(b: Buffer, acc = 0): number {
+  for (let i = 0; i + 1 < b.length; i += 2) acc += b.readUInt16BE(i);
+  if (b.length & 1) acc += b[b.length - 1] << 8;
+  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
+  return acc;
+}
+
+/**
+ * A classic pcap (LE, microseconds, Ethernet) of n one-packet UDP flows: flow i goes from
+ * 10.(i>>16).(i>>8).(i&255) port 30000+(i%20000) to 192.0.2.1 port 53, at t0 + i ms.
+ */
+export function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
+  const REC = 16 + 14 + 20 + 8 + 4;
+  const buf = Buffer.alloc(24 + n * REC);
+  buf.writeUInt32LE(0xa1b2c3d4, 0);
+  buf.writeUInt16LE(2, 4);
+  buf.writeUInt16LE(4, 6);
+  buf.writeUInt32LE(65535, 16);
+  buf.writeUInt32LE(1, 20);
+  for (let i = 0; i < n; i++) {
+    const o = 24 + i * REC;
+    buf.writeUInt32LE(t0 + Math.floor(i / 1000), o);
+    buf.writeUInt32LE((i % 1000) * 1000, o + 4);
+    buf.writeUInt32LE(REC - 16, o + 8);
+    buf.writeUInt32LE(REC - 16, o + 12);
+    const e = o + 16;
+    buf.set([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00], e);
+    const ip = e + 14;
+    buf.set([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, (i >> 16) & 255, (i >> 8) & 255, i & 255, 192, 0, 2, 1], ip);
+    let sum = 0;
+    for (let k = 0; k < 20; k += 2) sum += buf.readUInt16BE(ip + k);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    buf.writeUInt16BE(~sum & 0xffff, ip + 10);
+    buf.writeUInt16BE(30000 + (i % 20000), ip + 20);
+    buf.writeUInt16BE(53, ip + 22);
+    buf.writeUInt16BE(12, ip + 24);
+    buf.write("zk!?", ip + 28, "latin1");
+  }
+  return buf;
+}
