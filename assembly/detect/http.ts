@@ -6,9 +6,9 @@
 // so that later requests and replies are checked too, while a violation can still drop the
 // service. Partial connections (no SYN seen) are not parsed. A CONNECT answered with 200 turns the
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
-import { aConfirm, aViolate, aDone, aPartial, aRestartDpd, aHandOver } from "./ctx";
+import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
 import { A_WEBSOCKET } from "./analyzers";
-import { lineStep, eolTail, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+import { lineStep, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
 const S_LINE: u8 = 0;       // request / status line expected
@@ -478,8 +478,7 @@ function headersEnd(st: usize, isOrig: bool, m: usize, rest: usize, restLen: u32
       store<u8>(st + RQ, S_NOTHING);
       store<u8>(stateAt, S_NOTHING);
       if ((f & F_UPG_WS) != 0) {
-        const skip = eolTail(st + CR, 2, rest, restLen);
-        aHandOver(A_WEBSOCKET, false, rest + skip, restLen - skip);
+        handOverAfterLine(st + CR, 2, A_WEBSOCKET, false, rest, restLen);
       } else {
         aDone();
       }

@@ -6,8 +6,8 @@
 // than 3 bytes, or a numeric reply that is not three digits and a space, is a violation; so are
 // more than 20 commands longer than 20 characters. Reply 670 (STARTTLS accepted) hands the rest of
 // the connection to SSL (irc,ssl).
-import { aConfirm, aViolate, aHandOver, aDone } from "./ctx";
-import { lineStep, eolTail, LN_EOL, LN_SKIP, isDigit } from "./lines";
+import { aConfirm, aViolate, aDone } from "./ctx";
+import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isDigit } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const MAX_LINE: u32 = 1000;
@@ -40,8 +40,7 @@ export function ircStream(st: usize, isOrig: bool, p: usize, n: u32): void {
       const tls = line(st, d, isOrig);
       memory.fill(d, 0, D_SIZE);
       if (tls) {
-        const skip = eolTail(st + CR, bit, p + i + 1, n - i - 1);
-        aHandOver(A_SSL, false, p + i + 1 + skip, n - i - 1 - skip);
+        handOverAfterLine(st + CR, bit, A_SSL, false, p + i + 1, n - i - 1);
         return;
       }
       if (k == LN_EOL) continue;

@@ -1,5 +1,6 @@
 // Helpers shared by the line-based analyzers: Zeek's ContentLine_Analyzer splits a stream at CR,
 // LF or CRLF (an LF right after a CR-terminated line is swallowed), and small byte tests.
+import { aHandOver } from "./ctx";
 
 export const LN_CHAR: u32 = 0; // part of the current line
 export const LN_EOL: u32 = 1;  // the current line ends (the byte is not part of it)
@@ -28,6 +29,15 @@ export function eolTail(at: usize, bit: u8, p: usize, n: u32): u32 {
     return 1;
   }
   return 0;
+}
+
+/**
+ * The line that ended at the byte before `p` switched protocols (STARTTLS, a WebSocket upgrade):
+ * the n bytes from `p` on, past the line's LF, go to analyzer `id` in the same direction.
+ */
+export function handOverAfterLine(at: usize, bit: u8, id: u32, isOrig: bool, p: usize, n: u32): void {
+  const skip = eolTail(at, bit, p, n);
+  aHandOver(id, isOrig, p + skip, n - skip);
 }
 
 // @ts-ignore: decorator

@@ -3,8 +3,8 @@
 // server answers. A server "+OK" to USER (in the authorization state), CAPA or STLS confirms;
 // STLS then hands the rest of the connection to SSL (pop3,ssl). A server line whose first word is
 // not a POP3 keyword (outside multi-line replies and authentication) is a violation.
-import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
-import { lineStep, eolTail, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
+import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
+import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
 // command codes (POP3_cmd.def order)
@@ -88,8 +88,7 @@ export function pop3Stream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (k == LN_EOL) {
       if (isOrig) clientLine(st, l);
       else if (serverLine(st, l)) {
-        const skip = eolTail(st + CR, bit, p + i + 1, n - i - 1);
-        aHandOver(A_SSL, false, p + i + 1 + skip, n - i - 1 - skip);
+        handOverAfterLine(st + CR, bit, A_SSL, false, p + i + 1, n - i - 1);
         return;
       }
       memory.fill(l, 0, L_SIZE);

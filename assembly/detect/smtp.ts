@@ -3,8 +3,8 @@
 // AUTH exchange, or the "." ending DATA) confirms (RequestEvent). A server line whose reply code is
 // not 100..599 is a violation. Commands and replies are paired first-in first-out (pipelining);
 // STARTTLS answered with 220 hands the rest of the connection to SSL (smtp,ssl).
-import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
-import { lineStep, eolTail, LN_EOL, LN_SKIP, isDigit, upper } from "./lines";
+import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
+import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const CMD_OTHER: u32 = 0;
@@ -56,8 +56,7 @@ export function smtpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (k == LN_EOL) {
       if (isOrig) clientLine(st, d);
       else if (serverLine(st, d)) {
-        const skip = eolTail(st + CR, bit, p + i + 1, n - i - 1);
-        aHandOver(A_SSL, false, p + i + 1 + skip, n - i - 1 - skip);
+        handOverAfterLine(st + CR, bit, A_SSL, false, p + i + 1, n - i - 1);
         return;
       }
       memory.fill(d, 0, D_SIZE);
