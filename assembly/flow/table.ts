@@ -9,7 +9,7 @@ import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree } from "./pool";
 import { holesReset } from "./holes";
-import { slotsAlloc, slotsDouble } from "../slots";
+import { slotsAlloc, slotsDouble, slotsDelete, slotHome, slotFingerprint, slotValue } from "../slots";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
@@ -71,14 +71,6 @@ export function flowReset(): void {
 }
 
 
-@inline function addrLess(a: usize, pa: u32, b: usize, pb: u32): bool {
-  const a0 = bswap<u64>(load<u64>(a)), b0 = bswap<u64>(load<u64>(b));
-  if (a0 != b0) return a0 < b0;
-  const a1 = bswap<u64>(load<u64>(a, 8)), b1 = bswap<u64>(load<u64>(b, 8));
-  if (a1 != b1) return a1 < b1;
-  return pa < pb;
-}
-
 @inline function addrEq(a: usize, b: usize): bool {
   return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8);
 }
@@ -102,19 +94,21 @@ function packetPorts(): void {
   }
 }
 
+/** One endpoint's share of a key hash (addresses are 16 bytes, IPv4 mapped). */
+// @ts-ignore: decorator
+@inline function endpointHash(addr: usize, port: u32): u64 {
+  const x = load<u64>(addr) * 0x9e3779b97f4a7c15 ^ load<u64>(addr, 8) * 0xc2b2ae3d27d4eb4f
+    ^ <u64>port * 0x165667b19e3779f9;
+  return (x ^ (x >> 32)) * 0x85ebca77c2b2ae63;
+}
+
 /**
- * Hash of a connection key, the same in both directions (canonical order unless one-way): five
- * independent multiplies, then one final mix. Addresses are 16 bytes (IPv4 mapped).
+ * Hash of a connection key, the same in both directions: the endpoints' shares are added, which
+ * needs no comparison to put them in order (an unpredictable branch per packet), then mixed.
  */
 export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, proto: u32, oneWay: bool): u64 {
-  const swap = !oneWay && !addrLess(src, srcPort, dst, dstPort);
-  const lo = swap ? dst : src, hi = swap ? src : dst;
-  const loPort = <u64>(swap ? dstPort : srcPort), hiPort = <u64>(swap ? srcPort : dstPort);
-  const rest = loPort | (hiPort << 16) | (<u64>proto << 32) | (oneWay ? <u64>1 << 40 : 0);
-  const h = load<u64>(lo) * 0x9e3779b97f4a7c15 ^ load<u64>(lo, 8) * 0xc2b2ae3d27d4eb4f
-    ^ load<u64>(hi) * 0x165667b19e3779f9 ^ load<u64>(hi, 8) * 0x85ebca77c2b2ae63
-    ^ rest * 0x27d4eb2f165667c5;
-  return mix64(h);
+  const rest = <u64>proto | (oneWay ? <u64>0x100 : 0);
+  return mix64(endpointHash(src, srcPort) + endpointHash(dst, dstPort) + rest * 0x27d4eb2f165667c5);
 }
 
 @inline function buildKey(): u64 {
@@ -125,11 +119,11 @@ export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, prot
  *  touchRecord the lines of the record found there (0 if none, else nonzero); touchFree those of
  *  the record the k-th next new connection gets. The values go to a sink. */
 export function touchSlot(h: u64): u64 {
-  return load<u64>(slotsPtr + (<usize>(<u32>h & slotMask) << 3));
+  return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
 }
 export function touchRecord(h: u64): u64 {
-  const fp = <u32>(h >> 32) | 1;
-  let i = <u32>h & slotMask;
+  const fp = slotFingerprint(h);
+  let i = slotHome(h, slotMask);
   for (let probes = 0; probes < 4; probes++) {
     const slot = load<u64>(slotsPtr + (<usize>i << 3));
     if (slot == 0) return 0;
@@ -171,8 +165,8 @@ function matches(r: usize): bool {
 /** Slot index holding the current packet's connection, or -1 (then lastFreeSlot is where it goes). */
 let lastFreeSlot: u32 = 0;
 function lookup(h: u64): i32 {
-  const fp = <u32>(h >> 32) | 1;
-  let i = <u32>h & slotMask;
+  const fp = slotFingerprint(h);
+  let i = slotHome(h, slotMask);
   while (true) {
     const slot = load<u64>(slotsPtr + (<usize>i << 3));
     if (slot == 0) { lastFreeSlot = i; return -1; }
@@ -248,7 +242,7 @@ function createConn(h: u64): u32 {
   if (flip) flags |= C.F_FLIPPED;
   if (P.ipProto == 17 && isDnsPort(<u32>load<u16>(r + C.C_RESP_PORT))) flags |= C.F_DNS_TIMER;
   store<u8>(r + C.C_FLAGS, flags);
-  store<u32>(r + C.C_HASH, <u32>h);
+  store<u32>(r + C.C_HASH, slotFingerprint(h));
   store<i64>(r + C.C_FIRST_TS, P.pktTs);
   store<i64>(r + C.C_LAST_TS, P.pktTs);
   store<u64>(r + C.C_SERIAL, totalConnections);
@@ -260,7 +254,7 @@ function createConn(h: u64): u32 {
     otherInit(r + C.C_TCP);
     if (flip) otherFlip(r + C.C_TCP);
   }
-  store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), ((h >> 32 | 1) << 32) | <u64>(idx + 1));
+  store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), slotValue(h, idx));
   liveConnections++;
   totalConnections++;
   if (liveConnections * 2 > <u64>(slotMask + 1)) growSlots();
@@ -470,29 +464,15 @@ function removeConn(idx: u32): void {
   liveConnections--;
 }
 
-function deleteSlot(idx: u32, h: u32): void {
-  let i = h & slotMask;
+function deleteSlot(idx: u32, fp: u32): void {
+  let i = fp & slotMask;
   while (<u32>load<u64>(slotsPtr + (<usize>i << 3)) != idx + 1) i = (i + 1) & slotMask;
-  // backward-shift deletion keeps every probe chain unbroken
-  let j = i;
-  while (true) {
-    j = (j + 1) & slotMask;
-    const s = load<u64>(slotsPtr + (<usize>j << 3));
-    if (s == 0) break;
-    const home = load<u32>(rec(<u32>s - 1) + C.C_HASH) & slotMask;
-    // move s into hole i if its home is not in (i, j]
-    const inRange = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (!inRange) {
-      store<u64>(slotsPtr + (<usize>i << 3), s);
-      i = j;
-    }
-  }
-  store<u64>(slotsPtr + (<usize>i << 3), 0);
+  slotsDelete(slotsPtr, slotMask, i);
 }
 
 function growSlots(): void {
   const count = slotMask + 1;
-  slotsPtr = slotsDouble(slotsPtr, count, (idx: u32): u32 => load<u32>(rec(idx) + C.C_HASH));
+  slotsPtr = slotsDouble(slotsPtr, count);
   slotMask = count * 2 - 1;
 }
 

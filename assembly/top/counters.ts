@@ -2,7 +2,7 @@
 // laid out so that comparing its bytes gives the output order: source (family byte, IPv4 before
 // IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
 import { hashBytes, compareBytes } from "../flow/hash";
-import { slotsAlloc, slotsDouble } from "../slots";
+import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue } from "../slots";
 
 export const BY_SRC: u32 = 1;
 export const BY_DST: u32 = 2;
@@ -83,16 +83,22 @@ export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u
   return findOrInsert(scratch);
 }
 
+// @ts-ignore: decorator
+@inline function keysEqual(a: usize, b: usize): bool {
+  for (let i: usize = 0; i < <usize>KEY_SIZE; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  return true;
+}
+
 function findOrInsert(key: usize): u32 {
   const h = hashBytes(key, KEY_SIZE);
-  const fp = <u32>(h >> 32) | 1;
-  let i = <u32>h & slotMask;
+  const fp = slotFingerprint(h);
+  let i = slotHome(h, slotMask);
   while (true) {
     const slot = load<u64>(slotsPtr + (<usize>i << 3));
     if (slot == 0) break;
     if (<u32>(slot >> 32) == fp) {
       const row = <u32>slot - 1;
-      if (compareBytes(rowAt(row), key, KEY_SIZE) == 0) return row;
+      if (keysEqual(rowAt(row), key)) return row;
     }
     i = (i + 1) & slotMask;
   }
@@ -102,7 +108,7 @@ function findOrInsert(key: usize): u32 {
   const p = rowAt(row);
   memory.copy(p, key, KEY_SIZE);
   store<u64>(p + R_CONNS, 0); store<u64>(p + R_PKTS, 0); store<u64>(p + R_BYTES, 0);
-  store<u64>(slotsPtr + (<usize>i << 3), (<u64>fp << 32) | <u64>(row + 1));
+  store<u64>(slotsPtr + (<usize>i << 3), slotValue(h, row));
   // up to 3/4 full: a lookup happens per new connection, not per packet; millions of keys fit
   if (<u64>rowsLen * 4 > <u64>(slotMask + 1) * 3) growSlots();
   return row;
@@ -116,7 +122,7 @@ function addSegment(): void {
 
 function growSlots(): void {
   const count = slotMask + 1;
-  slotsPtr = slotsDouble(slotsPtr, count, (row: u32): u32 => <u32>hashBytes(rowAt(row), KEY_SIZE));
+  slotsPtr = slotsDouble(slotsPtr, count);
   slotMask = count * 2 - 1;
 }
 
