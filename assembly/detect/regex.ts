@@ -349,19 +349,25 @@ const A_NSTATES: usize = 28; // u32
 const A_CAP: usize = 32;     // u32 state capacity
 const A_SETS: usize = 36;    // ptr: cap x W words
 const A_ACC: usize = 40;     // ptr: cap x u64
-const A_TRANS: usize = 44;   // ptr: cap x 256 x u32 transitions, 0 until computed
+const A_TRANS: usize = 44;   // ptr: cap rows: the state's accepted patterns (u64), then a u32
+                             // transition per byte class (0 until computed)
 const A_HASH: usize = 48;    // ptr: hcap x u32 (state + 1)
 const A_HMASK: usize = 52;   // u32
 const A_TMP: usize = 56;     // ptr: W words scratch
-const A_SIZE: usize = 64;
+const A_ROW_SHIFT: usize = 60; // u32: log2 of a transition row's bytes
+const A_CLASS_OF: usize = 64;  // ptr: 256 x u32, the offset of a byte's class in a row
+const A_SIZE: usize = 72;
 
 const MAX_STATES: u32 = 16384;
 
 /** DFA state ids: 0 is dead (no pattern can match any more), 1 is the start. */
 export const DFA_DEAD: u32 = 0;
 export const DFA_START: u32 = 1;
-/** Transition entries: next state + 1, with this bit when the next state accepts some pattern. */
-const T_ACCEPTS: u32 = 0x80000000;
+/** Transition entries: the next state's row offset (state << row shift) | T_KNOWN (0: not
+ *  computed yet). */
+const T_KNOWN: u32 = 1;
+const ROW_ACC: usize = 0;      // u64 at the start of each row
+const ROW_ENTRIES: usize = 8;
 
 /** Freeze the patterns added since autoBegin() into an automaton. */
 export function autoFinish(): usize {
@@ -383,6 +389,7 @@ export function autoFinish(): usize {
     }
   }
   store<usize>(a + A_BYTES, bytes);
+  setByteClasses(a, bytes, W);
   const start = heap.alloc(<usize>W << 3);
   memory.copy(start, bStart, <usize>W << 3);
   store<usize>(a + A_START, start);
@@ -398,8 +405,9 @@ export function autoFinish(): usize {
   store<u32>(a + A_CAP, cap);
   store<usize>(a + A_SETS, heap.alloc(<usize>cap * W << 3));
   store<usize>(a + A_ACC, heap.alloc(<usize>cap << 3));
-  const trans = heap.alloc(<usize>cap << 10);
-  memory.fill(trans, 0, <usize>cap << 10);
+  const rowShift = load<u32>(a + A_ROW_SHIFT);
+  const trans = heap.alloc(<usize>cap << rowShift);
+  memory.fill(trans, 0, <usize>cap << rowShift);
   store<usize>(a + A_TRANS, trans);
   const hcap: u32 = 256;
   const hash = heap.alloc(<usize>hcap << 2);
@@ -412,6 +420,28 @@ export function autoFinish(): usize {
   addState(a, tmp); // 0: dead
   addState(a, tmp); // 1: start (never looked up by set)
   return a;
+}
+
+/**
+ * Bytes that no pattern position tells apart (the same position set in `bytes`) share a class,
+ * so a transition row has one entry per class rather than per byte: the rows of every state a
+ * connection reaches then fit the L1 cache, which the per-byte chain of dependent loads needs.
+ * Each row starts with its state's accepted patterns, so that matching ORs them in without a
+ * branch and without a second table.
+ */
+function setByteClasses(a: usize, bytes: usize, W: u32): void {
+  const classOf = heap.alloc(256 * 4);
+  const reps = memory.data(256); // a byte of each class so far
+  let n: u32 = 0;
+  for (let b: u32 = 0; b < 256; b++) {
+    const set = bytes + (<usize>b * W << 3);
+    let c: u32 = 0;
+    while (c < n && !setEq(bytes + (<usize>load<u8>(reps + c) * W << 3), set, W)) c++;
+    if (c == n) store<u8>(reps + n++, <u8>b);
+    store<u32>(classOf + (<usize>b << 2), <u32>ROW_ENTRIES + (c << 2));
+  }
+  store<usize>(a + A_CLASS_OF, classOf);
+  store<u32>(a + A_ROW_SHIFT, 32 - clz(<u32>ROW_ENTRIES + n * 4 - 1)); // a power of two in size
 }
 
 function setHash(s: usize, W: u32): u32 {
@@ -445,9 +475,10 @@ function addState(a: usize, s: usize): u32 {
     memory.copy(acc, load<usize>(a + A_ACC), <usize>cap << 3);
     heap.free(load<usize>(a + A_ACC));
     store<usize>(a + A_ACC, acc);
-    const trans = heap.alloc(<usize>ncap << 10);
-    memory.copy(trans, load<usize>(a + A_TRANS), <usize>cap << 10);
-    memory.fill(trans + (<usize>cap << 10), 0, <usize>(ncap - cap) << 10);
+    const rowShift = load<u32>(a + A_ROW_SHIFT);
+    const trans = heap.alloc(<usize>ncap << rowShift);
+    memory.copy(trans, load<usize>(a + A_TRANS), <usize>cap << rowShift);
+    memory.fill(trans + (<usize>cap << rowShift), 0, <usize>(ncap - cap) << rowShift);
     heap.free(load<usize>(a + A_TRANS));
     store<usize>(a + A_TRANS, trans);
     store<u32>(a + A_CAP, ncap);
@@ -473,6 +504,7 @@ function addState(a: usize, s: usize): u32 {
     }
   }
   store<u64>(load<usize>(a + A_ACC) + (<usize>n << 3), acc);
+  store<u64>(load<usize>(a + A_TRANS) + (<usize>n << load<u32>(a + A_ROW_SHIFT)) + ROW_ACC, acc);
   store<u32>(a + A_NSTATES, n + 1);
   if (n >= 2) hashInsert(a, n);
   return n;
@@ -528,11 +560,12 @@ function computeTrans(a: usize, from: u32, byte: u32): u32 {
   const bm = load<usize>(a + A_BYTES) + (<usize>byte * W << 3);
   for (let v: u32 = 0; v < W; v++) store<u64>(tmp + (<usize>v << 3), load<u64>(tmp + (<usize>v << 3)) & load<u64>(bm + (<usize>v << 3)));
   const to = findState(a, tmp);
-  let entry = (to + 1) | (load<u64>(load<usize>(a + A_ACC) + (<usize>to << 3)) != 0 ? T_ACCEPTS : 0);
+  const rowShift = load<u32>(a + A_ROW_SHIFT);
+  const entry = (to << rowShift) | T_KNOWN;
   // the tables may have moved while adding a state
-  const row = load<usize>(a + A_TRANS) + (<usize>from << 10);
+  const at = load<usize>(a + A_TRANS) + (<usize>from << rowShift) + load<u32>(load<usize>(a + A_CLASS_OF) + (<usize>byte << 2));
   // a full table cannot hold new states: don't cache a dead end caused by that
-  if (to != DFA_DEAD || load<u32>(a + A_NSTATES) < MAX_STATES) store<u32>(row + (<usize>byte << 2), entry);
+  if (to != DFA_DEAD || load<u32>(a + A_NSTATES) < MAX_STATES) store<u32>(at, entry);
   return entry;
 }
 
@@ -544,20 +577,23 @@ export let dfaMatched: u64 = 0;
  * state was reached into dfaMatched.
  */
 export function dfaRun(a: usize, state: u32, p: usize, len: u32): u32 {
-  let s = state;
-  const transTab = load<usize>(a + A_TRANS);
-  let tt = transTab;
+  const rowShift = load<u32>(a + A_ROW_SHIFT);
+  const classOf = load<usize>(a + A_CLASS_OF);
+  let tt = load<usize>(a + A_TRANS);
+  let matched: u64 = 0;
+  // the current state's row offset: one dependent load per byte, in a table that stays in L1
+  let row = <usize>state << rowShift;
   for (let i: u32 = 0; i < len; i++) {
-    if (s == DFA_DEAD) break;
+    if (row == 0) break; // dead
     const b = <u32>load<u8>(p + i);
-    // one flat table: a single dependent load per byte
-    let e = load<u32>(tt + ((<usize>s << 10) | (<usize>b << 2)));
+    let e = load<u32>(tt + row + <usize>load<u32>(classOf + (<usize>b << 2)));
     if (e == 0) {
-      e = computeTrans(a, s, b);
-      tt = load<usize>(a + A_TRANS);
+      e = computeTrans(a, <u32>(row >> rowShift), b);
+      tt = load<usize>(a + A_TRANS); // adding a state may have moved the table
     }
-    s = (e & ~T_ACCEPTS) - 1;
-    if (e & T_ACCEPTS) dfaMatched |= load<u64>(load<usize>(a + A_ACC) + (<usize>s << 3));
+    row = <usize>(e & ~T_KNOWN);
+    matched |= load<u64>(tt + row, ROW_ACC);
   }
-  return s;
+  dfaMatched |= matched;
+  return <u32>(row >> rowShift);
 }

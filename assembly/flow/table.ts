@@ -116,32 +116,25 @@ export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, prot
 }
 
 /** Cache warming (warm.ts): touchSlot loads the slot where key hash h starts its probe;
- *  touchRecord the lines of the record found there (0 if none, else nonzero); touchFree those of
- *  the record the k-th next new connection gets. The values go to a sink. */
+ *  recordAt the record found there (its address, 0 if none: it reads only the first line);
+ *  freeRecordAt the record the k-th next new connection gets (0 if a fresh one). */
 export function touchSlot(h: u64): u64 {
   return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
 }
-export function touchRecord(h: u64): u64 {
+export function recordAt(h: u64): usize {
   const fp = slotFingerprint(h);
   let i = slotHome(h, slotMask);
   for (let probes = 0; probes < 4; probes++) {
     const slot = load<u64>(slotsPtr + (<usize>i << 3));
     if (slot == 0) return 0;
-    if (<u32>(slot >> 32) == fp) {
-      const r = rec(<u32>slot - 1);
-      return touchLines(r) | 1;
-    }
+    if (<u32>(slot >> 32) == fp) return rec(<u32>slot - 1);
     i = (i + 1) & slotMask;
   }
   return 0;
 }
-export function touchFree(k: u32): u64 {
+export function freeRecordAt(k: u32): usize {
   const i = nextFree(k);
-  return i < 0 ? 0 : touchLines(rec(<u32>i));
-}
-@inline function touchLines(r: usize): u64 {
-  return load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192) ^
-    load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384);
+  return i < 0 ? 0 : rec(<u32>i);
 }
 
 /** Does record r hold the current packet's connection? Sets matchIsOrig. */

@@ -2,15 +2,20 @@
 // nearly every packet's slot and connection record are cache misses; processed in order, each miss
 // stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet, VLAN, IPv4
 // unfragmented or IPv6 without extension headers, TCP or UDP), then all their slots are loaded,
-// then all their records (or the free records new connections will take): the loads are
-// independent, so the misses overlap. Nothing here changes state; a packet it cannot parse is
-// simply not warmed.
+// then all their records (or the free records new connections will take), then, with protocol
+// detection on, the records' detection states and their signature-matching blocks: each pass's
+// loads are independent of each other, so their misses overlap. Nothing here changes state; a
+// packet it cannot parse is simply not warmed.
 
-import { keyHash, touchSlot, touchRecord, touchFree } from "./table";
+import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
+import { C_DETECT } from "./conn";
+import { H_BLOCK } from "../detect/ctx";
+import { detectProtocols } from "../config";
 
 const LINK_ETHERNET: u32 = 1;
 const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
+const found: usize = memory.data(<i32>MAX_BATCH * 4); // record addresses, then detection states
 const src: usize = memory.data(16);
 const dst: usize = memory.data(16);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
@@ -54,6 +59,12 @@ function quickHash(data: usize, cap: u32): u64 {
   return keyHash(src, be16(l4), dst, be16(l4 + 2), proto, false);
 }
 
+// @ts-ignore: decorator
+@inline function recordLines(r: usize): u64 {
+  return load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192) ^
+    load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384);
+}
+
 /** Warm the table for `n` records: link types, data pointers and captured lengths as u32 arrays. */
 export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
@@ -71,10 +82,30 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
   let fresh: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const h = load<u64>(hashes + (<usize>i << 3));
-    if (h == 0) continue;
-    const v = touchRecord(h);
-    if (v == 0) s ^= touchFree(fresh++);
-    else s ^= v;
+    let r: usize = 0;
+    if (h != 0) {
+      r = recordAt(h);
+      if (r == 0) {
+        const f = freeRecordAt(fresh++);
+        if (f != 0) s ^= recordLines(f);
+      } else {
+        s ^= recordLines(r);
+      }
+    }
+    store<u32>(found + (<usize>i << 2), <u32>r);
+  }
+  if (detectProtocols) {
+    for (let i: u32 = 0; i < n; i++) {
+      const r = <usize>load<u32>(found + (<usize>i << 2));
+      const ds = r == 0 ? 0 : <usize>load<u32>(r + C_DETECT);
+      if (ds != 0) s ^= load<u64>(ds) ^ load<u64>(ds, 64) ^ load<u64>(ds, 128);
+      store<u32>(found + (<usize>i << 2), <u32>ds);
+    }
+    for (let i: u32 = 0; i < n; i++) {
+      const ds = <usize>load<u32>(found + (<usize>i << 2));
+      const b = ds == 0 ? 0 : <usize>load<u32>(ds + H_BLOCK);
+      if (b != 0) s ^= load<u64>(b);
+    }
   }
   sink ^= s;
 }
