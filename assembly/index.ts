@@ -4,13 +4,13 @@ import { flushRecords } from "./pipeline";
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
-import { setIgnoreChecksums, setDetectProtocols, setShard } from "./config";
+import { setIgnoreChecksums, setDetectProtocols } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
-import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, rowsDump, rowsMerge, dumpCount, ROW_SIZE, KEY_SIZE } from "./top/counters";
+import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
 const MAX_INPUT: u32 = 16 << 20;
@@ -22,7 +22,7 @@ let carried: u32 = 0;      // unconsumed bytes at the start of the input region
 let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
 
 /** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts); bit 2: run protocol detection; bit 3: keep only connection counts per row (no packets/bytes). byMask: which key fields the counters use (top/counters.ts). */
-export function init(flags: u32, byMask: u32, eventKinds: u32, shard: u32, shards: u32): void {
+export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   if (inputPtr == 0) {
     inputPtr = heap.alloc(INITIAL_INPUT);
     inputCap = INITIAL_INPUT;
@@ -31,7 +31,6 @@ export function init(flags: u32, byMask: u32, eventKinds: u32, shard: u32, shard
   setIgnoreChecksums((flags & 1) != 0);
   setDetectProtocols((flags & 4) != 0);
   setCountTraffic((flags & 8) == 0);
-  setShard(shard, shards);
   beginFile();
   fragmentsReset();
   tunnelsReset();
@@ -148,14 +147,3 @@ export function top(n: u32, metric: u32): u32 { return topSelect(n, metric); }
 export function topRow(i: u32): usize { return topRowPtr(i); }
 export function rowSize(): u32 { return ROW_SIZE; }
 export function keySize(): u32 { return KEY_SIZE; }
-
-// ---- parallel runs (src/parallel/): each core's rows are merged into one core's table ----
-/** Dump the rows with a count into a new block (ROW_SIZE bytes each: key, conns, pkts, bytes as
- *  u64); returns its address; dumpRows() says how many. Free it with release(). */
-export function dumpRowsStart(): usize { return rowsDump(); }
-export function dumpRows(): u32 { return dumpCount; }
-/** A block of n bytes for JS to write into (mergeRows' input); free it with release(). */
-export function reserve(n: u32): usize { return heap.alloc(<usize>n); }
-export function release(p: usize): void { heap.free(p); }
-/** Add n dumped rows at p to this core's rows. */
-export function mergeRows(p: usize, n: u32): void { rowsMerge(p, n); }

@@ -4,9 +4,8 @@
 //  - a truncated payload still creates the connection;
 //  - checksums are verified only when the whole segment was captured (and not with -C); a bad one
 //    still creates the connection (history C), so it is a flag here, not a skip.
-import { setPorts, setTcp, setPayload, setChecksumBad, srcAddr, dstAddr } from "../packet";
-import { ignoreChecksums, shardCount, ownsKey } from "../config";
-import { keyHash } from "../flow/hash";
+import { setPorts, setTcp, setPayload, setChecksumBad } from "../packet";
+import { ignoreChecksums } from "../config";
 import { SKIP_TRUNCATED_TRANSPORT, SKIP_BAD_TRANSPORT } from "../stats";
 import { u8at, be16, be32 } from "./bytes";
 import { transportOk, plainOk } from "./checksum";
@@ -64,11 +63,6 @@ function decodeTcp(version: u32, p: usize, cap: u32, len: u32): i32 {
   setPorts(be16(p), be16(p + 2));
   setTcp(u8at(p + 13), be32(p + 4), be32(p + 8), be16(p + 14));
   setPayload(p + hdrLen, cap - hdrLen, len - hdrLen);
-  // a parallel run's other cores check the checksums of their own connections' segments
-  if (shardCount > 1 && !ownsKey(keyHash(srcAddr, be16(p), dstAddr, be16(p + 2), PROTO_TCP, false))) {
-    setChecksumBad(false);
-    return DECODED;
-  }
   if (!ignoreChecksums && cap >= len) setChecksumBad(!transportOk(version, PROTO_TCP, p, len));
   return DECODED;
 }

@@ -43,4 +43,3 @@ export const F_ONE_WAY: u8 = 2;   // ICMP type without counterpart: key not cano
 export const F_FLIPPED: u8 = 4;   // roles were flipped (history gets ^)
 export const F_DNS_TIMER: u8 = 8; // UDP on a DNS port: Zeek's DNS analyzer removes it after 10 s idle
 export const F_DNS_SEEN: u8 = 16; // that analyzer has parsed its first message (dnsFirstMessage)
-export const F_GHOST: u8 = 32;    // a parallel run's UDP connection another core keeps (config.ts)

@@ -10,23 +10,6 @@
   return h;
 }
 
-/** One endpoint's share of a key hash (addresses are 16 bytes, IPv4 mapped). */
-// @ts-ignore: decorator
-@inline function endpointHash(addr: usize, port: u32): u64 {
-  const x = load<u64>(addr) * 0x9e3779b97f4a7c15 ^ load<u64>(addr, 8) * 0xc2b2ae3d27d4eb4f
-    ^ <u64>port * 0x165667b19e3779f9;
-  return (x ^ (x >> 32)) * 0x85ebca77c2b2ae63;
-}
-
-/**
- * Hash of a connection key, the same in both directions: the endpoints' shares are added, which
- * needs no comparison to put them in order (an unpredictable branch per packet), then mixed.
- */
-export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, proto: u32, oneWay: bool): u64 {
-  const rest = <u64>proto | (oneWay ? <u64>0x100 : 0);
-  return mix64(endpointHash(src, srcPort) + endpointHash(dst, dstPort) + rest * 0x27d4eb2f165667c5);
-}
-
 /** Hash of n bytes at p (n a multiple of 8). */
 export function hashBytes(p: usize, n: usize): u64 {
   let h: u64 = 0x9e3779b97f4a7c15;

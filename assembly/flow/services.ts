@@ -17,8 +17,6 @@ export function confirm(r: usize, id: u32): void {
   while (slot < C.MAX_SERVICES && load<u8>(r + C.C_SERVICES + slot) != 0) slot++;
   if (slot == C.MAX_SERVICES) return; // more than 8 analyzers on one connection: keep the first
   store<u8>(r + C.C_SERVICES + slot, <u8>id);
-  const ghost = (load<u8>(r + C.C_FLAGS) & C.F_GHOST) != 0;
-  if (ghost) return; // another core counts it
   if (countersEnabled() && countsService()) {
     const row = serviceRow(r, id);
     if (slot < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);

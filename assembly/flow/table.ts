@@ -3,7 +3,7 @@
 // Cold part: fixed-size records (conn.ts) from a pool with a free list.
 import * as P from "../packet";
 import * as C from "./conn";
-import { keyHash } from "./hash";
+import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
@@ -17,7 +17,7 @@ import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
-import { detectProtocols, shardCount, ownsKey } from "../config";
+import { detectProtocols } from "../config";
 import { countBadTransportChecksum } from "../stats";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
@@ -34,9 +34,7 @@ export let liveConnections: u64 = 0;
 export let lastConn: u32 = 0;
 /** Serial (creation number) of the connection the last packet belonged to. */
 export function lastConnSerial(): u64 { return load<u64>(rec(lastConn) + C.C_SERIAL); }
-/** Connections this core keeps (a parallel run's ghosts are not among them). */
 export let totalConnections: u64 = 0;
-let nextSerial: u64 = 0;
 /** Connections given up because the table was full (--max-connections). */
 export let evictedConnections: u64 = 0;
 let maxConnections: u64 = 0; // 0: no limit
@@ -69,7 +67,6 @@ export function flowReset(): void {
   liveConnections = 0;
   evictedConnections = 0;
   totalConnections = 0;
-  nextSerial = 0;
   timersReset();
 }
 
@@ -95,6 +92,23 @@ function packetPorts(): void {
   } else {
     curSrcPort = 0; curDstPort = 0;
   }
+}
+
+/** One endpoint's share of a key hash (addresses are 16 bytes, IPv4 mapped). */
+// @ts-ignore: decorator
+@inline function endpointHash(addr: usize, port: u32): u64 {
+  const x = load<u64>(addr) * 0x9e3779b97f4a7c15 ^ load<u64>(addr, 8) * 0xc2b2ae3d27d4eb4f
+    ^ <u64>port * 0x165667b19e3779f9;
+  return (x ^ (x >> 32)) * 0x85ebca77c2b2ae63;
+}
+
+/**
+ * Hash of a connection key, the same in both directions: the endpoints' shares are added, which
+ * needs no comparison to put them in order (an unpredictable branch per packet), then mixed.
+ */
+export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, proto: u32, oneWay: bool): u64 {
+  const rest = <u64>proto | (oneWay ? <u64>0x100 : 0);
+  return mix64(endpointHash(src, srcPort) + endpointHash(dst, dstPort) + rest * 0x27d4eb2f165667c5);
 }
 
 @inline function buildKey(): u64 {
@@ -161,17 +175,9 @@ export function flowPacket(): void {
     now = ts;
     expireDue();
   }
+  if (P.l4ChecksumBad) countBadTransportChecksum();
   packetPorts();
   const h = buildKey();
-  // A parallel run: another core keeps this connection. A UDP connection is still followed here,
-  // as a ghost that counts nowhere: it may carry a tunnel, and whether it does depends on its
-  // state, so every core must decapsulate the same inner packets.
-  let ghost = false;
-  if (shardCount > 1 && !ownsKey(h)) {
-    if (P.ipProto != 17) return;
-    ghost = true;
-  }
-  if (P.l4ChecksumBad && !ghost) countBadTransportChecksum();
   let slot = lookup(h);
   let idx: u32 = 0;
   if (slot >= 0) {
@@ -186,7 +192,7 @@ export function flowPacket(): void {
   }
   if (slot < 0) {
     if (liveConnections >= liveLimit() && evictOne()) slot = lookup(h);
-    idx = createConn(h, ghost);
+    idx = createConn(h);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
   lastConn = idx;
@@ -212,7 +218,7 @@ function flipAtCreation(): bool {
   return false;
 }
 
-function createConn(h: u64, ghost: bool): u32 {
+function createConn(h: u64): u32 {
   const idx = allocRecord();
   const r = rec(idx);
   // the TCP state is zeroed by tcpInit; other transports use less of it
@@ -227,13 +233,12 @@ function createConn(h: u64, ghost: bool): u32 {
   let flags = C.F_LIVE;
   if (curOneWay) flags |= C.F_ONE_WAY;
   if (flip) flags |= C.F_FLIPPED;
-  if (ghost) flags |= C.F_GHOST;
   if (P.ipProto == 17 && isDnsPort(<u32>load<u16>(r + C.C_RESP_PORT))) flags |= C.F_DNS_TIMER;
   store<u8>(r + C.C_FLAGS, flags);
   store<u32>(r + C.C_HASH, slotFingerprint(h));
   store<i64>(r + C.C_FIRST_TS, P.pktTs);
   store<i64>(r + C.C_LAST_TS, P.pktTs);
-  store<u64>(r + C.C_SERIAL, nextSerial++);
+  store<u64>(r + C.C_SERIAL, totalConnections);
   store<u64>(r + C.C_TUNNEL, P.tunnelParent);
   if (P.ipProto == 6) {
     tcpInit(r + C.C_TCP);
@@ -244,14 +249,14 @@ function createConn(h: u64, ghost: bool): u32 {
   }
   store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), slotValue(h, idx));
   liveConnections++;
-  if (!ghost) totalConnections++;
+  totalConnections++;
   if (liveConnections * 2 > <u64>(slotMask + 1)) growSlots();
-  if (countersEnabled() && !countsService() && !ghost) {
+  if (countersEnabled() && !countsService()) {
     const row = connRow(r);
     store<u32>(r + C.C_ROW, row + 1);
     rowAdd(row, 1, 0, 0);
   }
-  if (wants(EV_NEW_CONNECTION) && !ghost) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
+  if (wants(EV_NEW_CONNECTION)) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
   if (detectProtocols) detectStart(idx, r);
   // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
@@ -440,9 +445,8 @@ function connEvent(r: usize, kind: u8, ts: i64): void {
 /** Remove record idx: Zeek's connection ends here. */
 function removeConn(idx: u32): void {
   const r = rec(idx);
-  const ghost = (load<u8>(r + C.C_FLAGS) & C.F_GHOST) != 0;
-  if (wants(EV_CONNECTION_END) && !ghost) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
-  if (wantsRecords() && !ghost) emitConnRecord(r);
+  if (wants(EV_CONNECTION_END)) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
+  if (wantsRecords()) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   if (load<u8>(r + C.C_PROTO) == 6) tcpRelease(r + C.C_TCP);
   deleteSlot(idx, load<u32>(r + C.C_HASH));
@@ -472,8 +476,8 @@ function growSlots(): void {
 function evictOne(): bool {
   const victim = earliestQueued();
   if (victim < 0) return false;
-  if ((load<u8>(rec(<u32>victim) + C.C_FLAGS) & C.F_GHOST) == 0) evictedConnections++;
   removeConn(<u32>victim);
+  evictedConnections++;
   return true;
 }
 

@@ -7,11 +7,10 @@
 // loads are independent of each other, so their misses overlap. Nothing here changes state; a
 // packet it cannot parse is simply not warmed.
 
-import { touchSlot, recordAt, freeRecordAt } from "./table";
-import { keyHash } from "./hash";
+import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
 import { H_BLOCK } from "../detect/ctx";
-import { detectProtocols, ownsKey } from "../config";
+import { detectProtocols } from "../config";
 
 const LINK_ETHERNET: u32 = 1;
 const MAX_BATCH: u32 = 32;
@@ -57,8 +56,7 @@ function quickHash(data: usize, cap: u32): u64 {
     return 0;
   }
   if (proto != 6 && proto != 17) return 0;
-  const h = keyHash(src, be16(l4), dst, be16(l4 + 2), proto, false);
-  return proto == 6 && !ownsKey(h) ? 0 : h; // another core's TCP connection (config.ts)
+  return keyHash(src, be16(l4), dst, be16(l4 + 2), proto, false);
 }
 
 // @ts-ignore: decorator
@@ -99,13 +97,13 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
   if (detectProtocols) {
     for (let i: u32 = 0; i < n; i++) {
       const r = <usize>load<u32>(found + (<usize>i << 2));
-      const ds = r == 0 ? <usize>0 : <usize>load<u32>(r + C_DETECT);
+      const ds = r == 0 ? 0 : <usize>load<u32>(r + C_DETECT);
       if (ds != 0) s ^= load<u64>(ds) ^ load<u64>(ds, 64) ^ load<u64>(ds, 128);
       store<u32>(found + (<usize>i << 2), <u32>ds);
     }
     for (let i: u32 = 0; i < n; i++) {
       const ds = <usize>load<u32>(found + (<usize>i << 2));
-      const b = ds == 0 ? <usize>0 : <usize>load<u32>(ds + H_BLOCK);
+      const b = ds == 0 ? 0 : <usize>load<u32>(ds + H_BLOCK);
       if (b != 0) s ^= load<u64>(b);
     }
   }

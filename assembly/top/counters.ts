@@ -126,37 +126,6 @@ function growSlots(): void {
   slotMask = count * 2 - 1;
 }
 
-/** The rows with a count, for a parallel run's merge (src/parallel/): key, then conns, pkts and
- *  bytes as u64, ROW_SIZE bytes each, in a block from heap.alloc (freed by the caller). */
-export function rowsDump(): usize {
-  let n: u32 = 0;
-  for (let row: u32 = 0; row < rowsLen; row++) if (rowCounted(row)) n++;
-  dumpCount = n;
-  const out = heap.alloc(<usize>n * ROW_SIZE + 8);
-  let at = out;
-  for (let row: u32 = 0; row < rowsLen; row++) {
-    if (!rowCounted(row)) continue;
-    memory.copy(at, rowAt(row), ROW_SIZE);
-    at += ROW_SIZE;
-  }
-  return out;
-}
-export let dumpCount: u32 = 0;
-
-// @ts-ignore: decorator
-@inline function rowCounted(row: u32): bool {
-  const p = rowAt(row);
-  return (load<u64>(p + R_CONNS) | load<u64>(p + R_PKTS) | load<u64>(p + R_BYTES)) != 0;
-}
-
-/** Add n dumped rows (rowsDump's layout, at p) to this table's. */
-export function rowsMerge(p: usize, n: u32): void {
-  for (let i: u32 = 0; i < n; i++) {
-    const d = p + <usize>i * ROW_SIZE;
-    rowAdd(findOrInsert(d), load<i64>(d + R_CONNS), load<i64>(d + R_PKTS), load<i64>(d + R_BYTES));
-  }
-}
-
 /** Add (possibly negative) amounts to a row. */
 export function rowAdd(row: u32, conns: i64, pkts: i64, bytes: i64): void {
   const p = rowAt(row);

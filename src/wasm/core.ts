@@ -4,7 +4,7 @@ import { coreModule } from "./load.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
-  init(flags: number, byMask: number, eventKinds: number, shard: number, shards: number): void;
+  init(flags: number, byMask: number, eventKinds: number): void;
   eventsLength(): number;
   recordsLength(): number;
   recordsStart(): number;
@@ -41,11 +41,6 @@ interface Exports {
   topRow(i: number): number;
   rowSize(): number;
   keySize(): number;
-  dumpRowsStart(): number;
-  dumpRows(): number;
-  reserve(n: number): number;
-  release(p: number): void;
-  mergeRows(p: number, n: number): void;
 }
 
 export class CoreError extends Error {}
@@ -77,8 +72,6 @@ export interface CoreOptions {
   detectProtocols?: boolean;
   /** Keep packets and bytes per counter row (for --metric pkts/bytes); default true. */
   countTraffic?: boolean;
-  /** A parallel run (src/parallel/): this core keeps the connections of shard `index` of `count`. */
-  shard?: { index: number; count: number };
 }
 
 export class Core {
@@ -102,8 +95,7 @@ export class Core {
       },
     });
     this.ex = instance.exports as unknown as Exports;
-    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0), byMask, onEvents ? eventKinds : 0,
-      options.shard?.index ?? 0, options.shard?.count ?? 1);
+    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0), byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
   }
 
@@ -193,30 +185,6 @@ export class Core {
       fragmentsPending: ex.statFragmentsHeld(),
       fragments: FRAGMENT_COUNTERS.map((_, i) => ex.statFragments(i)),
     };
-  }
-
-  /** The rows with a count, as a copy of the core's dump (rowSize() bytes each: key, then conns,
-   *  pkts and bytes as u64): what mergeRows() of another core takes. */
-  dumpRows(): Uint8Array {
-    const ex = this.ex;
-    const p = ex.dumpRowsStart() >>> 0;
-    const n = ex.dumpRows() * ex.rowSize();
-    this.refresh();
-    const out = this.bytes.slice(p, p + n);
-    ex.release(p);
-    return out;
-  }
-
-  /** Add another core's dumped rows (dumpRows()) to this core's. */
-  mergeRows(rows: Uint8Array): void {
-    const ex = this.ex;
-    const n = rows.length / ex.rowSize();
-    if (n === 0) return;
-    const p = ex.reserve(rows.length) >>> 0;
-    this.refresh();
-    this.bytes.set(rows, p);
-    ex.mergeRows(p, n);
-    ex.release(p);
   }
 
   /** Top n rows (0: all) by metric; each row's raw key bytes (copied) and its three metrics. */
