@@ -348,7 +348,7 @@ const A_POSSIG: usize = 24;  // ptr: npos bytes
 const A_NSTATES: usize = 28; // u32
 const A_CAP: usize = 32;     // u32 state capacity
 const A_SETS: usize = 36;    // ptr: cap x W words
-const A_ACC: usize = 40;     // ptr: cap x u64
+                             // 40: free (the accepted patterns are in the rows)
 const A_TRANS: usize = 44;   // ptr: cap rows: the state's accepted patterns (u64), then a u32
                              // transition per byte class (0 until computed)
 const A_HASH: usize = 48;    // ptr: hcap x u32 (state + 1)
@@ -404,7 +404,6 @@ export function autoFinish(): usize {
   const cap: u32 = 64;
   store<u32>(a + A_CAP, cap);
   store<usize>(a + A_SETS, heap.alloc(<usize>cap * W << 3));
-  store<usize>(a + A_ACC, heap.alloc(<usize>cap << 3));
   const rowShift = load<u32>(a + A_ROW_SHIFT);
   const trans = heap.alloc(<usize>cap << rowShift);
   memory.fill(trans, 0, <usize>cap << rowShift);
@@ -471,10 +470,6 @@ function addState(a: usize, s: usize): u32 {
     memory.copy(sets, load<usize>(a + A_SETS), <usize>cap * W << 3);
     heap.free(load<usize>(a + A_SETS));
     store<usize>(a + A_SETS, sets);
-    const acc = heap.alloc(<usize>ncap << 3);
-    memory.copy(acc, load<usize>(a + A_ACC), <usize>cap << 3);
-    heap.free(load<usize>(a + A_ACC));
-    store<usize>(a + A_ACC, acc);
     const rowShift = load<u32>(a + A_ROW_SHIFT);
     const trans = heap.alloc(<usize>ncap << rowShift);
     memory.copy(trans, load<usize>(a + A_TRANS), <usize>cap << rowShift);
@@ -503,7 +498,6 @@ function addState(a: usize, s: usize): u32 {
       bits &= bits - 1;
     }
   }
-  store<u64>(load<usize>(a + A_ACC) + (<usize>n << 3), acc);
   store<u64>(load<usize>(a + A_TRANS) + (<usize>n << load<u32>(a + A_ROW_SHIFT)) + ROW_ACC, acc);
   store<u32>(a + A_NSTATES, n + 1);
   if (n >= 2) hashInsert(a, n);

@@ -116,7 +116,7 @@ export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, prot
 }
 
 /** Cache warming (warm.ts): touchSlot loads the slot where key hash h starts its probe;
- *  recordAt the record found there (its address, 0 if none: it reads only the first line);
+ *  recordAt the record found there (its address, 0 if none; only slots are read);
  *  freeRecordAt the record the k-th next new connection gets (0 if a fresh one). */
 export function touchSlot(h: u64): u64 {
   return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));

@@ -97,13 +97,13 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
   if (detectProtocols) {
     for (let i: u32 = 0; i < n; i++) {
       const r = <usize>load<u32>(found + (<usize>i << 2));
-      const ds = r == 0 ? 0 : <usize>load<u32>(r + C_DETECT);
+      const ds = r == 0 ? <usize>0 : <usize>load<u32>(r + C_DETECT);
       if (ds != 0) s ^= load<u64>(ds) ^ load<u64>(ds, 64) ^ load<u64>(ds, 128);
       store<u32>(found + (<usize>i << 2), <u32>ds);
     }
     for (let i: u32 = 0; i < n; i++) {
       const ds = <usize>load<u32>(found + (<usize>i << 2));
-      const b = ds == 0 ? 0 : <usize>load<u32>(ds + H_BLOCK);
+      const b = ds == 0 ? <usize>0 : <usize>load<u32>(ds + H_BLOCK);
       if (b != 0) s ^= load<u64>(b);
     }
   }
