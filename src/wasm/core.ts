@@ -45,6 +45,13 @@ interface Exports {
 
 export class CoreError extends Error {}
 
+/**
+ * Bytes copied in and fed at a time. The core works through a piece while its bytes are still in
+ * the L2 cache; a 1 MiB piece took half of it and pushed out the connection records the packets
+ * look up (top --by src on the 2M-packet bench capture: 1.04 s with 1 MiB pieces, 0.93 s with 256 KiB).
+ */
+const PIECE = 256 << 10;
+
 /** Fragment counters in the core's order (assembly/decode/fragments.ts), Zeek's weird names where they exist. */
 export const FRAGMENT_COUNTERS = [
   "fragments_held", "datagrams_reassembled", "reassemblies_evicted", "reassemblies_expired",
@@ -116,7 +123,7 @@ export class Core {
     while (off < chunk.length) {
       const space = ex.writeSpace();
       if (space === 0) throw new CoreError("input region full");
-      const n = Math.min(space, chunk.length - off);
+      const n = Math.min(space, chunk.length - off, PIECE);
       const ptr = ex.writePtr() >>> 0; // addresses are unsigned (memory may pass 2 GiB)
       this.refresh();
       this.bytes.set(chunk.subarray(off, off + n), ptr);
