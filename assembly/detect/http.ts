@@ -144,6 +144,24 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
       }
       continue;
     }
+    if ((state == S_HEADERS || state == S_TRAILER) && (load<u8>(st + CR) & bit) == 0) {
+      const m = st + (isOrig ? MSG_O : MSG_R);
+      if (headerRestIgnored(m)) {
+        // the rest of a header line nothing is read from: only its length counts
+        let j = i;
+        while (j < n) {
+          const b = load<u8>(p + j);
+          if (b == 10 || b == 13) break;
+          j++;
+        }
+        if (j > i) {
+          const len = <u32>load<u8>(m + M_LINELEN) + (j - i);
+          store<u8>(m + M_LINELEN, <u8>(len > 255 ? 255 : len));
+          i = j;
+          continue;
+        }
+      }
+    }
     const c = <u32>load<u8>(p + i);
     i++;
     const k = lineStep(st + CR, bit, c);
@@ -383,6 +401,14 @@ function startMessage(st: usize, isOrig: bool): void {
   memory.fill(m, 0, 32);
   store<u8>(m + M_NAMEMASK, 0x0f);
   store<u8>(st + (isOrig ? RQ : RP), S_HEADERS);
+}
+
+/** Would headerChar ignore the rest of the current line? (Past the name of a header it does not
+ *  read, or past the first token of the value of one it does.) */
+function headerRestIgnored(m: usize): bool {
+  const which = load<u8>(m + M_WHICH);
+  if (which == 0) return load<u8>(m + M_NAMEMASK) == 0xff;
+  return which == H_NONE || load<u8>(m + M_VPHASE) == 2;
 }
 
 function headerChar(m: usize, pos: u8, c: u32): void {
