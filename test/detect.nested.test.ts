@@ -182,20 +182,16 @@ const treeConnectResponse = (tree: number, shareType: number) => {
   body[2] = shareType;
   return smb2Tree(3, true, tree, body);
 };
-function write(tree: number, data: Buffer): Buffer {
-  const body = Buffer.alloc(48);
-  body.writeUInt16LE(49, 0);
-  body.writeUInt16LE(64 + 48, 2);
+/** An SMB2 message whose fixed part (structure size, then data offset and length) precedes data. */
+function withData(command: number, response: boolean, tree: number, fixed: number, data: Buffer): Buffer {
+  const body = Buffer.alloc(fixed);
+  body.writeUInt16LE(fixed + 1, 0);
+  body.writeUInt16LE(64 + fixed, 2);
   body.writeUInt32LE(data.length, 4);
-  return smb2Tree(9, false, tree, Buffer.concat([body, data]));
+  return smb2Tree(command, response, tree, Buffer.concat([body, data]));
 }
-function readResponse(tree: number, data: Buffer): Buffer {
-  const body = Buffer.alloc(16);
-  body.writeUInt16LE(17, 0);
-  body.writeUInt16LE(64 + 16, 2);
-  body.writeUInt32LE(data.length, 4);
-  return smb2Tree(8, true, tree, Buffer.concat([body, data]));
-}
+const write = (tree: number, data: Buffer): Buffer => withData(9, false, tree, 48, data);
+const readResponse = (tree: number, data: Buffer): Buffer => withData(8, true, tree, 16, data);
 
 /** Tree 5 connected as a pipe, then a DCE-RPC bind written to it and its ack read back. */
 const pipeBind = (): [boolean, Buffer][] => [

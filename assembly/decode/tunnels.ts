@@ -110,13 +110,19 @@ function exactInnerIp(v: u32, p: usize, n: u32): bool {
 /** Name the IP tunnel of the outer addresses (still in the view) and prepare for an inner packet
  *  of cap captured bytes. Returns its wire length. */
 function enterIpTunnel(type: u32, cap: u32, depth: u32): u32 {
-  setTunnelParent(ipTunnelId(type) + 1);
+  const wire = cap + frameMissing;
+  enterTunnel(ipTunnelId(type) + 1, type, cap, wire, depth);
+  return wire;
+}
+
+/** The view is about to hold a packet of cap (wire) bytes carried by tunnel `type` one level
+ *  below `depth`, whose parent is `parent` (tunnel or connection id + 1). */
+function enterTunnel(parent: u64, type: u32, cap: u32, wire: u32, depth: u32): void {
+  setTunnelParent(parent);
   setTunnelDepth(depth + 1);
   lastTunnelType = type;
-  const wire = cap + frameMissing;
   transportBegin(cap, wire);
   setChecksumBad(false);
-  return wire;
 }
 
 const GRE_CSUM: u32 = 0x8000;
@@ -305,11 +311,7 @@ export function udpTunnelFind(serial: u64): bool {
 /** Decode the inner packet found by udpTunnelFind() into the view, as tunnelled by connection
  *  `serial`. Returns DECODED or a skip reason (the record itself stays decoded). */
 export function decodeTunnelInner(serial: u64): i32 {
-  setTunnelParent(serial + 1);
-  setTunnelDepth(tunnelDepth + 1);
-  lastTunnelType = innerType;
-  transportBegin(innerCap, innerWire);
-  setChecksumBad(false);
+  enterTunnel(serial + 1, innerType, innerCap, innerWire, tunnelDepth);
   return decodeInner(innerKind, innerPtr, innerCap, innerWire, tunnelDepth);
 }
 
