@@ -4,7 +4,7 @@ import { flushRecords } from "./pipeline";
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
-import { setIgnoreChecksums, setDetectProtocols } from "./config";
+import { setIgnoreChecksums, setDetectProtocols, setWarming, WARM_ALWAYS, WARM_NEVER, WARM_AUTO } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
@@ -31,6 +31,7 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   setIgnoreChecksums((flags & 1) != 0);
   setDetectProtocols((flags & 4) != 0);
   setCountTraffic((flags & 8) == 0);
+  setWarming((flags & 16) != 0 ? WARM_ALWAYS : (flags & 32) != 0 ? WARM_NEVER : WARM_AUTO);
   beginFile();
   fragmentsReset();
   tunnelsReset();

@@ -10,8 +10,9 @@ import { setRecord, ipProto } from "./packet";
 import { decodePacket, DECODED } from "./decode/link";
 import { fragmentsNextRecord } from "./decode/fragments";
 import { tunnelsNextRecord, udpTunnelFind, decodeTunnelInner } from "./decode/tunnels";
-import { flowPacket, lastConnSerial, liveConnections } from "./flow/table";
-import { warmBatch } from "./flow/warm";
+import { flowPacket, lastConnSerial, liveConnections, presetKeyHash } from "./flow/table";
+import { warmBatch, warmedHash } from "./flow/warm";
+import { warming, WARM_AUTO, WARM_ALWAYS } from "./config";
 
 // Records are taken in batches so that warm.ts can start their table lookups' cache misses
 // together; the framer's buffer stays in place until flushRecords() has run.
@@ -41,15 +42,18 @@ export function flushRecords(): void {
   if (n == 0) return;
   pending = 0;
   // a small table stays in the caches: warming would only cost
-  if (n > 2 && liveConnections >= WARM_FROM) warmBatch(links, datas, caps, n);
+  const warm = warming == WARM_AUTO ? n > 2 && liveConnections >= WARM_FROM : warming == WARM_ALWAYS;
+  if (warm) warmBatch(links, datas, caps, n);
   for (let i: u32 = 0; i < n; i++) {
     const at = <usize>i << 2;
     processRecord(load<u32>(links + at), load<i64>(stamps + (<usize>i << 3)),
-      <usize>load<u32>(datas + at), load<u32>(caps + at), load<u32>(wires + at));
+      <usize>load<u32>(datas + at), load<u32>(caps + at), load<u32>(wires + at), warm ? warmedHash(i) : 0);
   }
 }
 
-function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32): void {
+/** keyHash: the key hash warm.ts computed for the record's outermost TCP/UDP packet, or 0. */
+function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32, keyHash: u64): void {
+  presetKeyHash(keyHash); // for this record's first flowPacket only, whether or not it comes
   countRecord(capLen);
   setRecord(ts, capLen, wireLen);
   fragmentsNextRecord();

@@ -1,6 +1,6 @@
 // Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
 // Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
-import { Core, FRAGMENT_COUNTERS, type EventSink } from "./wasm/core.js";
+import { Core, FRAGMENT_COUNTERS, type EventSink, type Warming } from "./wasm/core.js";
 import { decodeConnRecords, type ConnRecord } from "./conn.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
@@ -51,6 +51,8 @@ export interface EngineOptions {
   detectProtocols?: boolean;
   /** Metrics top() will be asked for (default all); without pkts/bytes no per-packet row update. */
   metrics?: Metric[];
+  /** Cache warming of packet batches (default "auto"); no result depends on it. */
+  warming?: Warming;
 }
 
 /** About 450 MB of connection records. */
@@ -132,6 +134,7 @@ export class Engine {
       onRecords,
       maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       countTraffic: options.metrics === undefined || options.metrics.some((m) => m !== "conns"),
+      warming: options.warming,
       detectProtocols: options.detectProtocols ?? (
         (this.by as string[]).includes("service") || onRecords !== undefined ||
         ((options.eventKinds ?? 0) & (1 << EVENT_KIND.analyzer_confirmation)) !== 0),

@@ -115,6 +115,14 @@ export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, prot
   return keyHash(P.srcAddr, curSrcPort, P.dstAddr, curDstPort, P.ipProto, curOneWay);
 }
 
+/** The next flowPacket's key hash when warm.ts computed it already (0: compute it). Its quick
+ *  parse (Ethernet, IPv4 or IPv6 without extension headers, TCP or UDP, no fragment) reads the
+ *  fields the decoder keys the outermost packet by, so the two agree. */
+let presetHash: u64 = 0;
+export function presetKeyHash(h: u64): void {
+  presetHash = h;
+}
+
 /** Cache warming (warm.ts): touchSlot loads the slot where key hash h starts its probe;
  *  recordAt the record found there (its address, 0 if none; only slots are read);
  *  freeRecordAt the record the k-th next new connection gets (0 if a fresh one). */
@@ -177,7 +185,10 @@ export function flowPacket(): void {
   }
   if (P.l4ChecksumBad) countBadTransportChecksum();
   packetPorts();
-  const h = buildKey();
+  let h = presetHash;
+  presetHash = 0;
+  if (h == 0) h = buildKey();
+  else assert(h == buildKey(), "warm.ts hashed another key");
   let slot = lookup(h);
   let idx: u32 = 0;
   if (slot >= 0) {

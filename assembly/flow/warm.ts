@@ -5,7 +5,8 @@
 // then all their records (or the free records new connections will take), then, with protocol
 // detection on, the records' detection states and their signature-matching blocks: each pass's
 // loads are independent of each other, so their misses overlap. Nothing here changes state; a
-// packet it cannot parse is simply not warmed.
+// packet it cannot parse is simply not warmed. The hashes are kept for the table (warmedHash), so
+// that a packet's key is hashed once.
 
 import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
@@ -63,6 +64,12 @@ function quickHash(data: usize, cap: u32): u64 {
 @inline function recordLines(r: usize): u64 {
   return load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192) ^
     load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384);
+}
+
+/** The key hash warmBatch computed for the i-th record of its batch (0: its quick parse did not
+ *  apply): the same as the table computes for the record's outermost packet. */
+export function warmedHash(i: u32): u64 {
+  return load<u64>(hashes + (<usize>i << 3));
 }
 
 /** Warm the table for `n` records: link types, data pointers and captured lengths as u32 arrays. */

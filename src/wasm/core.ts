@@ -79,7 +79,14 @@ export interface CoreOptions {
   detectProtocols?: boolean;
   /** Keep packets and bytes per counter row (for --metric pkts/bytes); default true. */
   countTraffic?: boolean;
+  /** Cache warming of packet batches (assembly/flow/warm.ts); default "auto". */
+  warming?: Warming;
 }
+
+/** "auto": on once the connections outgrow the caches. The others are for tests and measurements:
+ *  no result depends on the choice. */
+export type Warming = "auto" | "always" | "never";
+const WARMING_FLAG: Record<Warming, number> = { auto: 0, always: 16, never: 32 };
 
 export class Core {
   private readonly ex: Exports;
@@ -102,7 +109,7 @@ export class Core {
       },
     });
     this.ex = instance.exports as unknown as Exports;
-    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0), byMask, onEvents ? eventKinds : 0);
+    this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
   }
 

@@ -1,0 +1,64 @@
+// Cache warming (assembly/flow/warm.ts) is an optimisation: it loads table lines ahead and hashes
+// each batch's keys from a quick parse, and the table then uses those hashes instead of its own.
+// It turns itself on only past 16,384 live connections, which no reference capture reaches; here
+// every capture of ../shared/captures is run with warming always on and always off, and every conn
+// record and top row must be the same. (The golden tests compare the default run with Zeek's.)
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { Engine } from "../src/engine.js";
+import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
+import type { Warming } from "../src/wasm/core.js";
+import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
+
+const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)(\.gz)?$/;
+
+function capturesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...capturesUnder(path));
+    else if (CAPTURE_FILE.test(name)) out.push(path);
+  }
+  return out;
+}
+
+interface Run { records: ConnRecord[]; rows: unknown[]; packets: number }
+
+function run(pcap: Buffer, warming: Warming): Run {
+  const records: ConnRecord[] = [];
+  const engine = new Engine({
+    by: ["src", "dport", "service"], warming,
+    onRecords: (batch, view) => decodeConnRecords(batch, view, records),
+  });
+  engine.beginFile();
+  engine.write(pcap);
+  engine.endFile("trace");
+  engine.end();
+  return { records, rows: engine.top(1_000_000, "pkts"), packets: engine.stats().records_read };
+}
+
+if (!HAVE_CAPTURES) {
+  noteMissingCaptures("warming.test.ts");
+} else {
+  const files = capturesUnder(CAPTURES).filter((f) => !f.endsWith(".gz"));
+  test("there are captures to run", () => {
+    assert.ok(files.length > 200, `${files.length} captures under ${CAPTURES}`);
+  });
+  test("every capture gives the same conn records and rows with warming always on and off", () => {
+    let packets = 0;
+    for (const file of files) {
+      const pcap = readFileSync(file);
+      const on = run(pcap, "always");
+      const off = run(pcap, "never");
+      const name = relative(CAPTURES, file);
+      assert.equal(on.records, off.records, `${name}: conn records`);
+      assert.equal(on.rows, off.rows, `${name}: top rows`);
+      packets += on.packets;
+    }
+    assert.ok(packets > 20_000, `${packets} packets run`);
+  });
+}
+
+test.run();
