@@ -120,6 +120,7 @@ const automata = memory.data(16);
 let ready = false;
 
 function compileTable(t: u32, sigs: Sig[]): void {
+  if (sigs.length > 62) unreachable(); // a match is a bit of a u64 whose top two bits are row flags
   store<u32>(sigCount + (t << 2), <u32>sigs.length);
   for (let i = 0; i < sigs.length; i++) {
     const s = sigs[i];
