@@ -9,9 +9,9 @@
 // runs every command once, in an order rotated from round to round, so that a burst of load from
 // elsewhere on a shared machine hits different commands; the table gives medians over the rounds.
 // Wall time is measured here around the child; peak RSS and CPU time come from GNU time.
-// Command ids for --skip: node, readloop, zk-src, zk-src-stdin, zk-service (zk-detect while the CLI
-// has no service key), tcpdump, argus, ndpi, tshark, pcap-parser. It measures what dist/ and
-// build/zk.wasm hold: it never builds.
+// Command ids for --skip: node, readloop, zk-src, zk-src-stdin, readloop-pipe, zk-src-pipe,
+// zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
+// pcap-parser. It measures what dist/ and build/zk.wasm hold: it never builds.
 import { createRequire } from "node:module";
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -111,6 +111,13 @@ async function main(): Promise<number> {
     },
     { id: "zk-src", label: "zk-stream top --by src F", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck },
     { id: "zk-src-stdin", label: "zk-stream top --by src < F", argv: [NODE, CLI, "top", "--by", "src"], stdinFile: F, check: zkTopCheck },
+    // through a pipe, as from tcpdump: cat's copy into the pipe and the 64 KiB pipe buffer cost
+    // even the bare read loop, which is timed the same way
+    {
+      id: "readloop-pipe", label: "Node fs.readSync loop, piped from cat F", argv: ["bash", "-c", 'cat "$0" | "$1" -e "$2" -', F, NODE, READ_LOOP],
+      check: (r) => (Number(r.stdout.trim()) === size ? undefined : `read ${r.stdout.trim()} bytes, the file has ${size}`),
+    },
+    { id: "zk-src-pipe", label: "zk-stream top --by src, piped from cat F", argv: ["bash", "-c", 'cat "$0" | "$1" "$2" top --by src', F, NODE, CLI], check: zkTopCheck },
     { id: "zk-service", label: "zk-stream top --by src,service F", argv: [NODE, CLI, "top", "--by", "src,service", F], check: zkTopCheck },
     { id: "tcpdump", label: "tcpdump -r F -w /dev/null", argv: ["tcpdump", "-r", F, "-w", "/dev/null"] },
     { id: "argus", label: "argus -r F -w /dev/null", argv: ["argus", "-r", F, "-w", "/dev/null"] },
@@ -222,9 +229,11 @@ async function main(): Promise<number> {
     [`ndpiReader / zk ${serviceLabel}`, wall("ndpi") / wall(service), ">= 10", (x) => x >= 10],
     ["pcap-parser + Map / zk top --by src", wall("pcap-parser") / zkFile, ">= 10", (x) => x >= 10],
     ["zk top --by src: stdin / file", wall("zk-src-stdin") / zkFile, "<= 1.2", (x) => x <= 1.2],
+    ["zk top --by src: piped (cat F) / file", wall("zk-src-pipe") / zkFile, "<= 1.2", (x) => x <= 1.2],
+    ["zk top --by src piped / read loop piped", wall("zk-src-pipe") / wall("readloop-pipe"), "(none)", () => true],
     ["tshark endpoints / zk top --by src", wall("tshark") / zkFile, "(none)", () => true],
   ];
-  const rssRows: string[][] = ["zk-src", "zk-src-stdin", service].filter((id) => results.has(id)).map((id) => {
+  const rssRows: string[][] = ["zk-src", "zk-src-stdin", "zk-src-pipe", service].filter((id) => results.has(id)).map((id) => {
     const r = rss(id);
     return [`peak RSS of ${results.get(id)!.cmd.label}`, `${mb(r)} MB`, "<= 150 MB", Number.isFinite(r) ? (r <= 150e6 ? "ok" : "MISS") : "-"];
   });

@@ -5,6 +5,7 @@ import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
+import { pipeChunks } from "./pipe.js";
 
 const CHUNK = 1 << 20;
 
@@ -166,25 +167,32 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGe
 
 /**
  * Standard input redirected from a regular file (`< capture.pcap`) is read as that file, from the
- * offset the shell left it at, in large chunks with a read in flight; a pipe or terminal is read as
- * a stream. Linux only (/proc); elsewhere stdin is always a stream.
+ * offset the shell left it at, in large chunks with a read in flight; a pipe is read on the thread
+ * pool (pipe.ts); a terminal or socket is read as a stream. Linux only (/proc, and pipes tested
+ * there); elsewhere stdin is always a stream. `stream`: process.stdin is what is read.
  */
-function stdinChunks(): AsyncIterable<Buffer> {
+function stdinChunks(signal: AbortSignal | undefined): { chunks: AsyncIterable<Buffer>; stream: boolean } {
   try {
-    if (process.platform === "linux" && fstatSync(0).isFile()) {
-      const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
-      if (pos) return fileChunks("/proc/self/fd/0", {}, Number(pos[1]));
+    if (process.platform === "linux") {
+      const st = fstatSync(0);
+      if (st.isFile()) {
+        const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
+        if (pos) return { chunks: fileChunks("/proc/self/fd/0", {}, Number(pos[1])), stream: false };
+      }
+      if (st.isFIFO()) return { chunks: pipeChunks(signal), stream: false };
     }
   } catch { /* not a file we can reopen: read it as a stream */ }
-  return process.stdin as AsyncIterable<Buffer>;
+  return { chunks: process.stdin as AsyncIterable<Buffer>, stream: true };
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */
 export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
   const label = name === "-" ? "stdin" : name;
-  const source = name === "-" ? stdinChunks() : fileChunks(name, hooks);
-  // an interruption must not wait for the next chunk of a quiet pipe
-  const onAbort = () => { if (name === "-") process.stdin.destroy(); };
+  const stdin = name === "-" ? stdinChunks(hooks.signal) : undefined;
+  const source = stdin ? stdin.chunks : fileChunks(name, hooks);
+  // an interruption must not wait for the next chunk of a quiet pipe (pipeChunks stops on the
+  // signal itself; its fd must stay open for the read it leaves behind)
+  const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); };
   return feedChunks(engine, label, source, shouldStop, hooks, onAbort);
 }
 

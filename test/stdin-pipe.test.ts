@@ -1,0 +1,133 @@
+// Standard input that is a shell pipe (`tcpdump -w - | zk-stream top`) is read on the thread pool
+// (src/cli/pipe.ts). Through real shell pipes: the rows equal the file's, gzip too, a non-blocking
+// pipe falls back to the stream, and a writer that stays open and quiet holds the command neither
+// after an interruption nor after damaged input.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CLI, zk, sh, haveTool } from "./helpers/cli.js";
+import { REPO } from "./helpers/captures.js";
+
+const SAMPLE = join(REPO, "examples/sample.pcap");
+const dir = mkdtempSync(join(tmpdir(), "zk-pipe-"));
+const ZK = `'${process.execPath}' '${CLI}'`;
+
+// Several MB, so that a pipe delivers it in many reads.
+const BIG = join(dir, "big.pcap");
+const gen = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "bench/gen.ts"), "--packets", "60k", "--seed", "3", "--out", BIG], { cwd: REPO });
+const rowsOf = (args: string[], file: string) => zk([...args, file]);
+
+test("setup: a generated capture of several MB", () => {
+  assert.is(gen.status, 0, gen.stderr?.toString());
+  assert.ok(readFileSync(BIG).length > 4 << 20);
+});
+
+test("cat F | zk-stream top -: the same rows as the file", () => {
+  const args = ["top", "--by", "src,dport", "-n", "0", "--format", "json"];
+  const file = rowsOf(args, BIG);
+  assert.is(file.code, 0);
+  const piped = sh(`cat '${BIG}' | ${ZK} ${args.join(" ")} -`);
+  assert.is(piped.code, 0, piped.stderr);
+  assert.ok(JSON.parse(piped.stdout).length > 100);
+  assert.equal(JSON.parse(piped.stdout), JSON.parse(file.stdout));
+});
+
+test("gzip -c F | zk-stream top -: decompressed on the way, the same rows", () => {
+  const args = ["top", "--by", "src", "-n", "0", "--format", "json"];
+  const piped = sh(`gzip -c '${BIG}' | ${ZK} ${args.join(" ")} -`);
+  assert.is(piped.code, 0, piped.stderr);
+  assert.equal(JSON.parse(piped.stdout), JSON.parse(rowsOf(args, BIG).stdout));
+});
+
+if (haveTool("perl")) {
+  test("a non-blocking pipe (the first read finds it empty: EAGAIN) is read as a stream: the same rows", () => {
+    const args = ["top", "--by", "src", "-n", "0", "--format", "json"];
+    const nonBlocking = `perl -MFcntl -e 'fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die; exec @ARGV or die'`;
+    const piped = sh(`(sleep 0.5; cat '${BIG}') | ${nonBlocking} ${ZK} ${args.join(" ")} -`);
+    assert.is(piped.code, 0, piped.stderr);
+    assert.equal(JSON.parse(piped.stdout), JSON.parse(rowsOf(args, BIG).stdout));
+  });
+}
+
+/**
+ * Runs `writer | zk-stream args -` with the writer then staying open for a minute; the command's
+ * pid, exit code and output land in files of `at` (the shell gives a background job /dev/null
+ * for stdin, hence fd 3).
+ */
+function pipeFromOpenWriter(at: string, writer: string, args: string[]) {
+  const script = `(${writer}; sleep 60) | { exec 3<&0; ${ZK} ${args.join(" ")} - <&3 3<&- > '${at}/out' 2> '${at}/err' & echo $! > '${at}/pid'; wait $!; echo $? > '${at}/code'; }`;
+  const shell = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
+  return {
+    file: (name: string) => join(at, name),
+    read: (name: string) => (existsSync(join(at, name)) ? readFileSync(join(at, name), "utf8") : ""),
+    stop: () => { try { process.kill(-shell.pid!, "SIGKILL"); } catch { /* gone */ } },
+  };
+}
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  test(`${signal} while the pipe's writer is open and quiet: the final rows at once, exit 0`, async () => {
+    const at = mkdtempSync(join(dir, "sig-"));
+    const run = pipeFromOpenWriter(at, `cat '${SAMPLE}'`, ["top", "-n", "0", "--format", "json", "--interval", "100ms"]);
+    try {
+      await until("a tick", () => run.read("out").includes("\n"), 15000);
+      const sent = Date.now();
+      process.kill(Number(run.read("pid")), signal);
+      await until("the exit code", () => run.read("code").trim() !== "", 10000);
+      assert.ok(Date.now() - sent < 5000, `exited ${Date.now() - sent} ms after ${signal}`);
+      assert.is(run.read("code").trim(), "0");
+      const lines = run.read("out").trimEnd().split("\n");
+      const expected = JSON.parse(zk(["top", "-n", "0", "--format", "json", SAMPLE]).stdout);
+      assert.equal(JSON.parse(lines[lines.length - 1]), expected);
+      assert.is(run.read("err"), "");
+    } finally {
+      run.stop();
+    }
+  });
+}
+
+/** The sample's first `n` records, then a record header that claims 2 GB: damage the framer sees
+ *  as soon as it reads that header. */
+function damagedSample(n: number): Buffer {
+  const pcap = readFileSync(SAMPLE);
+  assert.is(pcap.readUInt32LE(0), 0xa1b2c3d4, "little-endian pcap");
+  let at = 24;
+  for (let i = 0; i < n; i++) at += 16 + pcap.readUInt32LE(at + 8);
+  const bad = Buffer.alloc(16);
+  bad.writeUInt32LE(0x7fffffff, 8);
+  bad.writeUInt32LE(0x7fffffff, 12);
+  return Buffer.concat([pcap.subarray(0, at), bad]);
+}
+
+test("damaged input while the pipe's writer stays open: reported at once, as from the file", async () => {
+  const at = mkdtempSync(join(dir, "damage-"));
+  const damaged = join(at, "damaged.pcap");
+  writeFileSync(damaged, damagedSample(10));
+  const fromFile = zk(["top", "--by", "src", damaged]);
+  assert.not.equal(fromFile.code, 0, "damage has its exit code");
+  assert.match(fromFile.stderr, /byte \d+: pcap record/);
+  const run = pipeFromOpenWriter(at, `cat '${damaged}'`, ["top", "--by", "src"]);
+  try {
+    await until("the exit code", () => run.read("code").trim() !== "", 10000);
+    assert.is(Number(run.read("code")), fromFile.code);
+    assert.is(run.read("out"), fromFile.stdout);
+    assert.is(run.read("err"), fromFile.stderr.replace(damaged, "stdin"));
+  } finally {
+    run.stop();
+  }
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
