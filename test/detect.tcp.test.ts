@@ -96,12 +96,16 @@ test("a hole the peer acknowledges is a content gap: the held data is never pars
 test("a signature that waits for a line end finds it wherever it falls in a long line", () => {
   // The matcher skips the bytes that keep its state 16 at a time (assembly/detect/regex.ts): the
   // line ends of IRC's signatures must be found at every offset of that stride, and near the end.
-  for (let k = 0; k < 48; k++) {
-    const client = Buffer.from(`PASS ${"p".repeat(k)}\r\nUSER bob 0 * :Bob\r\nNICK bob\r\n`);
-    const server = Buffer.from(`:srv NOTICE * :${"n".repeat(k)}\r\n:srv 001 bob :Welcome\r\n`);
-    assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, server]])), ["irc"], `line of ${k} bytes`);
-    // not on IRC's port: only the signatures can find it
-    assert.equal(services(conversation(7000, [[true, 0, client], [false, 0, server]])), ["irc"], `line of ${k} bytes, port 7000`);
+  // CR LF, and a lone LF or CR: a skip that stops one byte late would still see the LF of a CR LF
+  for (const eol of ["\r\n", "\n", "\r"]) {
+    for (let k = 0; k < 48; k++) {
+      const client = Buffer.from(`PASS ${"p".repeat(k)}${eol}USER bob 0 * :Bob${eol}NICK bob${eol}`);
+      const server = Buffer.from(`:srv NOTICE * :${"n".repeat(k)}${eol}:srv 001 bob :Welcome${eol}`);
+      const what = `line of ${k} bytes, ${JSON.stringify(eol)}`;
+      assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, server]])), ["irc"], what);
+      // not on IRC's port: only the signatures can find it
+      assert.equal(services(conversation(7000, [[true, 0, client], [false, 0, server]])), ["irc"], `${what}, port 7000`);
+    }
   }
 });
 

@@ -5,10 +5,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { deflateRawSync, constants as zlibConstants } from "node:zlib";
 import { CLI, zk, sh, haveTool } from "./helpers/cli.js";
 import { REPO } from "./helpers/captures.js";
 
@@ -43,26 +45,21 @@ test("gzip -c F | zk-stream top -: decompressed on the way, the same rows", () =
   assert.equal(JSON.parse(piped.stdout), JSON.parse(rowsOf(args, BIG).stdout));
 });
 
-if (haveTool("perl")) {
-  test("a non-blocking pipe (the first read finds it empty: EAGAIN) is read as a stream: the same rows", () => {
-    const args = ["top", "--by", "src", "-n", "0", "--format", "json"];
-    const nonBlocking = `perl -MFcntl -e 'fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die; exec @ARGV or die'`;
-    const piped = sh(`(sleep 0.5; cat '${BIG}') | ${nonBlocking} ${ZK} ${args.join(" ")} -`);
-    assert.is(piped.code, 0, piped.stderr);
-    assert.equal(JSON.parse(piped.stdout), JSON.parse(rowsOf(args, BIG).stdout));
-  });
+interface Piped {
+  read(name: string): string;
+  stop(): void;
 }
 
 /**
- * Runs `writer | zk-stream args -` with the writer then staying open for a minute; the command's
- * pid, exit code and output land in files of `at` (the shell gives a background job /dev/null
- * for stdin, hence fd 3).
+ * Runs `writer | [wrap] zk-stream args -` in the background under bash; zk-stream's pid, exit
+ * code, stdout and stderr land in files of `at` ("pid", "code", "out", "err"). `stdout` is the
+ * redirection of zk-stream's stdout. (A background job gets /dev/null for stdin: hence fd 3.)
  */
-function pipeFromOpenWriter(at: string, writer: string, args: string[]) {
-  const script = `(${writer}; sleep 60) | { exec 3<&0; ${ZK} ${args.join(" ")} - <&3 3<&- > '${at}/out' 2> '${at}/err' & echo $! > '${at}/pid'; wait $!; echo $? > '${at}/code'; }`;
-  const shell = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
+function pipeInto(at: string, writer: string, args: string[], opts: { wrap?: string; stdout?: string; env?: string } = {}): Piped {
+  const stdout = opts.stdout ?? `> '${at}/out'`;
+  const script = `(${writer}) | { exec 3<&0; ${opts.env ?? ""} ${opts.wrap ?? ""} ${ZK} ${args.join(" ")} - <&3 3<&- ${stdout} 2> '${at}/err' & echo $! > '${at}/pid'; wait $!; echo $? > '${at}/code'; }`;
+  const shell = spawn("bash", ["-c", script], { detached: true, stdio: "ignore" });
   return {
-    file: (name: string) => join(at, name),
     read: (name: string) => (existsSync(join(at, name)) ? readFileSync(join(at, name), "utf8") : ""),
     stop: () => { try { process.kill(-shell.pid!, "SIGKILL"); } catch { /* gone */ } },
   };
@@ -76,15 +73,49 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
   }
 }
 
+const exited = (run: Piped) => run.read("code").trim() !== "";
+
+if (haveTool("perl")) {
+  test("a non-blocking pipe (the first read finds it empty: EAGAIN) is read as a stream: the same rows", async () => {
+    const at = mkdtempSync(join(dir, "nonblock-"));
+    const args = ["top", "--by", "src", "-n", "0", "--format", "json"];
+    const nonBlocking = `perl -MFcntl -e 'fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die; exec @ARGV or die'`;
+    // the writer waits until zk-stream has found the pipe empty and said so
+    const go = join(at, "go");
+    const run = pipeInto(at, `while [ ! -e '${go}' ]; do sleep 0.02; done; cat '${BIG}'`, args, { wrap: nonBlocking, env: "ZK_DEBUG=1" });
+    try {
+      await until("the fallback", () => /non-blocking pipe: read as a stream/.test(run.read("err")), 15000);
+      writeFileSync(go, "");
+      await until("the exit code", () => exited(run), 30000);
+      assert.is(run.read("code").trim(), "0", run.read("err"));
+      assert.equal(JSON.parse(run.read("out")), JSON.parse(rowsOf(args, BIG).stdout));
+    } finally {
+      run.stop();
+    }
+  });
+}
+
+test("| head -1 while the pipe's writer is open and quiet: zk-stream ends at once, exit 0", async () => {
+  const at = mkdtempSync(join(dir, "head-"));
+  const run = pipeInto(at, `cat '${SAMPLE}'; sleep 60`, ["top", "-n", "0", "--format", "json", "--interval", "100ms"], { stdout: `> >(head -1 > '${at}/out')` });
+  try {
+    await until("the exit code", () => exited(run), 10000);
+    assert.is(run.read("code").trim(), "0");
+    assert.ok(Array.isArray(JSON.parse(run.read("out"))));
+  } finally {
+    run.stop();
+  }
+});
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   test(`${signal} while the pipe's writer is open and quiet: the final rows at once, exit 0`, async () => {
     const at = mkdtempSync(join(dir, "sig-"));
-    const run = pipeFromOpenWriter(at, `cat '${SAMPLE}'`, ["top", "-n", "0", "--format", "json", "--interval", "100ms"]);
+    const run = pipeInto(at, `cat '${SAMPLE}'; sleep 60`, ["top", "-n", "0", "--format", "json", "--interval", "100ms"]);
     try {
       await until("a tick", () => run.read("out").includes("\n"), 15000);
       const sent = Date.now();
       process.kill(Number(run.read("pid")), signal);
-      await until("the exit code", () => run.read("code").trim() !== "", 10000);
+      await until("the exit code", () => exited(run), 10000);
       assert.ok(Date.now() - sent < 5000, `exited ${Date.now() - sent} ms after ${signal}`);
       assert.is(run.read("code").trim(), "0");
       const lines = run.read("out").trimEnd().split("\n");
@@ -117,12 +148,45 @@ test("damaged input while the pipe's writer stays open: reported at once, as fro
   const fromFile = zk(["top", "--by", "src", damaged]);
   assert.not.equal(fromFile.code, 0, "damage has its exit code");
   assert.match(fromFile.stderr, /byte \d+: pcap record/);
-  const run = pipeFromOpenWriter(at, `cat '${damaged}'`, ["top", "--by", "src"]);
+  const run = pipeInto(at, `cat '${damaged}'; sleep 60`, ["top", "--by", "src"]);
   try {
-    await until("the exit code", () => run.read("code").trim() !== "", 10000);
+    await until("the exit code", () => exited(run), 10000);
     assert.is(Number(run.read("code")), fromFile.code);
     assert.is(run.read("out"), fromFile.stdout);
     assert.is(run.read("err"), fromFile.stderr.replace(damaged, "stdin"));
+  } finally {
+    run.stop();
+  }
+});
+
+test("damaged pcap inside gzip while the pipe's writer stays open: reported at once, as from the file", async () => {
+  const at = mkdtempSync(join(dir, "gzdamage-"));
+  // gzip data cut at a multiple of the 16 KiB pieces the gzip reader hands zlib, so that all of
+  // it goes to zlib while the reader then waits for the pipe: the records of the big capture
+  // (up to 256 KiB), a record header claiming 2 GB, then random bytes. The deflate data is two
+  // independently compressed parts, each ending in a full flush, so the damaged header is out
+  // of zlib before the cut.
+  const pcap = readFileSync(BIG);
+  let end = 24;
+  while (end + 16 + pcap.readUInt32LE(end + 8) <= 256 << 10) end += 16 + pcap.readUInt32LE(end + 8);
+  const bad = Buffer.alloc(16);
+  bad.writeUInt32LE(0x7fffffff, 8);
+  bad.writeUInt32LE(0x7fffffff, 12);
+  const flushed = { finishFlush: zlibConstants.Z_FULL_FLUSH };
+  const head = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), deflateRawSync(Buffer.concat([pcap.subarray(0, end), bad]), flushed)]);
+  const tail = deflateRawSync(randomBytes(64 << 10), flushed);
+  const cut = (head.length + (16 << 10)) & ~((16 << 10) - 1);
+  assert.ok(cut < head.length + tail.length);
+  const damaged = join(at, "damaged.pcap.gz");
+  writeFileSync(damaged, Buffer.concat([head, tail]).subarray(0, cut));
+  const fromFile = zk(["top", "--by", "src", damaged]);
+  assert.is(fromFile.code, 3, fromFile.stderr);
+  assert.match(fromFile.stderr, /impossible captured length .* \(offset in the decompressed stream\)/);
+  const run = pipeInto(at, `cat '${damaged}'; sleep 60`, ["top", "--by", "src"]);
+  try {
+    await until("the exit code", () => exited(run), 15000);
+    assert.is(Number(run.read("code")), fromFile.code);
+    assert.is(run.read("out"), fromFile.stdout);
   } finally {
     run.stop();
   }

@@ -3,7 +3,7 @@
 // (protocol, length) are byte-swapped to match. A block is valid when its folded sum is 0xffff.
 import { srcAddr, dstAddr } from "../packet";
 
-const SIMD_BLOCK: u32 = 256 << 10; // 16384 loads per lane: at most 2^31 - 2^15, no overflow
+const SIMD_BLOCK: u32 = 256 << 10; // 8192 loads per accumulator: a lane stays below 2^30
 
 /** Ones' complement partial sum of n bytes at p, added to acc (not folded). */
 export function sumBytes(p: usize, n: u32, acc: u64): u64 {

@@ -38,8 +38,9 @@ function quickHash(data: usize, cap: u32): u64 {
   off += 2;
   const ip = data + off;
   let proto: u32, l4: usize;
+  // the decoder goes by the version nibble, whatever the ethertype says: so must this
   if (type == 0x0800) {
-    if (off + 20 > cap) return 0;
+    if (off + 20 > cap || (<u32>load<u8>(ip) >> 4) != 4) return 0;
     const ihl = (<u32>load<u8>(ip) & 15) << 2;
     if ((be16(ip + 6) & 0x3fff) != 0) return 0; // a fragment
     proto = <u32>load<u8>(ip, 9);
@@ -48,7 +49,7 @@ function quickHash(data: usize, cap: u32): u64 {
     mapped4(src, ip + 12);
     mapped4(dst, ip + 16);
   } else if (type == 0x86dd) {
-    if (off + 44 > cap) return 0;
+    if (off + 44 > cap || (<u32>load<u8>(ip) >> 4) != 6) return 0;
     proto = <u32>load<u8>(ip, 6);
     l4 = ip + 40;
     memory.copy(src, ip + 8, 16);

@@ -188,12 +188,23 @@ function stdinChunks(signal: AbortSignal | undefined): { chunks: AsyncIterable<B
 /** Reads one named file ("-" is stdin) into the engine. */
 export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
   const label = name === "-" ? "stdin" : name;
-  const stdin = name === "-" ? stdinChunks(hooks.signal) : undefined;
+  // A pipe's reader stops on an interruption, and once the input is given up for any reason
+  // (damage: the gzip reader may leave a read of a quiet pipe waiting, with no one to end it).
+  const done = new AbortController();
+  const follow = () => done.abort();
+  hooks.signal?.addEventListener("abort", follow);
+  if (hooks.signal?.aborted) done.abort();
+  const stdin = name === "-" ? stdinChunks(done.signal) : undefined;
   const source = stdin ? stdin.chunks : fileChunks(name, hooks);
   // an interruption must not wait for the next chunk of a quiet pipe (pipeChunks stops on the
   // signal itself; its fd must stay open for the read it leaves behind)
   const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); };
-  return feedChunks(engine, label, source, shouldStop, hooks, onAbort);
+  try {
+    return await feedChunks(engine, label, source, shouldStop, hooks, onAbort);
+  } finally {
+    hooks.signal?.removeEventListener("abort", follow);
+    done.abort();
+  }
 }
 
 /**

@@ -11,10 +11,10 @@ const CHUNK = 1 << 20;
 let pending = 0;
 
 /**
- * A read left waiting on a quiet pipe (after an interruption, or damaged input) cannot be
- * cancelled, and would hold the process until the writer writes or closes: the thread pool is
- * joined at exit. One byte written into the pipe, through its other end opened from /proc, ends
- * that read; nothing reads the pipe after it.
+ * A read left waiting on a quiet pipe (after an interruption, damaged input, a closed stdout)
+ * cannot be cancelled, and would hold the process until the writer writes or closes: the thread
+ * pool is joined at exit. One byte written into the pipe, through its other end opened from /proc,
+ * ends that read. (Were stdin shared with a later reader, that reader would find the byte.)
  */
 function releasePendingRead(): void {
   if (pending === 0) return;
@@ -40,14 +40,15 @@ function readStdin(buffer: Buffer): Promise<number> {
  * wait for a quiet pipe). A non-blocking pipe (EAGAIN) is read as a stream from there on.
  */
 export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> {
+  // process.exit (a closed stdout) does not wait for the event loop: release the read there too
+  process.once("exit", releasePendingRead);
   // Two buffers take turns, as for files: a chunk is consumed before the generator resumes. A
-  // gzip stream, or a first chunk too short to tell, gets fresh buffers (zlib may keep one).
+  // gzip stream, or a first chunk too short to tell, gets copies (zlib may keep one).
   const turns = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let turn = 0;
-  let reuse = true;
+  let copy = false;
   let first = true;
-  const bufferFor = () => (reuse ? turns[turn++ & 1] : Buffer.allocUnsafe(CHUNK));
-  let buffer = bufferFor();
+  let buffer = turns[turn++ & 1];
   let next = readStdin(buffer);
   const aborted = new Promise<"aborted">((resolve) => {
     if (signal?.aborted) resolve("aborted");
@@ -61,19 +62,24 @@ export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> 
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
         next = Promise.resolve(0);
+        if (process.env.ZK_DEBUG === "1") process.stderr.write("zk-stream: debug: stdin is a non-blocking pipe: read as a stream\n");
+        // the stream must end on an interruption too
+        if (signal?.aborted) return;
+        signal?.addEventListener("abort", () => process.stdin.destroy(), { once: true });
         yield* process.stdin as AsyncIterable<Buffer>;
         return;
       }
       if (n === "aborted" || n === 0) return;
-      if (first && (n < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) reuse = false;
+      if (first && (n < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) copy = true;
       first = false;
-      const chunk = buffer.subarray(0, n);
-      buffer = bufferFor();
+      const chunk = copy ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      buffer = turns[turn++ & 1];
       next = readStdin(buffer);
       yield chunk;
     }
   } finally {
     next.catch(() => undefined); // a read left behind may still fail: nobody waits for it
     releasePendingRead();
+    process.off("exit", releasePendingRead);
   }
 }
