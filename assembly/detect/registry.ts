@@ -35,13 +35,15 @@ import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch
 const DS_POOL: usize = memory.data(16);
 const BLOCK_POOL: usize = memory.data(16);
 const SMALL_BLOCK_POOL: usize = memory.data(16);
+const TINY_BLOCK_POOL: usize = memory.data(16);
 const REORDER_POOL: usize = memory.data(16);
 
 /** The PIA's signature-matching block, only while it buffers. */
 const BLOCK_SIZE: usize = 2048;
-// Most connections buffer a request or a greeting of a few hundred bytes: a block starts small and
-// moves to a full one when its data outgrows it.
+// Most connections buffer a request or a greeting of a few hundred bytes, a DNS exchange less: a
+// block starts tiny and moves to a larger one when its data outgrows it.
 const SMALL_BLOCK_SIZE: usize = 640;
+const TINY_BLOCK_SIZE: usize = 256;
 const B_FIRED_O: usize = 0;   // u64 signatures fired on originator payload
 const B_FIRED_R: usize = 8;
 const B_PAT_O: usize = 16;    // u64 patterns matched (conditions may still be pending)
@@ -52,7 +54,7 @@ const B_USED: usize = 40;     // u32 bytes used in the data area
 const B_STARTED: usize = 44;  // u8: bit 0 originator payload seen, bit 1 responder
 const B_SIZE_O: usize = 48;   // u32 first payload size of each direction (payload-size)
 const B_SIZE_R: usize = 52;
-const B_CAP: usize = 56;      // u32 block size (SMALL_BLOCK_SIZE or BLOCK_SIZE)
+const B_CAP: usize = 56;      // u32 block size (TINY_BLOCK_SIZE, SMALL_BLOCK_SIZE or BLOCK_SIZE)
 const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes
 const SEG_ORIG: u32 = 0x8000;
 const SEG_GAP: u32 = 0x4000;
@@ -73,12 +75,14 @@ export function detectReset(): void {
     poolInit(DS_POOL, <u32>DS_SIZE, 64);
     poolInit(BLOCK_POOL, <u32>BLOCK_SIZE, 32);
     poolInit(SMALL_BLOCK_POOL, <u32>SMALL_BLOCK_SIZE, 64);
+    poolInit(TINY_BLOCK_POOL, <u32>TINY_BLOCK_SIZE, 128);
     poolInit(REORDER_POOL, <u32>REORDER_SIZE, 16);
     pools = true;
   } else {
     poolReset(DS_POOL);
     poolReset(BLOCK_POOL);
     poolReset(SMALL_BLOCK_POOL);
+    poolReset(TINY_BLOCK_POOL);
     poolReset(REORDER_POOL);
   }
   auxReset();
@@ -503,9 +507,9 @@ function udpPacket(ds: usize, r: usize, isOrig: bool): void {
 function block(ds: usize): usize {
   let b = <usize>load<u32>(ds + H_BLOCK);
   if (b == 0) {
-    b = poolAlloc(SMALL_BLOCK_POOL);
+    b = poolAlloc(TINY_BLOCK_POOL);
     memory.fill(b, 0, B_DATA);
-    store<u32>(b + B_CAP, <u32>SMALL_BLOCK_SIZE);
+    store<u32>(b + B_CAP, <u32>TINY_BLOCK_SIZE);
     store<u32>(b + B_DFA_O, DFA_START);
     store<u32>(b + B_DFA_R, DFA_START);
     store<u32>(ds + H_BLOCK, <u32>b);
@@ -513,21 +517,27 @@ function block(ds: usize): usize {
   return b;
 }
 
-/** The block, with room for `more` bytes of data after what it holds (moved to a full one). */
+/** The block, with room for `more` bytes of data after what it holds (moved to a larger one). */
 function blockWithRoom(ds: usize, more: u32): usize {
   const b = block(ds);
   const used = load<u32>(b + B_USED);
-  if (B_DATA + <usize>(used + more) <= <usize>load<u32>(b + B_CAP)) return b;
-  const big = poolAlloc(BLOCK_POOL);
-  memory.copy(big, b, B_DATA + <usize>used);
-  store<u32>(big + B_CAP, <u32>BLOCK_SIZE);
-  poolFree(SMALL_BLOCK_POOL, b);
-  store<u32>(ds + H_BLOCK, <u32>big);
-  return big;
+  const need = B_DATA + <usize>(used + more);
+  if (need <= <usize>load<u32>(b + B_CAP)) return b;
+  const size = need <= SMALL_BLOCK_SIZE ? SMALL_BLOCK_SIZE : BLOCK_SIZE;
+  const bigger = poolAlloc(poolOf(size));
+  memory.copy(bigger, b, B_DATA + <usize>used);
+  store<u32>(bigger + B_CAP, <u32>size);
+  freeBlock(b);
+  store<u32>(ds + H_BLOCK, <u32>bigger);
+  return bigger;
+}
+
+function poolOf(size: usize): usize {
+  return size == TINY_BLOCK_SIZE ? TINY_BLOCK_POOL : size == SMALL_BLOCK_SIZE ? SMALL_BLOCK_POOL : BLOCK_POOL;
 }
 
 function freeBlock(b: usize): void {
-  poolFree(<usize>load<u32>(b + B_CAP) == SMALL_BLOCK_SIZE ? SMALL_BLOCK_POOL : BLOCK_POOL, b);
+  poolFree(poolOf(<usize>load<u32>(b + B_CAP)), b);
 }
 
 function stopPia(ds: usize): void {
