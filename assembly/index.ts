@@ -21,7 +21,7 @@ let inputCap: u32 = 0;
 let carried: u32 = 0;      // unconsumed bytes at the start of the input region
 let streamBase: u64 = 0;   // absolute offset of inputPtr[0]
 
-/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts); bit 2: run protocol detection; bit 3: keep only connection counts per row (no packets/bytes). byMask: which key fields the counters use (top/counters.ts). */
+/** Start a run. flags bit 0: ignore checksums; bit 1: write conn records (records.ts); bit 2: run protocol detection; bit 3: keep only connection counts per row (no packets/bytes); bit 4: warm every batch, bit 5: none (flow/warm.ts; for tests and measurements). byMask: which key fields the counters use (top/counters.ts). */
 export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   if (inputPtr == 0) {
     inputPtr = heap.alloc(INITIAL_INPUT);
