@@ -9,7 +9,7 @@
 // runs every command once, in an order rotated from round to round, so that a burst of load from
 // elsewhere on a shared machine hits different commands; the table gives medians over the rounds.
 // Wall time is measured here around the child; peak RSS and CPU time come from GNU time.
-// Command ids for --skip: node, readloop, zk-src, zk-src-stdin, readloop-pipe, zk-src-pipe,
+// Command ids for --skip: node, node-nocerts, readloop, zk-src, zk-src-stdin, readloop-pipe, zk-src-pipe,
 // zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
 // pcap-parser. It measures what dist/ and build/zk.wasm hold: it never builds.
 import { createRequire } from "node:module";
@@ -32,6 +32,7 @@ interface Command {
   label: string;
   argv: string[];
   stdinFile?: string;
+  env?: NodeJS.ProcessEnv;
   /** Checks the first run's output; returns a complaint or undefined. */
   check?: (r: RunResult) => string | undefined;
   note?: string;
@@ -129,6 +130,16 @@ async function main(): Promise<number> {
     },
   ];
 
+  // A CA bundle named by NODE_EXTRA_CA_CERTS is read by every Node process at start-up, before any
+  // JavaScript runs (this machine sets one): time Node's start-up without it too, and say so.
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    cmds.splice(1, 0, { id: "node-nocerts", label: "node -e 0 without NODE_EXTRA_CA_CERTS", argv: [NODE, "-e", "0"], env });
+    notes.push(`NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): every Node process, zk-stream's and ` +
+      `the read loop's included, reads that bundle at start-up; the two node -e 0 rows show what it costs.`);
+  }
+
   // Does this build's CLI know the service key? If not, time the nearest command that runs
   // protocol detection instead, and say so.
   const probe = runTimed([NODE, CLI, "top", "--by", "src,service", "-n", "1", join(REPO, "examples/sample.pcap")]);
@@ -162,7 +173,7 @@ async function main(): Promise<number> {
     for (const c of order) {
       const m = results.get(c.id)!;
       if (m.failed) continue;
-      const r = runTimed(c.argv, { cwd: REPO, stdinFile: c.stdinFile });
+      const r = runTimed(c.argv, { cwd: REPO, stdinFile: c.stdinFile, env: c.env });
       let bad = r.status !== 0 ? `exit ${r.status ?? r.signal}: ${tail(r.stderr)}` : undefined;
       if (!bad && m.runs.length === 0 && c.check) bad = c.check(r);
       if (bad) {
@@ -200,7 +211,7 @@ async function main(): Promise<number> {
     }
     const w = wall(id);
     const ws = m.runs.map((r) => r.wall);
-    const work = id !== "node";
+    const work = !id.startsWith("node");
     rows.push([
       m.cmd.label, secs(w), `${secs(Math.min(...ws))}-${secs(Math.max(...ws))}`, secs(cpu(id)),
       work ? si(P / w) : "-", work ? (size / 1e6 / w).toFixed(0) : "-", mb(rss(id)),
