@@ -33,22 +33,16 @@ async function* fileChunks(name: string, hooks: FeedHooks, start = 0): AsyncGene
   try {
     if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
     let position = start;
-    // Two buffers take turns: a chunk is consumed (copied into the core) before the generator
-    // resumes and reads into its buffer again, so no garbage piles up between collections. A
-    // gzip stream gets a fresh buffer per chunk instead: zlib may hold on to one.
+    // Two buffers take turns, so no garbage piles up between collections: a chunk's memory is
+    // read into again once the next chunk is asked for (a consumer that keeps one copies it).
     const turns = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
     let turn = 0;
-    let reuse = true;
-    const readAt = (at: number) => {
-      const buffer = reuse ? turns[turn++ & 1] : Buffer.allocUnsafe(CHUNK);
-      return handle.read(buffer, 0, CHUNK, at);
-    };
+    const readAt = (at: number) => handle.read(turns[turn++ & 1], 0, CHUNK, at);
     pending = readAt(position);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       pending = undefined;
       if (bytesRead === 0) return;
-      if (position === start && (bytesRead < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) reuse = false;
       position += bytesRead;
       pending = readAt(position);
       hooks.onRead?.(bytesRead);
@@ -60,7 +54,11 @@ async function* fileChunks(name: string, hooks: FeedHooks, start = 0): AsyncGene
   }
 }
 
-/** Passes chunks through, or decompresses them when the stream starts with gzip's magic. */
+/**
+ * Passes chunks through, or decompresses them when the stream starts with gzip's magic. The
+ * sources reuse a chunk's memory once the next chunk is asked for: what is held across that (a
+ * first chunk too short to show the magic, zlib's input) is copied here.
+ */
 async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean }): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   // the magic is two bytes: a first chunk of one byte (a pipe may deliver that) must not hide it
@@ -71,7 +69,7 @@ async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean
       if (head.length > 0) yield head;
       return;
     }
-    head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+    head = Buffer.concat([head, r.value]);
   }
   if (head[0] === 0x1f && head[1] === 0x8b) {
     gzip.seen = true;
@@ -135,7 +133,7 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGe
       if (sourceDone || halted()) break;
       const r = await rest.next();
       if (r.done) sourceDone = true;
-      else held = held.length === 0 ? r.value : Buffer.concat([held, r.value]);
+      else held = Buffer.concat([held, r.value]);
     }
     if (halted()) return;
     if (held.length > 0) await send(held);

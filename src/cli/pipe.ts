@@ -42,12 +42,10 @@ function readStdin(buffer: Buffer): Promise<number> {
 export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> {
   // process.exit (a closed stdout) does not wait for the event loop: release the read there too
   process.once("exit", releasePendingRead);
-  // Two buffers take turns, as for files: a chunk is consumed before the generator resumes. A
-  // gzip stream, or a first chunk too short to tell, gets copies (zlib may keep one).
+  // Two buffers take turns, as for files: a chunk's memory is read into again once the next
+  // chunk is asked for.
   const turns = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let turn = 0;
-  let copy = false;
-  let first = true;
   let buffer = turns[turn++ & 1];
   let next = readStdin(buffer);
   const aborted = new Promise<"aborted">((resolve) => {
@@ -70,9 +68,7 @@ export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> 
         return;
       }
       if (n === "aborted" || n === 0) return;
-      if (first && (n < 2 || (buffer[0] === 0x1f && buffer[1] === 0x8b))) copy = true;
-      first = false;
-      const chunk = copy ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      const chunk = buffer.subarray(0, n);
       buffer = turns[turn++ & 1];
       next = readStdin(buffer);
       yield chunk;
