@@ -45,9 +45,16 @@ export function slotsDouble(oldPtr: usize, oldCount: u32): usize {
   return p;
 }
 
+/** Remove the slot holding entry `index` (whose fingerprint is fp) from a table of mask + 1 slots. */
+export function slotsRemove(ptr: usize, mask: u32, fp: u32, index: u32): void {
+  let i = slotHome(<u64>fp << 32, mask);
+  while (<u32>load<u64>(ptr + (<usize>i << 3)) != index + 1) i = (i + 1) & mask;
+  slotsDelete(ptr, mask, i);
+}
+
 /** Empty slot i of a table of mask + 1 slots by backward shift, so that every probe chain stays
  *  unbroken. */
-export function slotsDelete(ptr: usize, mask: u32, i: u32): void {
+function slotsDelete(ptr: usize, mask: u32, i: u32): void {
   let j = i;
   while (true) {
     j = (j + 1) & mask;

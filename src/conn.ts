@@ -46,14 +46,16 @@ const u64 = (v: DataView, off: number) => Number(v.getBigUint64(off, true));
  */
 const usOf = (ns: bigint) => Number(ns / 1000n);
 
+/** Where a record keeps its up to 8 analyzers, in confirmation order: 4 at 128, 4 more at 208. */
+const SERVICE_OFFSETS = [128, 129, 130, 131, 208, 209, 210, 211];
+
 /** Decodes one batch of records (the views are only valid during the sink call). */
 export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRecord[]): void {
   for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) {
     const ipVer = batch[off];
     const ipProto = batch[off + 1];
     const services: string[] = [];
-    // up to 8 analyzers, in confirmation order: 4 at 128, 4 more at 208
-    for (const at of [128, 129, 130, 131, 208, 209, 210, 211]) if (batch[off + at] !== 0) services.push(analyzerName(batch[off + at]));
+    for (const at of SERVICE_OFFSETS) if (batch[off + at] !== 0) services.push(analyzerName(batch[off + at]));
     const histLen = batch[off + 3];
     const tunnelParents = [u64(view, off + 120), u64(view, off + 200)].filter((t) => t !== 0).map((t) => t - 1);
     const rec: ConnRecord = {

@@ -435,10 +435,9 @@ function headerChar(m: usize, pos: u8, c: u32): void {
     store<u8>(m + M_NAMEMASK, mask);
     return;
   }
-  if (which == H_NONE || which == 0) return;
+  if (headerRestIgnored(m)) return;
   // the value's first token
   const vp = load<u8>(m + M_VPHASE);
-  if (vp == 2) return;
   if (vp == 0 && isBlank(c)) return;
   if (isBlank(c) || c == 59 || c == 44) { store<u8>(m + M_VPHASE, 2); return; }
   store<u8>(m + M_VPHASE, 1);

@@ -60,9 +60,10 @@ export function violate(r: usize, id: u32): void {
   }
 }
 
-function serviceRow(r: usize, id: u32): u32 {
-  return rowFor(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u8>(r + C.C_IPVER),
-    <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), id);
+/** The counter row of service id for the connection's roles (`flipped`: as they were before a flip). */
+function serviceRow(r: usize, id: u32, flipped: bool = false): u32 {
+  return rowFor(r + (flipped ? C.C_RESP_ADDR : C.C_ORIG_ADDR), r + (flipped ? C.C_ORIG_ADDR : C.C_RESP_ADDR),
+    <u32>load<u8>(r + C.C_IPVER), <u32>load<u16>(r + (flipped ? C.C_ORIG_PORT : C.C_RESP_PORT)), <u32>load<u8>(r + C.C_PROTO), id);
 }
 
 /** The counter row of service slot i: kept in the record for the first ROW_SLOTS, else looked up.
@@ -92,10 +93,7 @@ export function serviceRowsMove(r: usize, pkts: i64, bytes: i64): void {
   for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
     const id = <u32>load<u8>(r + C.C_SERVICES + i);
     if (id == 0) break;
-    const old = i < C.ROW_SLOTS
-      ? load<u32>(r + C.C_SERVICE_ROWS + (i << 2)) - 1
-      : rowFor(r + C.C_RESP_ADDR, r + C.C_ORIG_ADDR, <u32>load<u8>(r + C.C_IPVER),
-        <u32>load<u16>(r + C.C_ORIG_PORT), <u32>load<u8>(r + C.C_PROTO), id);
+    const old = i < C.ROW_SLOTS ? load<u32>(r + C.C_SERVICE_ROWS + (i << 2)) - 1 : serviceRow(r, id, true);
     rowAdd(old, -1, -pkts, -bytes);
     const fresh = serviceRow(r, id);
     if (i < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (i << 2), fresh + 1);

@@ -9,7 +9,7 @@ import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree } from "./pool";
 import { holesReset } from "./holes";
-import { slotsAlloc, slotsDouble, slotsDelete, slotHome, slotFingerprint, slotValue } from "../slots";
+import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue } from "../slots";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
@@ -460,18 +460,12 @@ function removeConn(idx: u32): void {
   if (wantsRecords()) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   if (load<u8>(r + C.C_PROTO) == 6) tcpRelease(r + C.C_TCP);
-  deleteSlot(idx, load<u32>(r + C.C_HASH));
+  slotsRemove(slotsPtr, slotMask, load<u32>(r + C.C_HASH), idx);
   if (load<i64>(r + C.C_QUEUED) != i64.MAX_VALUE) timerUnlink(idx);
   store<u8>(r + C.C_FLAGS, 0);
   store<u32>(r + C.C_GEN, load<u32>(r + C.C_GEN) + 1);
   freeRecord(idx);
   liveConnections--;
-}
-
-function deleteSlot(idx: u32, fp: u32): void {
-  let i = fp & slotMask;
-  while (<u32>load<u64>(slotsPtr + (<usize>i << 3)) != idx + 1) i = (i + 1) & slotMask;
-  slotsDelete(slotsPtr, slotMask, i);
 }
 
 function growSlots(): void {
