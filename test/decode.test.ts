@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuffer, type Stats } from "../src/engine.js";
 import { haveTool } from "./helpers/cli.js";
+import { sum16 } from "./helpers/packets.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 
 const FORMATS = join(CAPTURES, "formats");
@@ -382,13 +383,6 @@ const SRC4 = [192, 0, 2, 1], DST4 = [198, 51, 100, 2];
 const SRC6 = Buffer.from("20010db8000000000000000000000001", "hex");
 const DST6 = Buffer.from("20010db8000000000000000000000002", "hex");
 
-function sum16(b: Buffer): number {
-  let s = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) s += b.readUInt16BE(i);
-  if (b.length & 1) s += b[b.length - 1] << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
-}
 function ipv4(proto: number, payload: Buffer, o: { ihl?: number; frag?: number } = {}): Buffer {
   const ihl = o.ihl ?? 5;
   const h = Buffer.alloc(Math.max(ihl, 5) * 4);

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { createSocket } from "node:dgram";
 import { createServer, get as httpGet, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
-import { CLI, zk, haveTool } from "./helpers/cli.js";
+import { CLI, zk, haveTool, until } from "./helpers/cli.js";
 import { udpFlows } from "./helpers/packets.js";
 import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
@@ -39,14 +38,6 @@ function run(cmd: string, args: string[], stdin: "pipe" | "ignore" | NodeJS.Read
   // "close" waits for stdout to be read to its end, which is another process's job with passOn
   const exit = new Promise<number | null>((resolve) => child.on(passOn ? "exit" : "close", (code) => resolve(code)));
   return { child, out: () => out, err: () => err, exit };
-}
-
-async function until(what: string, cond: () => boolean, ms = 10000, show: () => string = () => ""): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${show()}`);
-    await sleep(20);
-  }
 }
 
 /** Runs a command under script(1), so that its stdout and stderr are a terminal. */

@@ -9,9 +9,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { deflateRawSync, constants as zlibConstants } from "node:zlib";
-import { CLI, zk, sh, haveTool } from "./helpers/cli.js";
+import { CLI, zk, sh, haveTool, until } from "./helpers/cli.js";
 import { REPO } from "./helpers/captures.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
@@ -63,14 +62,6 @@ function pipeInto(at: string, writer: string, args: string[], opts: { wrap?: str
     read: (name: string) => (existsSync(join(at, name)) ? readFileSync(join(at, name), "utf8") : ""),
     stop: () => { try { process.kill(-shell.pid!, "SIGKILL"); } catch { /* gone */ } },
   };
-}
-
-async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 const exited = (run: Piped) => run.read("code").trim() !== "";
@@ -128,23 +119,22 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-/** The sample's first `n` records, then a record header that claims 2 GB: damage the framer sees
- *  as soon as it reads that header. */
-function damagedSample(n: number): Buffer {
-  const pcap = readFileSync(SAMPLE);
+/** A little-endian pcap's first records (at most `records`, within `bytes`), then a record header
+ *  that claims 2 GB: damage the framer sees as soon as it reads that header. */
+function withImpossibleRecord(pcap: Buffer, { records = Infinity, bytes = Infinity }): Buffer {
   assert.is(pcap.readUInt32LE(0), 0xa1b2c3d4, "little-endian pcap");
-  let at = 24;
-  for (let i = 0; i < n; i++) at += 16 + pcap.readUInt32LE(at + 8);
+  let end = 24;
+  for (let i = 0; i < records && end + 16 + pcap.readUInt32LE(end + 8) <= bytes; i++) end += 16 + pcap.readUInt32LE(end + 8);
   const bad = Buffer.alloc(16);
   bad.writeUInt32LE(0x7fffffff, 8);
   bad.writeUInt32LE(0x7fffffff, 12);
-  return Buffer.concat([pcap.subarray(0, at), bad]);
+  return Buffer.concat([pcap.subarray(0, end), bad]);
 }
 
 test("damaged input while the pipe's writer stays open: reported at once, as from the file", async () => {
   const at = mkdtempSync(join(dir, "damage-"));
   const damaged = join(at, "damaged.pcap");
-  writeFileSync(damaged, damagedSample(10));
+  writeFileSync(damaged, withImpossibleRecord(readFileSync(SAMPLE), { records: 10 }));
   const fromFile = zk(["top", "--by", "src", damaged]);
   assert.not.equal(fromFile.code, 0, "damage has its exit code");
   assert.match(fromFile.stderr, /byte \d+: pcap record/);
@@ -166,14 +156,8 @@ test("damaged pcap inside gzip while the pipe's writer stays open: reported at o
   // (up to 256 KiB), a record header claiming 2 GB, then random bytes. The deflate data is two
   // independently compressed parts, each ending in a full flush, so the damaged header is out
   // of zlib before the cut.
-  const pcap = readFileSync(BIG);
-  let end = 24;
-  while (end + 16 + pcap.readUInt32LE(end + 8) <= 256 << 10) end += 16 + pcap.readUInt32LE(end + 8);
-  const bad = Buffer.alloc(16);
-  bad.writeUInt32LE(0x7fffffff, 8);
-  bad.writeUInt32LE(0x7fffffff, 12);
   const flushed = { finishFlush: zlibConstants.Z_FULL_FLUSH };
-  const head = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), deflateRawSync(Buffer.concat([pcap.subarray(0, end), bad]), flushed)]);
+  const head = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), deflateRawSync(withImpossibleRecord(readFileSync(BIG), { bytes: 256 << 10 }), flushed)]);
   const tail = deflateRawSync(randomBytes(64 << 10), flushed);
   const cut = (head.length + (16 << 10)) & ~((16 << 10) - 1);
   assert.ok(cut < head.length + tail.length);

@@ -1,6 +1,7 @@
 // Runs the built command line (dist/cli/main.js) as a user would, with real pipes.
 import { spawnSync, execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { REPO } from "./captures.js";
 
 export const CLI = join(REPO, "dist/cli/main.js");
@@ -16,6 +17,15 @@ export function zk(args: string[], input?: Buffer | string): CliRun {
 export function sh(script: string): CliRun {
   const r = spawnSync("sh", ["-c", script], { maxBuffer: 64 << 20, env: { ...process.env, ZK: `${process.execPath} ${CLI}` } });
   return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+/** Waits (polling every 20 ms) until cond holds; throws after ms, with show()'s text. */
+export async function until(what: string, cond: () => boolean, ms = 10000, show: () => string = () => ""): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${show()}`);
+    await sleep(20);
+  }
 }
 
 export function haveTool(name: string): boolean {

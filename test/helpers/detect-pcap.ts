@@ -1,11 +1,9 @@
 // Small captures built in tests: classic pcap, Ethernet, IPv4, TCP and UDP with correct checksums.
+import { sum16 } from "./packets.js";
 
+/** The Internet checksum of buf (ones' complement of its 16-bit sum plus `initial`). */
 export function checksum(buf: Buffer, initial = 0): number {
-  let s = initial;
-  for (let i = 0; i + 1 < buf.length; i += 2) s += buf.readUInt16BE(i);
-  if (buf.length & 1) s += buf[buf.length - 1] << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
+  return ~sum16(buf, initial) & 0xffff;
 }
 
 /** A classic pcap (Ethernet) built packet by packet. */

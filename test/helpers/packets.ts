@@ -42,10 +42,7 @@ export function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
     buf.set([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00], e);
     const ip = e + 14;
     buf.set([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, (i >> 16) & 255, (i >> 8) & 255, i & 255, 192, 0, 2, 1], ip);
-    let sum = 0;
-    for (let k = 0; k < 20; k += 2) sum += buf.readUInt16BE(ip + k);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    buf.writeUInt16BE(~sum & 0xffff, ip + 10);
+    buf.writeUInt16BE(~sum16(buf.subarray(ip, ip + 20)) & 0xffff, ip + 10);
     buf.writeUInt16BE(30000 + (i % 20000), ip + 20);
     buf.writeUInt16BE(53, ip + 22);
     buf.writeUInt16BE(12, ip + 24);
