@@ -1,7 +1,9 @@
 // The small interface between the registry and the analyzers.
 //
-// The registry keeps, per connection, a detection record (DS) with up to MAX_INST analyzer
-// instances. Each instance has ST_SIZE bytes of private state that its analyzer interprets. An
+// The registry keeps, per connection, a detection record (DS): a header that points to up to
+// MAX_INST analyzer instances, each a block of its own taken when a slot is first used (most
+// connections have one analyzer or none). Each instance has ST_SIZE bytes of private state that
+// its analyzer interprets. An
 // analyzer module exposes (see dispatch.ts) stream(st, isOrig, p, n), gap(st, isOrig),
 // eof(st, isOrig) for TCP and datagram(st, isOrig, p, n) for UDP; while one of them runs, the
 // registry has set the context below, and the analyzer reports through aConfirm(), aViolate(),
@@ -19,8 +21,7 @@ export const MAX_INST: u32 = 4;
 export const INST_SIZE: usize = 112;
 export const ST_OFF: usize = 8;                  // analyzer state within an instance
 export const ST_SIZE: usize = INST_SIZE - ST_OFF; // 104 bytes
-export const DS_HEADER: usize = 64;
-export const DS_SIZE: usize = DS_HEADER + <usize>MAX_INST * INST_SIZE;
+export const DS_SIZE: usize = 64;
 
 export const H_FLAGS: usize = 0;      // u32 DF_*
 export const H_SEQ_O: usize = 4;      // u32 next expected sequence number, originator
@@ -33,6 +34,7 @@ export const H_DEPTH: usize = 23;     // u8 nested PIAs (HTTP CONNECT)
 export const H_SEEN_O: usize = 24;    // u32 stream bytes delivered, originator (saturating)
 export const H_SEEN_R: usize = 28;    // u32 responder
 export const H_REORDER: usize = 32;   // usize segments held until a hole before them fills, 0: none
+export const H_INST: usize = 40;      // MAX_INST x u32 instance addresses, 0: slot never used
 
 export const DF_TCP: u32 = 1;
 export const DF_INIT_O: u32 = 2;
@@ -60,7 +62,7 @@ export const IF_SIG: u8 = 4;       // attached by a signature
 export const IF_CHILD: u8 = 8;     // attached by another analyzer
 
 // @ts-ignore: decorator
-@inline export function instAt(ds: usize, slot: u32): usize { return ds + DS_HEADER + <usize>slot * INST_SIZE; }
+@inline export function instAt(ds: usize, slot: u32): usize { return <usize>load<u32>(ds + H_INST + (<usize>slot << 2)); }
 
 // ---------------------------------------------------------------- the current call
 export let curR: usize = 0;

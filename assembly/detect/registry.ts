@@ -17,8 +17,8 @@ import * as C from "../flow/conn";
 import * as P from "../packet";
 import { confirm } from "../flow/services";
 import {
-  MAX_INST, INST_SIZE, ST_OFF, DS_HEADER, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
-  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
+  MAX_INST, INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
+  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
   DF_GAP_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
@@ -33,6 +33,7 @@ import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch
 // ---------------------------------------------------------------- pools (pool.ts)
 
 const DS_POOL: usize = memory.data(16);
+const INST_POOL: usize = memory.data(16);
 const BLOCK_POOL: usize = memory.data(16);
 const SMALL_BLOCK_POOL: usize = memory.data(16);
 const TINY_BLOCK_POOL: usize = memory.data(16);
@@ -72,7 +73,8 @@ let pools = false;
 export function detectReset(): void {
   sigsInit();
   if (!pools) {
-    poolInit(DS_POOL, <u32>DS_SIZE, 64);
+    poolInit(DS_POOL, <u32>DS_SIZE, 256);
+    poolInit(INST_POOL, <u32>INST_SIZE, 128);
     poolInit(BLOCK_POOL, <u32>BLOCK_SIZE, 32);
     poolInit(SMALL_BLOCK_POOL, <u32>SMALL_BLOCK_SIZE, 64);
     poolInit(TINY_BLOCK_POOL, <u32>TINY_BLOCK_SIZE, 128);
@@ -80,6 +82,7 @@ export function detectReset(): void {
     pools = true;
   } else {
     poolReset(DS_POOL);
+    poolReset(INST_POOL);
     poolReset(BLOCK_POOL);
     poolReset(SMALL_BLOCK_POOL);
     poolReset(TINY_BLOCK_POOL);
@@ -194,7 +197,12 @@ function release(ds: usize, r: usize): void {
   if (b != 0) freeBlock(b);
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro != 0) poolFree(REORDER_POOL, ro);
-  for (let s: u32 = 0; s < MAX_INST; s++) auxFree(instAt(ds, s));
+  for (let s: u32 = 0; s < MAX_INST; s++) {
+    const inst = instAt(ds, s);
+    if (inst == 0) continue;
+    auxFree(inst);
+    poolFree(INST_POOL, inst);
+  }
   poolFree(DS_POOL, ds);
   store<u32>(r + C.C_DETECT, 0);
 }
@@ -204,7 +212,7 @@ function finished(ds: usize): bool {
   if (load<u8>(ds + H_PIA_STATE) != PIA_SKIPPING) return false;
   for (let s: u32 = 0; s < MAX_INST; s++) {
     const inst = instAt(ds, s);
-    if (load<u8>(inst + I_ID) != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return false;
+    if (inst != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return false;
   }
   return true;
 }
@@ -213,21 +221,27 @@ function finished(ds: usize): bool {
 function hasLive(ds: usize, id: u32): bool {
   for (let s: u32 = 0; s < MAX_INST; s++) {
     const inst = instAt(ds, s);
-    if (<u32>load<u8>(inst + I_ID) == id && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return true;
+    if (inst != 0 && <u32>load<u8>(inst + I_ID) == id && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return true;
   }
   return false;
 }
 
-/** A new instance of analyzer id; returns its slot, or -1 when all slots hold live instances. */
+/** A new instance of analyzer id; returns its slot, or -1 when all slots hold live instances.
+ *  A dead instance's block is reused in place (a caller may still hold its address). */
 function attach(ds: usize, id: u32, how: u8): i32 {
   let slot: i32 = -1;
   for (let s: u32 = 0; s < MAX_INST; s++) {
     const inst = instAt(ds, s);
-    if (load<u8>(inst + I_ID) == 0 || (load<u8>(inst + I_FLAGS) & IF_DEAD) != 0) { slot = <i32>s; break; }
+    if (inst == 0 || (load<u8>(inst + I_FLAGS) & IF_DEAD) != 0) { slot = <i32>s; break; }
   }
   if (slot < 0) return -1;
-  const inst = instAt(ds, <u32>slot);
-  auxFree(inst);
+  let inst = instAt(ds, <u32>slot);
+  if (inst == 0) {
+    inst = poolAlloc(INST_POOL);
+    store<u32>(ds + H_INST + (<usize>slot << 2), <u32>inst);
+  } else {
+    auxFree(inst);
+  }
   memory.fill(inst, 0, INST_SIZE);
   store<u8>(inst + I_ID, <u8>id);
   store<u8>(inst + I_FLAGS, how);
@@ -240,7 +254,7 @@ function liveMask(ds: usize): u32 {
   let m: u32 = 0;
   for (let s: u32 = 0; s < MAX_INST; s++) {
     const inst = instAt(ds, s);
-    if (load<u8>(inst + I_ID) != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) m |= 1 << s;
+    if (inst != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) m |= 1 << s;
   }
   return m;
 }

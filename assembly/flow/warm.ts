@@ -3,14 +3,14 @@
 // stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet, VLAN, IPv4
 // unfragmented or IPv6 without extension headers, TCP or UDP), then all their slots are loaded,
 // then all their records (or the free records new connections will take), then, with protocol
-// detection on, the records' detection states and their signature-matching blocks: each pass's
-// loads are independent of each other, so their misses overlap. Nothing here changes state; a
+// detection on, the records' detection states, then their signature-matching blocks and first
+// analyzer instances: each pass's loads are independent of each other, so their misses overlap. Nothing here changes state; a
 // packet it cannot parse is simply not warmed. The hashes are kept for the table (warmedHash), so
 // that a packet's key is hashed once.
 
 import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
-import { H_BLOCK } from "../detect/ctx";
+import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 
 const LINK_ETHERNET: u32 = 1;
@@ -106,13 +106,16 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
     for (let i: u32 = 0; i < n; i++) {
       const r = <usize>load<u32>(found + (<usize>i << 2));
       const ds = r == 0 ? <usize>0 : <usize>load<u32>(r + C_DETECT);
-      if (ds != 0) s ^= load<u64>(ds) ^ load<u64>(ds, 64) ^ load<u64>(ds, 128);
+      if (ds != 0) s ^= load<u64>(ds);
       store<u32>(found + (<usize>i << 2), <u32>ds);
     }
     for (let i: u32 = 0; i < n; i++) {
       const ds = <usize>load<u32>(found + (<usize>i << 2));
-      const b = ds == 0 ? <usize>0 : <usize>load<u32>(ds + H_BLOCK);
+      if (ds == 0) continue;
+      const b = <usize>load<u32>(ds + H_BLOCK);
       if (b != 0) s ^= load<u64>(b);
+      const inst = <usize>load<u32>(ds + H_INST); // the first analyzer instance
+      if (inst != 0) s ^= load<u64>(inst) ^ load<u64>(inst, 64);
     }
   }
   sink ^= s;
