@@ -1,6 +1,7 @@
 // Layout of one connection record (cold data) in linear memory. The hot table (table.ts) holds
 // only a fingerprint and the record's index; everything else lives here.
 import { TCP_STATE_SIZE } from "./tcp";
+import { UDP_STATE_SIZE } from "./udp";
 
 export const C_ORIG_ADDR: usize = 0;     // 16 bytes
 export const C_RESP_ADDR: usize = 16;    // 16 bytes
@@ -35,8 +36,10 @@ export const MAX_SERVICES: u32 = 8;
 /** Services whose counter row is kept in the record; a later one's row is looked up when needed. */
 export const ROW_SLOTS: u32 = 4;
 
-/** Record size, rounded to a multiple of 16. */
-export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 15) & ~(<usize>15);
+/** Size of a TCP connection's record, in whole cache lines. */
+export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 63) & ~(<usize>63);
+/** Size of any other connection's record: its transport state (udp.ts) is smaller. */
+export const SHORT_SIZE: usize = (C_TCP + <usize>UDP_STATE_SIZE + 63) & ~(<usize>63);
 
 export const F_LIVE: u8 = 1;
 export const F_ONE_WAY: u8 = 2;   // ICMP type without counterpart: key not canonicalised

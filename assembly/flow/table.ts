@@ -7,7 +7,7 @@ import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
-import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree } from "./pool";
+import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS } from "./pool";
 import { holesReset } from "./holes";
 import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue } from "../slots";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
@@ -125,7 +125,7 @@ export function presetKeyHash(h: u64): void {
 
 /** Cache warming (warm.ts): touchSlot loads the slot where key hash h starts its probe;
  *  recordAt the record found there (its address, 0 if none; only slots are read);
- *  freeRecordAt the record the k-th next new connection gets (0 if a fresh one). */
+ *  freeRecordAt the record the k-th next new connection of a record class gets (0 if a fresh one). */
 export function touchSlot(h: u64): u64 {
   return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
 }
@@ -140,8 +140,8 @@ export function recordAt(h: u64): usize {
   }
   return 0;
 }
-export function freeRecordAt(k: u32): usize {
-  const i = nextFree(k);
+export function freeRecordAt(cls: u32, k: u32): usize {
+  const i = nextFree(cls, k);
   return i < 0 ? 0 : rec(<u32>i);
 }
 
@@ -230,10 +230,10 @@ function flipAtCreation(): bool {
 }
 
 function createConn(h: u64): u32 {
-  const idx = allocRecord();
+  const idx = allocRecord(P.ipProto == 6 ? TCP_RECORDS : SHORT_RECORDS);
   const r = rec(idx);
-  // the TCP state is zeroed by tcpInit; other transports use less of it
-  memory.fill(r, 0, P.ipProto == 6 ? C.C_TCP : C.CONN_SIZE);
+  // the transport state is zeroed by tcpInit or otherInit
+  memory.fill(r, 0, C.C_TCP);
   const flip = flipAtCreation();
   memory.copy(r + C.C_ORIG_ADDR, flip ? P.dstAddr : P.srcAddr, 16);
   memory.copy(r + C.C_RESP_ADDR, flip ? P.srcAddr : P.dstAddr, 16);
@@ -524,13 +524,17 @@ let finishCursor: u32 = 0;
  */
 export function flowFinishSome(batch: u32): u64 {
   let n: u32 = 0;
-  while (finishCursor < poolUsed && n < batch) {
-    if ((load<u8>(rec(finishCursor) + C.C_FLAGS) & C.F_LIVE) != 0) {
-      removeConn(finishCursor);
+  // the cursor runs over the TCP records, then over the short ones
+  const tcpUsed = poolUsed(TCP_RECORDS);
+  const total = tcpUsed + poolUsed(SHORT_RECORDS);
+  while (finishCursor < total && n < batch) {
+    const idx = finishCursor < tcpUsed ? recordIndex(TCP_RECORDS, finishCursor) : recordIndex(SHORT_RECORDS, finishCursor - tcpUsed);
+    if ((load<u8>(rec(idx) + C.C_FLAGS) & C.F_LIVE) != 0) {
+      removeConn(idx);
       n++;
     }
     finishCursor++;
   }
   // every record has been visited once the cursor is at the end: nothing is left to end
-  return finishCursor < poolUsed ? liveConnections : 0;
+  return finishCursor < total ? liveConnections : 0;
 }

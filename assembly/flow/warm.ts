@@ -10,6 +10,7 @@
 
 import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
+import { TCP_RECORDS, SHORT_RECORDS } from "./pool";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 
@@ -17,6 +18,8 @@ const LINK_ETHERNET: u32 = 1;
 const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
 const found: usize = memory.data(<i32>MAX_BATCH * 4); // record addresses, then detection states
+const tcp: usize = memory.data(<i32>MAX_BATCH);      // 1: the packet is TCP (its record is longer)
+let quickProto: u32 = 0; // the IP protocol quickHash found
 const src: usize = memory.data(16);
 const dst: usize = memory.data(16);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
@@ -58,13 +61,14 @@ function quickHash(data: usize, cap: u32): u64 {
     return 0;
   }
   if (proto != 6 && proto != 17) return 0;
+  quickProto = proto;
   return keyHash(src, be16(l4), dst, be16(l4 + 2), proto, false);
 }
 
 // @ts-ignore: decorator
-@inline function recordLines(r: usize): u64 {
-  return load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192) ^
-    load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384);
+@inline function recordLines(r: usize, isTcp: bool): u64 {
+  const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192);
+  return isTcp ? s ^ load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384) : s;
 }
 
 /** The key hash warmBatch computed for the i-th record of its batch (0: its quick parse did not
@@ -80,6 +84,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
     const h = load<u32>(links + at) == LINK_ETHERNET
       ? quickHash(<usize>load<u32>(datas + at), load<u32>(caps + at)) : 0;
     store<u64>(hashes + (<usize>i << 3), h);
+    store<u8>(tcp + <usize>i, quickProto == 6 ? 1 : 0);
   }
   let s: u64 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -87,17 +92,18 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
     if (h != 0) s ^= touchSlot(h);
   }
   // packets whose connection is not there yet will take the next free records
-  let fresh: u32 = 0;
+  let freshTcp: u32 = 0, freshShort: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const h = load<u64>(hashes + (<usize>i << 3));
     let r: usize = 0;
     if (h != 0) {
+      const isTcp = load<u8>(tcp + <usize>i) != 0;
       r = recordAt(h);
       if (r == 0) {
-        const f = freeRecordAt(fresh++);
-        if (f != 0) s ^= recordLines(f);
+        const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
+        if (f != 0) s ^= recordLines(f, isTcp);
       } else {
-        s ^= recordLines(r);
+        s ^= recordLines(r, isTcp);
       }
     }
     store<u32>(found + (<usize>i << 2), <u32>r);
