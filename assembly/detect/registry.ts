@@ -34,17 +34,18 @@ import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch
 
 const DS_POOL: usize = memory.data(16);
 const INST_POOL: usize = memory.data(16);
-const BLOCK_POOL: usize = memory.data(16);
-const SMALL_BLOCK_POOL: usize = memory.data(16);
-const TINY_BLOCK_POOL: usize = memory.data(16);
 const REORDER_POOL: usize = memory.data(16);
 
-/** The PIA's signature-matching block, only while it buffers. */
-const BLOCK_SIZE: usize = 2048;
-// Most connections buffer a request or a greeting of a few hundred bytes, a DNS exchange less: a
-// block starts tiny and moves to a larger one when its data outgrows it.
-const SMALL_BLOCK_SIZE: usize = 640;
-const TINY_BLOCK_SIZE: usize = 256;
+/** The PIA's signature-matching block, only while it buffers. Most connections buffer a request
+ *  or a greeting of a few hundred bytes, a DNS exchange less: a block starts at the smallest tier
+ *  and moves to the next one that fits when its data outgrows it. The largest holds the whole
+ *  buffer (dpd_buffer_size and the chunk that passes it). */
+const BLOCK_TIERS: u32 = 4;
+// @ts-ignore: decorator
+@inline function tierSize(t: u32): usize { return t == 0 ? 256 : t == 1 ? 448 : t == 2 ? 832 : 2048; }
+const BLOCK_POOLS: usize = memory.data(<i32>BLOCK_TIERS * 16);
+// @ts-ignore: decorator
+@inline function tierPool(t: u32): usize { return BLOCK_POOLS + (<usize>t << 4); }
 const B_FIRED_O: usize = 0;   // u64 signatures fired on originator payload
 const B_FIRED_R: usize = 8;
 const B_PAT_O: usize = 16;    // u64 patterns matched (conditions may still be pending)
@@ -55,7 +56,7 @@ const B_USED: usize = 40;     // u32 bytes used in the data area
 const B_STARTED: usize = 44;  // u8: bit 0 originator payload seen, bit 1 responder
 const B_SIZE_O: usize = 48;   // u32 first payload size of each direction (payload-size)
 const B_SIZE_R: usize = 52;
-const B_CAP: usize = 56;      // u32 block size (TINY_BLOCK_SIZE, SMALL_BLOCK_SIZE or BLOCK_SIZE)
+const B_CAP: usize = 56;      // u32 block size (a tierSize)
 const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes
 const SEG_ORIG: u32 = 0x8000;
 const SEG_GAP: u32 = 0x4000;
@@ -75,17 +76,13 @@ export function detectReset(): void {
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE, 256);
     poolInit(INST_POOL, <u32>INST_SIZE, 128);
-    poolInit(BLOCK_POOL, <u32>BLOCK_SIZE, 32);
-    poolInit(SMALL_BLOCK_POOL, <u32>SMALL_BLOCK_SIZE, 64);
-    poolInit(TINY_BLOCK_POOL, <u32>TINY_BLOCK_SIZE, 128);
+    for (let t: u32 = 0; t < BLOCK_TIERS; t++) poolInit(tierPool(t), <u32>tierSize(t), 32768 / <u32>tierSize(t));
     poolInit(REORDER_POOL, <u32>REORDER_SIZE, 16);
     pools = true;
   } else {
     poolReset(DS_POOL);
     poolReset(INST_POOL);
-    poolReset(BLOCK_POOL);
-    poolReset(SMALL_BLOCK_POOL);
-    poolReset(TINY_BLOCK_POOL);
+    for (let t: u32 = 0; t < BLOCK_TIERS; t++) poolReset(tierPool(t));
     poolReset(REORDER_POOL);
   }
   auxReset();
@@ -521,9 +518,9 @@ function udpPacket(ds: usize, r: usize, isOrig: bool): void {
 function block(ds: usize): usize {
   let b = <usize>load<u32>(ds + H_BLOCK);
   if (b == 0) {
-    b = poolAlloc(TINY_BLOCK_POOL);
+    b = poolAlloc(tierPool(0));
     memory.fill(b, 0, B_DATA);
-    store<u32>(b + B_CAP, <u32>TINY_BLOCK_SIZE);
+    store<u32>(b + B_CAP, <u32>tierSize(0));
     store<u32>(b + B_DFA_O, DFA_START);
     store<u32>(b + B_DFA_R, DFA_START);
     store<u32>(ds + H_BLOCK, <u32>b);
@@ -537,21 +534,21 @@ function blockWithRoom(ds: usize, more: u32): usize {
   const used = load<u32>(b + B_USED);
   const need = B_DATA + <usize>(used + more);
   if (need <= <usize>load<u32>(b + B_CAP)) return b;
-  const size = need <= SMALL_BLOCK_SIZE ? SMALL_BLOCK_SIZE : BLOCK_SIZE;
-  const bigger = poolAlloc(poolOf(size));
+  let t: u32 = 1;
+  while (t < BLOCK_TIERS - 1 && need > tierSize(t)) t++;
+  const bigger = poolAlloc(tierPool(t));
   memory.copy(bigger, b, B_DATA + <usize>used);
-  store<u32>(bigger + B_CAP, <u32>size);
+  store<u32>(bigger + B_CAP, <u32>tierSize(t));
   freeBlock(b);
   store<u32>(ds + H_BLOCK, <u32>bigger);
   return bigger;
 }
 
-function poolOf(size: usize): usize {
-  return size == TINY_BLOCK_SIZE ? TINY_BLOCK_POOL : size == SMALL_BLOCK_SIZE ? SMALL_BLOCK_POOL : BLOCK_POOL;
-}
-
 function freeBlock(b: usize): void {
-  poolFree(poolOf(<usize>load<u32>(b + B_CAP)), b);
+  const size = <usize>load<u32>(b + B_CAP);
+  let t: u32 = 0;
+  while (t < BLOCK_TIERS - 1 && size != tierSize(t)) t++;
+  poolFree(tierPool(t), b);
 }
 
 function stopPia(ds: usize): void {
