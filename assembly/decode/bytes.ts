@@ -31,8 +31,9 @@
 // @ts-ignore: decorator
 @inline export function storeMapped4(dst: usize, p: usize): void {
   store<u64>(dst, 0);
-  store<u32>(dst, 0xffff0000, 8); // bytes 00 00 ff ff
-  store<u32>(dst, load<u32>(p), 12);
+  // bytes 00 00 ff ff then the address, in one store: the key's readers load these 8 bytes as
+  // one u64, which two smaller stores would make wait (no store-to-load forwarding across them)
+  store<u64>(dst, (<u64>load<u32>(p) << 32) | 0xffff0000, 8);
 }
 
 /** Copy a 16-byte IPv6 address. */

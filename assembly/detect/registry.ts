@@ -25,6 +25,7 @@ import {
 } from "./ctx";
 import { portAnalyzer, portAnalyzer2 } from "./ports";
 import { poolInit, poolAlloc, poolFree, poolReset } from "./pool";
+import { zeroSmall } from "../small";
 import { auxFree, auxReset } from "./aux";
 import { sigsInit, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
@@ -93,7 +94,7 @@ export function detectStart(idx: u32, r: usize): void {
   const proto = <u32>load<u8>(r + C.C_PROTO);
   if (proto != 6 && proto != 17) return;
   const ds = poolAlloc(DS_POOL);
-  memory.fill(ds, 0, DS_SIZE);
+  zeroSmall(ds, DS_SIZE);
   store<u32>(ds + H_FLAGS, proto == 6 ? DF_TCP : 0);
   store<u8>(ds + H_PIA_STATE, PIA_BUFFERING);
   store<u32>(r + C.C_DETECT, <u32>ds);
@@ -239,7 +240,7 @@ function attach(ds: usize, id: u32, how: u8): i32 {
   } else {
     auxFree(inst);
   }
-  memory.fill(inst, 0, INST_SIZE);
+  zeroSmall(inst, INST_SIZE);
   store<u8>(inst + I_ID, <u8>id);
   store<u8>(inst + I_FLAGS, how);
   dInit(id, inst + ST_OFF);
@@ -519,7 +520,7 @@ function block(ds: usize): usize {
   let b = <usize>load<u32>(ds + H_BLOCK);
   if (b == 0) {
     b = poolAlloc(tierPool(0));
-    memory.fill(b, 0, B_DATA);
+    zeroSmall(b, B_DATA);
     store<u32>(b + B_CAP, <u32>tierSize(0));
     store<u32>(b + B_DFA_O, DFA_START);
     store<u32>(b + B_DFA_R, DFA_START);

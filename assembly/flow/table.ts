@@ -9,6 +9,7 @@ import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS } from "./pool";
 import { holesReset } from "./holes";
+import { zeroSmall } from "../small";
 import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue } from "../slots";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
@@ -233,7 +234,7 @@ function createConn(h: u64): u32 {
   const idx = allocRecord(P.ipProto == 6 ? TCP_RECORDS : SHORT_RECORDS);
   const r = rec(idx);
   // the transport state is zeroed by tcpInit or otherInit
-  memory.fill(r, 0, C.C_TCP);
+  zeroSmall(r, C.C_TCP);
   const flip = flipAtCreation();
   memory.copy(r + C.C_ORIG_ADDR, flip ? P.dstAddr : P.srcAddr, 16);
   memory.copy(r + C.C_RESP_ADDR, flip ? P.srcAddr : P.dstAddr, 16);

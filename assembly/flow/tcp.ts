@@ -81,6 +81,7 @@ import {
   srcPort, dstPort, pktTs, TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK,
 } from "../packet";
 import { ignoreChecksums } from "../config";
+import { zeroSmall } from "../small";
 import {
   holesAlloc, holesFree, holesSide, holesCount, holesInsert, holesAbsorb,
   holesFirstBelow, holesFirstLo, holesFirstHi, holesDropFirst,
@@ -630,7 +631,7 @@ function fireTimers(st: usize, t: i64): void {
 
 /** A new TCP connection, before its first packet is applied; creation time = packet.ts pktTs. */
 export function tcpInit(st: usize): void {
-  memory.fill(st, 0, <usize>TCP_STATE_SIZE);
+  zeroSmall(st, <usize>TCP_STATE_SIZE);
   const t = pktTs;
   store<u32>(st + E_LRS, 1); store<u32>(st + E_TRIM, 1);
   store<u32>(st + EP_SIZE + E_LRS, 1); store<u32>(st + EP_SIZE + E_TRIM, 1);

@@ -2,6 +2,8 @@
 // bad checksums, ^ for a flip) and endpoint activity. Lives in the connection record's transport
 // state area, which only TCP connections use otherwise.
 
+import { zeroSmall } from "../small";
+
 const H_FLAGS: usize = 0;     // u8: 1 orig data seen, 2 resp data seen, 4 orig active, 8 resp active
 const H_LEN: usize = 1;       // u8 letters so far
 const H_TEXT: usize = 2;      // up to 14 letters
@@ -12,7 +14,7 @@ const H_BAD_NEXT: usize = 24;  // u32 x 2: count at which the next C/c is writte
 export const UDP_STATE_SIZE: u32 = 32;
 
 export function otherInit(st: usize): void {
-  memory.fill(st, 0, UDP_STATE_SIZE);
+  zeroSmall(st, <usize>UDP_STATE_SIZE);
   store<u32>(st + H_BAD_NEXT, 1);
   store<u32>(st + H_BAD_NEXT + 4, 1);
 }

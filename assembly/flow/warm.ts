@@ -11,6 +11,7 @@
 import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
 import { TCP_RECORDS, SHORT_RECORDS } from "./pool";
+import { storeMapped4, store16 } from "../decode/bytes";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 
@@ -26,11 +27,6 @@ let sink: u64 = 0; // the loads' values go here, so that they are not optimised 
 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
 
-function mapped4(out: usize, p: usize): void {
-  store<u64>(out, 0);
-  store<u32>(out, 0xffff0000, 8);
-  store<u32>(out, load<u32>(p), 12);
-}
 
 /** Key hash of an Ethernet frame's TCP/UDP packet, or 0 when the quick parse does not apply. */
 function quickHash(data: usize, cap: u32): u64 {
@@ -49,14 +45,14 @@ function quickHash(data: usize, cap: u32): u64 {
     proto = <u32>load<u8>(ip, 9);
     l4 = ip + ihl;
     if (off + ihl + 4 > cap) return 0;
-    mapped4(src, ip + 12);
-    mapped4(dst, ip + 16);
+    storeMapped4(src, ip + 12);
+    storeMapped4(dst, ip + 16);
   } else if (type == 0x86dd) {
     if (off + 44 > cap || (<u32>load<u8>(ip) >> 4) != 6) return 0;
     proto = <u32>load<u8>(ip, 6);
     l4 = ip + 40;
-    memory.copy(src, ip + 8, 16);
-    memory.copy(dst, ip + 24, 16);
+    store16(src, ip + 8);
+    store16(dst, ip + 24);
   } else {
     return 0;
   }

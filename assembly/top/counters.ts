@@ -2,6 +2,7 @@
 // laid out so that comparing its bytes gives the output order: source (family byte, IPv4 before
 // IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
 import { hashBytes, compareBytes } from "../flow/hash";
+import { zeroSmall, copySmall } from "../small";
 import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue } from "../slots";
 
 export const BY_SRC: u32 = 1;
@@ -66,7 +67,7 @@ export function transportCode(proto: u32): u8 {
 
 /** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
 export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
-  memory.fill(scratch, 0, KEY_SIZE);
+  zeroSmall(scratch, <usize>KEY_SIZE);
   if (mask & BY_SRC) {
     store<u8>(scratch + K_SRC, <u8>ipVer);
     memory.copy(scratch + K_SRC + 1, origAddr, 16);
@@ -106,7 +107,7 @@ function findOrInsert(key: usize): u32 {
   if (rowsLen == segmentCount * SEG_ROWS) addSegment();
   const row = rowsLen++;
   const p = rowAt(row);
-  memory.copy(p, key, KEY_SIZE);
+  copySmall(p, key, <usize>KEY_SIZE);
   store<u64>(p + R_CONNS, 0); store<u64>(p + R_PKTS, 0); store<u64>(p + R_BYTES, 0);
   store<u64>(slotsPtr + (<usize>i << 3), slotValue(h, row));
   // up to 3/4 full: a lookup happens per new connection, not per packet; millions of keys fit
