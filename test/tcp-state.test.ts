@@ -57,7 +57,7 @@ async function buildWasm(): Promise<Uint8Array> {
   let errors = "";
   const { error } = await asc.main([
     ENTRY, "--baseDir", REPO, "--config", "tcp-state-test-asconfig.json", "--runtime", "stub",
-    "--optimizeLevel", "1", "--outFile", "tcp-state-test.wasm",
+    "--optimizeLevel", "1", "--enable", "simd", "--outFile", "tcp-state-test.wasm",
   ], {
     readFile(name: string, baseDir: string) {
       if (name === ENTRY) return ENTRY_SRC;
