@@ -21,6 +21,8 @@ export const MAX_INST: u32 = 4;
 export const INST_SIZE: usize = 112;
 export const ST_OFF: usize = 8;                  // analyzer state within an instance
 export const ST_SIZE: usize = INST_SIZE - ST_OFF; // 104 bytes
+/** An instance of an analyzer that keeps no state (dispatch.ts dKeepsState): its header only. */
+export const HEADER_INST_SIZE: usize = 16;
 export const DS_SIZE: usize = 64;
 
 export const H_FLAGS: usize = 0;      // u32 DF_*
@@ -55,6 +57,7 @@ export const PIA_SKIPPING: u8 = 1;
 // instance header (first ST_OFF bytes)
 export const I_ID: usize = 0;     // u8 analyzer id, 0: free slot
 export const I_FLAGS: usize = 1;  // u8 IF_*
+export const I_HEADER_ONLY: usize = 2; // u8 1: the block is HEADER_INST_SIZE bytes, not INST_SIZE
 export const I_AUX: usize = 4;    // u32 the instance's aux.ts buffer, 0: none
 export const IF_CONFIRMED: u8 = 1;
 export const IF_DEAD: u8 = 2;      // violated, or finished: gets no more data

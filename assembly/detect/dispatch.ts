@@ -185,6 +185,14 @@ export function dDatagram(id: u32, st: usize, isOrig: bool, p: usize, n: u32): v
 }
 
 /**
+ * Does the analyzer keep state of its own (ST_SIZE bytes) on this transport? DNS over UDP parses
+ * each datagram whole, and most UDP connections are DNS: their instances are a header only.
+ */
+export function dKeepsState(id: u32, tcp: bool): bool {
+  return tcp || id != A.A_DNS;
+}
+
+/**
  * Analyzers that keep parsing after confirming even when a violation could no longer drop their
  * service (SMB, for the nested analyzers of its session setup; see registry.feedSlot).
  */

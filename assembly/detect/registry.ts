@@ -17,10 +17,10 @@ import * as C from "../flow/conn";
 import * as P from "../packet";
 import { confirm } from "../flow/services";
 import {
-  MAX_INST, INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
+  MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
   DF_GAP_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
-  I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
+  I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
 import { portAnalyzer, portAnalyzer2 } from "./ports";
@@ -29,12 +29,13 @@ import { zeroSmall } from "../small";
 import { auxFree, auxReset } from "./aux";
 import { sigsInit, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
-import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dInit } from "./dispatch";
+import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dInit } from "./dispatch";
 
 // ---------------------------------------------------------------- pools (pool.ts)
 
 const DS_POOL: usize = memory.data(16);
 const INST_POOL: usize = memory.data(16);
+const HEADER_INST_POOL: usize = memory.data(16);
 const REORDER_POOL: usize = memory.data(16);
 
 /** The PIA's signature-matching block, only while it buffers. Most connections buffer a request
@@ -77,12 +78,14 @@ export function detectReset(): void {
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE, 256);
     poolInit(INST_POOL, <u32>INST_SIZE, 128);
+    poolInit(HEADER_INST_POOL, <u32>HEADER_INST_SIZE, 512);
     for (let t: u32 = 0; t < BLOCK_TIERS; t++) poolInit(tierPool(t), <u32>tierSize(t), 32768 / <u32>tierSize(t));
     poolInit(REORDER_POOL, <u32>REORDER_SIZE, 16);
     pools = true;
   } else {
     poolReset(DS_POOL);
     poolReset(INST_POOL);
+    poolReset(HEADER_INST_POOL);
     for (let t: u32 = 0; t < BLOCK_TIERS; t++) poolReset(tierPool(t));
     poolReset(REORDER_POOL);
   }
@@ -199,10 +202,14 @@ function release(ds: usize, r: usize): void {
     const inst = instAt(ds, s);
     if (inst == 0) continue;
     auxFree(inst);
-    poolFree(INST_POOL, inst);
+    freeInstance(inst);
   }
   poolFree(DS_POOL, ds);
   store<u32>(r + C.C_DETECT, 0);
+}
+
+function freeInstance(inst: usize): void {
+  poolFree(load<u8>(inst + I_HEADER_ONLY) != 0 ? HEADER_INST_POOL : INST_POOL, inst);
 }
 
 /** Nothing can confirm any more: no live instance, no signature matching. */
@@ -233,14 +240,25 @@ function attach(ds: usize, id: u32, how: u8): i32 {
     if (inst == 0 || (load<u8>(inst + I_FLAGS) & IF_DEAD) != 0) { slot = <i32>s; break; }
   }
   if (slot < 0) return -1;
+  const keepsState = dKeepsState(id, (load<u32>(ds + H_FLAGS) & DF_TCP) != 0);
   let inst = instAt(ds, <u32>slot);
-  if (inst == 0) {
-    inst = poolAlloc(INST_POOL);
-    store<u32>(ds + H_INST + (<usize>slot << 2), <u32>inst);
-  } else {
+  if (inst != 0) {
     auxFree(inst);
+    // a header-only block cannot take state; nothing holds its address (its analyzer, stateless,
+    // asks the registry for nothing: no hand-over, no restart), so it is replaced
+    if (keepsState && load<u8>(inst + I_HEADER_ONLY) != 0) {
+      freeInstance(inst);
+      inst = 0;
+    }
   }
-  zeroSmall(inst, INST_SIZE);
+  if (inst == 0) {
+    inst = poolAlloc(keepsState ? INST_POOL : HEADER_INST_POOL);
+    store<u32>(ds + H_INST + (<usize>slot << 2), <u32>inst);
+    store<u8>(inst + I_HEADER_ONLY, keepsState ? 0 : 1);
+  }
+  const headerOnly = load<u8>(inst + I_HEADER_ONLY);
+  zeroSmall(inst, headerOnly != 0 ? HEADER_INST_SIZE : INST_SIZE);
+  store<u8>(inst + I_HEADER_ONLY, headerOnly);
   store<u8>(inst + I_ID, <u8>id);
   store<u8>(inst + I_FLAGS, how);
   dInit(id, inst + ST_OFF);
