@@ -5,6 +5,7 @@
 
 // @ts-ignore: decorator
 @inline export function zeroSmall(p: usize, n: usize): void {
+  assert(n % 8 == 0);
   let i: usize = 0;
   for (; i + 16 <= n; i += 16) v128.store(p + i, i64x2.splat(0));
   if (i < n) store<u64>(p + i, 0);
@@ -12,6 +13,7 @@
 
 // @ts-ignore: decorator
 @inline export function copySmall(dst: usize, src: usize, n: usize): void {
+  assert(n % 8 == 0); // and the two ranges do not overlap
   let i: usize = 0;
   for (; i + 16 <= n; i += 16) v128.store(dst + i, v128.load(src + i));
   if (i < n) store<u64>(dst + i, load<u64>(src + i));

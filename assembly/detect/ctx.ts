@@ -2,9 +2,9 @@
 //
 // The registry keeps, per connection, a detection record (DS): a header that points to up to
 // MAX_INST analyzer instances, each a block of its own taken when a slot is first used (most
-// connections have one analyzer or none). Each instance has ST_SIZE bytes of private state that
-// its analyzer interprets. An
-// analyzer module exposes (see dispatch.ts) stream(st, isOrig, p, n), gap(st, isOrig),
+// connections have one analyzer or none). An instance has ST_SIZE bytes of private state that its
+// analyzer interprets, or none (HEADER_INST_SIZE) for an analyzer that keeps none. An analyzer
+// module exposes (see dispatch.ts) stream(st, isOrig, p, n), gap(st, isOrig),
 // eof(st, isOrig) for TCP and datagram(st, isOrig, p, n) for UDP; while one of them runs, the
 // registry has set the context below, and the analyzer reports through aConfirm(), aViolate(),
 // aDone(), aConfirmAs() (a nested analyzer, e.g. NTLM inside SMB), aHandOver() (STARTTLS: the rest

@@ -31,7 +31,7 @@ export const C_SERVICE_ROWS: usize = 164;// 4 x u32 counter row + 1 of the first
 export const C_TPREV: usize = 180;       // u32 previous record + 1 in its timer slot
 export const C_TNEXT: usize = 184;       // u32 next record + 1 in its timer slot
 export const C_TUNNEL2: usize = 192;     // u64 a second encapsulating connection + 1 (tunnel_parents is a set)
-export const C_TCP: usize = 208;         // TCP endpoint state (tcp.ts)
+export const C_TCP: usize = 208;         // transport state: TCP endpoints (tcp.ts) or udp.ts's
 export const MAX_SERVICES: u32 = 8;
 /** Services whose counter row is kept in the record; a later one's row is looked up when needed. */
 export const ROW_SLOTS: u32 = 4;

@@ -62,6 +62,7 @@ export function recordIndex(cls: u32, k: u32): u32 { return cls == SHORT_RECORDS
 
 function addSegment(cls: u32): void {
   const n = get(segmentCount, cls);
+  assert(n < MAX_SEGMENTS); // table.ts's POOL_LIMIT keeps each class below 2^21 records
   const at = <usize>(cls * MAX_SEGMENTS + n) << 2;
   const block = heap.alloc(<usize>SEG_RECORDS * sizeOf(cls) + 64);
   store<u32>(blocks + at, <u32>block);

@@ -45,8 +45,8 @@ export function setMaxConnections(n: u32): void {
 }
 
 /**
- * Live connections the record pool can hold: it doubles in one block, and a block past 1 GiB is
- * refused by the allocator, so above this even "no limit" evicts rather than crash.
+ * Live connections kept even with "no limit": below what either record class of pool.ts can index
+ * (2^21 each), so that the table evicts rather than crash.
  */
 const POOL_LIMIT: u64 = 2_000_000;
 // @ts-ignore: decorator
@@ -125,18 +125,18 @@ export function presetKeyHash(h: u64): void {
 }
 
 /** Cache warming (warm.ts): touchSlot loads the slot where key hash h starts its probe;
- *  recordAt the record found there (its address, 0 if none; only slots are read);
+ *  recordIndexAt the index + 1 of the record found there (0 if none; only slots are read);
  *  freeRecordAt the record the k-th next new connection of a record class gets (0 if a fresh one). */
 export function touchSlot(h: u64): u64 {
   return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
 }
-export function recordAt(h: u64): usize {
+export function recordIndexAt(h: u64): u32 {
   const fp = slotFingerprint(h);
   let i = slotHome(h, slotMask);
   for (let probes = 0; probes < 4; probes++) {
     const slot = load<u64>(slotsPtr + (<usize>i << 3));
     if (slot == 0) return 0;
-    if (<u32>(slot >> 32) == fp) return rec(<u32>slot - 1);
+    if (<u32>(slot >> 32) == fp) return <u32>slot;
     i = (i + 1) & slotMask;
   }
   return 0;

@@ -1,6 +1,6 @@
 // UDP, ICMP and other transports: Zeek's history (D/d once per direction, C/c at 1, 10, 100, ...
 // bad checksums, ^ for a flip) and endpoint activity. Lives in the connection record's transport
-// state area, which only TCP connections use otherwise.
+// state area (conn.ts C_TCP), in a record of the shorter class (SHORT_SIZE).
 
 import { zeroSmall } from "../small";
 

@@ -4,13 +4,13 @@
 // unfragmented or IPv6 without extension headers, TCP or UDP), then all their slots are loaded,
 // then all their records (or the free records new connections will take), then, with protocol
 // detection on, the records' detection states, then their signature-matching blocks and first
-// analyzer instances: each pass's loads are independent of each other, so their misses overlap. Nothing here changes state; a
-// packet it cannot parse is simply not warmed. The hashes are kept for the table (warmedHash), so
-// that a packet's key is hashed once.
+// analyzer instances: each pass's loads are independent of each other, so their misses overlap.
+// Nothing here changes state; a packet it cannot parse is simply not warmed. The hashes are kept
+// for the table (warmedHash), so that a packet's key is hashed once.
 
-import { keyHash, touchSlot, recordAt, freeRecordAt } from "./table";
+import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
-import { TCP_RECORDS, SHORT_RECORDS } from "./pool";
+import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { storeMapped4, store16 } from "../decode/bytes";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
@@ -19,14 +19,13 @@ const LINK_ETHERNET: u32 = 1;
 const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
 const found: usize = memory.data(<i32>MAX_BATCH * 4); // record addresses, then detection states
-const tcp: usize = memory.data(<i32>MAX_BATCH);      // 1: the packet is TCP (its record is longer)
-let quickProto: u32 = 0; // the IP protocol quickHash found
+const isTcpPacket: usize = memory.data(<i32>MAX_BATCH); // 1: a new connection's record is a TCP one
+let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it returned a hash)
 const src: usize = memory.data(16);
 const dst: usize = memory.data(16);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
-
 
 /** Key hash of an Ethernet frame's TCP/UDP packet, or 0 when the quick parse does not apply. */
 function quickHash(data: usize, cap: u32): u64 {
@@ -80,7 +79,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
     const h = load<u32>(links + at) == LINK_ETHERNET
       ? quickHash(<usize>load<u32>(datas + at), load<u32>(caps + at)) : 0;
     store<u64>(hashes + (<usize>i << 3), h);
-    store<u8>(tcp + <usize>i, quickProto == 6 ? 1 : 0);
+    store<u8>(isTcpPacket + <usize>i, quickProto == 6 ? 1 : 0);
   }
   let s: u64 = 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -93,13 +92,15 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
     const h = load<u64>(hashes + (<usize>i << 3));
     let r: usize = 0;
     if (h != 0) {
-      const isTcp = load<u8>(tcp + <usize>i) != 0;
-      r = recordAt(h);
-      if (r == 0) {
+      const hit = recordIndexAt(h); // index + 1
+      if (hit == 0) {
+        const isTcp = load<u8>(isTcpPacket + <usize>i) != 0;
         const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
         if (f != 0) s ^= recordLines(f, isTcp);
       } else {
-        s ^= recordLines(r, isTcp);
+        // the class comes from the index: a fingerprint match may be another connection's record
+        r = rec(hit - 1);
+        s ^= recordLines(r, ((hit - 1) & SHORT_CLASS) == 0);
       }
     }
     store<u32>(found + (<usize>i << 2), <u32>r);
@@ -116,8 +117,9 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
       if (ds == 0) continue;
       const b = <usize>load<u32>(ds + H_BLOCK);
       if (b != 0) s ^= load<u64>(b);
-      const inst = <usize>load<u32>(ds + H_INST); // the first analyzer instance
-      if (inst != 0) s ^= load<u64>(inst) ^ load<u64>(inst, 64);
+      // the first analyzer instance: its first line only, since a header-only one is 16 bytes
+      const inst = <usize>load<u32>(ds + H_INST);
+      if (inst != 0) s ^= load<u64>(inst);
     }
   }
   sink ^= s;
