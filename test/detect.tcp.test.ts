@@ -109,4 +109,19 @@ test("a signature that waits for a line end finds it wherever it falls in a long
   }
 });
 
+test("a signature that fires late replays all the payload buffered before it, through every size of buffer", () => {
+  // The PIA's buffer starts at 256 bytes and moves to 448, 832 and 2048 as the payload grows
+  // (assembly/detect/registry.ts blockWithRoom): the buffered bytes and the matcher's state must
+  // survive each move. IRC's signature needs a line end then NICK or USER, here after a long first
+  // line sent 100 bytes at a time, and its analyzer must then parse all of it, from the start.
+  for (const k of [150, 350, 700, 900]) {
+    const first = Buffer.from(`PASS ${"p".repeat(k)}\r\n`);
+    const segments: [boolean, number, Buffer][] = [];
+    for (let off = 0; off < first.length; off += 100) segments.push([true, off, first.subarray(off, off + 100)]);
+    segments.push([true, first.length, Buffer.from("USER bob 0 * :Bob\r\nNICK bob\r\n")]);
+    segments.push([false, 0, Buffer.from(":srv 001 bob :Welcome\r\n")]);
+    assert.equal(services(conversation(7000, segments)), ["irc"], `a first line of ${first.length} bytes`);
+  }
+});
+
 test.run();
