@@ -45,8 +45,9 @@ export function poolReset(pool: usize): void {
   let slab = <usize>load<u32>(pool, 4);
   let head: u32 = 0;
   while (slab != 0) {
+    const first = firstRecord(slab);
     for (let i: u32 = 0; i < n; i++) {
-      const rec = firstRecord(slab) + <usize>i * size;
+      const rec = first + <usize>i * size;
       store<u32>(rec, head);
       head = <u32>rec;
     }

@@ -479,19 +479,11 @@ function addState(a: usize, s: usize): u32 {
   let cap = load<u32>(a + A_CAP);
   if (n == cap) {
     const ncap = cap * 2;
-    const sets = heap.alloc(<usize>ncap * W << 3);
-    memory.copy(sets, load<usize>(a + A_SETS), <usize>cap * W << 3);
-    heap.free(load<usize>(a + A_SETS));
-    store<usize>(a + A_SETS, sets);
-    const skip = heap.alloc(<usize>ncap * SKIP_SIZE);
-    memory.copy(skip, load<usize>(a + A_SKIP), <usize>cap * SKIP_SIZE);
-    heap.free(load<usize>(a + A_SKIP));
-    store<usize>(a + A_SKIP, skip);
+    store<usize>(a + A_SETS, heap.realloc(load<usize>(a + A_SETS), <usize>ncap * W << 3));
+    store<usize>(a + A_SKIP, heap.realloc(load<usize>(a + A_SKIP), <usize>ncap * SKIP_SIZE));
     const rowShift = load<u32>(a + A_ROW_SHIFT);
-    const trans = heap.alloc(<usize>ncap << rowShift);
-    memory.copy(trans, load<usize>(a + A_TRANS), <usize>cap << rowShift);
-    memory.fill(trans + (<usize>cap << rowShift), 0, <usize>(ncap - cap) << rowShift);
-    heap.free(load<usize>(a + A_TRANS));
+    const trans = heap.realloc(load<usize>(a + A_TRANS), <usize>ncap << rowShift);
+    memory.fill(trans + (<usize>cap << rowShift), 0, <usize>(ncap - cap) << rowShift); // not computed yet
     store<usize>(a + A_TRANS, trans);
     store<u32>(a + A_CAP, ncap);
     cap = ncap;

@@ -214,12 +214,7 @@ function freeInstance(inst: usize): void {
 
 /** Nothing can confirm any more: no live instance, no signature matching. */
 function finished(ds: usize): bool {
-  if (load<u8>(ds + H_PIA_STATE) != PIA_SKIPPING) return false;
-  for (let s: u32 = 0; s < MAX_INST; s++) {
-    const inst = instAt(ds, s);
-    if (inst != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) return false;
-  }
-  return true;
+  return load<u8>(ds + H_PIA_STATE) == PIA_SKIPPING && liveMask(ds) == 0;
 }
 
 /** Is an instance of analyzer id live (Zeek's HasChildAnalyzer)? */
@@ -251,12 +246,14 @@ function attach(ds: usize, id: u32, how: u8): i32 {
       inst = 0;
     }
   }
+  let headerOnly: u8;
   if (inst == 0) {
+    headerOnly = keepsState ? 0 : 1;
     inst = poolAlloc(keepsState ? INST_POOL : HEADER_INST_POOL);
     store<u32>(ds + H_INST + (<usize>slot << 2), <u32>inst);
-    store<u8>(inst + I_HEADER_ONLY, keepsState ? 0 : 1);
+  } else {
+    headerOnly = load<u8>(inst + I_HEADER_ONLY); // a reused block keeps its size
   }
-  const headerOnly = load<u8>(inst + I_HEADER_ONLY);
   zeroSmall(inst, headerOnly != 0 ? HEADER_INST_SIZE : INST_SIZE);
   store<u8>(inst + I_HEADER_ONLY, headerOnly);
   store<u8>(inst + I_ID, <u8>id);
