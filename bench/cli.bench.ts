@@ -102,13 +102,14 @@ async function main(): Promise<number> {
     const lines = r.stdout.trim().split("\n");
     return lines.length >= 2 && /count/.test(lines[0]) ? undefined : `unexpected output: ${tail(r.stdout, 200)}`;
   };
+  const readAll = (r: RunResult): string | undefined =>
+    (Number(r.stdout.trim()) === size ? undefined : `read ${r.stdout.trim()} bytes, the file has ${size}`);
   const pcapParser = createRequire(import.meta.url).resolve("pcap-parser");
 
   const cmds: Command[] = [
     { id: "node", label: "node -e 0 (Node's start-up)", argv: [NODE, "-e", "0"] },
     {
-      id: "readloop", label: "Node fs.readSync loop (the floor)", argv: [NODE, "-e", READ_LOOP, F],
-      check: (r) => (Number(r.stdout.trim()) === size ? undefined : `read ${r.stdout.trim()} bytes, the file has ${size}`),
+      id: "readloop", label: "Node fs.readSync loop (the floor)", argv: [NODE, "-e", READ_LOOP, F], check: readAll,
     },
     { id: "zk-src", label: "zk-stream top --by src F", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck },
     { id: "zk-src-stdin", label: "zk-stream top --by src < F", argv: [NODE, CLI, "top", "--by", "src"], stdinFile: F, check: zkTopCheck },
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
     // even the bare read loop, which is timed the same way
     {
       id: "readloop-pipe", label: "Node fs.readSync loop, piped from cat F", argv: ["bash", "-c", 'cat "$0" | "$1" -e "$2" -', F, NODE, READ_LOOP],
-      check: (r) => (Number(r.stdout.trim()) === size ? undefined : `read ${r.stdout.trim()} bytes, the file has ${size}`),
+      check: readAll,
     },
     { id: "zk-src-pipe", label: "zk-stream top --by src, piped from cat F", argv: ["bash", "-c", 'cat "$0" | "$1" "$2" top --by src', F, NODE, CLI], check: zkTopCheck },
     { id: "zk-service", label: "zk-stream top --by src,service F", argv: [NODE, CLI, "top", "--by", "src,service", F], check: zkTopCheck },

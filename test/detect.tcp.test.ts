@@ -3,12 +3,10 @@
 // peer acknowledges is a content gap. Captures are built here.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { asRows, connRecordsOf } from "./helpers/conn.js";
+import { servicesOf as services } from "./helpers/conn.js";
 import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
 
 const CLIENT = 0x0a000001, SERVER = 0x0a000002;
-
-const services = (pcap: Buffer): string[] => asRows(connRecordsOf(pcap, false)).map((r) => r.service);
 
 /** A connection to port `dport`: handshake, then the segments given as [from client?, offset, bytes]. */
 function conversation(dport: number, segments: [boolean, number, Buffer][], opts: { clientIsn?: number; serverIsn?: number; close?: boolean } = {}): Buffer {

@@ -6,28 +6,25 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { asRows, connRecordsOf } from "./helpers/conn.js";
+import { asRows, connRecordsOf, servicesOf } from "./helpers/conn.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 import { PcapBuilder } from "./helpers/detect-pcap.js";
+import { forEachRecord } from "../bench/lib/capture.js";
 
 const CLIENT = 0x0a000001, SERVER = 0x0a000002;
 
 /** The UDP payloads of a classic Ethernet/IPv4 pcap, in order. */
 function udpPayloads(pcap: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let off = 24; off + 16 <= pcap.length;) {
-    const len = pcap.readUInt32LE(off + 8);
-    const frame = pcap.subarray(off + 16, off + 16 + len);
-    off += 16 + len;
-    const ip = frame.subarray(14);
-    if (frame.readUInt16BE(12) !== 0x0800 || ip[9] !== 17) continue;
+  forEachRecord([pcap], (frame) => {
+    const f = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    const ip = f.subarray(14);
+    if (f.readUInt16BE(12) !== 0x0800 || ip[9] !== 17) return;
     const udp = ip.subarray((ip[0] & 15) * 4);
     out.push(Buffer.from(udp.subarray(8, udp.readUInt16BE(4))));
-  }
+  });
   return out;
 }
-
-const servicesOf = (pcap: Buffer): string[] => asRows(connRecordsOf(pcap, false)).map((r) => r.service);
 
 function exchange(dport: number, request: Buffer, reply: Buffer): Buffer {
   const p = new PcapBuilder();

@@ -20,7 +20,12 @@ const ZK = `'${process.execPath}' '${CLI}'`;
 // Several MB, so that a pipe delivers it in many reads.
 const BIG = join(dir, "big.pcap");
 const gen = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "bench/gen.ts"), "--packets", "60k", "--seed", "3", "--out", BIG], { cwd: REPO });
-const rowsOf = (args: string[], file: string) => zk([...args, file]);
+// rows of `top --by src` read from a file: what every piped run of it must print (computed once)
+const SRC_ROWS = ["top", "--by", "src", "-n", "0", "--format", "json"];
+let fileRowsMemo: unknown;
+const fileRows = (): unknown => (fileRowsMemo ??= JSON.parse(zk([...SRC_ROWS, BIG]).stdout));
+let sampleRowsMemo: unknown;
+const sampleRows = (): unknown => (sampleRowsMemo ??= JSON.parse(zk(["top", "-n", "0", "--format", "json", SAMPLE]).stdout));
 
 test("setup: a generated capture of several MB", () => {
   assert.is(gen.status, 0, gen.stderr?.toString());
@@ -29,7 +34,7 @@ test("setup: a generated capture of several MB", () => {
 
 test("cat F | zk-stream top -: the same rows as the file", () => {
   const args = ["top", "--by", "src,dport", "-n", "0", "--format", "json"];
-  const file = rowsOf(args, BIG);
+  const file = zk([...args, BIG]);
   assert.is(file.code, 0);
   const piped = sh(`cat '${BIG}' | ${ZK} ${args.join(" ")} -`);
   assert.is(piped.code, 0, piped.stderr);
@@ -38,10 +43,9 @@ test("cat F | zk-stream top -: the same rows as the file", () => {
 });
 
 test("gzip -c F | zk-stream top -: decompressed on the way, the same rows", () => {
-  const args = ["top", "--by", "src", "-n", "0", "--format", "json"];
-  const piped = sh(`gzip -c '${BIG}' | ${ZK} ${args.join(" ")} -`);
+  const piped = sh(`gzip -c '${BIG}' | ${ZK} ${SRC_ROWS.join(" ")} -`);
   assert.is(piped.code, 0, piped.stderr);
-  assert.equal(JSON.parse(piped.stdout), JSON.parse(rowsOf(args, BIG).stdout));
+  assert.equal(JSON.parse(piped.stdout), fileRows());
 });
 
 interface Piped {
@@ -69,17 +73,16 @@ const exited = (run: Piped) => run.read("code").trim() !== "";
 if (haveTool("perl")) {
   test("a non-blocking pipe (the first read finds it empty: EAGAIN) is read as a stream: the same rows", async () => {
     const at = mkdtempSync(join(dir, "nonblock-"));
-    const args = ["top", "--by", "src", "-n", "0", "--format", "json"];
     const nonBlocking = `perl -MFcntl -e 'fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die; exec @ARGV or die'`;
     // the writer waits until zk-stream has found the pipe empty and said so
     const go = join(at, "go");
-    const run = pipeInto(at, `while [ ! -e '${go}' ]; do sleep 0.02; done; cat '${BIG}'`, args, { wrap: nonBlocking, env: "ZK_DEBUG=1" });
+    const run = pipeInto(at, `while [ ! -e '${go}' ]; do sleep 0.02; done; cat '${BIG}'`, SRC_ROWS, { wrap: nonBlocking, env: "ZK_DEBUG=1" });
     try {
       await until("the fallback", () => /non-blocking pipe: read as a stream/.test(run.read("err")), 15000);
       writeFileSync(go, "");
       await until("the exit code", () => exited(run), 30000);
       assert.is(run.read("code").trim(), "0", run.read("err"));
-      assert.equal(JSON.parse(run.read("out")), JSON.parse(rowsOf(args, BIG).stdout));
+      assert.equal(JSON.parse(run.read("out")), fileRows());
     } finally {
       run.stop();
     }
@@ -110,8 +113,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       assert.ok(Date.now() - sent < 5000, `exited ${Date.now() - sent} ms after ${signal}`);
       assert.is(run.read("code").trim(), "0");
       const lines = run.read("out").trimEnd().split("\n");
-      const expected = JSON.parse(zk(["top", "-n", "0", "--format", "json", SAMPLE]).stdout);
-      assert.equal(JSON.parse(lines[lines.length - 1]), expected);
+      assert.equal(JSON.parse(lines[lines.length - 1]), sampleRows());
       assert.is(run.read("err"), "");
     } finally {
       run.stop();

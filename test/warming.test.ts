@@ -7,12 +7,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Engine } from "../src/engine.js";
-import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
+import type { ConnRecord } from "../src/conn.js";
 import type { Warming } from "../src/wasm/core.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
+import { runTrace } from "./helpers/conn.js";
 
-const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)(\.gz)?$/;
+const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)$/;
 
 function capturesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -27,22 +27,14 @@ function capturesUnder(dir: string): string[] {
 interface Run { records: ConnRecord[]; rows: unknown[]; packets: number }
 
 function run(pcap: Buffer, warming: Warming): Run {
-  const records: ConnRecord[] = [];
-  const engine = new Engine({
-    by: ["src", "dport", "service"], warming,
-    onRecords: (batch, view) => decodeConnRecords(batch, view, records),
-  });
-  engine.beginFile();
-  engine.write(pcap);
-  engine.endFile("trace");
-  engine.end();
+  const { records, engine } = runTrace(pcap, { by: ["src", "dport", "service"], warming });
   return { records, rows: engine.top(1_000_000, "pkts"), packets: engine.stats().records_read };
 }
 
 if (!HAVE_CAPTURES) {
   noteMissingCaptures("warming.test.ts");
 } else {
-  const files = capturesUnder(CAPTURES).filter((f) => !f.endsWith(".gz"));
+  const files = capturesUnder(CAPTURES);
   test("there are captures to run", () => {
     assert.ok(files.length > 200, `${files.length} captures under ${CAPTURES}`);
   });

@@ -6,8 +6,7 @@ import { createGunzip } from "node:zlib";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
 import { pipeChunks } from "./pipe.js";
-
-const CHUNK = 1 << 20;
+import { CHUNK, takingTurns } from "./buffers.js";
 
 export interface InputOutcome extends FileResult {
   /** Set when the file could not be opened or read at all. */
@@ -33,11 +32,8 @@ async function* fileChunks(name: string, hooks: FeedHooks, start = 0): AsyncGene
   try {
     if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
     let position = start;
-    // Two buffers take turns, so no garbage piles up between collections: a chunk's memory is
-    // read into again once the next chunk is asked for (a consumer that keeps one copies it).
-    const turns = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    let turn = 0;
-    const readAt = (at: number) => handle.read(turns[turn++ & 1], 0, CHUNK, at);
+    const nextBuffer = takingTurns();
+    const readAt = (at: number) => handle.read(nextBuffer(), 0, CHUNK, at);
     pending = readAt(position);
     for (;;) {
       const { bytesRead, buffer } = await pending;
@@ -189,18 +185,15 @@ export async function feedSource(engine: Engine, name: string, shouldStop: () =>
   // A pipe's reader stops on an interruption, and once the input is given up for any reason
   // (damage: the gzip reader may leave a read of a quiet pipe waiting, with no one to end it).
   const done = new AbortController();
-  const follow = () => done.abort();
-  hooks.signal?.addEventListener("abort", follow);
   if (hooks.signal?.aborted) done.abort();
   const stdin = name === "-" ? stdinChunks(done.signal) : undefined;
   const source = stdin ? stdin.chunks : fileChunks(name, hooks);
-  // an interruption must not wait for the next chunk of a quiet pipe (pipeChunks stops on the
-  // signal itself; its fd must stay open for the read it leaves behind)
-  const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); };
+  // an interruption must not wait for the next chunk of a quiet stdin: a stream is destroyed;
+  // pipeChunks stops on `done` (its fd must stay open for the read it leaves behind)
+  const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); else done.abort(); };
   try {
     return await feedChunks(engine, label, source, shouldStop, hooks, onAbort);
   } finally {
-    hooks.signal?.removeEventListener("abort", follow);
     done.abort();
   }
 }

@@ -4,8 +4,7 @@
 // capture: 1.5 s as a stream, 1.2 s this way). One read is in flight at a time; each returns what
 // the pipe holds, so a live capture's packets are not held back.
 import { read, openSync, writeSync, closeSync, constants } from "node:fs";
-
-const CHUNK = 1 << 20;
+import { takingTurns } from "./buffers.js";
 
 /** Reads of stdin not returned yet. */
 let pending = 0;
@@ -42,11 +41,8 @@ function readStdin(buffer: Buffer): Promise<number> {
 export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> {
   // process.exit (a closed stdout) does not wait for the event loop: release the read there too
   process.once("exit", releasePendingRead);
-  // Two buffers take turns, as for files: a chunk's memory is read into again once the next
-  // chunk is asked for.
-  const turns = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let turn = 0;
-  let buffer = turns[turn++ & 1];
+  const nextBuffer = takingTurns();
+  let buffer = nextBuffer();
   let next = readStdin(buffer);
   const aborted = new Promise<"aborted">((resolve) => {
     if (signal?.aborted) resolve("aborted");
@@ -69,7 +65,7 @@ export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> 
       }
       if (n === "aborted" || n === 0) return;
       const chunk = buffer.subarray(0, n);
-      buffer = turns[turn++ & 1];
+      buffer = nextBuffer();
       next = readStdin(buffer);
       yield chunk;
     }

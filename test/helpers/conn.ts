@@ -1,18 +1,27 @@
 // Our conn records for a trace, as Zeek ASCII rows keyed by field name (as zeek-cut reads them),
 // and the -b role adjustment shared by the golden tests.
-import { Engine } from "../../src/engine.js";
+import { Engine, type EngineOptions } from "../../src/engine.js";
 import { decodeConnRecords, type ConnRecord } from "../../src/conn.js";
 import { ZeekConnWriter, CONN_FIELDS } from "../../src/format/conn.js";
 
-export function connRecordsOf(pcap: Buffer, ignoreChecksums: boolean): ConnRecord[] {
+/** A whole trace through a new Engine (`by: ["src"]` unless the options say): its conn records,
+ *  and the engine for its rows and stats. */
+export function runTrace(pcap: Buffer, options: EngineOptions = {}): { records: ConnRecord[]; engine: Engine } {
   const records: ConnRecord[] = [];
-  const engine = new Engine({ by: ["src"], ignoreChecksums, onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
+  const engine = new Engine({ by: ["src"], ...options, onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
   engine.beginFile();
   engine.write(pcap);
   engine.endFile("trace");
   engine.end();
-  return records;
+  return { records, engine };
 }
+
+export function connRecordsOf(pcap: Buffer, ignoreChecksums: boolean): ConnRecord[] {
+  return runTrace(pcap, { ignoreChecksums }).records;
+}
+
+/** The conn.log service column of each connection of a trace. */
+export const servicesOf = (pcap: Buffer): string[] => asRows(connRecordsOf(pcap, false)).map((r) => r.service);
 
 export function asRows(records: ConnRecord[]): Record<string, string>[] {
   const w = new ZeekConnWriter();
