@@ -1,5 +1,8 @@
 // Layout of one connection record (cold data) in linear memory. The hot table (table.ts) holds
-// only a fingerprint and the record's index; everything else lives here.
+// only a fingerprint and the record's index; everything else lives here. A packet of a TCP
+// connection without protocol detection touches lines 0, 1, 3, 4 and 5 (warm.ts loads those):
+// line 2 holds what only detection, UDP/ICMP payload counts, tunnels and services use, and line 6
+// the TCP history letters past the first two.
 import { TCP_STATE_SIZE } from "./tcp";
 import { UDP_STATE_SIZE } from "./udp";
 
@@ -11,13 +14,14 @@ export const C_PROTO: usize = 36;        // u8 IP protocol number
 export const C_IPVER: usize = 37;        // u8 4 or 6
 export const C_FLAGS: usize = 38;        // u8 F_*
 export const C_HASH: usize = 40;         // u32 slot fingerprint of the key (to find the slot again)
-export const C_GEN: usize = 44;          // u32 bumped at each reuse of this record
+export const C_TPREV: usize = 44;        // u32 previous record + 1 in its timer slot
 export const C_FIRST_TS: usize = 48;     // i64 ns
 export const C_LAST_TS: usize = 56;      // i64 ns
 export const C_DEADLINE: usize = 64;     // i64 ns: Zeek removes the connection at this network time
 export const C_QUEUED: usize = 72;       // i64: timer wheel slot the record is in (timers.ts)
 export const C_SERIAL: usize = 80;       // u64 connection number in creation order (uid source)
 export const C_ROW: usize = 88;          // u32 counter row + 1 (0: none)
+export const C_TNEXT: usize = 92;        // u32 next record + 1 in its timer slot
 export const C_ORIG_PKTS: usize = 96;    // u64
 export const C_RESP_PKTS: usize = 104;   // u64
 export const C_ORIG_IP_BYTES: usize = 112; // u64
@@ -28,10 +32,8 @@ export const C_TUNNEL: usize = 144;      // u64 encapsulating connection serial 
 export const C_SERVICES: usize = 152;    // 8 x u8 confirmed analyzer ids, in confirmation order (0: empty)
 export const C_DETECT: usize = 160;      // u32 address of the protocol detection state (detect/), 0: none
 export const C_SERVICE_ROWS: usize = 164;// 4 x u32 counter row + 1 of the first 4 services (--by service)
-export const C_TPREV: usize = 180;       // u32 previous record + 1 in its timer slot
-export const C_TNEXT: usize = 184;       // u32 next record + 1 in its timer slot
-export const C_TUNNEL2: usize = 192;     // u64 a second encapsulating connection + 1 (tunnel_parents is a set)
-export const C_TCP: usize = 208;         // transport state: TCP endpoints (tcp.ts) or udp.ts's
+export const C_TUNNEL2: usize = 184;     // u64 a second encapsulating connection + 1 (tunnel_parents is a set)
+export const C_TCP: usize = 192;         // transport state on a line of its own: TCP endpoints (tcp.ts) or udp.ts's
 export const MAX_SERVICES: u32 = 8;
 /** Services whose counter row is kept in the record; a later one's row is looked up when needed. */
 export const ROW_SLOTS: u32 = 4;

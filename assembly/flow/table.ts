@@ -323,7 +323,8 @@ function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
       isOrig = !isOrig;
     }
     // Zeek analyses no payload of a packet with a bad checksum
-    if (load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
+    // (detectProtocols first: without detection, C_DETECT's line is not loaded)
+    if (detectProtocols && load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
   }
   store<i64>(r + C.C_DEADLINE, deadline);
   // A record stays in its slot while its deadline only moves later (it is moved when the slot is
@@ -464,7 +465,6 @@ function removeConn(idx: u32): void {
   slotsRemove(slotsPtr, slotMask, load<u32>(r + C.C_HASH), idx);
   if (load<i64>(r + C.C_QUEUED) != i64.MAX_VALUE) timerUnlink(idx);
   store<u8>(r + C.C_FLAGS, 0);
-  store<u32>(r + C.C_GEN, load<u32>(r + C.C_GEN) + 1);
   freeRecord(idx);
   liveConnections--;
 }

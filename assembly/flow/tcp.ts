@@ -169,11 +169,13 @@ const C_EXPIRE: usize = 160;  // i64 next ExpireTimer
 const C_MISSED: usize = 168;  // u64 missed_bytes
 const C_TIMEOUT: usize = 176; // u32 inactivity timeout, seconds
 const C_HSEEN: usize = 180;   // u32 hist_seen
-const C_FLAGS: usize = 184;   // u8 CF_*
-const C_HLEN: usize = 185;    // u8 history length
-const C_HIST: usize = 186;    // history letters
-const HIST_CAP: u32 = 50;     // 186 + 50 = 236
-const C_HOLES: usize = 236;   // u32 holes block (holes.ts), 0 if none
+const C_HOLES: usize = 184;   // u32 holes block (holes.ts), 0 if none
+const C_FLAGS: usize = 188;   // u8 CF_*
+const C_HLEN: usize = 189;    // u8 history length
+// the letters last: a packet reads the lines before them, and they are written only when a
+// letter is added (a few times per connection)
+const C_HIST: usize = 190;    // history letters
+const HIST_CAP: u32 = 50;     // 190 + 50 = 240
 const CF_SWAPPED: u8 = 1;     // slot 1 is the originator
 const CF_ACTIVE: u8 = 2;      // TCPSessionAdapter::is_active
 const CF_PARTIAL: u8 = 4;     // TCPSessionAdapter::is_partial

@@ -60,10 +60,13 @@ function quickHash(data: usize, cap: u32): u64 {
   return keyHash(src, be16(l4), dst, be16(l4 + 2), proto, false);
 }
 
+/** Loads the lines of record r that its next packet reads (conn.ts): a TCP record's line 2 only
+ *  with detection, and never its line 6 (history letters); all four lines of a short record. */
 // @ts-ignore: decorator
 @inline function recordLines(r: usize, isTcp: bool): u64 {
-  const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192);
-  return isTcp ? s ^ load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384) : s;
+  const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 192);
+  if (!isTcp) return s ^ load<u64>(r, 128);
+  return (detectProtocols ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256) ^ load<u64>(r, 320);
 }
 
 /** The key hash warmBatch computed for the i-th record of its batch (0: its quick parse did not
