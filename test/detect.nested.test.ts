@@ -300,4 +300,28 @@ test("WebSocket: a message over two frames confirms at its end; a first frame wi
   assert.equal(services(bad), ["http"]);
 });
 
+// The reply headers that find a message's end (Transfer-Encoding: chunked, Content-Length) and the
+// Upgrade header are recognised by name, case-insensitively: an upgrade after a chunked or a sized
+// reply is found, and a header name as long as "Upgrade" but different is not one. The upgrade's
+// 101 is the second reply: its status code is parsed afresh, not on top of the first reply's.
+test("HTTP header names: a WebSocket upgrade after a chunked or a sized reply; a look-alike of Upgrade is not one", () => {
+  const request = Buffer.from("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+  const replies = [
+    "HTTP/1.1 200 OK\r\nTRANSFER-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\ncontent-LENGTH: 5\r\n\r\nhello",
+  ];
+  const upgradeAfter = (reply: Buffer, upgrade: Buffer) => conversation(80, [
+    [true, request],
+    [false, reply],
+    [true, upgradeRequest],
+    [false, upgrade],
+    [true, masked(1, true, "hello")],
+  ]);
+  for (const reply of replies) assert.equal(services(upgradeAfter(Buffer.from(reply), upgradeReply)), ["http,websocket"], reply);
+  // without an Upgrade header there is no upgrade: the client's frame is then a bad request line,
+  // a violation that removes http (taken for Upgrade, the look-alike would give http,websocket)
+  const lookAlike = Buffer.from(upgradeReply.toString().replace("Upgrade: websocket", "Upgrad3: websocket"));
+  assert.equal(services(upgradeAfter(Buffer.from(replies[1]), lookAlike)), [""]);
+});
+
 test.run();

@@ -76,6 +76,20 @@ const H_TE: u8 = 1;
 const H_CONNECTION: u8 = 2;
 const H_UPGRADE: u8 = 3;
 const NAMES: StaticArray<string> = ["content-length", "transfer-encoding", "connection", "upgrade"];
+// Which NAMES have the lower-case character c at position pos (nameBits[pos * 128 + c]), and which
+// are pos characters long (nameLengths[pos]): one load per header name character, not a loop over
+// the names. The lengths differ, so at most one name matches a whole header name.
+const NAME_MAX: u32 = 18;
+const nameBits: usize = memory.data(<i32>NAME_MAX * 128);
+const nameLengths: usize = memory.data(<i32>NAME_MAX);
+for (let i = 0; i < NAMES.length; i++) {
+  const name = NAMES[i];
+  for (let k = 0; k < name.length; k++) {
+    const at = nameBits + <usize>k * 128 + <usize>name.charCodeAt(k);
+    store<u8>(at, <u8>(<u32>load<u8>(at) | (1 << i)));
+  }
+  store<u8>(nameLengths + <usize>name.length, <u8>(<u32>load<u8>(nameLengths + <usize>name.length) | (1 << i)));
+}
 
 function isToken(c: u32): bool {
   if (c <= 31 || c >= 127) return false;
@@ -355,7 +369,8 @@ function statusChar(st: usize, c: u32): void {
   }
   if (load<u8>(st + SL_PHASE) == 3) {
     const cn = load<u8>(st + SL_CODEN);
-    let code = load<u16>(st + SL_CODE);
+    // the previous reply's code is kept in SL_CODE for its message: a new code starts from 0
+    let code: u16 = cn == 0 ? 0 : load<u16>(st + SL_CODE);
     if (cn < 3) {
       code = isDigit(c) && (cn == 0 || code != 0xffff) ? <u16>(code * 10 + <u16>(c - 48)) : 0xffff;
       store<u16>(st + SL_CODE, code);
@@ -416,23 +431,17 @@ function headerChar(m: usize, pos: u8, c: u32): void {
   if (which == 0 && load<u8>(m + M_NAMEMASK) != 0xff) {
     // still in the name
     if (c == 58) { // ':'
-      let w: u8 = H_NONE;
-      const mask = load<u8>(m + M_NAMEMASK);
-      for (let i = 0; i < NAMES.length; i++) if ((mask & (1 << <u8>i)) != 0 && <u32>NAMES[i].length == <u32>pos) w = <u8>i;
+      const bits = <u32>load<u8>(m + M_NAMEMASK) & (<u32>pos < NAME_MAX ? <u32>load<u8>(nameLengths + <usize>pos) : 0);
+      const w: u8 = bits == 0 ? H_NONE : <u8>ctz(bits);
       store<u8>(m + M_WHICH, w == H_NONE ? H_NONE : w + 1);
       store<u8>(m + M_NAMEMASK, 0xff);
       if (w == H_CL) { store<u64>(m + M_CL, 0); store<u8>(m + M_HASCL, 1); }
       return;
     }
     if (pos == 0 && isBlank(c)) { store<u8>(m + M_NAMEMASK, 0xff); store<u8>(m + M_WHICH, H_NONE); return; } // continuation
-    let mask = load<u8>(m + M_NAMEMASK);
     const lc = lower(c);
-    for (let i = 0; i < NAMES.length; i++) {
-      const bit = <u8>(1 << <u8>i);
-      if ((mask & bit) == 0) continue;
-      if (<i32>pos >= NAMES[i].length || <u32>NAMES[i].charCodeAt(pos) != lc) mask &= ~bit;
-    }
-    store<u8>(m + M_NAMEMASK, mask);
+    const fits = <u32>pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
+    store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & fits);
     return;
   }
   if (headerRestIgnored(m)) return;
