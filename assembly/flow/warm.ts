@@ -14,21 +14,28 @@ import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { storeMapped4, store16 } from "../decode/bytes";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
+import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
 
 const LINK_ETHERNET: u32 = 1;
 const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
 const found: usize = memory.data(<i32>MAX_BATCH * 4); // record addresses, then detection states
 const isTcpPacket: usize = memory.data(<i32>MAX_BATCH); // 1: a new connection's record is a TCP one
+const rowHashes: usize = memory.data(<i32>MAX_BATCH * 8); // counter rows of new connections (0: none)
 let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it returned a hash)
-const src: usize = memory.data(16);
-const dst: usize = memory.data(16);
+// quickHash's key fields, per packet of the batch: a new connection's counter row is keyed by them
+const srcs: usize = memory.data(<i32>MAX_BATCH * 16, 16);
+const dsts: usize = memory.data(<i32>MAX_BATCH * 16, 16);
+const dstPorts: usize = memory.data(<i32>MAX_BATCH * 4);
+const ipVersions: usize = memory.data(<i32>MAX_BATCH);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
 
-/** Key hash of an Ethernet frame's TCP/UDP packet, or 0 when the quick parse does not apply. */
-function quickHash(data: usize, cap: u32): u64 {
+/** Key hash of an Ethernet frame's TCP/UDP packet, the batch's i-th, or 0 when the quick parse
+ *  does not apply. */
+function quickHash(data: usize, cap: u32, i: u32): u64 {
+  const src = srcs + (<usize>i << 4), dst = dsts + (<usize>i << 4);
   if (cap < 14) return 0;
   let off: u32 = 12;
   let type = be16(data + off);
@@ -46,18 +53,22 @@ function quickHash(data: usize, cap: u32): u64 {
     if (off + ihl + 4 > cap) return 0;
     storeMapped4(src, ip + 12);
     storeMapped4(dst, ip + 16);
+    store<u8>(ipVersions + <usize>i, 4);
   } else if (type == 0x86dd) {
     if (off + 44 > cap || (<u32>load<u8>(ip) >> 4) != 6) return 0;
     proto = <u32>load<u8>(ip, 6);
     l4 = ip + 40;
     store16(src, ip + 8);
     store16(dst, ip + 24);
+    store<u8>(ipVersions + <usize>i, 6);
   } else {
     return 0;
   }
   if (proto != 6 && proto != 17) return 0;
   quickProto = proto;
-  return keyHash(src, be16(l4), dst, be16(l4 + 2), proto, false);
+  const dstPort = be16(l4 + 2);
+  store<u32>(dstPorts + (<usize>i << 2), dstPort);
+  return keyHash(src, be16(l4), dst, dstPort, proto, false);
 }
 
 /** Loads the lines of record r that its next packet reads (conn.ts): a TCP record's line 2 only
@@ -80,7 +91,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
   for (let i: u32 = 0; i < n; i++) {
     const at = <usize>i << 2;
     const h = load<u32>(links + at) == LINK_ETHERNET
-      ? quickHash(<usize>load<u32>(datas + at), load<u32>(caps + at)) : 0;
+      ? quickHash(<usize>load<u32>(datas + at), load<u32>(caps + at), i) : 0;
     store<u64>(hashes + (<usize>i << 3), h);
     store<u8>(isTcpPacket + <usize>i, quickProto == 6 ? 1 : 0);
   }
@@ -89,17 +100,25 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
     const h = load<u64>(hashes + (<usize>i << 3));
     if (h != 0) s ^= touchSlot(h);
   }
-  // packets whose connection is not there yet will take the next free records
+  // packets whose connection is not there yet will take the next free records, and count in
+  // their source's row (as the connection's originator, unless its roles flip)
+  const rows = countersEnabled() && !countsService();
   let freshTcp: u32 = 0, freshShort: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const h = load<u64>(hashes + (<usize>i << 3));
     let r: usize = 0;
+    let rh: u64 = 0;
     if (h != 0) {
       const hit = recordIndexAt(h); // index + 1
       if (hit == 0) {
         const isTcp = load<u8>(isTcpPacket + <usize>i) != 0;
         const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
         if (f != 0) s ^= recordLines(f, isTcp);
+        if (rows) {
+          rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), <u32>load<u8>(ipVersions + <usize>i),
+            load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);
+          s ^= touchRowSlot(rh);
+        }
       } else {
         // the class comes from the index: a fingerprint match may be another connection's record
         r = rec(hit - 1);
@@ -107,6 +126,13 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
       }
     }
     store<u32>(found + (<usize>i << 2), <u32>r);
+    store<u64>(rowHashes + (<usize>i << 3), rh);
+  }
+  if (rows) {
+    for (let i: u32 = 0; i < n; i++) {
+      const rh = load<u64>(rowHashes + (<usize>i << 3));
+      if (rh != 0) s ^= touchRow(rh);
+    }
   }
   if (detectProtocols) {
     for (let i: u32 = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 // Counters keyed by the fields that `--by` asks for, in an open-addressing table. A row's key is
 // laid out so that comparing its bytes gives the output order: source (family byte, IPv4 before
 // IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
-import { hashBytes, compareBytes } from "../flow/hash";
+import { mix64, compareBytes } from "../flow/hash";
 import { zeroSmall, copySmall } from "../small";
 import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue } from "../slots";
 
@@ -65,23 +65,63 @@ export function transportCode(proto: u32): u8 {
   return 4;
 }
 
-/** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
-export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
+/** Puts the key of a connection's row (orig, resp, resp port, transport, service) in `scratch`. */
+function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): void {
   zeroSmall(scratch, <usize>KEY_SIZE);
   if (mask & BY_SRC) {
     store<u8>(scratch + K_SRC, <u8>ipVer);
-    memory.copy(scratch + K_SRC + 1, origAddr, 16);
+    store<u64>(scratch + K_SRC + 1, load<u64>(origAddr));
+    store<u64>(scratch + K_SRC + 9, load<u64>(origAddr, 8));
   }
   if (mask & BY_DST) {
     store<u8>(scratch + K_DST, <u8>ipVer);
-    memory.copy(scratch + K_DST + 1, respAddr, 16);
+    store<u64>(scratch + K_DST + 1, load<u64>(respAddr));
+    store<u64>(scratch + K_DST + 9, load<u64>(respAddr, 8));
   }
   if (mask & BY_DPORT) {
     store<u16>(scratch + K_PORT, bswap<u16>(<u16>respPort));
     store<u8>(scratch + K_TRANSPORT, transportCode(proto));
   }
   if (mask & BY_SERVICE) store<u8>(scratch + K_SERVICE, <u8>service);
-  return findOrInsert(scratch);
+}
+
+/**
+ * Hash of the key writeKey writes, from the same fields: each field's words times its own odd
+ * constant, summed, then mixed. The multiplies are independent of each other, and nothing waits
+ * on reading back the key's unaligned stores.
+ */
+function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u64 {
+  let h: u64 = 0;
+  if (mask & BY_SRC) {
+    h += (load<u64>(origAddr) ^ <u64>ipVer) * 0x9e3779b97f4a7c15 + load<u64>(origAddr, 8) * 0xc2b2ae3d27d4eb4f;
+  }
+  if (mask & BY_DST) {
+    h += (load<u64>(respAddr) ^ <u64>ipVer) * 0x165667b19e3779f9 + load<u64>(respAddr, 8) * 0x85ebca77c2b2ae63;
+  }
+  if (mask & BY_DPORT) h += (<u64>respPort << 8 | <u64>transportCode(proto)) * 0x27d4eb2f165667c5;
+  if (mask & BY_SERVICE) h += <u64>(service + 1) * 0xff51afd7ed558ccd;
+  return mix64(h);
+}
+
+/** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
+export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
+  writeKey(origAddr, respAddr, ipVer, respPort, proto, service);
+  return findOrInsert(scratch, keyHashOf(origAddr, respAddr, ipVer, respPort, proto, service));
+}
+
+/** Cache warming (flow/warm.ts) for a connection about to be created: rowHash is the hash of its
+ *  row's key (without service), touchRowSlot loads the slot where that row's probe starts, and
+ *  touchRow the row found there (if its fingerprint matches). Nothing changes. */
+export function rowHash(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32): u64 {
+  return keyHashOf(origAddr, respAddr, ipVer, respPort, proto, 0);
+}
+export function touchRowSlot(h: u64): u64 {
+  return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
+}
+export function touchRow(h: u64): u64 {
+  const slot = load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
+  if (slot == 0 || <u32>(slot >> 32) != slotFingerprint(h)) return 0;
+  return load<u64>(rowAt(<u32>slot - 1));
 }
 
 // @ts-ignore: decorator
@@ -90,8 +130,7 @@ export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u
   return true;
 }
 
-function findOrInsert(key: usize): u32 {
-  const h = hashBytes(key, KEY_SIZE);
+function findOrInsert(key: usize, h: u64): u32 {
   const fp = slotFingerprint(h);
   let i = slotHome(h, slotMask);
   while (true) {
