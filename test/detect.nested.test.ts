@@ -324,4 +324,16 @@ test("HTTP header names: a WebSocket upgrade after a chunked or a sized reply; a
   assert.equal(services(upgradeAfter(Buffer.from(replies[1]), lookAlike)), [""]);
 });
 
+// HTTP/0.9: a request line without a version (a method of 3+ characters, then a URI) gets a reply
+// of raw data until the server closes, never a status line (Zeek: EXPECT_REPLY_HTTP09). A URI that
+// runs to the end of the line is the common case. "GET HTTP/1.0" is a 1.0 request without a URI
+// (Zeek's missing_HTTP_uri): its reply must be a status line, and raw data there is a violation.
+test("HTTP/0.9: a request without a version is answered by raw data; GET HTTP/1.0 is not 0.9", () => {
+  const raw = Buffer.from("<html>raw</html>\n");
+  for (const line of ["GET /\r\n", "GET /index.html\r\n", "GET /x y\r\n"]) {
+    assert.equal(services(conversation(80, [[true, Buffer.from(line)], [false, raw]])), ["http"], line);
+  }
+  assert.equal(services(conversation(80, [[true, Buffer.from("GET HTTP/1.0\r\n\r\n")], [false, raw]])), [""]);
+});
+
 test.run();

@@ -279,7 +279,10 @@ function requestLine(st: usize, rest: usize, restLen: u32): void {
   if (phase == 2) {
     const n = <u32>load<u16>(st + RL_N), u = <u32>load<u16>(st + RL_U);
     const uOpen = load<u8>(st + RL_UOPEN) != 0;
-    const found = uOpen ? load<u8>(st + RL_STARTK) >= 5 : load<u8>(st + RL_FOUND) != 0;
+    // a URI to the end of the line: a version only if the rest started with "HTTP/" (Zeek's
+    // missing_HTTP_uri); STARTK 255 says it did not
+    const sk = load<u8>(st + RL_STARTK);
+    const found = uOpen ? sk >= 5 && sk != 255 : load<u8>(st + RL_FOUND) != 0;
     if (found) valid = true;
     else {
       v09 = true;
