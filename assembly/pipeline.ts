@@ -11,12 +11,12 @@ import { decodePacket, DECODED } from "./decode/link";
 import { fragmentsNextRecord } from "./decode/fragments";
 import { tunnelsNextRecord, udpTunnelFind, decodeTunnelInner } from "./decode/tunnels";
 import { flowPacket, lastConnSerial, liveConnections, presetKeyHash } from "./flow/table";
-import { warmBatch, warmedHash } from "./flow/warm";
+import { warmBatch, warmedHash, MAX_BATCH } from "./flow/warm";
 import { warming, WARM_AUTO, WARM_ALWAYS } from "./config";
 
 // Records are taken in batches so that warm.ts can start their table lookups' cache misses
 // together; the framer's buffer stays in place until flushRecords() has run.
-const BATCH: u32 = 32;
+const BATCH: u32 = MAX_BATCH;
 const links: usize = memory.data(<i32>BATCH * 4);
 const datas: usize = memory.data(<i32>BATCH * 4);
 const caps: usize = memory.data(<i32>BATCH * 4);

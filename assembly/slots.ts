@@ -22,6 +22,27 @@
   return (h & 0xffffffff00000000) | <u64>(i + 1);
 }
 
+/** Cache warming: the slot where hash h starts its probe, in the table of mask + 1 slots at ptr. */
+// @ts-ignore: decorator
+@inline export function slotAtHome(ptr: usize, mask: u32, h: u64): u64 {
+  return load<u64>(ptr + (<usize>slotHome(h, mask) << 3));
+}
+
+/** Cache warming: the entry index + 1 of the first slot holding h's fingerprint within `probes`
+ *  slots of its home (0: none). Reads only slots; a match may be another entry with that
+ *  fingerprint. */
+export function slotProbe(ptr: usize, mask: u32, h: u64, probes: u32): u32 {
+  const fp = slotFingerprint(h);
+  let i = slotHome(h, mask);
+  for (let k: u32 = 0; k < probes; k++) {
+    const slot = load<u64>(ptr + (<usize>i << 3));
+    if (slot == 0) return 0;
+    if (<u32>(slot >> 32) == fp) return <u32>slot;
+    i = (i + 1) & mask;
+  }
+  return 0;
+}
+
 /** A zeroed slot array of `count` slots (a power of two). */
 export function slotsAlloc(count: u32): usize {
   const p = heap.alloc(<usize>count << 3);

@@ -326,7 +326,8 @@ test("HTTP header names: a WebSocket upgrade after a chunked or a sized reply; a
 
 // HTTP/0.9: a request line without a version (a method of 3+ characters, then a URI) gets a reply
 // of raw data until the server closes, never a status line (Zeek: EXPECT_REPLY_HTTP09). A URI that
-// runs to the end of the line is the common case. "GET HTTP/1.0" is a 1.0 request without a URI
+// runs to the end of the line is the common case ("GET /x y" ends its URI early: it checks the 0.9
+// path itself, the first two its detection). "GET HTTP/1.0" is a 1.0 request without a URI
 // (Zeek's missing_HTTP_uri): its reply must be a status line, and raw data there is a violation.
 test("HTTP/0.9: a request without a version is answered by raw data; GET HTTP/1.0 is not 0.9", () => {
   const raw = Buffer.from("<html>raw</html>\n");

@@ -84,6 +84,7 @@ const nameBits: usize = memory.data(<i32>NAME_MAX * 128);
 const nameLengths: usize = memory.data(<i32>NAME_MAX);
 for (let i = 0; i < NAMES.length; i++) {
   const name = NAMES[i];
+  assert(<u32>name.length < NAME_MAX);
   for (let k = 0; k < name.length; k++) {
     const at = nameBits + <usize>k * 128 + <usize>name.charCodeAt(k);
     store<u8>(at, <u8>(<u32>load<u8>(at) | (1 << i)));

@@ -10,7 +10,7 @@ import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earl
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS } from "./pool";
 import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
-import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue } from "../slots";
+import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
 import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
@@ -128,18 +128,10 @@ export function presetKeyHash(h: u64): void {
  *  recordIndexAt the index + 1 of the record found there (0 if none; only slots are read);
  *  freeRecordAt the record the k-th next new connection of a record class gets (0 if a fresh one). */
 export function touchSlot(h: u64): u64 {
-  return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
+  return slotAtHome(slotsPtr, slotMask, h);
 }
 export function recordIndexAt(h: u64): u32 {
-  const fp = slotFingerprint(h);
-  let i = slotHome(h, slotMask);
-  for (let probes = 0; probes < 4; probes++) {
-    const slot = load<u64>(slotsPtr + (<usize>i << 3));
-    if (slot == 0) return 0;
-    if (<u32>(slot >> 32) == fp) return <u32>slot;
-    i = (i + 1) & slotMask;
-  }
-  return 0;
+  return slotProbe(slotsPtr, slotMask, h, 4);
 }
 export function freeRecordAt(cls: u32, k: u32): usize {
   const i = nextFree(cls, k);
@@ -377,7 +369,8 @@ function countPacket(r: usize, isOrig: bool, addPayload: bool): void {
   if (!countsTraffic()) return;
   const row = load<u32>(r + C.C_ROW);
   if (row != 0) rowAdd(row - 1, 0, 1, <i64>ipBytes);
-  if (load<u32>(r + C.C_SERVICE_ROWS) != 0) serviceRowsAdd(r, 0, 1, <i64>ipBytes);
+  // (countsService first: without service rows, C_SERVICE_ROWS's line is not loaded)
+  if (countsService() && load<u32>(r + C.C_SERVICE_ROWS) != 0) serviceRowsAdd(r, 0, 1, <i64>ipBytes);
 }
 
 /**

@@ -2,11 +2,12 @@
 // nearly every packet's slot and connection record are cache misses; processed in order, each miss
 // stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet, VLAN, IPv4
 // unfragmented or IPv6 without extension headers, TCP or UDP), then all their slots are loaded,
-// then all their records (or the free records new connections will take), then, with protocol
-// detection on, the records' detection states, then their signature-matching blocks and first
-// analyzer instances: each pass's loads are independent of each other, so their misses overlap.
-// Nothing here changes state; a packet it cannot parse is simply not warmed. The hashes are kept
-// for the table (warmedHash), so that a packet's key is hashed once.
+// then all their records (or the free records new connections will take, and the counter slots
+// their sources count in), then those counter rows, then, with protocol detection on, the records'
+// detection states, then their signature-matching blocks and first analyzer instances: each pass's
+// loads are independent of each other, so their misses overlap. Nothing here changes state; a
+// packet it cannot parse is simply not warmed. The hashes are kept for the table (warmedHash), so
+// that a packet's key is hashed once.
 
 import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
@@ -17,7 +18,8 @@ import { detectProtocols } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
 
 const LINK_ETHERNET: u32 = 1;
-const MAX_BATCH: u32 = 32;
+/** Records per batch (pipeline.ts takes them in batches of this size). */
+export const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
 const found: usize = memory.data(<i32>MAX_BATCH * 4); // record addresses, then detection states
 const isTcpPacket: usize = memory.data(<i32>MAX_BATCH); // 1: a new connection's record is a TCP one
@@ -71,13 +73,20 @@ function quickHash(data: usize, cap: u32, i: u32): u64 {
   return keyHash(src, be16(l4), dst, dstPort, proto, false);
 }
 
-/** Loads the lines of record r that its next packet reads (conn.ts): a TCP record's line 2 only
- *  with detection, and never its line 6 (history letters); all four lines of a short record. */
+/** Loads the lines of existing record r that its next packet reads (conn.ts): a TCP record's line
+ *  2 only with detection, and never its line 6 (history letters past the second). */
 // @ts-ignore: decorator
 @inline function recordLines(r: usize, isTcp: bool): u64 {
   const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 192);
   if (!isTcp) return s ^ load<u64>(r, 128);
   return (detectProtocols ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256) ^ load<u64>(r, 320);
+}
+
+/** Loads every line of the free record a new connection will take: createConn writes them all. */
+// @ts-ignore: decorator
+@inline function freshLines(r: usize, isTcp: bool): u64 {
+  const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 128) ^ load<u64>(r, 192);
+  return isTcp ? s ^ load<u64>(r, 256) ^ load<u64>(r, 320) ^ load<u64>(r, 384) : s;
 }
 
 /** The key hash warmBatch computed for the i-th record of its batch (0: its quick parse did not
@@ -113,7 +122,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void
       if (hit == 0) {
         const isTcp = load<u8>(isTcpPacket + <usize>i) != 0;
         const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
-        if (f != 0) s ^= recordLines(f, isTcp);
+        if (f != 0) s ^= freshLines(f, isTcp);
         if (rows) {
           rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), <u32>load<u8>(ipVersions + <usize>i),
             load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);

@@ -3,7 +3,7 @@
 // IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
 import { mix64, compareBytes } from "../flow/hash";
 import { zeroSmall, copySmall } from "../small";
-import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue } from "../slots";
+import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
 
 export const BY_SRC: u32 = 1;
 export const BY_DST: u32 = 2;
@@ -27,7 +27,8 @@ let mask: u32 = 0;
 const SEG_SHIFT: u32 = 13;                 // 8192 rows (512 KiB) per segment
 const SEG_ROWS: u32 = 1 << SEG_SHIFT;
 const MAX_SEGMENTS: u32 = 8192;            // 2^26 rows
-const segments: usize = memory.data(<i32>MAX_SEGMENTS * 4);
+const segments: usize = memory.data(<i32>MAX_SEGMENTS * 4);      // first row, on a cache line
+const segmentBlocks: usize = memory.data(<i32>MAX_SEGMENTS * 4); // as allocated (for heap.free)
 let segmentCount: u32 = 0;
 let rowsLen: u32 = 0;
 let slotsPtr: usize = 0;     // u64: (fingerprint << 32) | (row + 1); 0 empty
@@ -38,7 +39,7 @@ const scratch: usize = memory.data(40, 8);
 
 export function countersReset(byMask: u32): void {
   mask = byMask;
-  for (let i: u32 = 0; i < segmentCount; i++) heap.free(<usize>load<u32>(segments + (<usize>i << 2)));
+  for (let i: u32 = 0; i < segmentCount; i++) heap.free(<usize>load<u32>(segmentBlocks + (<usize>i << 2)));
   if (slotsPtr != 0) heap.free(slotsPtr);
   segmentCount = 0;
   rowsLen = 0;
@@ -85,6 +86,11 @@ function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, p
   if (mask & BY_SERVICE) store<u8>(scratch + K_SERVICE, <u8>service);
 }
 
+/** An address's second word with its upper half folded into its lower one: an IPv4 address sits
+ *  in the upper half, where a multiply would leave it only the upper 32 bits of the product. */
+// @ts-ignore: decorator
+@inline function fold(w: u64): u64 { return w ^ (w >> 32); }
+
 /**
  * Hash of the key writeKey writes, from the same fields: each field's words times its own odd
  * constant, summed, then mixed. The multiplies are independent of each other, and nothing waits
@@ -93,10 +99,10 @@ function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, p
 function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u64 {
   let h: u64 = 0;
   if (mask & BY_SRC) {
-    h += (load<u64>(origAddr) ^ <u64>ipVer) * 0x9e3779b97f4a7c15 + load<u64>(origAddr, 8) * 0xc2b2ae3d27d4eb4f;
+    h += (load<u64>(origAddr) ^ <u64>ipVer) * 0x9e3779b97f4a7c15 + fold(load<u64>(origAddr, 8)) * 0xc2b2ae3d27d4eb4f;
   }
   if (mask & BY_DST) {
-    h += (load<u64>(respAddr) ^ <u64>ipVer) * 0x165667b19e3779f9 + load<u64>(respAddr, 8) * 0x85ebca77c2b2ae63;
+    h += (load<u64>(respAddr) ^ <u64>ipVer) * 0x165667b19e3779f9 + fold(load<u64>(respAddr, 8)) * 0x85ebca77c2b2ae63;
   }
   if (mask & BY_DPORT) h += (<u64>respPort << 8 | <u64>transportCode(proto)) * 0x27d4eb2f165667c5;
   if (mask & BY_SERVICE) h += <u64>(service + 1) * 0xff51afd7ed558ccd;
@@ -116,12 +122,11 @@ export function rowHash(origAddr: usize, respAddr: usize, ipVer: u32, respPort: 
   return keyHashOf(origAddr, respAddr, ipVer, respPort, proto, 0);
 }
 export function touchRowSlot(h: u64): u64 {
-  return load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
+  return slotAtHome(slotsPtr, slotMask, h);
 }
 export function touchRow(h: u64): u64 {
-  const slot = load<u64>(slotsPtr + (<usize>slotHome(h, slotMask) << 3));
-  if (slot == 0 || <u32>(slot >> 32) != slotFingerprint(h)) return 0;
-  return load<u64>(rowAt(<u32>slot - 1));
+  const found = slotProbe(slotsPtr, slotMask, h, 1); // row + 1
+  return found == 0 ? 0 : load<u64>(rowAt(found - 1));
 }
 
 // @ts-ignore: decorator
@@ -156,7 +161,10 @@ function findOrInsert(key: usize, h: u64): u32 {
 
 function addSegment(): void {
   if (segmentCount == MAX_SEGMENTS) unreachable(); // 2^26 distinct keys: beyond any table here
-  store<u32>(segments + (<usize>segmentCount << 2), <u32>heap.alloc(<usize>SEG_ROWS * ROW_SIZE));
+  // a row is one cache line only if it starts on one (the heap aligns to 16 bytes)
+  const block = heap.alloc(<usize>SEG_ROWS * ROW_SIZE + 64);
+  store<u32>(segmentBlocks + (<usize>segmentCount << 2), <u32>block);
+  store<u32>(segments + (<usize>segmentCount << 2), <u32>((block + 63) & ~<usize>63));
   segmentCount++;
 }
 
