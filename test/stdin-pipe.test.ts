@@ -49,13 +49,17 @@ test("gzip -c F | zk-stream top -: decompressed on the way, the same rows", () =
 });
 
 // A pipe holds 64 KiB unless asked for more; zk-stream asks for 1 MiB (F_SETPIPE_SZ, through perl,
-// which .ci/run installs). ZK_DEBUG reports the outcome; the rows are the file's either way.
-test("cat F | zk-stream top -: the pipe's capacity is raised to 1 MiB", () => {
-  const piped = sh(`cat '${BIG}' | ZK_DEBUG=1 ${ZK} ${SRC_ROWS.join(" ")} -`);
-  assert.is(piped.code, 0, piped.stderr);
-  assert.match(piped.stderr, /stdin pipe capacity raised to 1048576\n/);
-  assert.equal(JSON.parse(piped.stdout), fileRows());
-});
+// which .ci/run installs; Linux grants it to any process unless pipe-max-size is lowered).
+// ZK_DEBUG reports the outcome; the rows are the file's either way.
+const pipeMax = existsSync("/proc/sys/fs/pipe-max-size") ? Number(readFileSync("/proc/sys/fs/pipe-max-size", "utf8")) : 0;
+if (haveTool("perl") && pipeMax >= 1 << 20) {
+  test("cat F | zk-stream top -: the pipe's capacity is raised to 1 MiB", () => {
+    const piped = sh(`cat '${BIG}' | ZK_DEBUG=1 ${ZK} ${SRC_ROWS.join(" ")} -`);
+    assert.is(piped.code, 0, piped.stderr);
+    assert.match(piped.stderr, /stdin pipe capacity raised to 1048576\n/);
+    assert.equal(JSON.parse(piped.stdout), fileRows());
+  });
+}
 
 interface Piped {
   read(name: string): string;
