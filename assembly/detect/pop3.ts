@@ -1,9 +1,11 @@
 // POP3 (Zeek: src/analyzer/protocol/pop3/POP3.cc). Lines split at CR, LF or CRLF; partial
 // connections are not parsed. Client commands queue up and are processed one at a time as the
-// server answers. A server "+OK" to USER (in the authorization state), CAPA or STLS confirms;
+// server answers (any number of them, as in Zeek: past 8, in the aux buffer). A server "+OK" to
+// USER (in the authorization state), CAPA or STLS confirms;
 // STLS then hands the rest of the connection to SSL (pop3,ssl). A server line whose first word is
 // not a POP3 keyword (outside multi-line replies and authentication) is a violation.
-import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
+import { aConfirm, aViolate, aDone, aPartial, aAux, ST_SIZE } from "./ctx";
+import { AUX_SIZE } from "./aux";
 import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
@@ -63,7 +65,16 @@ const STATE: usize = 82;
 const LASTSTATE: usize = 83;
 const FLAGS: usize = 84;     // F_*
 const QLEN: usize = 85;
-const QUEUE: usize = 86;     // 8 bytes: queued commands (code | 0x80 if a message | auth kind << 5)
+const QUEUE: usize = 86;     // 8 + 8 bytes: the first 8 queued commands (code | 0x80 if a message), their auth kinds
+const SPILLED: usize = 102;  // u16 queued commands after those 8, in the instance's aux buffer
+// Zeek's queue has no limit (a client may pipeline a whole mailbox's RETRs): past the first 8, the
+// commands wait in a ring of 2-byte entries in the aux buffer (aux.ts), taken on first use
+const INLINE: u32 = 8;
+// @ts-ignore: a compile-time check
+if (SPILLED + 2 > ST_SIZE) ERROR("pop3: the queue does not fit the instance state");
+const RING_HEAD: usize = 0;  // u16 in the aux buffer: the oldest spilled entry
+const RING: usize = 4;       // entries: command, auth kind
+const RING_CAP: u32 = <u32>((AUX_SIZE - RING) >> 1);
 const F_GUESSING: u8 = 1;
 const F_WAIT_AUTH: u8 = 2;
 const F_REQ_MULTI: u8 = 4;
@@ -155,7 +166,8 @@ function clientLine(st: usize, l: usize): void {
   const f = load<u8>(st + FLAGS);
   if (f & F_WAIT_AUTH) return; // an authentication line
   const q = load<u8>(st + QLEN);
-  if (q >= 8) return;
+  const spilled = <u32>load<u16>(st + SPILLED);
+  if (<u32>q == INLINE && spilled == RING_CAP) return; // over 4,000 unanswered: beyond any client
   const code = parseCmd(l);
   let e: u8 = code == NONE ? 0x7f : code;
   if (load<u8>(l + L_MSG) != 0) e |= 0x80;
@@ -166,10 +178,19 @@ function clientLine(st: usize, l: usize): void {
     else if (msgHas(l, "PLAIN")) kind = 2;
     else if (msgHas(l, "CRAM-MD5")) kind = 3;
   }
-  store<u8>(st + QUEUE + q, e);
-  store<u8>(st + QUEUE + 8 + q, kind);
-  store<u8>(st + QLEN, q + 1);
-  if (q == 0) processCmd(st);
+  if (<u32>q < INLINE) {
+    store<u8>(st + QUEUE + q, e);
+    store<u8>(st + QUEUE + 8 + q, kind);
+    store<u8>(st + QLEN, q + 1);
+    if (q == 0) processCmd(st);
+    return;
+  }
+  const ring = aAux();
+  if (spilled == 0) store<u16>(ring + RING_HEAD, 0); // an empty ring starts over (a new buffer is not zeroed)
+  const at = ring + RING + <usize>(((<u32>load<u16>(ring + RING_HEAD) + spilled) % RING_CAP) << 1);
+  store<u8>(at, e);
+  store<u8>(at, kind, 1);
+  store<u16>(st + SPILLED, <u16>(spilled + 1));
 }
 
 /** ProcessClientCmd: the command at the front of the queue. */
@@ -234,7 +255,19 @@ function finishCmd(st: usize): void {
   if (q == 0) return;
   memory.copy(st + QUEUE, st + QUEUE + 1, 7);
   memory.copy(st + QUEUE + 8, st + QUEUE + 9, 7);
-  store<u8>(st + QLEN, q - 1);
+  const spilled = <u32>load<u16>(st + SPILLED);
+  if (spilled == 0) {
+    store<u8>(st + QLEN, q - 1);
+  } else {
+    // the oldest spilled command moves up to the last inline place
+    const ring = aAux();
+    const head = <u32>load<u16>(ring + RING_HEAD);
+    const at = ring + RING + (<usize>head << 1);
+    store<u8>(st + QUEUE + 7, load<u8>(at));
+    store<u8>(st + QUEUE + 15, load<u8>(at, 1));
+    store<u16>(ring + RING_HEAD, <u16>((head + 1) % RING_CAP));
+    store<u16>(st + SPILLED, <u16>(spilled - 1));
+  }
   processCmd(st);
 }
 
