@@ -1,9 +1,9 @@
 // POP3 (Zeek: src/analyzer/protocol/pop3/POP3.cc). Lines split at CR, LF or CRLF; partial
 // connections are not parsed. Client commands queue up and are processed one at a time as the
-// server answers (any number of them, as in Zeek: past 8, in the aux buffer). A server "+OK" to
-// USER (in the authorization state), CAPA or STLS confirms;
-// STLS then hands the rest of the connection to SSL (pop3,ssl). A server line whose first word is
-// not a POP3 keyword (outside multi-line replies and authentication) is a violation.
+// server answers (Zeek's queue has no limit; ours holds 8 in the state and 4,094 more in the aux
+// buffer). A server "+OK" to USER (in the authorization state), CAPA or STLS confirms; STLS then
+// hands the rest of the connection to SSL (pop3,ssl). A server line whose first word is not a POP3
+// keyword (outside multi-line replies and authentication) is a violation.
 import { aConfirm, aViolate, aDone, aPartial, aAux, ST_SIZE } from "./ctx";
 import { AUX_SIZE } from "./aux";
 import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
