@@ -6,7 +6,7 @@ import * as C from "./conn";
 import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
-import { timersReset, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
+import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS } from "./pool";
 import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
@@ -64,6 +64,7 @@ export function flowReset(): void {
   now = i64.MIN_VALUE;
   lastConn = 0;
   finishCursor = 0;
+  finishing = false;
   detectReset();
   liveConnections = 0;
   evictedConnections = 0;
@@ -455,8 +456,12 @@ function removeConn(idx: u32): void {
   if (wantsRecords()) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   if (load<u8>(r + C.C_PROTO) == 6) tcpRelease(r + C.C_TCP);
-  slotsRemove(slotsPtr, slotMask, load<u32>(r + C.C_HASH), idx);
-  if (load<i64>(r + C.C_QUEUED) != i64.MAX_VALUE) timerUnlink(idx);
+  // at the end of input every connection goes: the slots and timer lists are emptied at once
+  // afterwards instead (each removal here is a cache miss on its slot and on its timer neighbours)
+  if (!finishing) {
+    slotsRemove(slotsPtr, slotMask, load<u32>(r + C.C_HASH), idx);
+    if (load<i64>(r + C.C_QUEUED) != i64.MAX_VALUE) timerUnlink(idx);
+  }
   store<u8>(r + C.C_FLAGS, 0);
   freeRecord(idx);
   liveConnections--;
@@ -510,6 +515,9 @@ export function flowAdvance(ts: i64): void {
 
 /** End of input: every live connection ends. */
 let finishCursor: u32 = 0;
+/** flowFinishSome has started and not completed: the slots and timers are no longer kept. Nothing
+ *  else runs meanwhile (the engine's end() calls finish until none is left). */
+let finishing = false;
 
 /**
  * End of input: every live connection ends, at most `batch` per call (their records and events go
@@ -518,6 +526,7 @@ let finishCursor: u32 = 0;
  */
 export function flowFinishSome(batch: u32): u64 {
   let n: u32 = 0;
+  finishing = true;
   // the cursor runs over the TCP records, then over the short ones
   const tcpUsed = poolUsed(TCP_RECORDS);
   const total = tcpUsed + poolUsed(SHORT_RECORDS);
@@ -529,6 +538,10 @@ export function flowFinishSome(batch: u32): u64 {
     }
     finishCursor++;
   }
-  // every record has been visited once the cursor is at the end: nothing is left to end
-  return finishCursor < total ? liveConnections : 0;
+  if (finishCursor < total) return liveConnections;
+  // every record has been visited: nothing is left to end, and no slot or timer list holds one
+  finishing = false;
+  memory.fill(slotsPtr, 0, (<usize>slotMask + 1) << 3);
+  timersClear();
+  return 0;
 }

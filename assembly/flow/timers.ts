@@ -18,6 +18,11 @@ export function timersReset(): void {
   lastSlot = i64.MIN_VALUE;
 }
 
+/** Every slot emptied (its records are all gone: the end of input), network time kept. */
+export function timersClear(): void {
+  memory.fill(buckets, 0, <usize>WHEEL << 2);
+}
+
 // @ts-ignore: decorator
 @inline function head(slot: i64): usize { return buckets + (<usize>(<u32>slot & (WHEEL - 1)) << 2); }
 
