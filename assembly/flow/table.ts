@@ -477,11 +477,16 @@ function growSlots(): void {
  * The table is full: end the connection whose timer comes first (the one Zeek would remove next),
  * emitting its record as at any removal. Returns whether one was removed.
  */
+let evictSink: u64 = 0;
 function evictOne(): bool {
   const victim = earliestQueued();
   if (victim < 0) return false;
+  // the next victim is the one after this one in its timer list (whose record the unlink writes):
+  // its table slot is loaded now, so that its removal does not wait for it
+  const next = load<u32>(rec(<u32>victim) + C.C_TNEXT);
   removeConn(<u32>victim);
   evictedConnections++;
+  if (next != 0) evictSink ^= touchSlot(<u64>load<u32>(rec(next - 1) + C.C_HASH) << 32);
   return true;
 }
 
