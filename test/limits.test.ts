@@ -57,4 +57,28 @@ test("the CLI warns about evictions and counts them in --stats; a bad value is a
   assert.is(zk(["top", "--max-connections", "many", SAMPLE]).code, 1);
 });
 
+// At the end of input the core ends every connection without keeping its table (src/wasm/core.ts,
+// assembly/flow/table.ts): packets or time after that, even from an event sink during the end,
+// are refused with an error rather than applied to ended connections.
+test("after end(), and from a sink while it runs, more packets or time are refused", () => {
+  const sample = readFileSync(SAMPLE);
+  let fromSink: unknown;
+  const engine = new Engine({
+    by: ["src"],
+    eventKinds: 1 << EVENT_KIND.connection_end,
+    onEvents: () => {
+      if (fromSink !== undefined) return;
+      try { engine.write(sample.subarray(24, 200)); fromSink = "accepted"; } catch (e) { fromSink = e; }
+    },
+  });
+  engine.beginFile();
+  engine.write(sample);
+  engine.endFile("sample");
+  engine.end();
+  assert.instance(fromSink, Error);
+  assert.match((fromSink as Error).message, /input has ended/);
+  assert.throws(() => engine.write(sample), /input has ended/);
+  assert.is(engine.stats().connections, 34);
+});
+
 test.run();

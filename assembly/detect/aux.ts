@@ -1,7 +1,7 @@
-// A larger buffer for the analyzers that must hold a whole message before parsing it (SMB session
-// setup and DCE-RPC auth blobs for GSSAPI, NTLM and Kerberos): 4 KiB per direction, allocated on
-// first use and kept by the instance (its pointer at I_AUX) until the connection's detection state
-// is released or the slot reused.
+// A larger buffer for the analyzers that must hold more than their state (SMB session setup and
+// DCE-RPC auth blobs for GSSAPI, NTLM and Kerberos: 4 KiB per direction; POP3: the commands
+// pipelined past the 8 its state holds), allocated on first use and kept by the instance (its
+// pointer at I_AUX) until the connection's detection state is released or the slot reused.
 import { poolInit, poolAlloc, poolFree, poolReset } from "./pool";
 import { I_AUX } from "./ctx";
 

@@ -521,7 +521,8 @@ export function flowAdvance(ts: i64): void {
 /** End of input: every live connection ends. */
 let finishCursor: u32 = 0;
 /** flowFinishSome has started and not completed: the slots and timers are no longer kept. Nothing
- *  else runs meanwhile (the engine's end() calls finish until none is left). */
+ *  else runs meanwhile: src/wasm/core.ts calls finish until none is left, and refuses packets and
+ *  time from then on. */
 let finishing = false;
 
 /**
@@ -546,6 +547,7 @@ export function flowFinishSome(batch: u32): u64 {
   if (finishCursor < total) return liveConnections;
   // every record has been visited: nothing is left to end, and no slot or timer list holds one
   finishing = false;
+  finishCursor = 0;
   memory.fill(slotsPtr, 0, (<usize>slotMask + 1) << 3);
   timersClear();
   return 0;

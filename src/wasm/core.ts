@@ -125,6 +125,7 @@ export class Core {
 
   /** Copies the chunk into the input region piece by piece; returns the core's error code (0: none). */
   write(chunk: Uint8Array): number {
+    this.stillOpen();
     const ex = this.ex;
     let off = 0;
     while (off < chunk.length) {
@@ -146,8 +147,17 @@ export class Core {
   endFile(): number { return this.ex.endFile(); }
   /** End of input: every live connection ends, in batches with their events and records drained between. */
   finish(): void {
+    this.stillOpen();
+    this.ended = true;
     while (this.ex.finish(65536) > 0) this.drainEvents();
     this.drainEvents();
+  }
+
+  /** Set once finish() starts: the core keeps no connection table while it ends them (a sink that
+   *  wrote more packets meanwhile would find freed records), and nothing comes after. */
+  private ended = false;
+  private stillOpen(): void {
+    if (this.ended) throw new CoreError("the input has ended: no more packets or time");
   }
 
   /** Network time (ns): the latest packet timestamp seen. */
@@ -155,6 +165,7 @@ export class Core {
 
   /** Live input idle: network time moves to `tsNs` and due timers fire (records may follow). */
   advance(tsNs: number): void {
+    this.stillOpen();
     this.ex.advance(tsNs);
     this.drainEvents();
   }
