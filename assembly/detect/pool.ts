@@ -1,6 +1,7 @@
 // Fixed-size records for detection state, from slabs that are kept for the whole run. A pool is 16
 // bytes of static memory: free head, slab head, record size, records per slab; free records are
 // threaded through their first 4 bytes.
+import { LINE, lineStart } from "../cacheline";
 
 export function poolInit(pool: usize, size: u32, perSlab: u32): void {
   store<u32>(pool, 0);
@@ -10,16 +11,16 @@ export function poolInit(pool: usize, size: u32, perSlab: u32): void {
 }
 
 /** A slab's first record: after its u32 link to the next slab, on a cache line (a 64-byte record is
- *  then one line, not two). heap.alloc gives 64 + size * n bytes for it. */
+ *  then one line, not two). heap.alloc gives LINE + size * n bytes for it. */
 // @ts-ignore: decorator
-@inline function firstRecord(slab: usize): usize { return (slab + 4 + 63) & ~(<usize>63); }
+@inline function firstRecord(slab: usize): usize { return lineStart(slab + 4); }
 
 export function poolAlloc(pool: usize): usize {
   let head = <usize>load<u32>(pool);
   if (head == 0) {
     const size = <usize>load<u32>(pool, 8);
     const n = load<u32>(pool, 12);
-    const slab = heap.alloc(64 + size * <usize>n);
+    const slab = heap.alloc(LINE + size * <usize>n);
     store<u32>(slab, load<u32>(pool, 4));
     store<u32>(pool, <u32>slab, 4);
     const first = firstRecord(slab);

@@ -9,6 +9,7 @@
 // first part and a small state (SHORT_SIZE, 4 lines). A record index carries its size class in
 // bit SHORT_CLASS, so rec() finds either without looking anything up.
 import { CONN_SIZE, SHORT_SIZE } from "./conn";
+import { LINE, lineStart } from "../cacheline";
 
 const SEG_SHIFT: u32 = 11;                 // 2048 records per segment (896 KiB or 512 KiB)
 const SEG_RECORDS: u32 = 1 << SEG_SHIFT;
@@ -64,9 +65,9 @@ function addSegment(cls: u32): void {
   const n = get(segmentCount, cls);
   assert(n < MAX_SEGMENTS); // table.ts's POOL_LIMIT keeps each class below 2^21 records
   const at = <usize>(cls * MAX_SEGMENTS + n) << 2;
-  const block = heap.alloc(<usize>SEG_RECORDS * sizeOf(cls) + 64);
+  const block = heap.alloc(<usize>SEG_RECORDS * sizeOf(cls) + LINE);
   store<u32>(blocks + at, <u32>block);
-  store<u32>(segments + at, <u32>((block + 63) & ~(<usize>63)));
+  store<u32>(segments + at, <u32>lineStart(block));
   set(segmentCount, cls, n + 1);
   const cap = get(freeCap, cls);
   if ((n + 1) * SEG_RECORDS > cap) {

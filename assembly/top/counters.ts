@@ -3,6 +3,7 @@
 // IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
 import { mix64, compareBytes } from "../flow/hash";
 import { zeroSmall, copySmall } from "../small";
+import { LINE, lineStart } from "../cacheline";
 import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
 
 export const BY_SRC: u32 = 1;
@@ -161,10 +162,9 @@ function findOrInsert(key: usize, h: u64): u32 {
 
 function addSegment(): void {
   if (segmentCount == MAX_SEGMENTS) unreachable(); // 2^26 distinct keys: beyond any table here
-  // a row is one cache line only if it starts on one (the heap aligns to 16 bytes)
-  const block = heap.alloc(<usize>SEG_ROWS * ROW_SIZE + 64);
+  const block = heap.alloc(<usize>SEG_ROWS * ROW_SIZE + LINE); // a row is one cache line
   store<u32>(segmentBlocks + (<usize>segmentCount << 2), <u32>block);
-  store<u32>(segments + (<usize>segmentCount << 2), <u32>((block + 63) & ~<usize>63));
+  store<u32>(segments + (<usize>segmentCount << 2), <u32>lineStart(block));
   segmentCount++;
 }
 
