@@ -6,31 +6,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Engine } from "../src/engine.js";
 import { asRows, connRecordsOf } from "./helpers/conn.js";
-import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
+import { messagesInTurn as conversation } from "./helpers/detect-pcap.js";
 
-const CLIENT = 0x0a000001, SERVER = 0x0a000002;
 
 const services = (pcap: Buffer): string[] =>
   asRows(connRecordsOf(pcap, false)).map((r) => (r.service === "-" ? [] : r.service.split(",")).sort().join(","));
 
-/** A TCP connection: handshake, then one segment per message [from client?, bytes]. */
-function conversation(dport: number, messages: [boolean, Buffer][]): Buffer {
-  const p = new PcapBuilder();
-  let cs = 1000, ss = 5000;
-  const sport = 49200;
-  p.tcp(CLIENT, sport, SERVER, dport, cs, 0, SYN, Buffer.alloc(0));
-  p.tcp(SERVER, dport, CLIENT, sport, ss, cs + 1, SYN | ACK, Buffer.alloc(0));
-  cs++; ss++;
-  p.tcp(CLIENT, sport, SERVER, dport, cs, ss, ACK, Buffer.alloc(0));
-  for (const [fromClient, data] of messages) {
-    if (fromClient) { p.tcp(CLIENT, sport, SERVER, dport, cs, ss, PSH | ACK, data); cs += data.length; }
-    else { p.tcp(SERVER, dport, CLIENT, sport, ss, cs, PSH | ACK, data); ss += data.length; }
-  }
-  p.tcp(CLIENT, sport, SERVER, dport, cs, ss, FIN | ACK, Buffer.alloc(0));
-  p.tcp(SERVER, dport, CLIENT, sport, ss, cs + 1, FIN | ACK, Buffer.alloc(0));
-  p.tcp(CLIENT, sport, SERVER, dport, cs + 1, ss + 1, ACK, Buffer.alloc(0));
-  return p.done();
-}
 
 // ---------------------------------------------------------------- DER, SPNEGO, NTLMSSP
 

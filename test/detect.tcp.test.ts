@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf as services } from "./helpers/conn.js";
-import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
+import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn } from "./helpers/detect-pcap.js";
 
 const CLIENT = 0x0a000001, SERVER = 0x0a000002;
 
@@ -122,23 +122,13 @@ test("a signature that fires late replays all the payload buffered before it, th
   }
 });
 
-/** A conversation of whole messages in turn, [from client?, bytes], each at the end of its direction. */
-function inTurn(dport: number, messages: [boolean, Buffer][]): Buffer {
-  let c = 0, s = 0;
-  return conversation(dport, messages.map(([fromClient, data]): [boolean, number, Buffer] => {
-    const off = fromClient ? c : s;
-    if (fromClient) c += data.length; else s += data.length;
-    return [fromClient, off, data];
-  }));
-}
-
 // Zeek's POP3 analyzer queues every pipelined command (a std::list) and pairs each reply with the
 // one at the front: a multi-line reply (TOP, RETR) is read to its "." line. A mail client that
 // pipelines many commands must not run out of queue, or a later reply's lines would be taken for
 // replies of their own, a violation.
 test("POP3: 9 and 200 pipelined TOP commands, each answered by a multi-line reply: pop3", () => {
   for (const n of [9, 200]) {
-    const pcap = inTurn(110, [
+    const pcap = messagesInTurn(110, [
       [false, Buffer.from("+OK POP3 ready\r\n")],
       [true, Buffer.from("USER a\r\n")], [false, Buffer.from("+OK\r\n")],
       [true, Buffer.from("PASS b\r\n")], [false, Buffer.from("+OK logged in\r\n")],

@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import asc from "assemblyscript/asc";
 import { REPO, HAVE_CAPTURES, connTraces, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
+import { sum16 } from "./helpers/packets.js";
 
 // ------------------------------------------------------------------ the wasm under test
 
@@ -160,16 +161,6 @@ function ipv6Str(b: Buffer): string {
   return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
 }
 
-function sum16(b: Buffer, start: number, end: number, init: number): number {
-  let s = init;
-  for (let i = start; i + 1 < end; i += 2) s += b.readUInt16BE(i);
-  if ((end - start) & 1) s += b[end - 1] << 8;
-  return s;
-}
-function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
-  return s;
-}
 
 /** The TCP packet in a link-layer frame, or null (not TCP, dropped before any connection, tunnel). */
 function decode(rec: { ts: bigint; link: number; data: Buffer; wireLen: number }): Pkt | null {
@@ -213,10 +204,10 @@ function decode(rec: { ts: bigint; link: number; data: Buffer; wireLen: number }
     proto = d[off + 9];
     src = [...d.subarray(off + 12, off + 16)].join(".");
     dst = [...d.subarray(off + 16, off + 20)].join(".");
-    ipOk = fold(sum16(d, off, off + ihl, 0)) === 0xffff;
+    ipOk = sum16(d.subarray(off, off + ihl)) === 0xffff;
     l4 = off + ihl;
     version = 4;
-    pseudo = sum16(d, off + 12, off + 20, 0) + 6;
+    pseudo = sum16(d.subarray(off + 12, off + 20)) + 6;
   } else if (etype === 0x86dd) {
     if (d.length < off + 40) return null;
     totalLen = d.readUInt16BE(off + 4) + 40;
@@ -232,7 +223,7 @@ function decode(rec: { ts: bigint; link: number; data: Buffer; wireLen: number }
     src = ipv6Str(d.subarray(off + 8, off + 24));
     dst = ipv6Str(d.subarray(off + 24, off + 40));
     version = 6;
-    pseudo = sum16(d, off + 8, off + 40, 0) + 6;
+    pseudo = sum16(d.subarray(off + 8, off + 40)) + 6;
   } else return null;
   if (proto !== 6) return null;
   if (totalLen > wireAvail) return null; // truncated_IP
@@ -245,7 +236,7 @@ function decode(rec: { ts: bigint; link: number; data: Buffer; wireLen: number }
   let csumBad = false;
   if (d.length >= ipEnd) {
     const segLen = ipEnd - l4;
-    csumBad = fold(sum16(d, l4, ipEnd, pseudo + segLen)) !== 0xffff;
+    csumBad = sum16(d.subarray(l4, ipEnd), pseudo + segLen) !== 0xffff;
   }
   return {
     ts: rec.ts, capLen: d.length, wireLen: rec.wireLen, ipVersion: version, src, dst, ipTotalLen: totalLen, ipOk,

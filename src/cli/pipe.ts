@@ -8,6 +8,11 @@ import { read, openSync, writeSync, closeSync, constants } from "node:fs";
 import { spawn } from "node:child_process";
 import { CHUNK, takingTurns } from "./buffers.js";
 
+const DEBUG = process.env.ZK_DEBUG === "1";
+function debug(message: string): void {
+  if (DEBUG) process.stderr.write(`zk-stream: debug: ${message}\n`);
+}
+
 /** fcntl's F_SETPIPE_SZ and F_GETPIPE_SZ (linux/fcntl.h). */
 const F_SETPIPE_SZ = 1031;
 const F_GETPIPE_SZ = 1032;
@@ -23,8 +28,7 @@ const F_GETPIPE_SZ = 1032;
  * for a pipe of another user, the pipe stays as it was. ZK_DEBUG=1 reports the outcome.
  */
 function raisePipeCapacity(): void {
-  const debug = process.env.ZK_DEBUG === "1";
-  const say = (what: string) => { if (debug) process.stderr.write(`zk-stream: debug: stdin pipe capacity ${what}\n`); };
+  const say = (what: string) => debug(`stdin pipe capacity ${what}`);
   // The pipe is opened anew for perl: a child's stdin is made blocking by libuv, and that flag
   // belongs to the open file, which our own stdin must keep as it is (a non-blocking one included).
   // Non-blocking open: a named pipe whose writer is gone would otherwise block it.
@@ -38,7 +42,7 @@ function raisePipeCapacity(): void {
   try {
     const script = `my $c = fcntl(STDIN, ${F_GETPIPE_SZ}, 0) || 0; if ($c >= ${CHUNK}) { print "already $c" } ` +
       `else { my $r = fcntl(STDIN, ${F_SETPIPE_SZ}, ${CHUNK}); print defined $r ? "raised to " . ($r + 0) : "unchanged ($!)" }`;
-    const child = spawn("perl", ["-e", script], { stdio: [fd, debug ? "pipe" : "ignore", "ignore"] });
+    const child = spawn("perl", ["-e", script], { stdio: [fd, DEBUG ? "pipe" : "ignore", "ignore"] });
     child.on("error", (e) => say(`unchanged (${e.message})`)); // no perl
     child.stdout?.on("data", (d: Buffer) => say(d.toString()));
     child.unref();
@@ -100,7 +104,7 @@ export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> 
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
         next = Promise.resolve(0);
-        if (process.env.ZK_DEBUG === "1") process.stderr.write("zk-stream: debug: stdin is a non-blocking pipe: read as a stream\n");
+        debug("stdin is a non-blocking pipe: read as a stream");
         // the stream must end on an interruption too
         if (signal?.aborted) return;
         signal?.addEventListener("abort", () => process.stdin.destroy(), { once: true });

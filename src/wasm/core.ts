@@ -143,8 +143,8 @@ export class Core {
     return 0;
   }
 
-  beginFile(): void { this.ex.beginFile(); }
-  endFile(): number { return this.ex.endFile(); }
+  beginFile(): void { this.stillOpen(); this.ex.beginFile(); }
+  endFile(): number { this.stillOpen(); return this.ex.endFile(); }
   /** End of input: every live connection ends, in batches with their events and records drained between. */
   finish(): void {
     this.stillOpen();
