@@ -13,6 +13,7 @@
 //   DPD::ignore_violations_after = 10 KiB).
 // When no instance is left and the PIA has stopped, the record is released (C_DETECT = 0) and the
 // connection costs nothing more.
+import { detectProtocols } from "../config";
 import * as C from "../flow/conn";
 import * as P from "../packet";
 import { confirm } from "../flow/services";
@@ -74,7 +75,8 @@ let pools = false;
 
 /** Reset all detection state (a new run). */
 export function detectReset(): void {
-  sigsInit();
+  // the signature automata take a few milliseconds to build: only a run with detection needs them
+  if (detectProtocols) sigsInit();
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE, 256);
     poolInit(INST_POOL, <u32>INST_SIZE, 128);
