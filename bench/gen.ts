@@ -2,11 +2,12 @@
 //
 //   node --import tsx bench/gen.ts --packets 2000000 --seed 1 --out /tmp/bench.pcap \
 //        [--format pcap|pcapng] [--profile mixed|cache|million|synflood] [--rate PPS]
-//        [--concurrency N] [--tsresol us|ns] [--start UNIX_SECONDS] [--quiet]
+//        [--concurrency N] [--tsresol us|ns] [--link ethernet|sll2] [--start UNIX_SECONDS] [--quiet]
 // (from the repository root: tsx is found from the working directory). --packets takes 2e6, 2M.
 // About 4 s of CPU for the default 2M packets / 746 MB (~190 MB/s); statistics go to stderr.
 //
-// Writes Ethernet frames (LINKTYPE 1) as classic pcap (little-endian, microseconds unless
+// Writes Ethernet frames (LINKTYPE 1; with --link sll2 Linux cooked capture v2, LINKTYPE 276, as
+// `tcpdump -i any` writes) as classic pcap (little-endian, microseconds unless
 // --tsresol ns) or pcapng (SHB + IDB + EPBs; if_tsresol 9 with --tsresol ns), streaming through
 // one reusable buffer: memory stays constant whatever --packets is. `--out -` writes to stdout.
 // Same seed and options give byte-identical output (xoshiro128** seeded from --seed; no
@@ -57,7 +58,7 @@ export * from "./gen/index.js";
 
 const USAGE = `usage: node --import tsx bench/gen.ts --out FILE|- [--packets N] [--seed N]
        [--format pcap|pcapng] [--profile ${PROFILES.join("|")}] [--rate PPS]
-       [--concurrency N] [--tsresol us|ns] [--start UNIX_SECONDS] [--quiet]`;
+       [--concurrency N] [--tsresol us|ns] [--link ethernet|sll2] [--start UNIX_SECONDS] [--quiet]`;
 
 /** "2000000", "2e6", "2M", "2_000_000", "500k" */
 function count(name: string, v: string | undefined): number | undefined {
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         packets: { type: "string" }, seed: { type: "string" }, out: { type: "string", short: "o" },
         format: { type: "string" }, profile: { type: "string" }, rate: { type: "string" },
-        concurrency: { type: "string" }, tsresol: { type: "string" }, start: { type: "string" },
+        concurrency: { type: "string" }, tsresol: { type: "string" }, link: { type: "string" }, start: { type: "string" },
         quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -105,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       rate: count("rate", a.rate),
       concurrency: count("concurrency", a.concurrency),
       tsresol: (a.tsresol ?? "us") as GenOptions["tsresol"],
+      link: (a.link ?? "ethernet") as GenOptions["link"],
       start: a.start === undefined ? undefined : Number(a.start),
     };
   } catch (e) {

@@ -1,7 +1,8 @@
 // Cache warming for a batch of records before they are processed one by one. With a large table
 // nearly every packet's slot and connection record are cache misses; processed in order, each miss
-// stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet, VLAN, IPv4
-// unfragmented or IPv6 without extension headers, TCP or UDP), then all their slots are loaded,
+// stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet with VLAN tags,
+// Linux cooked capture as from `tcpdump -i any`, raw IP or BSD loopback; IPv4 unfragmented or IPv6
+// without extension headers; TCP or UDP), then all their slots are loaded,
 // then all their records (or the free records new connections will take, and the counter slots
 // their sources count in), then those counter rows, then, with protocol detection on, the records'
 // detection states, then their signature-matching blocks and first analyzer instances: each pass's
@@ -13,11 +14,14 @@ import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
 import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { storeMapped4, store16 } from "../decode/bytes";
+import {
+  LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD, LINK_RAW_OPENBSD, LINK_IPV4, LINK_IPV6,
+  LINK_NULL, LINK_LOOP,
+} from "../decode/link";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
 
-const LINK_ETHERNET: u32 = 1;
 /** Records per batch (pipeline.ts takes them in batches of this size). */
 export const MAX_BATCH: u32 = 32;
 const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
@@ -34,20 +38,60 @@ let sink: u64 = 0; // the loads' values go here, so that they are not optimised 
 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
 
-/** Key hash of an Ethernet frame's TCP/UDP packet, the batch's i-th, or 0 when the quick parse
- *  does not apply. */
-function quickHash(data: usize, cap: u32, i: u32): u64 {
+/** Where a record's IP header starts for the link types a quick parse covers (Ethernet with VLAN
+ *  tags, Linux cooked v1 and v2, raw IP, BSD loopback), or -1: the same place decode/link.ts finds
+ *  it, or no claim at all. */
+function ipOffset(link: u32, data: usize, cap: u32): i32 {
+  let type: u32;
+  let off: u32;
+  switch (link & 0xffff) { // as the decoder: the upper bits of the field hold FCS information
+    case LINK_ETHERNET: {
+      if (cap < 14) return -1;
+      off = 12;
+      type = be16(data + off);
+      while ((type == 0x8100 || type == 0x88a8) && off + 6 <= cap) { off += 4; type = be16(data + off); }
+      off += 2;
+      break;
+    }
+    case LINK_LINUX_SLL: {
+      if (cap <= 16) return -1;
+      type = be16(data + 14);
+      off = 16;
+      break;
+    }
+    case LINK_LINUX_SLL2: {
+      if (cap <= 20) return -1;
+      type = be16(data);
+      off = 20;
+      break;
+    }
+    case LINK_RAW: case LINK_RAW_BSD: case LINK_RAW_OPENBSD: case LINK_IPV4: case LINK_IPV6:
+      return 0;
+    case LINK_NULL: case LINK_LOOP: {
+      if (cap <= 4) return -1;
+      let family = (link & 0xffff) == LINK_LOOP ? bswap<u32>(load<u32>(data)) : load<u32>(data);
+      if ((link & 0xffff) == LINK_NULL && (family & 0xffff0000) != 0) family = bswap<u32>(family);
+      return family == 2 || family == 24 || family == 28 || family == 30 || family == 10 ? 4 : -1;
+    }
+    default:
+      return -1;
+  }
+  return type == 0x0800 || type == 0x86dd ? <i32>off : -1;
+}
+
+/** Key hash of the batch's i-th record (its link type, data and captured length) when it is a TCP
+ *  or UDP packet the quick parse covers, else 0. */
+function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
   const src = srcs + (<usize>i << 4), dst = dsts + (<usize>i << 4);
-  if (cap < 14) return 0;
-  let off: u32 = 12;
-  let type = be16(data + off);
-  while ((type == 0x8100 || type == 0x88a8) && off + 6 <= cap) { off += 4; type = be16(data + off); }
-  off += 2;
+  const at = ipOffset(link, data, cap);
+  if (at < 0) return 0;
+  const off = <u32>at;
   const ip = data + off;
   let proto: u32, l4: usize;
-  // the decoder goes by the version nibble, whatever the ethertype says: so must this
-  if (type == 0x0800) {
-    if (off + 20 > cap || (<u32>load<u8>(ip) >> 4) != 4) return 0;
+  // the decoder goes by the version nibble, whatever the link layer says: so does this
+  if (off + 20 > cap) return 0;
+  const version = <u32>load<u8>(ip) >> 4;
+  if (version == 4) {
     const ihl = (<u32>load<u8>(ip) & 15) << 2;
     if ((be16(ip + 6) & 0x3fff) != 0) return 0; // a fragment
     proto = <u32>load<u8>(ip, 9);
@@ -56,8 +100,8 @@ function quickHash(data: usize, cap: u32, i: u32): u64 {
     storeMapped4(src, ip + 12);
     storeMapped4(dst, ip + 16);
     store<u8>(ipVersions + <usize>i, 4);
-  } else if (type == 0x86dd) {
-    if (off + 44 > cap || (<u32>load<u8>(ip) >> 4) != 6) return 0;
+  } else if (version == 6) {
+    if (off + 44 > cap) return 0;
     proto = <u32>load<u8>(ip, 6);
     l4 = ip + 40;
     store16(src, ip + 8);
@@ -99,8 +143,7 @@ export function warmedHash(i: u32): u64 {
 export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
     const at = <usize>i << 2;
-    const h = load<u32>(links + at) == LINK_ETHERNET
-      ? quickHash(<usize>load<u32>(datas + at), load<u32>(caps + at), i) : 0;
+    const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), i);
     store<u64>(hashes + (<usize>i << 3), h);
     store<u8>(isTcpPacket + <usize>i, quickProto == 6 ? 1 : 0);
   }

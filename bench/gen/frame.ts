@@ -1,13 +1,17 @@
 // Capture framing and packet headers: one large reusable Buffer that records are written into
-// directly (no per-packet allocation), classic pcap or pcapng framing, the clock, Ethernet, IPv4/IPv6
-// headers and the Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
+// directly (no per-packet allocation), classic pcap or pcapng framing, the clock, the link header
+// (Ethernet, or Linux cooked capture v2 as `tcpdump -i any` writes), IPv4/IPv6 headers and the
+// Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
 import { addr4, putAddr6, putMac } from "./hosts.js";
 import type { Rng } from "./rng.js";
 
 export type Format = "pcap" | "pcapng";
 export type TsResolution = "us" | "ns";
+export type Link = "ethernet" | "sll2";
 
 export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_LINUX_SLL2 = 276;
+const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2 };
 export const SNAPLEN = 262144;
 /** Largest record we ever write: pcapng block overhead + a 1514-byte frame, with room to spare. */
 const MAX_RECORD = 2048;
@@ -67,6 +71,7 @@ export class Emitter {
   bytesOut = 0;
   readonly ng: boolean;
   readonly nanos: boolean;
+  readonly link: Link;
 
   private readonly chunk: number;
   private readonly flushAt: number;
@@ -83,13 +88,14 @@ export class Emitter {
   private proto = 0;
   private pseudo = 0;
 
-  constructor(o: { chunk: number; reuse: boolean; format: Format; tsresol: TsResolution; startSec: number; rate: number; rng: Rng }) {
+  constructor(o: { chunk: number; reuse: boolean; format: Format; tsresol: TsResolution; link: Link; startSec: number; rate: number; rng: Rng }) {
     this.chunk = Math.max(o.chunk, 4 * SLACK);
     this.buf = Buffer.allocUnsafe(this.chunk);
     this.flushAt = this.chunk - SLACK;
     this.reuse = o.reuse;
     this.ng = o.format === "pcapng";
     this.nanos = o.tsresol === "ns";
+    this.link = o.link;
     this.startSec = o.startSec;
     this.meanGap = 1e9 / o.rate;
     this.rng = o.rng;
@@ -122,7 +128,7 @@ export class Emitter {
       w32le(b, p + 8, 0);
       w32le(b, p + 12, 0);
       w32le(b, p + 16, SNAPLEN);
-      w32le(b, p + 20, LINKTYPE_ETHERNET);
+      w32le(b, p + 20, LINKTYPES[this.link]);
       this.pos = p + 24;
       return;
     }
@@ -144,12 +150,12 @@ export class Emitter {
     w32le(b, q, 0); // opt_endofopt
     w32le(b, q + 4, shbLen);
     p += shbLen;
-    // Interface Description Block: Ethernet, if_name, if_tsresol when nanoseconds
+    // Interface Description Block: the link type, if_name, if_tsresol when nanoseconds
     const name = Buffer.from("gen0", "latin1");
     const idbLen = 16 + 8 + (this.nanos ? 8 : 0) + 4 + 4;
     w32le(b, p, 1);
     w32le(b, p + 4, idbLen);
-    b[p + 8] = LINKTYPE_ETHERNET; b[p + 9] = 0; b[p + 10] = 0; b[p + 11] = 0;
+    b[p + 8] = LINKTYPES[this.link] & 0xff; b[p + 9] = LINKTYPES[this.link] >>> 8; b[p + 10] = 0; b[p + 11] = 0;
     w32le(b, p + 12, SNAPLEN);
     q = p + 16;
     b[q] = 2; b[q + 1] = 0; b[q + 2] = 4; b[q + 3] = 0;
@@ -171,7 +177,7 @@ export class Emitter {
   }
 
   /**
-   * Starts a packet: clock tick, record header space, Ethernet and IP header (with its checksum).
+   * Starts a packet: clock tick, record header space, link header and IP header (with its checksum).
    * Returns the offset of the transport header; `l4len` bytes must follow it.
    */
   ip(v6: boolean, src: number, dst: number, proto: number, l4len: number, ttl: number, ipid: number, flow: number): number {
@@ -179,13 +185,10 @@ export class Emitter {
     const b = this.buf;
     this.rec = this.pos;
     let p = (this.data = this.pos + (this.ng ? 28 : 16));
-    putMac(b, p, dst);
-    putMac(b, p + 6, src);
+    p = this.linkHeader(p, v6 ? 0x86dd : 0x0800, src, dst);
     this.proto = proto;
     this.l4len = l4len;
     if (!v6) {
-      b[p + 12] = 0x08; b[p + 13] = 0x00;
-      p += 14;
       const s = addr4(src);
       const d = addr4(dst);
       b[p] = 0x45; b[p + 1] = 0;
@@ -200,8 +203,6 @@ export class Emitter {
       this.pseudo = (s >>> 16) + (s & 0xffff) + (d >>> 16) + (d & 0xffff) + proto + l4len;
       this.l4 = p + 20;
     } else {
-      b[p + 12] = 0x86; b[p + 13] = 0xdd;
-      p += 14;
       b[p] = 0x60 | ((flow >>> 16) & 0x0f);
       b[p + 1] = flow >>> 8;
       b[p + 2] = flow;
@@ -215,6 +216,29 @@ export class Emitter {
       this.l4 = p + 40;
     }
     return this.l4;
+  }
+
+  /** Writes the link header at p for a packet of this ethertype between hosts src and dst; returns
+   *  where the IP header starts. */
+  private linkHeader(p: number, ethertype: number, src: number, dst: number): number {
+    const b = this.buf;
+    if (this.link === "ethernet") {
+      putMac(b, p, dst);
+      putMac(b, p + 6, src);
+      w16(b, p + 12, ethertype);
+      return p + 14;
+    }
+    // SLL2: protocol, reserved, interface index, ARPHRD_ETHER, packet type (PACKET_HOST), address
+    // length and the sender's address padded to 8 bytes
+    w16(b, p, ethertype);
+    w16(b, p + 2, 0);
+    w32(b, p + 4, 2);
+    w16(b, p + 8, 1);
+    b[p + 10] = 0;
+    b[p + 11] = 6;
+    putMac(b, p + 12, src);
+    b[p + 18] = 0; b[p + 19] = 0;
+    return p + 20;
   }
 
   /** Fills the transport checksum (at l4 + csumOff) and closes the record; returns the frame length. */

@@ -1,7 +1,7 @@
 // Library entry of the capture generator: deterministic, seeded, streaming. See ../gen.ts for the
 // command line and the description of the profiles.
 import { closeSync, openSync, writeSync } from "node:fs";
-import { Emitter, type Format, type TsResolution } from "./frame.js";
+import { Emitter, type Format, type Link, type TsResolution } from "./frame.js";
 import { PROFILES, profile, type Profile, type ProfileName } from "./profiles.js";
 import { Rng, hash2 } from "./rng.js";
 import { Traffic, type TrafficStats } from "./traffic.js";
@@ -18,6 +18,8 @@ export interface GenOptions {
   format?: Format;
   /** Timestamp resolution: "us" (default) or "ns" (pcap magic a1b23c4d / pcapng if_tsresol 9). */
   tsresol?: TsResolution;
+  /** Link layer: "ethernet" (default) or "sll2" (Linux cooked capture v2, as `tcpdump -i any`). */
+  link?: Link;
   profile?: ProfileName;
   /** Packets per second of capture time (default per profile). */
   rate?: number;
@@ -58,6 +60,7 @@ export function resolveOptions(o: GenOptions = {}): Required<Omit<GenOptions, "p
     seed: o.seed ?? 1,
     format: o.format ?? "pcap",
     tsresol: o.tsresol ?? "us",
+    link: o.link ?? "ethernet",
     rate: p.rate,
     concurrency: p.concurrency,
     start: o.start ?? DEFAULT_START,
@@ -69,6 +72,7 @@ export function resolveOptions(o: GenOptions = {}): Required<Omit<GenOptions, "p
   if (!Number.isSafeInteger(r.seed)) throw new Error(`seed must be an integer, got ${r.seed}`);
   if (r.format !== "pcap" && r.format !== "pcapng") throw new Error(`format must be pcap or pcapng, got ${r.format}`);
   if (r.tsresol !== "us" && r.tsresol !== "ns") throw new Error(`tsresol must be us or ns, got ${r.tsresol}`);
+  if (r.link !== "ethernet" && r.link !== "sll2") throw new Error(`link must be ethernet or sll2, got ${r.link}`);
   if (!(r.rate > 0) || !Number.isFinite(r.rate)) throw new Error(`rate must be a positive number, got ${r.rate}`);
   if (!Number.isSafeInteger(r.concurrency) || r.concurrency < 1 || r.concurrency > 16_000_000) throw new Error(`concurrency must be an integer in 1..16000000, got ${r.concurrency}`);
   if (!Number.isSafeInteger(r.start) || r.start < 0 || r.start > 0xffffffff - 1e6) throw new Error(`start must be Unix seconds, got ${r.start}`);
@@ -84,7 +88,7 @@ export function* generateCapture(options: GenOptions = {}): Generator<Buffer, Ge
   const seedLo = o.seed >>> 0;
   const seedHi = Math.floor(o.seed / 4294967296) >>> 0;
   const rng = new Rng(hash2(seedLo, seedHi ^ 0x6a09e667));
-  const em = new Emitter({ chunk: o.chunkSize, reuse: o.reuseBuffer, format: o.format, tsresol: o.tsresol, startSec: o.start, rate: o.rate, rng });
+  const em = new Emitter({ chunk: o.chunkSize, reuse: o.reuseBuffer, format: o.format, tsresol: o.tsresol, link: o.link, startSec: o.start, rate: o.rate, rng });
   const traffic = new Traffic(o.profile, rng, em);
   em.fileHeader();
   let left = o.packets;
