@@ -160,7 +160,7 @@ test("damaged input while the pipe's writer stays open: reported at once, as fro
 
 test("damaged pcap inside gzip while the pipe's writer stays open: reported at once, as from the file", async () => {
   const at = mkdtempSync(join(dir, "gzdamage-"));
-  // gzip data cut at a multiple of the 16 KiB pieces the gzip reader hands zlib, so that all of
+  // gzip data cut at a multiple of the 64 KiB pieces the gzip reader hands zlib, so that all of
   // it goes to zlib while the reader then waits for the pipe: the records of the big capture
   // (up to 256 KiB), a record header claiming 2 GB, then random bytes. The deflate data is two
   // independently compressed parts, each ending in a full flush, so the damaged header is out
@@ -168,7 +168,7 @@ test("damaged pcap inside gzip while the pipe's writer stays open: reported at o
   const flushed = { finishFlush: zlibConstants.Z_FULL_FLUSH };
   const head = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), deflateRawSync(withImpossibleRecord(readFileSync(BIG), { bytes: 256 << 10 }), flushed)]);
   const tail = deflateRawSync(randomBytes(64 << 10), flushed);
-  const cut = (head.length + (16 << 10)) & ~((16 << 10) - 1);
+  const cut = (head.length + (64 << 10)) & ~((64 << 10) - 1);
   assert.ok(cut < head.length + tail.length);
   const damaged = join(at, "damaged.pcap.gz");
   writeFileSync(damaged, Buffer.concat([head, tail]).subarray(0, cut));

@@ -81,7 +81,7 @@ async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean
 }
 
 /** Compressed bytes go to zlib in pieces cut at these offsets of the compressed stream. */
-const GZ_PIECE = 16 << 10;
+const GZ_PIECE = 64 << 10;
 /** Decompressed bytes waiting for the engine before the next piece is written. */
 const GZ_HIGH = 1 << 20;
 
