@@ -10,8 +10,9 @@
 // elsewhere on a shared machine hits different commands; the table gives medians over the rounds.
 // Wall time is measured here around the child; peak RSS and CPU time come from GNU time.
 // A second capture, F2, holds the same packets with Linux cooked capture v2 headers instead of
-// Ethernet, as `tcpdump -i any` writes them (20 link bytes instead of 14).
-// Command ids for --skip: node, node-nocerts, readloop, zk-src, zk-src-sll2, zk-src-stdin, readloop-pipe, zk-src-pipe,
+// Ethernet, as `tcpdump -i any` writes them (20 link bytes instead of 14); a third, F3, holds each
+// Ethernet frame inside VXLAN from one mirror source, as cloud traffic mirroring delivers them.
+// Command ids for --skip: node, node-nocerts, readloop, zk-src, zk-src-sll2, zk-src-vxlan, zk-src-stdin, readloop-pipe, zk-src-pipe,
 // zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
 // pcap-parser. It measures what dist/ and build/zk.wasm hold: it never builds.
 import { createRequire } from "node:module";
@@ -98,14 +99,17 @@ async function main(): Promise<number> {
   const P = cap.result.packets;
   process.stderr.write(`bench:cli: ${F} (${cap.cached ? "cached" : `generated in ${cap.seconds.toFixed(1)} s`}), warming the page cache ...\n`);
   warm(F);
-  // the same traffic as `tcpdump -i any` writes it (Linux cooked capture v2 instead of Ethernet)
-  let cooked: string | undefined;
-  if (!skip.has("zk-src-sll2")) {
-    const c = cachedCapture({ profile, packets, seed, link: "sll2" });
-    cooked = c.path;
-    process.stderr.write(`bench:cli: ${cooked} (${c.cached ? "cached" : `generated in ${c.seconds.toFixed(1)} s`}), warming the page cache ...\n`);
-    warm(cooked);
-  }
+  // the same traffic as `tcpdump -i any` writes it (Linux cooked capture v2 instead of Ethernet),
+  // and as cloud traffic mirroring delivers it (inside VXLAN)
+  const variant = (id: string, link: "sll2" | "vxlan"): string | undefined => {
+    if (skip.has(id)) return undefined;
+    const c = cachedCapture({ profile, packets, seed, link });
+    process.stderr.write(`bench:cli: ${c.path} (${c.cached ? "cached" : `generated in ${c.seconds.toFixed(1)} s`}), warming the page cache ...\n`);
+    warm(c.path);
+    return c.path;
+  };
+  const cooked = variant("zk-src-sll2", "sll2");
+  const mirrored = variant("zk-src-vxlan", "vxlan");
 
   const notes: string[] = [];
   const zkTopCheck = (r: RunResult): string | undefined => {
@@ -124,6 +128,9 @@ async function main(): Promise<number> {
     { id: "zk-src", label: "zk-stream top --by src F", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck },
     ...(cooked ? [{
       id: "zk-src-sll2", label: "zk-stream top --by src F2 (F as tcpdump -i any writes it)", argv: [NODE, CLI, "top", "--by", "src", cooked], check: zkTopCheck,
+    }] : []),
+    ...(mirrored ? [{
+      id: "zk-src-vxlan", label: "zk-stream top --by src F3 (F inside VXLAN, as mirrored)", argv: [NODE, CLI, "top", "--by", "src", mirrored], check: zkTopCheck,
     }] : []),
     { id: "zk-src-stdin", label: "zk-stream top --by src < F", argv: [NODE, CLI, "top", "--by", "src"], stdinFile: F, check: zkTopCheck },
     // through a pipe, as from tcpdump: cat's copy into the pipe and the 64 KiB pipe buffer cost
@@ -257,6 +264,7 @@ async function main(): Promise<number> {
     ["zk top --by src: piped (cat F) / file", wall("zk-src-pipe") / zkFile, "<= 1.2", (x) => x <= 1.2],
     ["zk top --by src piped / read loop piped", wall("zk-src-pipe") / wall("readloop-pipe"), "(none)", () => true],
     ["zk top --by src: Linux cooked v2 (F2) / Ethernet (F)", wall("zk-src-sll2") / zkFile, "(none)", () => true],
+    ["zk top --by src: inside VXLAN (F3) / Ethernet (F)", wall("zk-src-vxlan") / zkFile, "(none)", () => true],
     ["tshark endpoints / zk top --by src", wall("tshark") / zkFile, "(none)", () => true],
   ];
   const rssRows: string[][] = ["zk-src", "zk-src-stdin", "zk-src-pipe", service].filter((id) => results.has(id)).map((id) => {

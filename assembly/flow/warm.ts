@@ -7,8 +7,11 @@
 // their sources count in), then those counter rows, then, with protocol detection on, the records'
 // detection states, then their signature-matching blocks and first analyzer instances: each pass's
 // loads are independent of each other, so their misses overlap. Nothing here changes state; a
-// packet it cannot parse is simply not warmed. The hashes are kept for the table (warmedHash), so
-// that a packet's key is hashed once.
+// packet it cannot parse is simply not warmed. The outer packets' hashes are kept for the table
+// (warmedHash), so that a packet's key is hashed once. The packet inside a VXLAN or Geneve tunnel
+// (cloud traffic mirroring) is an entry of its own, right after its outer packet as the table
+// takes them: its lines are loaded too, but its hash is only a guess (whether the tunnel is
+// decapsulated depends on the outer connection), so the table hashes that packet itself.
 
 import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
@@ -24,16 +27,25 @@ import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from 
 
 /** Records per batch (pipeline.ts takes them in batches of this size). */
 export const MAX_BATCH: u32 = 32;
-const hashes: usize = memory.data(<i32>MAX_BATCH * 8);
-const found: usize = memory.data(<i32>MAX_BATCH * 4); // record addresses, then detection states
-const isTcpPacket: usize = memory.data(<i32>MAX_BATCH); // 1: a new connection's record is a TCP one
-const rowHashes: usize = memory.data(<i32>MAX_BATCH * 8); // counter rows of new connections (0: none)
+// Entries: each record's outer packet, then its tunnelled packet if any, in the order the table
+// takes them (new connections take free records in that order).
+const MAX_ENTRIES: u32 = MAX_BATCH * 2;
+const outerHashes: usize = memory.data(<i32>MAX_BATCH * 8); // per record (warmedHash)
+const hashes: usize = memory.data(<i32>MAX_ENTRIES * 8);
+const found: usize = memory.data(<i32>MAX_ENTRIES * 4); // record addresses, then detection states
+// bit 0: a new connection's record is a TCP one; bit 1: the packet is a tunnelled one
+const entryFlags: usize = memory.data(<i32>MAX_ENTRIES);
+const E_TCP: u8 = 1;
+const E_TUNNELLED: u8 = 2;
+const rowHashes: usize = memory.data(<i32>MAX_ENTRIES * 8); // counter rows of new connections (0: none)
 let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it returned a hash)
-// quickHash's key fields, per packet of the batch: a new connection's counter row is keyed by them
-const srcs: usize = memory.data(<i32>MAX_BATCH * 16, 16);
-const dsts: usize = memory.data(<i32>MAX_BATCH * 16, 16);
-const dstPorts: usize = memory.data(<i32>MAX_BATCH * 4);
-const ipVersions: usize = memory.data(<i32>MAX_BATCH);
+let quickPayload: usize = 0; // and where its UDP payload starts
+let quickPayloadCap: u32 = 0; // captured bytes of that payload
+// quickHash's key fields, per entry: a new connection's counter row is keyed by them
+const srcs: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
+const dsts: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
+const dstPorts: usize = memory.data(<i32>MAX_ENTRIES * 4);
+const ipVersions: usize = memory.data(<i32>MAX_ENTRIES);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
@@ -79,8 +91,8 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
   return type == 0x0800 || type == 0x86dd ? <i32>off : -1;
 }
 
-/** Key hash of the batch's i-th record (its link type, data and captured length) when it is a TCP
- *  or UDP packet the quick parse covers, else 0. */
+/** Key hash of a packet (its link type, data and captured length) when it is a TCP or UDP packet
+ *  the quick parse covers, else 0; its key fields go to entry i. */
 function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
   const src = srcs + (<usize>i << 4), dst = dsts + (<usize>i << 4);
   const at = ipOffset(link, data, cap);
@@ -112,18 +124,21 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
   }
   if (proto != 6 && proto != 17) return 0;
   quickProto = proto;
+  quickPayload = l4 + 8;
+  quickPayloadCap = l4 + 8 <= data + cap ? <u32>(data + cap - l4 - 8) : 0;
   const dstPort = be16(l4 + 2);
   store<u32>(dstPorts + (<usize>i << 2), dstPort);
   return keyHash(src, be16(l4), dst, dstPort, proto, false);
 }
 
 /** Loads the lines of existing record r that its next packet reads (conn.ts): a TCP record's line
- *  2 only with detection, and never its line 6 (history letters past the second). */
+ *  2 only with detection or for a tunnelled packet (its tunnel parents), and never its line 6
+ *  (history letters past the second). */
 // @ts-ignore: decorator
-@inline function recordLines(r: usize, isTcp: bool): u64 {
+@inline function recordLines(r: usize, isTcp: bool, tunnelled: bool): u64 {
   const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 192);
   if (!isTcp) return s ^ load<u64>(r, 128);
-  return (detectProtocols ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256) ^ load<u64>(r, 320);
+  return (detectProtocols || tunnelled ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256) ^ load<u64>(r, 320);
 }
 
 /** Loads every line of the free record a new connection will take: createConn writes them all. */
@@ -136,46 +151,65 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
 /** The key hash warmBatch computed for the i-th record of its batch (0: its quick parse did not
  *  apply): the same as the table computes for the record's outermost packet. */
 export function warmedHash(i: u32): u64 {
-  return load<u64>(hashes + (<usize>i << 3));
+  return load<u64>(outerHashes + (<usize>i << 3));
 }
 
-/** Warm the table for `n` records: link types, data pointers and captured lengths as u32 arrays. */
-export function warmBatch(links: usize, datas: usize, caps: usize, n: u32): void {
-  for (let i: u32 = 0; i < n; i++) {
+/** A guess at the key hash of the packet inside the UDP packet quickHash parsed last (destination
+ *  port dstPort), for entry i: VXLAN (4789) and Geneve (6081) carrying Ethernet or IP; else 0. */
+function tunnelledHash(dstPort: u32, i: u32): u64 {
+  const p = quickPayload, cap = quickPayloadCap;
+  if (cap < 8) return 0;
+  if (dstPort == 4789) return (load<u8>(p) & 0x08) != 0 ? quickHash(LINK_ETHERNET, p + 8, cap - 8, i) : 0;
+  if (dstPort != 6081 || (load<u8>(p) >> 6) != 0) return 0;
+  const hdr: u32 = 8 + ((<u32>load<u8>(p) & 0x3f) << 2);
+  if (cap < hdr) return 0;
+  const type = be16(p + 2);
+  if (type == 0x6558) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i);
+  return type == 0x0800 || type == 0x86dd ? quickHash(LINK_RAW, p + hdr, cap - hdr, i) : 0;
+}
+
+/** Warm the table for a batch of records: link types, data pointers and captured lengths as u32 arrays. */
+export function warmBatch(links: usize, datas: usize, caps: usize, records: u32): void {
+  let n: u32 = 0; // entries
+  for (let i: u32 = 0; i < records; i++) {
     const at = <usize>i << 2;
-    const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), i);
-    store<u64>(hashes + (<usize>i << 3), h);
-    store<u8>(isTcpPacket + <usize>i, quickProto == 6 ? 1 : 0);
+    const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), n);
+    store<u64>(outerHashes + (<usize>i << 3), h);
+    if (h == 0) continue;
+    const udp = quickProto == 17;
+    store<u64>(hashes + (<usize>n << 3), h);
+    store<u8>(entryFlags + <usize>n, udp ? 0 : E_TCP);
+    n++;
+    if (!udp) continue;
+    const inner = tunnelledHash(load<u32>(dstPorts + (<usize>(n - 1) << 2)), n);
+    if (inner == 0) continue;
+    store<u64>(hashes + (<usize>n << 3), inner);
+    store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == 6 ? E_TCP : 0));
+    n++;
   }
   let s: u64 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const h = load<u64>(hashes + (<usize>i << 3));
-    if (h != 0) s ^= touchSlot(h);
-  }
+  for (let i: u32 = 0; i < n; i++) s ^= touchSlot(load<u64>(hashes + (<usize>i << 3)));
   // packets whose connection is not there yet will take the next free records, and count in
   // their source's row (as the connection's originator, unless its roles flip)
   const rows = countersEnabled() && !countsService();
   let freshTcp: u32 = 0, freshShort: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    const h = load<u64>(hashes + (<usize>i << 3));
     let r: usize = 0;
     let rh: u64 = 0;
-    if (h != 0) {
-      const hit = recordIndexAt(h); // index + 1
-      if (hit == 0) {
-        const isTcp = load<u8>(isTcpPacket + <usize>i) != 0;
-        const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
-        if (f != 0) s ^= freshLines(f, isTcp);
-        if (rows) {
-          rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), <u32>load<u8>(ipVersions + <usize>i),
-            load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);
-          s ^= touchRowSlot(rh);
-        }
-      } else {
-        // the class comes from the index: a fingerprint match may be another connection's record
-        r = rec(hit - 1);
-        s ^= recordLines(r, ((hit - 1) & SHORT_CLASS) == 0);
+    const hit = recordIndexAt(load<u64>(hashes + (<usize>i << 3))); // index + 1
+    if (hit == 0) {
+      const isTcp = (load<u8>(entryFlags + <usize>i) & E_TCP) != 0;
+      const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
+      if (f != 0) s ^= freshLines(f, isTcp);
+      if (rows) {
+        rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), <u32>load<u8>(ipVersions + <usize>i),
+          load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);
+        s ^= touchRowSlot(rh);
       }
+    } else {
+      // the class comes from the index: a fingerprint match may be another connection's record
+      r = rec(hit - 1);
+      s ^= recordLines(r, ((hit - 1) & SHORT_CLASS) == 0, (load<u8>(entryFlags + <usize>i) & E_TUNNELLED) != 0);
     }
     store<u32>(found + (<usize>i << 2), <u32>r);
     store<u64>(rowHashes + (<usize>i << 3), rh);

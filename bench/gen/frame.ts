@@ -1,17 +1,19 @@
 // Capture framing and packet headers: one large reusable Buffer that records are written into
 // directly (no per-packet allocation), classic pcap or pcapng framing, the clock, the link header
-// (Ethernet, or Linux cooked capture v2 as `tcpdump -i any` writes), IPv4/IPv6 headers and the
-// Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
+// (Ethernet; Linux cooked capture v2 as `tcpdump -i any` writes; or Ethernet inside VXLAN, as cloud
+// traffic mirroring delivers it), IPv4/IPv6 headers and the Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
 import { addr4, putAddr6, putMac } from "./hosts.js";
 import type { Rng } from "./rng.js";
 
 export type Format = "pcap" | "pcapng";
 export type TsResolution = "us" | "ns";
-export type Link = "ethernet" | "sll2";
+export type Link = "ethernet" | "sll2" | "vxlan";
 
 export const LINKTYPE_ETHERNET = 1;
 export const LINKTYPE_LINUX_SLL2 = 276;
-const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2 };
+const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET };
+/** VXLAN: the mirroring session's outer Ethernet, IPv4, UDP and VXLAN headers before each frame. */
+const VXLAN_OUTER = 14 + 20 + 8 + 8;
 export const SNAPLEN = 262144;
 /** Largest record we ever write: pcapng block overhead + a 1514-byte frame, with room to spare. */
 const MAX_RECORD = 2048;
@@ -222,7 +224,26 @@ export class Emitter {
    *  where the IP header starts. */
   private linkHeader(p: number, ethertype: number, src: number, dst: number): number {
     const b = this.buf;
-    if (this.link === "ethernet") {
+    if (this.link === "vxlan") {
+      // the outer headers' lengths and checksum are filled in by end(); UDP checksum 0 (none)
+      putMac(b, p, 0x0a000001);
+      putMac(b, p + 6, 0x0a000002);
+      w16(b, p + 12, 0x0800);
+      const ip = p + 14;
+      b[ip] = 0x45; b[ip + 1] = 0;
+      w16(b, ip + 4, 0); b[ip + 6] = 0x40; b[ip + 7] = 0;
+      b[ip + 8] = 64; b[ip + 9] = PROTO_UDP;
+      w32(b, ip + 12, 0xac1f000a); // 172.31.0.10: the mirror source
+      w32(b, ip + 16, 0xac1f0014); // 172.31.0.20: the mirror target
+      // the source port follows the inner flow, as AWS's does
+      w16(b, ip + 20, 49152 + ((src ^ dst) & 0x3fff));
+      w16(b, ip + 22, 4789);
+      w16(b, ip + 26, 0);
+      b[ip + 28] = 0x08; b[ip + 29] = 0; b[ip + 30] = 0; b[ip + 31] = 0;
+      w32(b, ip + 32, 0x00007b00); // VNI 123
+      p += VXLAN_OUTER;
+    }
+    if (this.link !== "sll2") {
       putMac(b, p, dst);
       putMac(b, p + 6, src);
       w16(b, p + 12, ethertype);
@@ -253,6 +274,13 @@ export class Emitter {
     if (c === 0 && this.proto === PROTO_UDP) c = 0xffff;
     w16(b, o + csumOff, c);
     const len = o + this.l4len - this.data;
+    if (this.link === "vxlan") {
+      const ip = this.data + 14;
+      w16(b, ip + 2, len - 14);
+      w16(b, ip + 24, len - 34);
+      w16(b, ip + 10, 0);
+      w16(b, ip + 10, checksum(sum16(b, ip, 20)));
+    }
     this.end(len);
     return len;
   }

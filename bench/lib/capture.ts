@@ -30,7 +30,7 @@ export interface CachedCapture {
 /** The capture file for these options, generated once (atomically: temp file, then rename). */
 export function cachedCapture(o: GenOptions & { packets: number; seed: number }): CachedCapture {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const key = `${o.profile ?? "mixed"}-${o.packets}-s${o.seed}-${o.format ?? "pcap"}${o.tsresol === "ns" ? "-ns" : ""}${o.link === "sll2" ? "-sll2" : ""}` +
+  const key = `${o.profile ?? "mixed"}-${o.packets}-s${o.seed}-${o.format ?? "pcap"}${o.tsresol === "ns" ? "-ns" : ""}${o.link && o.link !== "ethernet" ? `-${o.link}` : ""}` +
     `${o.rate !== undefined ? `-r${o.rate}` : ""}${o.concurrency !== undefined ? `-c${o.concurrency}` : ""}-g${generatorHash()}`;
   const path = join(CACHE_DIR, `${key}.pcap`);
   const meta = `${path}.json`;
