@@ -1,8 +1,8 @@
 // Cache warming for a batch of records before they are processed one by one. With a large table
 // nearly every packet's slot and connection record are cache misses; processed in order, each miss
 // stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet with VLAN tags,
-// Linux cooked capture as from `tcpdump -i any`, raw IP or BSD loopback; IPv4 unfragmented or IPv6
-// without extension headers; TCP or UDP), then all their slots are loaded,
+// Linux cooked capture as from `tcpdump -i any`, raw IP or BSD loopback; MPLS, PPPoE; IPv4
+// unfragmented or IPv6 without extension headers; TCP or UDP), then all their slots are loaded,
 // then all their records (or the free records new connections will take, and the counter slots
 // their sources count in), then those counter rows, then, with protocol detection on, the records'
 // detection states, then their signature-matching blocks and first analyzer instances: each pass's
@@ -51,8 +51,8 @@ let sink: u64 = 0; // the loads' values go here, so that they are not optimised 
 @inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
 
 /** Where a record's IP header starts for the link types a quick parse covers (Ethernet with VLAN
- *  tags, Linux cooked v1 and v2, raw IP, BSD loopback), or -1: the same place decode/link.ts finds
- *  it, or no claim at all. */
+ *  tags, Linux cooked v1 and v2, raw IP, BSD loopback; MPLS and PPPoE below Ethernet or Linux
+ *  cooked), or -1: the same place decode/link.ts finds it, or no claim at all. */
 function ipOffset(link: u32, data: usize, cap: u32): i32 {
   let type: u32;
   let off: u32;
@@ -88,7 +88,27 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
     default:
       return -1;
   }
-  return type == 0x0800 || type == 0x86dd ? <i32>off : -1;
+  return ipAfterEthertype(type, data, off, cap);
+}
+
+/** Where IP starts after ethertype `type` whose payload starts at off, as decode/ether.ts finds it:
+ *  IP itself, below an MPLS label stack, or in a PPPoE session carrying IPv4 or IPv6; else -1. */
+function ipAfterEthertype(type: u32, data: usize, off: u32, cap: u32): i32 {
+  if (type == 0x0800 || type == 0x86dd) return <i32>off;
+  if (type == 0x8847) {
+    while (true) {
+      if (cap <= off + 4) return -1;
+      const bottom = (load<u8>(data + off + 2) & 1) != 0;
+      off += 4;
+      if (bottom) return <i32>off;
+    }
+  }
+  if (type == 0x8864) {
+    if (cap <= off + 8) return -1;
+    const ppp = be16(data + off + 6);
+    return ppp == 0x0021 || ppp == 0x0057 ? <i32>(off + 8) : -1;
+  }
+  return -1;
 }
 
 /** Key hash of a packet (its link type, data and captured length) when it is a TCP or UDP packet
