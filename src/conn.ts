@@ -39,15 +39,36 @@ function transportName(ipProto: number): ConnRecord["proto"] {
   return "unknown_transport";
 }
 
-const u64 = (v: DataView, off: number) => Number(v.getBigUint64(off, true));
+const TWO32 = 0x1_0000_0000;
+/** A u64 counter as a number (exact below 2^53), without a BigInt. */
+const u64 = (v: DataView, off: number) => v.getUint32(off, true) + v.getUint32(off + 4, true) * TWO32;
+
 /**
- * Microseconds, cut as libpcap cuts a nanosecond capture's timestamps for Zeek (BigInt once per
- * record, never per packet). The duration is the difference of the cut start and end times.
+ * Microseconds of the nanosecond time hi * 2^32 + lo, cut as libpcap cuts a nanosecond capture's
+ * timestamps for Zeek. Exact double arithmetic in two steps (every intermediate below 2^53) for
+ * times from 1970 to 2242; BigInt outside that range.
  */
-const usOf = (ns: bigint) => Number(ns / 1000n);
+function usOf(hi: number, lo: number): number {
+  if (hi < 0 || hi >= 2_000_000_000) return Number(((BigInt(hi) << 32n) + BigInt(lo)) / 1000n);
+  const qHi = Math.floor(hi / 1000);
+  return qHi * TWO32 + Math.floor(((hi - qHi * 1000) * TWO32 + lo) / 1000);
+}
+
+/** Start and duration (microseconds) of the record at off: the duration is the difference of the
+ *  cut end and start times, the end being start + duration in nanoseconds, added as 64 bits. */
+function times(view: DataView, off: number): { tsUs: number; durationUs: number } {
+  const startLo = view.getUint32(off + 8, true), startHi = view.getInt32(off + 12, true);
+  const durLo = view.getUint32(off + 16, true), durHi = view.getInt32(off + 20, true);
+  const endLo = startLo + durLo;
+  const endHi = startHi + durHi + (endLo >= TWO32 ? 1 : 0);
+  const tsUs = usOf(startHi, startLo);
+  return { tsUs, durationUs: usOf(endHi, endLo % TWO32) - tsUs };
+}
 
 /** Where a record keeps its up to 8 analyzers, in confirmation order: 4 at 128, 4 more at 208. */
 const SERVICE_OFFSETS = [128, 129, 130, 131, 208, 209, 210, 211];
+/** Where it keeps the serials + 1 of its two tunnel parents (0: none). */
+const TUNNEL_OFFSETS = [120, 200];
 
 /** Decodes one batch of records (the views are only valid during the sink call). */
 export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRecord[]): void {
@@ -57,9 +78,14 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
     const services: string[] = [];
     for (const at of SERVICE_OFFSETS) if (batch[off + at] !== 0) services.push(analyzerName(batch[off + at]));
     const histLen = batch[off + 3];
-    const tunnelParents = [u64(view, off + 120), u64(view, off + 200)].filter((t) => t !== 0).map((t) => t - 1);
+    const tunnelParents: number[] = [];
+    for (const at of TUNNEL_OFFSETS) {
+      const t = u64(view, off + at); // serial + 1, 0: none
+      if (t !== 0) tunnelParents.push(t - 1);
+    }
+    const { tsUs, durationUs } = times(view, off);
     const rec: ConnRecord = {
-      tsUs: usOf(view.getBigInt64(off + 8, true)),
+      tsUs,
       serial: u64(view, off + 24),
       origH: formatAddr(ipVer, batch, off + 32),
       origP: view.getUint16(off + 4, true),
@@ -68,7 +94,7 @@ export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRe
       proto: transportName(ipProto),
       ipProto,
       services,
-      durationUs: usOf(view.getBigInt64(off + 8, true) + view.getBigInt64(off + 16, true)) - usOf(view.getBigInt64(off + 8, true)),
+      durationUs,
       origBytes: u64(view, off + 64),
       respBytes: u64(view, off + 72),
       connState: CONN_STATES[batch[off + 2]] ?? "OTH",

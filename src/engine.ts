@@ -185,9 +185,20 @@ export class Engine {
 
   /** End of input: every live connection ends (Zeek's zeek_done). */
   end(): void {
+    while (this.endSome(65536));
+  }
+
+  /**
+   * end() a step at a time, for a writer that must not hold every remaining connection's output at
+   * once: up to `batch` live connections end, their events and records handed over. Returns whether
+   * any are left (call again).
+   */
+  endSome(batch: number): boolean {
     if (this.fileOpen) this.endFile("");
-    if (!this.ended) this.core.finish();
+    if (this.ended) return false;
+    if (this.core.finishSome(batch)) return true;
     this.ended = true;
+    return false;
   }
 
   get bytesRead(): number { return this.totalBytes; }

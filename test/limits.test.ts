@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Engine, EVENT_KIND } from "../src/engine.js";
+import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
 import { REPO } from "./helpers/captures.js";
 import { zk } from "./helpers/cli.js";
 
@@ -79,6 +80,37 @@ test("after end(), and from a sink while it runs, more packets or time are refus
   assert.match((fromSink as Error).message, /input has ended/);
   assert.throws(() => engine.write(sample), /input has ended/);
   assert.is(engine.stats().connections, 34);
+});
+
+// A writer ends the connections still open a batch at a time (src/cli/stream.ts), writing each
+// batch's lines before the next, so that a million of them are never held as text at once.
+test("endSome(n): at most n connections end per step, the same records in the same order as end()", () => {
+  const sample = readFileSync(SAMPLE);
+  const runWith = (finish: (e: Engine, records: ConnRecord[]) => number[]) => {
+    const records: ConnRecord[] = [];
+    const engine = new Engine({ by: ["src"], onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
+    engine.beginFile();
+    engine.write(sample);
+    engine.endFile("sample");
+    const before = records.length;
+    return { records, before, steps: finish(engine, records) };
+  };
+  const whole = runWith((e) => { e.end(); return []; });
+  const stepped = runWith((e, records) => {
+    const perStep: number[] = [];
+    for (let more = true; more;) {
+      const n = records.length;
+      more = e.endSome(5);
+      perStep.push(records.length - n);
+    }
+    assert.is(e.endSome(5), false);
+    return perStep;
+  });
+  const atEnd = whole.records.length - whole.before;
+  assert.ok(atEnd > 10, `${atEnd} connections still open at the end of the sample`);
+  assert.equal(stepped.records, whole.records);
+  assert.ok(stepped.steps.length >= Math.ceil(atEnd / 5), `steps: ${stepped.steps.join(" ")}`);
+  assert.ok(stepped.steps.every((n) => n <= 5), `per step: ${stepped.steps.join(" ")}`);
 });
 
 test.run();

@@ -9,6 +9,9 @@ import { feedSource } from "./input.js";
 import { Interruption, reportOutcome, warnAboutSkips } from "./common.js";
 import { Progress, WallClock, stdinIsLive } from "./live.js";
 
+/** Connections ended per step at the end of input (their output written between steps). */
+const END_BATCH = 16384;
+
 /** What has accumulated for stdout since the last write. */
 export class PendingOutput {
   private parts: string[] = [];
@@ -53,7 +56,9 @@ export async function streamInputs(engine: Engine, files: string[], out: Pending
     }
     progress?.clear();
     clock?.stop();
-    engine.end();
+    // the connections still open end a batch at a time, each batch's output written before the
+    // next: a million of them would otherwise be held as text all at once
+    while (engine.endSome(END_BATCH)) await out.flush();
     options.atEnd?.();
     await out.flush();
   } finally {

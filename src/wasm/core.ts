@@ -147,10 +147,16 @@ export class Core {
   endFile(): number { this.stillOpen(); return this.ex.endFile(); }
   /** End of input: every live connection ends, in batches with their events and records drained between. */
   finish(): void {
-    this.stillOpen();
+    while (this.finishSome(65536));
+  }
+
+  /** End of input, a step: up to `batch` live connections end and their events and records are
+   *  drained. Returns whether connections are left (call again). */
+  finishSome(batch: number): boolean {
     this.ended = true;
-    while (this.ex.finish(65536) > 0) this.drainEvents();
+    const left = this.ex.finish(batch);
     this.drainEvents();
+    return left > 0;
   }
 
   /** Set once finish() starts: the core keeps no connection table while it ends them (a sink that
