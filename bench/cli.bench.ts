@@ -36,6 +36,8 @@ interface Command {
   argv: string[];
   stdinFile?: string;
   env?: NodeJS.ProcessEnv;
+  /** The capture it reads when not F (F2, F3): its size and packets for MB/s and pkt/s. */
+  capture?: { path: string; bytes: number; packets: number };
   /** Checks the first run's output; returns a complaint or undefined. */
   check?: (r: RunResult) => string | undefined;
   note?: string;
@@ -101,12 +103,12 @@ async function main(): Promise<number> {
   warm(F);
   // the same traffic as `tcpdump -i any` writes it (Linux cooked capture v2 instead of Ethernet),
   // and as cloud traffic mirroring delivers it (inside VXLAN)
-  const variant = (id: string, link: "sll2" | "vxlan"): string | undefined => {
+  const variant = (id: string, link: "sll2" | "vxlan"): Command["capture"] => {
     if (skip.has(id)) return undefined;
     const c = cachedCapture({ profile, packets, seed, link });
     process.stderr.write(`bench:cli: ${c.path} (${c.cached ? "cached" : `generated in ${c.seconds.toFixed(1)} s`}), warming the page cache ...\n`);
     warm(c.path);
-    return c.path;
+    return { path: c.path, bytes: statSync(c.path).size, packets: c.result.packets };
   };
   const cooked = variant("zk-src-sll2", "sll2");
   const mirrored = variant("zk-src-vxlan", "vxlan");
@@ -127,10 +129,12 @@ async function main(): Promise<number> {
     },
     { id: "zk-src", label: "zk-stream top --by src F", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck },
     ...(cooked ? [{
-      id: "zk-src-sll2", label: "zk-stream top --by src F2 (F as tcpdump -i any writes it)", argv: [NODE, CLI, "top", "--by", "src", cooked], check: zkTopCheck,
+      id: "zk-src-sll2", label: "zk-stream top --by src F2 (F as tcpdump -i any writes it)", argv: [NODE, CLI, "top", "--by", "src", cooked.path],
+      check: zkTopCheck, capture: cooked,
     }] : []),
     ...(mirrored ? [{
-      id: "zk-src-vxlan", label: "zk-stream top --by src F3 (F inside VXLAN, as mirrored)", argv: [NODE, CLI, "top", "--by", "src", mirrored], check: zkTopCheck,
+      id: "zk-src-vxlan", label: "zk-stream top --by src F3 (F inside VXLAN, as mirrored)", argv: [NODE, CLI, "top", "--by", "src", mirrored.path],
+      check: zkTopCheck, capture: mirrored,
     }] : []),
     { id: "zk-src-stdin", label: "zk-stream top --by src < F", argv: [NODE, CLI, "top", "--by", "src"], stdinFile: F, check: zkTopCheck },
     // through a pipe, as from tcpdump: cat's copy into the pipe and the 64 KiB pipe buffer cost
@@ -233,9 +237,10 @@ async function main(): Promise<number> {
     const w = wall(id);
     const ws = m.runs.map((r) => r.wall);
     const work = !id.startsWith("node");
+    const bytes = m.cmd.capture?.bytes ?? size, packetsRead = m.cmd.capture?.packets ?? P;
     rows.push([
       m.cmd.label, secs(w), `${secs(Math.min(...ws))}-${secs(Math.max(...ws))}`, secs(cpu(id)),
-      work ? si(P / w) : "-", work ? (size / 1e6 / w).toFixed(0) : "-", mb(rss(id)),
+      work ? si(packetsRead / w) : "-", work ? (bytes / 1e6 / w).toFixed(0) : "-", mb(rss(id)),
       work && Number.isFinite(floor) ? (w / floor).toFixed(2) : "-",
     ]);
   }
@@ -246,6 +251,9 @@ async function main(): Promise<number> {
   console.log(`# ${describeMachine(m)}`);
   console.log(`# measured: ${builds(REPO)}`);
   console.log(`# capture: ${F}: ${profile} profile, seed ${seed}, ${P} packets, ${size} bytes (${mb(size)} MB), ~${cap.result.connections} connections (generator's count); page cache warm`);
+  for (const [name, c] of [["F2", cooked], ["F3", mirrored]] as const) {
+    if (c) console.log(`# ${name}: ${c.path}: the same packets, ${c.bytes} bytes (${mb(c.bytes)} MB)`);
+  }
   console.log(`# ${rounds} rounds, the commands alternating within each round (order rotated per round); medians of wall time.`);
   console.log(`# This machine is shared and busy (other jobs run beside the benchmark): treat differences under ~20% as noise.\n`);
   console.log(table(["command", "wall s (median)", "range s", "CPU s", "pkt/s", "MB/s", "peak RSS MB", "x read loop"], rows));

@@ -194,6 +194,7 @@ export class Engine {
    * any are left (call again).
    */
   endSome(batch: number): boolean {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`endSome(): batch must be a positive integer, got ${batch}`);
     if (this.fileOpen) this.endFile("");
     if (this.ended) return false;
     if (this.core.finishSome(batch)) return true;

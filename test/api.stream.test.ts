@@ -103,6 +103,18 @@ test("backpressure: a paused consumer stops the source; buffered events stay bou
   assert.is(src.pulled, bytes.length);
 });
 
+test("backpressure at the end of input: the connections still open end a step at a time", async () => {
+  const n = 8_000; // UDP flows 1 ms apart: every one still open when the input ends (DNS: 10 s)
+  const s = zk.events(Readable.from([udpFlows(n)]), { events: ["connection_end"], highWaterMark: 64 });
+  const it = s[Symbol.asyncIterator]();
+  for (let i = 0; i < 10; i++) await it.next();
+  await sleep(300); // the consumer sleeps; the end must not push every connection's end meanwhile
+  assert.ok(s.readableLength <= 64 + 64, `buffered ${s.readableLength} of ${n} connection_end events`);
+  let count = 10;
+  for (let r = await it.next(); !r.done; r = await it.next()) count++;
+  assert.is(count, n);
+});
+
 test("destroy mid-stream: breaking out of for-await destroys the stream and its source", async () => {
   const src = countingSource(udpFlows(50_000));
   const s = zk.events(src);

@@ -111,6 +111,19 @@ test("endSome(n): at most n connections end per step, the same records in the sa
   assert.equal(stepped.records, whole.records);
   assert.ok(stepped.steps.length >= Math.ceil(atEnd / 5), `steps: ${stepped.steps.join(" ")}`);
   assert.ok(stepped.steps.every((n) => n <= 5), `per step: ${stepped.steps.join(" ")}`);
+  // between steps the input has ended; end() finishes what steps began; a step needs a size
+  const mixed = runWith((e, records) => {
+    const n = records.length;
+    assert.is(e.endSome(3), true);
+    assert.is(records.length - n, 3);
+    assert.throws(() => e.write(sample), /input has ended/);
+    assert.throws(() => e.advanceTime(2e18), /input has ended/);
+    assert.throws(() => e.endSome(0), RangeError);
+    e.end();
+    assert.is(e.endSome(3), false);
+    return [];
+  });
+  assert.equal(mixed.records, whole.records);
 });
 
 test.run();

@@ -118,8 +118,9 @@ export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, prot
 }
 
 /** The next flowPacket's key hash when warm.ts computed it already (0: compute it). Its quick
- *  parse (Ethernet, IPv4 or IPv6 without extension headers, TCP or UDP, no fragment) reads the
- *  fields the decoder keys the outermost packet by, so the two agree. */
+ *  parse (the link types and ethertypes of warm.ts ipOffset; IPv4 or IPv6 without extension
+ *  headers, TCP or UDP, no fragment) reads the fields the decoder keys the outermost packet by, so
+ *  the two agree (the debug build asserts it; test/warming.test.ts runs it on every capture). */
 let presetHash: u64 = 0;
 export function presetKeyHash(h: u64): void {
   presetHash = h;
@@ -521,8 +522,8 @@ export function flowAdvance(ts: i64): void {
 /** End of input: every live connection ends. */
 let finishCursor: u32 = 0;
 /** flowFinishSome has started and not completed: the slots and timers are no longer kept. Nothing
- *  else runs meanwhile: src/wasm/core.ts calls finish until none is left, and refuses packets and
- *  time from then on. */
+ *  else runs meanwhile: src/wasm/core.ts refuses packets and time once the end has started, and
+ *  its callers call finish until none is left (with output written between calls). */
 let finishing = false;
 
 /**

@@ -14,6 +14,8 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET };
 /** VXLAN: the mirroring session's outer Ethernet, IPv4, UDP and VXLAN headers before each frame. */
 const VXLAN_OUTER = 14 + 20 + 8 + 8;
+const MIRROR_SOURCE_MAC = [0x0e, 0x00, 0x00, 0x00, 0x00, 0x0a];
+const MIRROR_TARGET_MAC = [0x0e, 0x00, 0x00, 0x00, 0x00, 0x14];
 export const SNAPLEN = 262144;
 /** Largest record we ever write: pcapng block overhead + a 1514-byte frame, with room to spare. */
 const MAX_RECORD = 2048;
@@ -225,9 +227,10 @@ export class Emitter {
   private linkHeader(p: number, ethertype: number, src: number, dst: number): number {
     const b = this.buf;
     if (this.link === "vxlan") {
-      // the outer headers' lengths and checksum are filled in by end(); UDP checksum 0 (none)
-      putMac(b, p, 0x0a000001);
-      putMac(b, p + 6, 0x0a000002);
+      // finish() fills in the outer lengths, the IPv4 checksum and the UDP source port; UDP
+      // checksum 0 (none)
+      b.set(MIRROR_TARGET_MAC, p);
+      b.set(MIRROR_SOURCE_MAC, p + 6);
       w16(b, p + 12, 0x0800);
       const ip = p + 14;
       b[ip] = 0x45; b[ip + 1] = 0;
@@ -235,8 +238,6 @@ export class Emitter {
       b[ip + 8] = 64; b[ip + 9] = PROTO_UDP;
       w32(b, ip + 12, 0xac1f000a); // 172.31.0.10: the mirror source
       w32(b, ip + 16, 0xac1f0014); // 172.31.0.20: the mirror target
-      // the source port follows the inner flow, as AWS's does
-      w16(b, ip + 20, 49152 + ((src ^ dst) & 0x3fff));
       w16(b, ip + 22, 4789);
       w16(b, ip + 26, 0);
       b[ip + 28] = 0x08; b[ip + 29] = 0; b[ip + 30] = 0; b[ip + 31] = 0;
@@ -277,6 +278,11 @@ export class Emitter {
     if (this.link === "vxlan") {
       const ip = this.data + 14;
       w16(b, ip + 2, len - 14);
+      // the source port comes from the inner addresses and ports, as AWS's does: at most 16,384
+      // outer connections (one mirror source, one target, one destination port)
+      const inner = this.data + VXLAN_OUTER + 14;
+      const addrs = (b[inner] >> 4) === 4 ? sum16(b, inner + 12, 8) : sum16(b, inner + 8, 32);
+      w16(b, ip + 20, 49152 + (Math.imul(addrs ^ Math.imul(sum16(b, o, 4), 0x9e3779b1), 0x85ebca6b) >>> 18));
       w16(b, ip + 24, len - 34);
       w16(b, ip + 10, 0);
       w16(b, ip + 10, checksum(sum16(b, ip, 20)));

@@ -91,8 +91,9 @@ const GZ_HIGH = 1 << 20;
  * it still buffers). And the result does not depend on how the input was chunked: zlib drops the
  * output of the call that fails, which depends on where that call's input started, so the input is
  * cut again at fixed offsets (GZ_PIECE). What is lost at damage is that call's output: at most one
- * 16 KiB window of decompressed data (zlib's chunkSize) before the damage. Memory: GZ_HIGH waiting,
- * plus the output of the two pieces zlib may hold.
+ * 16 KiB window of decompressed data (zlib's chunkSize) before the damage. Memory: zlib is paused
+ * once GZ_HIGH of its output waits (a 64 KiB piece may inflate to 66 MB), so about GZ_HIGH plus a
+ * window or two, and the compressed piece zlib holds.
  */
 async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   const z = createGunzip();
@@ -106,7 +107,12 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGe
   const notify = () => { const w = waiters; waiters = []; for (const f of w) f(); };
   const until = async (ready: () => boolean) => { while (!ready()) await new Promise<void>((r) => waiters.push(r)); };
   const halted = () => failure !== undefined || stopped;
-  z.on("data", (d: Buffer) => { queue.push(d); queued += d.length; notify(); });
+  z.on("data", (d: Buffer) => {
+    queue.push(d);
+    queued += d.length;
+    if (queued > GZ_HIGH) z.pause(); // resumed as the engine takes the queue (a pause only delays zlib's calls)
+    notify();
+  });
   z.on("error", (e) => { failure = e; notify(); });
   z.on("end", () => { ended = true; notify(); });
 
@@ -142,6 +148,7 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGe
       const d = queue.shift();
       if (d) {
         queued -= d.length;
+        if (queued <= GZ_HIGH && z.isPaused()) z.resume();
         notify();
         yield d;
         continue;

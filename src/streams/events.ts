@@ -3,10 +3,11 @@
 // Backpressure: an input chunk is fed to the core in slices; when the readable side is full the
 // rest of the chunk waits for _read, and the chunk's callback (hence the source) waits with it.
 // So what is buffered is at most the readable highWaterMark plus one slice's events, whatever
-// the input size. Damage: the events of every complete packet before it (and the final ones of
+// the input size; at the end of input the connections still open end END_STEP at a time, the
+// same way. Damage: the events of every complete packet before it (and the final ones of
 // the end of input) are delivered first, then the stream is destroyed with a ZkError.
 import { Transform, type TransformCallback } from "node:stream";
-import { Engine, type KeyField, type Metric } from "../engine.js";
+import { Engine, type FileResult, type KeyField, type Metric } from "../engine.js";
 import {
   EVENT_NAMES, checkEventNames, decodeEvents, doneEvent, eventMask,
   type EventName, type ZkEvent,
@@ -15,6 +16,8 @@ import { ZkError } from "./error.js";
 
 /** Bytes fed to the core between two backpressure checks. */
 const SLICE = 64 * 1024;
+/** Connections ended at the end of input between two backpressure checks. */
+const END_STEP = 64;
 
 export interface EventsOptions {
   /** Event names to emit (default: all of them, zeek_done included). */
@@ -53,6 +56,9 @@ export class EventStream extends Transform {
   /** Piped: the failure waits until every stream downstream has taken everything. */
   private failureWaitsDownstream = false;
   private finished_ = false;
+  /** The end of input is under way: its callback, and the input's outcome. */
+  private endingCb: TransformCallback | undefined;
+  private outcome: FileResult | undefined;
 
   constructor(options: EventsOptions = {}) {
     super({
@@ -110,6 +116,7 @@ export class EventStream extends Transform {
 
   override _read(size: number): void {
     this.full = false;
+    if (this.endingCb !== undefined) return this.endSteps();
     if (this.chunk !== undefined) this.pump();
     if (this.chunk === undefined) super._read(size);
   }
@@ -122,8 +129,21 @@ export class EventStream extends Transform {
   private conclude(cb: TransformCallback): void {
     if (this.finished_) return cb();
     this.finished_ = true;
-    const file = this.engine.endFile(this.label);
-    this.engine.end();
+    this.outcome = this.engine.endFile(this.label);
+    this.endingCb = cb;
+    this.endSteps();
+  }
+
+  /** The connections still open end a step at a time while the readable side has room (_read
+   *  resumes); then the final table and the outcome. */
+  private endSteps(): void {
+    while (this.engine.endSome(END_STEP)) {
+      if (this.destroyed || this.full) return;
+    }
+    if (this.destroyed) return;
+    const cb = this.endingCb!;
+    const file = this.outcome!;
+    this.endingCb = this.outcome = undefined;
     if (this.wanted.has("zeek_done")) {
       const rows = this.engine.top(this.limit, this.metric);
       this.emitEvent(doneEvent(this.engine.by, this.metric, rows, this.engine.stats()));
@@ -167,6 +187,7 @@ export class EventStream extends Transform {
 
   override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
     this.chunk = this.chunkCb = undefined;
+    this.endingCb = this.outcome = undefined;
     this.failure = this.failureCb = undefined;
     cb(err);
   }

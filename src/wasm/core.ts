@@ -159,8 +159,9 @@ export class Core {
     return left > 0;
   }
 
-  /** Set once finish() starts: the core keeps no connection table while it ends them (a sink that
-   *  wrote more packets meanwhile would find freed records), and nothing comes after. */
+  /** Set once the end of input starts (finish, finishSome): the core keeps no connection table
+   *  while it ends them (a sink that wrote more packets meanwhile would find freed records), and
+   *  nothing comes after. */
   private ended = false;
   private stillOpen(): void {
     if (this.ended) throw new CoreError("the input has ended: no more packets or time");

@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const WASM_PATH = fileURLToPath(new URL("../../build/zk.wasm", import.meta.url));
+// ZK_WASM names another build of the core: the tests run the debug build (build/zk.debug.wasm),
+// whose assertions check what the release build takes on trust
+const WASM_PATH = process.env.ZK_WASM || fileURLToPath(new URL("../../build/zk.wasm", import.meta.url));
 
 let compiled: WebAssembly.Module | undefined;
 
