@@ -701,7 +701,7 @@ export async function checkCase(c, { wasmLimit = 256 << 20 } = {}) {
   if (results.length > 1) {
     const first = comparable(results[0].r);
     for (const { label, r } of results.slice(1)) {
-      if (comparable(r) !== first) failures.push({ kind: "chunking", message: `${results[0].label} and ${label} differ: ${diffText(results[0].r, r)}` });
+      if (comparable(r) !== first) failures.push({ kind: label.endsWith("warmed") ? "warming" : "chunking", message: `${results[0].label} and ${label} differ: ${diffText(results[0].r, r)}` });
     }
   }
   return { failures, result: results[0]?.r, ms: performance.now() - t0 };
@@ -819,7 +819,7 @@ export async function runFuzz(opts = {}) {
       mkdirSync(outDir, { recursive: true });
       file = join(outDir, `seed${seed}-case${index}.bin`);
       writeFileSync(file, c.bytes);
-      writeFileSync(file.replace(/\.bin$/, ".json"), JSON.stringify({ seed, index, source: c.source, ops: c.ops, ignoreChecksums: c.ignoreChecksums, maxConnections: c.maxConnections, chunkings: c.chunkings, failures: list }, null, 2));
+      writeFileSync(file.replace(/\.bin$/, ".json"), JSON.stringify({ seed, index, core: process.env.ZK_WASM || "build/zk.wasm", source: c.source, ops: c.ops, ignoreChecksums: c.ignoreChecksums, maxConnections: c.maxConnections, chunkings: c.chunkings, failures: list }, null, 2));
     }
     for (const f of list) {
       failures.push({ index, source: c.source, ops: c.ops, kind: f.kind, message: f.message, file });
@@ -890,7 +890,8 @@ export function summaryLine(r) {
   for (const f of r.failures) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
   const failedCases = new Set(r.failures.map((f) => f.index)).size;
   const detail = kinds.size ? ` (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(", ")})` : "";
-  return `fuzz: seed ${r.seed}: ${r.cases} cases (${r.cliRuns} through the CLI) in ${r.seconds.toFixed(1)} s (${(r.cases / r.seconds).toFixed(1)} cases/s, ${r.workers} workers, corpus of ${r.corpus}), ${failedCases} failures${detail}`;
+  const core = process.env.ZK_WASM ? ` (core ${process.env.ZK_WASM})` : "";
+  return `fuzz: seed ${r.seed}${core}: ${r.cases} cases (${r.cliRuns} through the CLI) in ${r.seconds.toFixed(1)} s (${(r.cases / r.seconds).toFixed(1)} cases/s, ${r.workers} workers, corpus of ${r.corpus}), ${failedCases} failures${detail}`;
 }
 
 // ---- worker side -------------------------------------------------------------------------------

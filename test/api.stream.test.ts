@@ -115,6 +115,39 @@ test("backpressure at the end of input: the connections still open end a step at
   assert.is(count, n);
 });
 
+test("damage with many connections open: every connection_end (a step at a time), zeek_done, then the ZkError", async () => {
+  const flows = udpFlows(500);
+  const cut = flows.subarray(0, flows.length - 10); // the last record cut: 499 complete packets
+  const evs: ZkEvent[] = [];
+  let err: ZkError | undefined;
+  try {
+    for await (const ev of zk.events(Readable.from([cut]), { events: ["connection_end", "zeek_done"], highWaterMark: 1 })) {
+      evs.push(ev);
+      if (evs.length % 50 === 0) await sleep(1); // a slow consumer: the end pauses and resumes
+    }
+  } catch (e) { err = e as ZkError; }
+  assert.instance(err, ZkError);
+  assert.is(err!.code, "ZK_RECORD_CUT");
+  assert.is(evs.filter((e) => e.event === "connection_end").length, 499);
+  assert.is(evs[evs.length - 1].event, "zeek_done");
+  assert.is(evs.length, 500);
+});
+
+test("destroy while the connections still open end: the stream closes, nothing more comes", async () => {
+  const s = zk.events(Readable.from([udpFlows(2_000)]), { events: ["connection_end", "zeek_done"], highWaterMark: 4 });
+  let seen = 0;
+  for await (const ev of s) {
+    assert.is(ev.event, "connection_end");
+    if (++seen === 100) break; // destroys the stream in the middle of its end
+  }
+  assert.is(s.destroyed, true);
+  let late = 0;
+  s.on("data", () => late++);
+  s.on("error", () => {}); // the AbortError Node's iterator destroys it with
+  await sleep(50);
+  assert.is(late, 0);
+});
+
 test("destroy mid-stream: breaking out of for-await destroys the stream and its source", async () => {
   const src = countingSource(udpFlows(50_000));
   const s = zk.events(src);

@@ -147,6 +147,7 @@ export class EventStream extends Transform {
     if (this.wanted.has("zeek_done")) {
       const rows = this.engine.top(this.limit, this.metric);
       this.emitEvent(doneEvent(this.engine.by, this.metric, rows, this.engine.stats()));
+      if (this.destroyed) return; // by a 'data' handler
     }
     if (!file.error) return cb();
     this.failure = new ZkError(file.error, this.label);

@@ -45,6 +45,16 @@ interface Exports {
 
 export class CoreError extends Error {}
 
+/** An AssemblyScript string in the core's memory: UTF-16 code units, their byte length just before. */
+function asString(memory: WebAssembly.Memory, p: number): string {
+  try {
+    const bytes = new DataView(memory.buffer).getUint32(p - 4, true);
+    return String.fromCharCode(...new Uint16Array(memory.buffer.slice(p, p + Math.min(bytes, 512))));
+  } catch {
+    return "";
+  }
+}
+
 /**
  * Bytes copied in and fed at a time. The core works through a piece while its bytes are still in
  * the L2 cache; a 1 MiB piece took half of it and pushed out the connection records the packets
@@ -101,13 +111,18 @@ export class Core {
     const { flags, byMask, eventKinds = 0, onEvents, onRecords } = options;
     this.sink = onEvents;
     this.recordSink = onRecords;
+    let memory: WebAssembly.Memory | undefined;
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
-        abort(_msg: number, _file: number, line: number, col: number): never {
-          throw new CoreError(`wasm core aborted at ${line}:${col}`);
+        abort(msg: number, file: number, line: number, col: number): never {
+          // an assertion of the debug core names itself and its file
+          const text = (p: number) => (memory && p ? asString(memory, p >>> 0) : "");
+          const what = [text(msg), text(file)].filter(Boolean).join(", ");
+          throw new CoreError(`wasm core aborted at ${line}:${col}${what ? ` (${what})` : ""}`);
         },
       },
     });
+    memory = (instance.exports as unknown as Exports).memory;
     this.ex = instance.exports as unknown as Exports;
     this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
