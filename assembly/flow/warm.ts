@@ -191,7 +191,7 @@ function tunnelledHash(dstPort: u32, i: u32): u64 {
   if (cap < hdr) return 0;
   const type = be16(p + 2);
   if (type == 0x6558) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i);
-  return type == 0x0800 || type == 0x86dd ? quickHash(LINK_RAW, p + hdr, cap - hdr, i) : 0;
+  return isIpType(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i) : 0;
 }
 
 /** Warm the table for a batch of records: link types, data pointers and captured lengths as u32 arrays. */
