@@ -96,17 +96,27 @@ export function decodeEthertype(type: u32, p: usize, cap: u32, wire: u32, depth:
 
 /** An MPLS label stack at p: skip to the bottom of the stack, then IP by its version nibble. */
 export function decodeMpls(p: usize, cap: u32, wire: u32, depth: u32): i32 {
-  while (true) {
-    if (cap <= 4) return SKIP_TRUNCATED_LINK;
-    const bottom = (u8at(p + 2) & 0x01) != 0;
-    p += 4; cap -= 4; wire = after(wire, 4);
-    if (bottom) break;
-  }
+  const stack = mplsStackLength(p, cap);
+  if (stack < 0) return SKIP_TRUNCATED_LINK;
+  p += stack; cap -= stack; wire = after(wire, stack);
   // RFC 3032 does not say what follows; Zeek tries IP. A pseudowire (control word 0000, or an
   // Ethernet frame) is not IP.
   const v = u8at(p) >> 4;
   if (v != 4 && v != 6) return SKIP_NOT_IP;
   return decodeIp(p, cap, wire, depth);
+}
+
+/** Bytes of the MPLS label stack at p, up to and including the bottom label, or -1 when the
+ *  captured bytes (cap) end first or leave nothing after it. (also flow/warm.ts) */
+export function mplsStackLength(p: usize, cap: u32): i32 {
+  let n: u32 = 0;
+  while (true) {
+    if (cap <= n + 4) return -1;
+    const bottom = (u8at(p + n + 2) & 0x01) != 0;
+    n += 4;
+    if (bottom) return <i32>n;
+  }
+  return -1;
 }
 
 /** The payload of a PPP frame (PPP, PPP serial, PPPoE) with protocol `proto`, at p. */

@@ -68,10 +68,15 @@ export function decodePacket(linkType: u32, data: usize, capLen: u32, wireLen: u
  */
 function decodeNull(p: usize, cap: u32, wire: u32, networkOrder: bool): i32 {
   if (cap <= 4) return SKIP_TRUNCATED_LINK;
+  if (!nullFamilyIsIp(p, networkOrder)) return SKIP_NOT_IP;
+  return decodeIp(p + 4, cap - 4, after(wire, 4), 0);
+}
+
+/** Is the NULL/LOOP header's address family at p one of IPv4's or IPv6's? (also flow/warm.ts) */
+export function nullFamilyIsIp(p: usize, networkOrder: bool): bool {
   let family = networkOrder ? be32(p) : load<u32>(p);
   if (!networkOrder && (family & 0xffff0000) != 0) family = bswap<u32>(family);
-  if (family != 2 && family != 24 && family != 28 && family != 30 && family != 10) return SKIP_NOT_IP;
-  return decodeIp(p + 4, cap - 4, after(wire, 4), 0);
+  return family == 2 || family == 24 || family == 28 || family == 30 || family == 10;
 }
 
 /** Linux cooked capture v1: 16 bytes, the protocol (an ethertype) last. */

@@ -19,8 +19,9 @@ import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { storeMapped4, store16 } from "../decode/bytes";
 import {
   LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD, LINK_RAW_OPENBSD, LINK_IPV4, LINK_IPV6,
-  LINK_NULL, LINK_LOOP,
+  LINK_NULL, LINK_LOOP, nullFamilyIsIp,
 } from "../decode/link";
+import { ETH_IPV4, ETH_IPV6, ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, PPP_IPV4, PPP_IPV6, mplsStackLength } from "../decode/ether";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
@@ -61,7 +62,7 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
       if (cap < 14) return -1;
       off = 12;
       type = be16(data + off);
-      while ((type == 0x8100 || type == 0x88a8) && off + 6 <= cap) { off += 4; type = be16(data + off); }
+      while ((type == ETH_VLAN || type == ETH_QINQ) && off + 6 <= cap) { off += 4; type = be16(data + off); }
       off += 2;
       break;
     }
@@ -79,12 +80,8 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
     }
     case LINK_RAW: case LINK_RAW_BSD: case LINK_RAW_OPENBSD: case LINK_IPV4: case LINK_IPV6:
       return 0;
-    case LINK_NULL: case LINK_LOOP: {
-      if (cap <= 4) return -1;
-      let family = (link & 0xffff) == LINK_LOOP ? bswap<u32>(load<u32>(data)) : load<u32>(data);
-      if ((link & 0xffff) == LINK_NULL && (family & 0xffff0000) != 0) family = bswap<u32>(family);
-      return family == 2 || family == 24 || family == 28 || family == 30 || family == 10 ? 4 : -1;
-    }
+    case LINK_NULL: case LINK_LOOP:
+      return cap > 4 && nullFamilyIsIp(data, (link & 0xffff) == LINK_LOOP) ? 4 : -1;
     default:
       return -1;
   }
@@ -92,24 +89,20 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
 }
 
 // @ts-ignore: decorator
-@inline function isIpType(type: u32): bool { return type == 0x0800 || type == 0x86dd; }
+@inline function isIpType(type: u32): bool { return type == ETH_IPV4 || type == ETH_IPV6; }
 
 /** Where IP starts after ethertype `type` whose payload starts at off, as decode/ether.ts finds it:
  *  IP itself, below an MPLS label stack, or in a PPPoE session carrying IPv4 or IPv6; else -1. */
 function ipAfterEthertype(type: u32, data: usize, off: u32, cap: u32): i32 {
   if (isIpType(type)) return <i32>off;
-  if (type == 0x8847) {
-    while (true) {
-      if (cap <= off + 4) return -1;
-      const bottom = (load<u8>(data + off + 2) & 1) != 0;
-      off += 4;
-      if (bottom) return <i32>off;
-    }
+  if (type == ETH_MPLS) {
+    const stack = mplsStackLength(data + off, cap - off);
+    return stack < 0 ? -1 : <i32>off + stack;
   }
-  if (type == 0x8864) {
+  if (type == ETH_PPPOE_SESSION) {
     if (cap <= off + 8) return -1;
     const ppp = be16(data + off + 6);
-    return ppp == 0x0021 || ppp == 0x0057 ? <i32>(off + 8) : -1;
+    return ppp == PPP_IPV4 || ppp == PPP_IPV6 ? <i32>(off + 8) : -1;
   }
   return -1;
 }
