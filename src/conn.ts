@@ -44,14 +44,20 @@ const TWO32 = 0x1_0000_0000;
 const u64 = (v: DataView, off: number) => v.getUint32(off, true) + v.getUint32(off + 4, true) * TWO32;
 
 /**
- * Microseconds of the nanosecond time hi * 2^32 + lo, cut as libpcap cuts a nanosecond capture's
- * timestamps for Zeek. Exact double arithmetic in two steps (every intermediate below 2^53) for
- * times from 1970 to 2242; BigInt outside that range.
+ * Microseconds of the nanosecond time hi * 2^32 + lo (hi signed), cut as libpcap cuts a
+ * nanosecond capture's timestamps for Zeek: floor(ns / 1000) by exact double arithmetic in two
+ * steps (every intermediate below 2^53 while hi is below 2e9: until 2242). Also events.ts's ts.
  */
+export function microsOf(hi: number, lo: number): number {
+  const qHi = Math.floor(hi / 1000);
+  return qHi * TWO32 + Math.floor(((hi - qHi * 1000) * TWO32 + lo) / 1000); // 0 <= rem < 1000 * 2^32
+}
+
+/** microsOf for a conn record's times, with BigInt (which truncates toward zero, as conn records
+ *  always did) outside 1970-2242. */
 function usOf(hi: number, lo: number): number {
   if (hi < 0 || hi >= 2_000_000_000) return Number(((BigInt(hi) << 32n) + BigInt(lo)) / 1000n);
-  const qHi = Math.floor(hi / 1000);
-  return qHi * TWO32 + Math.floor(((hi - qHi * 1000) * TWO32 + lo) / 1000);
+  return microsOf(hi, lo);
 }
 
 /** Start and duration (microseconds) of the record at off: the duration is the difference of the

@@ -111,7 +111,6 @@ export class Engine {
   private totalBytes = 0;
   private fileOpen = false;
   private fileError: CaptureError | undefined;
-  private ended = false;
 
   constructor(options: EngineOptions = {}) {
     // by: [] keeps no counters at all (a conn.log run needs none)
@@ -185,7 +184,8 @@ export class Engine {
 
   /** End of input: every live connection ends (Zeek's zeek_done). */
   end(): void {
-    while (this.endSome(65536));
+    if (this.fileOpen) this.endFile("");
+    this.core.finish();
   }
 
   /**
@@ -196,10 +196,7 @@ export class Engine {
   endSome(batch: number): boolean {
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`endSome(): batch must be a positive integer, got ${batch}`);
     if (this.fileOpen) this.endFile("");
-    if (this.ended) return false;
-    if (this.core.finishSome(batch)) return true;
-    this.ended = true;
-    return false;
+    return this.core.finishSome(batch);
   }
 
   get bytesRead(): number { return this.totalBytes; }

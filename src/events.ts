@@ -1,6 +1,6 @@
 // Raw events from the core's ring (64 bytes each, layout in assembly/events.ts) decoded into plain
 // objects shaped like Zeek's JSON logs: ts in seconds with microsecond precision, uid, id.* fields.
-import type { ConnRecord } from "./conn.js";
+import { microsOf, type ConnRecord } from "./conn.js";
 import { connObject } from "./format/conn.js";
 import { EVENT_SIZE } from "./wasm/core.js";
 import { EVENT_KIND, type KeyField, type Metric, type Stats, type TopRow } from "./engine.js";
@@ -121,19 +121,12 @@ export function protoName(ipProto: number): Proto {
   return "unknown_transport";
 }
 
-const TWO32 = 0x1_0000_0000;
-
 /**
  * Zeek's ts from the core's nanoseconds, cut to microseconds as libpcap does for Zeek. The i64 is
  * read as two halves: microseconds stay exact integers (below 2^53) until the final division.
  */
 function seconds(view: DataView, off: number): number {
-  const lo = view.getUint32(off, true);
-  const hi = view.getInt32(off + 4, true);
-  const qHi = Math.floor(hi / 1000);
-  const rem = (hi - qHi * 1000) * TWO32 + lo; // 0 <= rem < 1000 * 2^32
-  const micros = qHi * TWO32 + Math.floor(rem / 1000);
-  return micros / 1e6;
+  return microsOf(view.getInt32(off + 4, true), view.getUint32(off, true)) / 1e6;
 }
 
 /**

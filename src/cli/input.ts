@@ -82,7 +82,7 @@ async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean
 
 /** Compressed bytes go to zlib in pieces cut at these offsets of the compressed stream. */
 const GZ_PIECE = 64 << 10;
-/** Decompressed bytes waiting for the engine before the next piece is written. */
+/** Decompressed bytes waiting for the engine at which zlib is paused. */
 const GZ_HIGH = 1 << 20;
 
 /**
@@ -121,8 +121,7 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGe
   const send = async (piece: Buffer) => {
     // one write per piece: zlib works through each write on its own (no writev)
     if (!z.write(piece)) drained = false;
-    await until(() => drained || halted());
-    await until(() => queued <= GZ_HIGH || halted());
+    await until(() => drained || halted()); // a paused zlib (GZ_HIGH waiting) does not drain
   };
   const pump = async () => {
     let held = head;

@@ -57,8 +57,7 @@ export class EventStream extends Transform {
   private failureWaitsDownstream = false;
   private finished_ = false;
   /** The end of input is under way: its callback, and the input's outcome. */
-  private endingCb: TransformCallback | undefined;
-  private outcome: FileResult | undefined;
+  private ending: { cb: TransformCallback; file: FileResult } | undefined;
 
   constructor(options: EventsOptions = {}) {
     super({
@@ -116,7 +115,7 @@ export class EventStream extends Transform {
 
   override _read(size: number): void {
     this.full = false;
-    if (this.endingCb !== undefined) return this.endSteps();
+    if (this.ending !== undefined) return this.endSteps();
     if (this.chunk !== undefined) this.pump();
     if (this.chunk === undefined) super._read(size);
   }
@@ -129,8 +128,7 @@ export class EventStream extends Transform {
   private conclude(cb: TransformCallback): void {
     if (this.finished_) return cb();
     this.finished_ = true;
-    this.outcome = this.engine.endFile(this.label);
-    this.endingCb = cb;
+    this.ending = { cb, file: this.engine.endFile(this.label) };
     this.endSteps();
   }
 
@@ -141,9 +139,8 @@ export class EventStream extends Transform {
       if (this.destroyed || this.full) return;
     }
     if (this.destroyed) return;
-    const cb = this.endingCb!;
-    const file = this.outcome!;
-    this.endingCb = this.outcome = undefined;
+    const { cb, file } = this.ending!;
+    this.ending = undefined;
     if (this.wanted.has("zeek_done")) {
       const rows = this.engine.top(this.limit, this.metric);
       this.emitEvent(doneEvent(this.engine.by, this.metric, rows, this.engine.stats()));
@@ -188,7 +185,7 @@ export class EventStream extends Transform {
 
   override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
     this.chunk = this.chunkCb = undefined;
-    this.endingCb = this.outcome = undefined;
+    this.ending = undefined;
     this.failure = this.failureCb = undefined;
     cb(err);
   }

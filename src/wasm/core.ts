@@ -111,18 +111,17 @@ export class Core {
     const { flags, byMask, eventKinds = 0, onEvents, onRecords } = options;
     this.sink = onEvents;
     this.recordSink = onRecords;
-    let memory: WebAssembly.Memory | undefined;
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
-        abort(msg: number, file: number, line: number, col: number): never {
+        abort: (msg: number, file: number, line: number, col: number): never => {
           // an assertion of the debug core names itself and its file
+          const memory = this.ex?.memory;
           const text = (p: number) => (memory && p ? asString(memory, p >>> 0) : "");
           const what = [text(msg), text(file)].filter(Boolean).join(", ");
           throw new CoreError(`wasm core aborted at ${line}:${col}${what ? ` (${what})` : ""}`);
         },
       },
     });
-    memory = (instance.exports as unknown as Exports).memory;
     this.ex = instance.exports as unknown as Exports;
     this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
@@ -168,18 +167,20 @@ export class Core {
   /** End of input, a step: up to `batch` live connections end and their events and records are
    *  drained. Returns whether connections are left (call again). */
   finishSome(batch: number): boolean {
-    this.ended = true;
+    if (this.input === "ended") return false;
+    this.input = "ending";
     const left = this.ex.finish(batch);
+    if (left === 0) this.input = "ended";
     this.drainEvents();
     return left > 0;
   }
 
-  /** Set once the end of input starts (finish, finishSome): the core keeps no connection table
-   *  while it ends them (a sink that wrote more packets meanwhile would find freed records), and
-   *  nothing comes after. */
-  private ended = false;
+  /** "ending" once the end of input starts (finish, finishSome), "ended" once every connection has
+   *  ended: the core keeps no connection table while it ends them (a sink that wrote more packets
+   *  meanwhile would find freed records), and nothing comes after. */
+  private input: "open" | "ending" | "ended" = "open";
   private stillOpen(): void {
-    if (this.ended) throw new CoreError("the input has ended: no more packets or time");
+    if (this.input !== "open") throw new CoreError("the input has ended: no more packets or time");
   }
 
   /** Network time (ns): the latest packet timestamp seen. */
