@@ -16,7 +16,7 @@
 // zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
 // pcap-parser. It measures what dist/ and build/zk.wasm hold: it never builds.
 import { createRequire } from "node:module";
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -25,6 +25,7 @@ import { builds, describeMachine, machine, mb, median, secs, si, table } from ".
 import { HAVE_GNU_TIME, runTimed, which, type RunResult } from "./lib/run.js";
 import { PCAP_PARSER_MAP, READ_LOOP } from "./lib/scripts.js";
 import type { ProfileName } from "./gen.js";
+import type { Link } from "./gen/frame.js";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(REPO, "dist/cli/main.js");
@@ -37,7 +38,7 @@ interface Command {
   stdinFile?: string;
   env?: NodeJS.ProcessEnv;
   /** The capture it reads when not F (F2, F3): its size and packets for MB/s and pkt/s. */
-  capture?: { path: string; bytes: number; packets: number };
+  capture?: { path: string; bytes: number; packets: number; connections: number };
   /** Checks the first run's output; returns a complaint or undefined. */
   check?: (r: RunResult) => string | undefined;
   note?: string;
@@ -95,23 +96,23 @@ async function main(): Promise<number> {
   }
 
   process.stderr.write(`bench:cli: capture ${profile}, ${packets} packets, seed ${seed} ...\n`);
-  const cap = cachedCapture({ profile, packets, seed });
-  const F = cap.path;
-  const size = statSync(F).size;
-  const P = cap.result.packets;
-  process.stderr.write(`bench:cli: ${F} (${cap.cached ? "cached" : `generated in ${cap.seconds.toFixed(1)} s`}), warming the page cache ...\n`);
-  warm(F);
-  // the same traffic as `tcpdump -i any` writes it (Linux cooked capture v2 instead of Ethernet),
-  // and as cloud traffic mirroring delivers it (inside VXLAN)
-  const variant = (id: string, link: "sll2" | "vxlan"): Command["capture"] => {
-    if (skip.has(id)) return undefined;
+  /** The capture for a link layer, generated once and cached, read once to warm the page cache. */
+  const prepare = (link: Link): NonNullable<Command["capture"]> => {
     const c = cachedCapture({ profile, packets, seed, link });
     process.stderr.write(`bench:cli: ${c.path} (${c.cached ? "cached" : `generated in ${c.seconds.toFixed(1)} s`}), warming the page cache ...\n`);
-    warm(c.path);
-    return { path: c.path, bytes: statSync(c.path).size, packets: c.result.packets };
+    return { path: c.path, bytes: warm(c.path), packets: c.result.packets, connections: c.result.connections };
   };
-  const cooked = variant("zk-src-sll2", "sll2");
-  const mirrored = variant("zk-src-vxlan", "vxlan");
+  const cap = prepare("ethernet");
+  const F = cap.path;
+  const size = cap.bytes;
+  const P = cap.packets;
+  // the same traffic as `tcpdump -i any` writes it (Linux cooked capture v2 instead of Ethernet),
+  // and as cloud traffic mirroring delivers it (inside VXLAN)
+  const variants = [
+    { id: "zk-src-sll2", name: "F2", link: "sll2", label: "zk-stream top --by src F2 (F as tcpdump -i any writes it)" },
+    { id: "zk-src-vxlan", name: "F3", link: "vxlan", label: "zk-stream top --by src F3 (F inside VXLAN, as mirrored)" },
+  ] as const;
+  const prepared = variants.map((v) => ({ ...v, capture: skip.has(v.id) ? undefined : prepare(v.link) }));
 
   const notes: string[] = [];
   const zkTopCheck = (r: RunResult): string | undefined => {
@@ -128,14 +129,10 @@ async function main(): Promise<number> {
       id: "readloop", label: "Node fs.readSync loop (the floor)", argv: [NODE, "-e", READ_LOOP, F], check: readAll,
     },
     { id: "zk-src", label: "zk-stream top --by src F", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck },
-    ...(cooked ? [{
-      id: "zk-src-sll2", label: "zk-stream top --by src F2 (F as tcpdump -i any writes it)", argv: [NODE, CLI, "top", "--by", "src", cooked.path],
-      check: zkTopCheck, capture: cooked,
-    }] : []),
-    ...(mirrored ? [{
-      id: "zk-src-vxlan", label: "zk-stream top --by src F3 (F inside VXLAN, as mirrored)", argv: [NODE, CLI, "top", "--by", "src", mirrored.path],
-      check: zkTopCheck, capture: mirrored,
-    }] : []),
+    // a skipped variant's capture is not even generated: its command stays, for the skip note
+    ...prepared.map(({ id, label, capture }) => ({
+      id, label, argv: [NODE, CLI, "top", "--by", "src", capture?.path ?? ""], check: zkTopCheck, capture,
+    })),
     { id: "zk-src-stdin", label: "zk-stream top --by src < F", argv: [NODE, CLI, "top", "--by", "src"], stdinFile: F, check: zkTopCheck },
     // through a pipe, as from tcpdump: cat's copy into the pipe and the 64 KiB pipe buffer cost
     // even the bare read loop, which is timed the same way
@@ -250,8 +247,8 @@ async function main(): Promise<number> {
   console.log(`# zk-stream whole-command benchmark: ${cmdline}`);
   console.log(`# ${describeMachine(m)}`);
   console.log(`# measured: ${builds(REPO)}`);
-  console.log(`# capture: ${F}: ${profile} profile, seed ${seed}, ${P} packets, ${size} bytes (${mb(size)} MB), ~${cap.result.connections} connections (generator's count); page cache warm`);
-  for (const [name, c] of [["F2", cooked], ["F3", mirrored]] as const) {
+  console.log(`# capture: ${F}: ${profile} profile, seed ${seed}, ${P} packets, ${size} bytes (${mb(size)} MB), ~${cap.connections} connections (generator's count); page cache warm`);
+  for (const { name, capture: c } of prepared) {
     if (c) console.log(`# ${name}: ${c.path}: the same packets, ${c.bytes} bytes (${mb(c.bytes)} MB)`);
   }
   console.log(`# ${rounds} rounds, the commands alternating within each round (order rotated per round); medians of wall time.`);

@@ -5,13 +5,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Engine } from "../src/engine.js";
-import { asRows, connRecordsOf } from "./helpers/conn.js";
+import { servicesOf } from "./helpers/conn.js";
 import { messagesInTurn as conversation } from "./helpers/detect-pcap.js";
 
-
+/** Each connection's services, sorted ("" for none). */
 const services = (pcap: Buffer): string[] =>
-  asRows(connRecordsOf(pcap, false)).map((r) => (r.service === "-" ? [] : r.service.split(",")).sort().join(","));
-
+  servicesOf(pcap).map((s) => (s === "-" ? [] : s.split(",")).sort().join(","));
 
 // ---------------------------------------------------------------- DER, SPNEGO, NTLMSSP
 

@@ -5,7 +5,8 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Engine, EVENT_KIND } from "../src/engine.js";
-import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
+import type { ConnRecord } from "../src/conn.js";
+import { runTrace } from "./helpers/conn.js";
 import { REPO } from "./helpers/captures.js";
 import { zk } from "./helpers/cli.js";
 
@@ -87,13 +88,9 @@ test("after end(), and from a sink while it runs, more packets or time are refus
 test("endSome(n): at most n connections end per step, the same records in the same order as end()", () => {
   const sample = readFileSync(SAMPLE);
   const runWith = (finish: (e: Engine, records: ConnRecord[]) => number[]) => {
-    const records: ConnRecord[] = [];
-    const engine = new Engine({ by: ["src"], onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
-    engine.beginFile();
-    engine.write(sample);
-    engine.endFile("sample");
-    const before = records.length;
-    return { records, before, steps: finish(engine, records) };
+    let before = 0, steps: number[] = [];
+    const { records } = runTrace(sample, {}, (e, got) => { before = got.length; steps = finish(e, got); });
+    return { records, before, steps };
   };
   const whole = runWith((e) => { e.end(); return []; });
   const stepped = runWith((e, records) => {

@@ -10,7 +10,7 @@ export type TsResolution = "us" | "ns";
 export type Link = "ethernet" | "sll2" | "vxlan";
 
 export const LINKTYPE_ETHERNET = 1;
-export const LINKTYPE_LINUX_SLL2 = 276;
+const LINKTYPE_LINUX_SLL2 = 276;
 const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET };
 /** VXLAN: the mirroring session's outer Ethernet, IPv4, UDP and VXLAN headers before each frame. */
 const VXLAN_OUTER = 14 + 20 + 8 + 8;
@@ -159,7 +159,7 @@ export class Emitter {
     const idbLen = 16 + 8 + (this.nanos ? 8 : 0) + 4 + 4;
     w32le(b, p, 1);
     w32le(b, p + 4, idbLen);
-    b[p + 8] = LINKTYPES[this.link] & 0xff; b[p + 9] = LINKTYPES[this.link] >>> 8; b[p + 10] = 0; b[p + 11] = 0;
+    w32le(b, p + 8, LINKTYPES[this.link]); // the link type, then two reserved bytes
     w32le(b, p + 12, SNAPLEN);
     q = p + 16;
     b[q] = 2; b[q + 1] = 0; b[q + 2] = 4; b[q + 3] = 0;
@@ -280,8 +280,7 @@ export class Emitter {
       w16(b, ip + 2, len - 14);
       // the source port comes from the inner addresses and ports, as AWS's does: at most 16,384
       // outer connections (one mirror source, one target, one destination port)
-      const inner = this.data + VXLAN_OUTER + 14;
-      const addrs = (b[inner] >> 4) === 4 ? sum16(b, inner + 12, 8) : sum16(b, inner + 8, 32);
+      const addrs = this.pseudo - this.proto - this.l4len; // the inner addresses' sum (ip())
       w16(b, ip + 20, 49152 + (Math.imul(addrs ^ Math.imul(sum16(b, o, 4), 0x9e3779b1), 0x85ebca6b) >>> 18));
       w16(b, ip + 24, len - 34);
       w16(b, ip + 10, 0);

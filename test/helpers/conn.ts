@@ -5,14 +5,15 @@ import { decodeConnRecords, type ConnRecord } from "../../src/conn.js";
 import { ZeekConnWriter, CONN_FIELDS } from "../../src/format/conn.js";
 
 /** A whole trace through a new Engine (`by: ["src"]` unless the options say): its conn records,
- *  and the engine for its rows and stats. */
-export function runTrace(pcap: Buffer, options: EngineOptions = {}): { records: ConnRecord[]; engine: Engine } {
+ *  and the engine for its rows and stats. `finish` ends the input (default: end()). */
+export function runTrace(pcap: Buffer, options: EngineOptions = {},
+  finish: (engine: Engine, records: ConnRecord[]) => void = (engine) => engine.end()): { records: ConnRecord[]; engine: Engine } {
   const records: ConnRecord[] = [];
   const engine = new Engine({ by: ["src"], ...options, onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
   engine.beginFile();
   engine.write(pcap);
   engine.endFile("trace");
-  engine.end();
+  finish(engine, records);
   return { records, engine };
 }
 
