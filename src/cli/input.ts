@@ -2,10 +2,8 @@
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { fstatSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
-import { pipeChunks } from "./pipe.js";
 import { CHUNK, takingTurns } from "./buffers.js";
 
 export interface InputOutcome extends FileResult {
@@ -96,6 +94,7 @@ const GZ_HIGH = 1 << 20;
  * window or two, and the compressed piece zlib holds.
  */
 async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  const { createGunzip } = await import("node:zlib"); // loaded for gzip input only (start-up time)
   const z = createGunzip();
   const queue: Buffer[] = [];
   let queued = 0;
@@ -179,10 +178,16 @@ function stdinChunks(signal: AbortSignal | undefined): { chunks: AsyncIterable<B
         const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
         if (pos) return { chunks: fileChunks("/proc/self/fd/0", {}, Number(pos[1])), stream: false };
       }
-      if (st.isFIFO()) return { chunks: pipeChunks(signal), stream: false };
+      if (st.isFIFO()) return { chunks: pipeChunksOnDemand(signal), stream: false };
     }
   } catch { /* not a file we can reopen: read it as a stream */ }
   return { chunks: process.stdin as AsyncIterable<Buffer>, stream: true };
+}
+
+/** pipe.ts's reader, loaded for a pipe only (start-up time). */
+async function* pipeChunksOnDemand(signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const { pipeChunks } = await import("./pipe.js");
+  yield* pipeChunks(signal);
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */

@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // zk-stream command line: dispatches to a command and turns failures into exit codes.
 import { readFileSync } from "node:fs";
-import { topCommand, TOP_HELP } from "./top.js";
-import { eventsCommand } from "./events.js";
-import { connCommand } from "./conn.js";
 import { UsageError } from "./common.js";
 import { EXIT_INTERNAL, EXIT_USAGE } from "../errors.js";
 
-const HELP = `Usage: zk-stream <command> [options]
+// Each command's module is loaded when it runs: a run loads only its own (start-up time).
+const HELP = (topHelp: string) => `Usage: zk-stream <command> [options]
 
 Commands:
   top      connections per source, destination, port: Zeek's new_connection counts
@@ -16,7 +14,7 @@ Commands:
 
 Run "zk-stream <command> --help" for the options of a command.
 
-${TOP_HELP}`;
+${topHelp}`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -26,7 +24,7 @@ function version(): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
-    process.stdout.write(HELP);
+    process.stdout.write(HELP((await import("./top.js")).TOP_HELP));
     return command === undefined ? EXIT_USAGE : 0;
   }
   if (command === "--version" || command === "-V") {
@@ -35,11 +33,11 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case "top":
-      return topCommand(rest);
+      return (await import("./top.js")).topCommand(rest);
     case "events":
-      return eventsCommand(rest);
+      return (await import("./events.js")).eventsCommand(rest);
     case "conn":
-      return connCommand(rest);
+      return (await import("./conn.js")).connCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}" (try: zk-stream --help)`);
   }
