@@ -1,23 +1,49 @@
-// Decoding the core's conn records (src/conn.ts, layout in assembly/records.ts): nanosecond times
-// become microseconds, and 64-bit counters numbers, without a BigInt per field. Checked against
-// BigInt arithmetic at the edges of that shortcut.
+// The core's conn records (src/conn.ts, layout in assembly/records.ts) decoded and written as
+// conn.log rows: nanosecond times become microseconds, and 64-bit counters numbers, without a
+// BigInt per field (checked against BigInt arithmetic at the edges of that shortcut); the ASCII
+// rows, written as bytes straight from the records, against plain string formatting of the
+// decoded fields.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
 import { CONN_RECORD_SIZE } from "../src/wasm/core.js";
+import { ZeekConnWriter, LocalNets, seconds } from "../src/format/conn.js";
+import { AsciiBytes } from "../src/format/bytes.js";
+import { uid } from "../src/uid.js";
 
-/** One record with start `ts` and duration `dur` (ns), and `count` in every 64-bit counter. */
-function record(ts: bigint, dur: bigint, count: bigint): ConnRecord {
+interface Fields { ipVer?: number; proto?: number; state?: number; orig?: number[]; resp?: number[]; ports?: [number, number]; serial?: bigint; services?: number[]; tunnels?: bigint[]; history?: string }
+
+/** The bytes of one record with start `ts` and duration `dur` (ns), `count` in every 64-bit counter. */
+function recordBytes(ts: bigint, dur: bigint, count: bigint, f: Fields = {}): Uint8Array {
   const bytes = new Uint8Array(CONN_RECORD_SIZE);
   const view = new DataView(bytes.buffer);
-  bytes[0] = 4;
-  bytes[1] = 6;
+  bytes[0] = f.ipVer ?? 4;
+  bytes[1] = f.proto ?? 6;
+  bytes[2] = f.state ?? 2;
+  view.setUint16(4, f.ports?.[0] ?? 0, true);
+  view.setUint16(6, f.ports?.[1] ?? 0, true);
   view.setBigInt64(8, ts, true);
   view.setBigInt64(16, dur, true);
+  view.setBigUint64(24, f.serial ?? 0n, true);
+  bytes.set(f.orig ?? [], 32);
+  bytes.set(f.resp ?? [], 48);
   for (const at of [64, 72, 80, 88, 96, 104, 112]) view.setBigUint64(at, count, true);
+  (f.services ?? []).forEach((id, i) => { bytes[i < 4 ? 128 + i : 204 + i] = id; });
+  (f.tunnels ?? []).forEach((t, i) => view.setBigUint64(i === 0 ? 120 : 200, t + 1n, true));
+  const h = f.history ?? "";
+  bytes[3] = h.length;
+  for (let i = 0; i < h.length; i++) bytes[136 + i] = h.charCodeAt(i);
+  return bytes;
+}
+
+function decoded(bytes: Uint8Array): ConnRecord {
   const out: ConnRecord[] = [];
-  decodeConnRecords(bytes, view, out);
+  decodeConnRecords(bytes, new DataView(bytes.buffer), out);
   return out[0];
+}
+
+function record(ts: bigint, dur: bigint, count: bigint): ConnRecord {
+  return decoded(recordBytes(ts, dur, count));
 }
 
 /** The reference: BigInt arithmetic, as the decoder did it before (start and end cut to
@@ -55,6 +81,64 @@ test("64-bit counters above 2^32 come out exact", () => {
       assert.is(v, Number(c));
     }
   }
+});
+
+/** The reference row: each decoded field as a string, unset ones "-" (Zeek's ASCII log). */
+function referenceRow(r: ConnRecord, local?: LocalNets): string {
+  const timed = r.durationUs > 0;
+  const unset = (v: string | undefined) => v ?? "-";
+  return [
+    seconds(r.tsUs), uid(r.serial), r.origH, String(r.origP), r.respH, String(r.respP), r.proto,
+    unset(r.services.length > 0 ? r.services.join(",") : undefined),
+    unset(timed ? seconds(r.durationUs) : undefined),
+    unset(timed ? String(r.origBytes) : undefined),
+    unset(timed ? String(r.respBytes) : undefined),
+    r.connState,
+    local ? (local.has(r.origH) ? "T" : "F") : "-",
+    local ? (local.has(r.respH) ? "T" : "F") : "-",
+    String(r.missedBytes),
+    unset(r.history.length > 0 ? r.history : undefined),
+    String(r.origPkts), String(r.origIpBytes), String(r.respPkts), String(r.respIpBytes),
+    unset(r.tunnelParents.length > 0 ? r.tunnelParents.map(uid).join(",") : undefined),
+    String(r.ipProto),
+  ].join("\t") + "\n";
+}
+
+test("ASCII rows written from the record bytes: the decoded fields as plain strings, at every edge", () => {
+  const v4a = [...new Array(10).fill(0), 0xff, 0xff, 10, 0, 0, 1], v4b = [...new Array(10).fill(0), 0xff, 0xff, 192, 168, 255, 254];
+  const v6a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], v6b = [0xfe, 0x80, ...new Array(13).fill(0), 0x0a];
+  const shapes: Fields[] = [
+    { orig: v4a, resp: v4b, ports: [65535, 80], services: [1], history: "ShADadFf", serial: 0n },
+    { ipVer: 6, proto: 17, state: 12, orig: v6a, resp: v6b, ports: [0, 53], services: [1, 2, 3, 4, 5], tunnels: [3n, (1n << 40n) + 5n], serial: 1n << 40n },
+    { proto: 1, state: 0, orig: v4b, resp: v4a, serial: (1n << 53n) - 1n, history: "^hADadfR" },
+    { proto: 132, state: 99, orig: v4a, resp: v4a, tunnels: [0n] },
+  ];
+  const times: [bigint, bigint][] = [[0n, 0n], [1_700_000_000_123_456_789n, 86_400_000_000_123n], [-1_500n, 1_000n], [-(1n << 32n) - 5n, 10n], [(1n << 63n) - 1_000_000n, 999n], [999n, 1n]];
+  const counts = [0n, 9n, 10n, (1n << 32n) + 7n, (1n << 53n) - 1n, 1n << 60n, (1n << 64n) - 1n];
+  const local = new LocalNets(["10.0.0.0/8", "2001:db8::/32"]);
+  const out = new AsciiBytes();
+  let n = 0;
+  for (const f of shapes) {
+    for (const [ts, dur] of times) {
+      for (const c of counts) {
+        const bytes = recordBytes(ts, dur, c, f);
+        const r = decoded(bytes);
+        for (const nets of [undefined, local]) {
+          new ZeekConnWriter(nets).rows(bytes, new DataView(bytes.buffer), out);
+          assert.is(out.take().toString("latin1"), referenceRow(r, nets), `shape ${shapes.indexOf(f)}, ts ${ts} + ${dur}, count ${c}`);
+          n++;
+        }
+      }
+    }
+  }
+  // a batch of several records: their rows in order
+  const batch = new Uint8Array(3 * CONN_RECORD_SIZE);
+  shapes.slice(0, 3).forEach((f, i) => batch.set(recordBytes(BigInt(i) * 1_000_000_007n, 5n, BigInt(i), f), i * CONN_RECORD_SIZE));
+  new ZeekConnWriter().rows(batch, new DataView(batch.buffer), out);
+  const want: ConnRecord[] = [];
+  decodeConnRecords(batch, new DataView(batch.buffer), want);
+  assert.is(out.take().toString("latin1"), want.map((r) => referenceRow(r)).join(""));
+  assert.ok(n > 300);
 });
 
 test.run();

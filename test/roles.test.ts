@@ -5,8 +5,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Engine } from "../src/engine.js";
-import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
-import { asRows } from "./helpers/conn.js";
+import type { ConnRecord } from "../src/conn.js";
+import { asRows, collectRecords } from "./helpers/conn.js";
 import { PcapBuilder } from "./helpers/detect-pcap.js";
 
 const A = 0x0a000001, B = 0x0a000002, MDNS = 0xe00000fb; // 10.0.0.1, 10.0.0.2, 224.0.0.251
@@ -23,7 +23,7 @@ function dns(response: boolean): Buffer {
 
 function run(pcap: Buffer, by: ("src" | "service")[]) {
   const records: ConnRecord[] = [];
-  const engine = new Engine({ by, onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
+  const engine = new Engine({ by, onRecords: collectRecords(records) });
   engine.beginFile();
   engine.write(pcap);
   engine.endFile("roles");

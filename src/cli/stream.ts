@@ -12,14 +12,15 @@ import { Progress, WallClock, stdinIsLive } from "./live.js";
 /** Connections ended per step at the end of input (their output written between steps). */
 const END_BATCH = 16384;
 
-/** What has accumulated for stdout since the last write. */
+/** What has accumulated for stdout since the last write: text, or ASCII bytes (conn.log rows). */
 export class PendingOutput {
-  private parts: string[] = [];
-  push(text: string): void { this.parts.push(text); }
+  private parts: (string | Buffer)[] = [];
+  push(text: string | Buffer): void { this.parts.push(text); }
   /** Writes it all; waits for the pipe to drain (backpressure). */
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
-    const text = this.parts.join("");
+    const parts = this.parts;
+    const text = parts.every((p) => typeof p === "string") ? parts.join("") : Buffer.concat(parts.map((p) => typeof p === "string" ? Buffer.from(p) : p));
     this.parts = [];
     if (!process.stdout.write(text)) await once(process.stdout, "drain");
   }

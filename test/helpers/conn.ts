@@ -2,14 +2,29 @@
 // and the -b role adjustment shared by the golden tests.
 import { Engine, type EngineOptions } from "../../src/engine.js";
 import { decodeConnRecords, type ConnRecord } from "../../src/conn.js";
+import { CONN_RECORD_SIZE } from "../../src/wasm/core.js";
 import { ZeekConnWriter, CONN_FIELDS } from "../../src/format/conn.js";
+import { AsciiBytes } from "../../src/format/bytes.js";
+import type { EventSink } from "../../src/wasm/core.js";
+
+/** Each decoded record's own bytes, for asRows: the ASCII rows are written from the bytes. */
+const bytesOf = new WeakMap<ConnRecord, Uint8Array>();
+
+/** A record sink that decodes into `records` and keeps each record's bytes. */
+export function collectRecords(records: ConnRecord[]): EventSink {
+  return (batch, view) => {
+    const first = records.length;
+    decodeConnRecords(batch, view, records);
+    records.slice(first).forEach((r, i) => bytesOf.set(r, batch.slice(i * CONN_RECORD_SIZE, (i + 1) * CONN_RECORD_SIZE)));
+  };
+}
 
 /** A whole trace through a new Engine (`by: ["src"]` unless the options say): its conn records,
  *  and the engine for its rows and stats. `finish` ends the input (default: end()). */
 export function runTrace(pcap: Buffer, options: EngineOptions = {},
   finish: (engine: Engine, records: ConnRecord[]) => void = (engine) => engine.end()): { records: ConnRecord[]; engine: Engine } {
   const records: ConnRecord[] = [];
-  const engine = new Engine({ by: ["src"], ...options, onRecords: (batch, view) => decodeConnRecords(batch, view, records) });
+  const engine = new Engine({ by: ["src"], ...options, onRecords: collectRecords(records) });
   engine.beginFile();
   engine.write(pcap);
   engine.endFile("trace");
@@ -24,10 +39,15 @@ export function connRecordsOf(pcap: Buffer, ignoreChecksums: boolean): ConnRecor
 /** The conn.log service column of each connection of a trace. */
 export const servicesOf = (pcap: Buffer): string[] => asRows(connRecordsOf(pcap, false)).map((r) => r.service);
 
+/** The records as `zk-stream conn` writes them (ZeekConnWriter), by field name. */
 export function asRows(records: ConnRecord[]): Record<string, string>[] {
   const w = new ZeekConnWriter();
+  const out = new AsciiBytes();
   return records.map((r) => {
-    const cells = w.row(r).trimEnd().split("\t");
+    const bytes = bytesOf.get(r);
+    if (!bytes) throw new Error("asRows: a record not collected by collectRecords");
+    w.rows(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), out);
+    const cells = out.take().toString("latin1").trimEnd().split("\t");
     const row: Record<string, string> = {};
     CONN_FIELDS.forEach((f, i) => { row[f] = cells[i]; });
     return row;
