@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { decodeConnRecords, type ConnRecord } from "../src/conn.js";
 import { CONN_RECORD_SIZE } from "../src/wasm/core.js";
-import { ZeekConnWriter, LocalNets, seconds } from "../src/format/conn.js";
+import { ZeekConnWriter, ConnRowWriter, LocalNets, connObject, seconds } from "../src/format/conn.js";
 import { AsciiBytes } from "../src/format/bytes.js";
 import { uid } from "../src/uid.js";
 
@@ -104,7 +104,14 @@ function referenceRow(r: ConnRecord, local?: LocalNets): string {
   ].join("\t") + "\n";
 }
 
-test("ASCII rows written from the record bytes: the decoded fields as plain strings, at every edge", () => {
+/** The reference JSON row: connObject's fields (the events' conn object), ts and duration as the
+ *  ASCII log's six-decimal text (a JSON number still). */
+function referenceJson(r: ConnRecord, local?: LocalNets): string {
+  return "{" + Object.entries(connObject(r, local)).map(([k, v]) =>
+    `${JSON.stringify(k)}:${k === "ts" ? seconds(r.tsUs) : k === "duration" ? seconds(r.durationUs) : JSON.stringify(v)}`).join(",") + "}\n";
+}
+
+test("rows written from the record bytes: the decoded fields as plain strings (ASCII) and as connObject has them (JSON), at every edge", () => {
   const v4a = [...new Array(10).fill(0), 0xff, 0xff, 10, 0, 0, 1], v4b = [...new Array(10).fill(0), 0xff, 0xff, 192, 168, 255, 254];
   const v6a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], v6b = [0xfe, 0x80, ...new Array(13).fill(0), 0x0a];
   const shapes: Fields[] = [
@@ -124,8 +131,13 @@ test("ASCII rows written from the record bytes: the decoded fields as plain stri
         const bytes = recordBytes(ts, dur, c, f);
         const r = decoded(bytes);
         for (const nets of [undefined, local]) {
+          const what = `shape ${shapes.indexOf(f)}, ts ${ts} + ${dur}, count ${c}`;
           new ZeekConnWriter(nets).rows(bytes, new DataView(bytes.buffer), out);
-          assert.is(out.take().toString("latin1"), referenceRow(r, nets), `shape ${shapes.indexOf(f)}, ts ${ts} + ${dur}, count ${c}`);
+          assert.is(out.take().toString("latin1"), referenceRow(r, nets), what);
+          new ConnRowWriter("json", nets).rows(bytes, new DataView(bytes.buffer), out);
+          const json = out.take().toString("latin1");
+          assert.is(json, referenceJson(r, nets), what);
+          JSON.parse(json); // valid JSON
           n++;
         }
       }

@@ -1,8 +1,7 @@
 // zk-stream conn: Zeek's conn.log, streamed: a record as each connection leaves the table.
 import { parseArgs } from "node:util";
 import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
-import { decodeConnRecords, type ConnRecord } from "../conn.js";
-import { ZeekConnWriter, LocalNets, connJson } from "../format/conn.js";
+import { ZeekConnWriter, ConnRowWriter, LocalNets } from "../format/conn.js";
 import { AsciiBytes } from "../format/bytes.js";
 import { EXIT_OK } from "../errors.js";
 import { UsageError, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
@@ -50,21 +49,15 @@ export async function connCommand(argv: string[]): Promise<number> {
   }
   const zeek = values.format === "zeek" ? new ZeekConnWriter(local) : undefined;
   const out = new PendingOutput();
-  const records: ConnRecord[] = [];
   const rows = new AsciiBytes();
+  const writer = zeek ?? new ConnRowWriter("json", local);
   const engine = new Engine({
     by: [],
     ignoreChecksums: values["ignore-checksums"],
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     onRecords: (batch, view) => {
-      if (zeek) {
-        zeek.rows(batch, view, rows);
-        out.push(rows.take());
-        return;
-      }
-      decodeConnRecords(batch, view, records);
-      for (const r of records) out.push(connJson(r, local));
-      records.length = 0;
+      writer.rows(batch, view, rows);
+      out.push(rows.take());
     },
   });
   if (zeek) out.push(zeek.header());

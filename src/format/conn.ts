@@ -68,7 +68,8 @@ function zeekTimestamp(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}`;
 }
 
-const TAB = 0x09, NEWLINE = 0x0a, COMMA = 0x2c, DASH = 0x2d, DOT = 0x2e;
+const TAB = 0x09, NEWLINE = 0x0a, QUOTE = 0x22, COMMA = 0x2c, DASH = 0x2d, DOT = 0x2e;
+const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
 const T = 0x54, F = 0x46;
 
 /** seconds() into bytes. */
@@ -89,14 +90,137 @@ function addrInto(out: AsciiBytes, family: number, b: Uint8Array, off: number): 
   out.uint(b[off + 14]); out.byte(DOT); out.uint(b[off + 15]);
 }
 
+/** Each field's JSON key with its quotes and colon, as bytes. */
+const JSON_KEYS = CONN_FIELDS.map((f) => Buffer.from(`${JSON.stringify(f)}:`, "latin1"));
+const [TS, UID, ORIG_H, ORIG_P, RESP_H, RESP_P, PROTO, SERVICE, DURATION, ORIG_BYTES, RESP_BYTES,
+  CONN_STATE, LOCAL_ORIG, LOCAL_RESP, MISSED_BYTES, HISTORY, ORIG_PKTS, ORIG_IP_BYTES, RESP_PKTS,
+  RESP_IP_BYTES, TUNNEL_PARENTS, IP_PROTO] = CONN_FIELDS.map((_, i) => i);
+
 /**
- * Zeek's ASCII writer: header lines, one row per record, #close at the end. The rows are written
- * as bytes straight from the core's records (CONN_RECORD_SIZE each, layout in src/conn.ts), with no
- * object or string per field: `zk-stream conn` spent most of its JavaScript time on those. They
- * hold what connObject holds (the JSON log's), unset fields as "-".
+ * conn.log rows, in Zeek's ASCII form (tab-separated, unset fields "-") or its JSON form (one
+ * object a line, unset fields left out), written as bytes straight from the core's records
+ * (CONN_RECORD_SIZE each, layout in src/conn.ts): `zk-stream conn` spent most of its JavaScript
+ * time on an object and a string per field. What each field holds is what connObject holds.
+ * Every string written is ASCII that JSON needs no escape for (addresses, uids, names, letters).
  */
+export class ConnRowWriter {
+  private readonly json: boolean;
+  private out!: AsciiBytes;
+  private fields = 0; // written in the current row
+
+  constructor(form: "ascii" | "json", private readonly local?: LocalNets) {
+    this.json = form === "json";
+  }
+
+  /** The rows of a batch of records (as the core hands them out), appended to `out`. */
+  rows(batch: Uint8Array, view: DataView, out: AsciiBytes): void {
+    this.out = out;
+    for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) this.row(batch, view, off);
+  }
+
+  /** Field i starts: its separator, and its key in JSON. */
+  private key(i: number): void {
+    const out = this.out;
+    if (this.json) {
+      out.byte(this.fields === 0 ? OPEN_BRACE : COMMA);
+      out.copy(JSON_KEYS[i], 0, JSON_KEYS[i].length);
+    } else if (i > 0) {
+      out.byte(TAB);
+    }
+    this.fields++;
+  }
+
+  /** Field i is unset: "-" in ASCII, left out in JSON. */
+  private unset(i: number): void {
+    if (this.json) return;
+    this.key(i);
+    this.out.byte(DASH);
+  }
+
+  private quote(): void { if (this.json) this.out.byte(QUOTE); }
+
+  private string(i: number, s: string): void {
+    this.key(i); this.quote(); this.out.text(s); this.quote();
+  }
+
+  private count(i: number, n: number): void {
+    this.key(i); this.out.uint(n);
+  }
+
+  private bool(i: number, v: boolean): void {
+    this.key(i);
+    if (this.json) this.out.text(v ? "true" : "false"); else this.out.byte(v ? T : F);
+  }
+
+  private address(i: number, family: number, b: Uint8Array, off: number): void {
+    this.key(i); this.quote(); addrInto(this.out, family, b, off); this.quote();
+  }
+
+  private row(b: Uint8Array, view: DataView, off: number): void {
+    const out = this.out;
+    this.fields = 0;
+    const family = b[off + REC.IP_VERSION], ipProto = b[off + REC.IP_PROTO];
+    const { tsUs, durationUs } = times(view, off);
+    const timed = durationUs > 0; // Zeek sets duration and byte counts only then
+    this.key(TS); secondsInto(out, tsUs); // a number in JSON too
+    this.string(UID, uid(u64(view, off + REC.SERIAL)));
+    this.address(ORIG_H, family, b, off + REC.ORIG_ADDR);
+    this.count(ORIG_P, view.getUint16(off + REC.ORIG_PORT, true));
+    this.address(RESP_H, family, b, off + REC.RESP_ADDR);
+    this.count(RESP_P, view.getUint16(off + REC.RESP_PORT, true));
+    this.string(PROTO, transportName(ipProto));
+    // the analyzers: one string, comma-separated, in both forms
+    let services = 0;
+    for (const at of SERVICE_OFFSETS) {
+      if (b[off + at] === 0) continue;
+      if (services++ === 0) { this.key(SERVICE); this.quote(); } else out.byte(COMMA);
+      out.text(analyzerName(b[off + at]));
+    }
+    if (services > 0) this.quote(); else this.unset(SERVICE);
+    if (timed) { this.key(DURATION); secondsInto(out, durationUs); } else this.unset(DURATION);
+    if (timed) this.count(ORIG_BYTES, u64(view, off + REC.ORIG_BYTES)); else this.unset(ORIG_BYTES);
+    if (timed) this.count(RESP_BYTES, u64(view, off + REC.RESP_BYTES)); else this.unset(RESP_BYTES);
+    this.string(CONN_STATE, connStateName(b[off + REC.CONN_STATE]));
+    const local = this.local;
+    if (local) {
+      this.bool(LOCAL_ORIG, local.has(formatAddr(family, b, off + REC.ORIG_ADDR)));
+      this.bool(LOCAL_RESP, local.has(formatAddr(family, b, off + REC.RESP_ADDR)));
+    } else {
+      this.unset(LOCAL_ORIG);
+      this.unset(LOCAL_RESP);
+    }
+    this.count(MISSED_BYTES, u64(view, off + REC.MISSED_BYTES));
+    const histLen = b[off + REC.HISTORY_LENGTH];
+    if (histLen > 0) {
+      this.key(HISTORY); this.quote(); out.copy(b, off + REC.HISTORY, off + REC.HISTORY + histLen); this.quote();
+    } else {
+      this.unset(HISTORY);
+    }
+    this.count(ORIG_PKTS, u64(view, off + REC.ORIG_PKTS));
+    this.count(ORIG_IP_BYTES, u64(view, off + REC.ORIG_IP_BYTES));
+    this.count(RESP_PKTS, u64(view, off + REC.RESP_PKTS));
+    this.count(RESP_IP_BYTES, u64(view, off + REC.RESP_IP_BYTES));
+    // a set: comma-separated in ASCII, an array of strings in JSON
+    let parents = 0;
+    for (const at of TUNNEL_OFFSETS) {
+      const t = u64(view, off + at); // serial + 1, 0: none
+      if (t === 0) continue;
+      if (parents++ === 0) { this.key(TUNNEL_PARENTS); if (this.json) out.byte(OPEN_BRACKET); } else out.byte(COMMA);
+      this.quote(); out.text(uid(t - 1)); this.quote();
+    }
+    if (parents > 0) { if (this.json) out.byte(CLOSE_BRACKET); } else this.unset(TUNNEL_PARENTS);
+    this.count(IP_PROTO, ipProto);
+    if (this.json) out.byte(CLOSE_BRACE);
+    out.byte(NEWLINE);
+  }
+}
+
+/** Zeek's ASCII writer: header lines, the rows (ConnRowWriter), #close at the end. */
 export class ZeekConnWriter {
-  constructor(private readonly local?: LocalNets) {}
+  private readonly writer: ConnRowWriter;
+  constructor(local?: LocalNets) {
+    this.writer = new ConnRowWriter("ascii", local);
+  }
 
   header(now = new Date()): string {
     return [
@@ -113,61 +237,7 @@ export class ZeekConnWriter {
 
   /** The rows of a batch of records (as the core hands them out), appended to `out`. */
   rows(batch: Uint8Array, view: DataView, out: AsciiBytes): void {
-    for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) this.row(batch, view, off, out);
-  }
-
-  private row(b: Uint8Array, view: DataView, off: number, out: AsciiBytes): void {
-    const family = b[off + REC.IP_VERSION], ipProto = b[off + REC.IP_PROTO];
-    const { tsUs, durationUs } = times(view, off);
-    const timed = durationUs > 0; // Zeek sets duration and byte counts only then
-    secondsInto(out, tsUs); out.byte(TAB);
-    out.text(uid(u64(view, off + REC.SERIAL))); out.byte(TAB);
-    addrInto(out, family, b, off + REC.ORIG_ADDR); out.byte(TAB);
-    out.uint(view.getUint16(off + REC.ORIG_PORT, true)); out.byte(TAB);
-    addrInto(out, family, b, off + REC.RESP_ADDR); out.byte(TAB);
-    out.uint(view.getUint16(off + REC.RESP_PORT, true)); out.byte(TAB);
-    out.text(transportName(ipProto)); out.byte(TAB);
-    let services = 0;
-    for (const at of SERVICE_OFFSETS) {
-      if (b[off + at] === 0) continue;
-      if (services++ > 0) out.byte(COMMA);
-      out.text(analyzerName(b[off + at]));
-    }
-    if (services === 0) out.byte(DASH);
-    out.byte(TAB);
-    if (timed) secondsInto(out, durationUs); else out.byte(DASH);
-    out.byte(TAB);
-    if (timed) out.uint(u64(view, off + REC.ORIG_BYTES)); else out.byte(DASH);
-    out.byte(TAB);
-    if (timed) out.uint(u64(view, off + REC.RESP_BYTES)); else out.byte(DASH);
-    out.byte(TAB);
-    out.text(connStateName(b[off + REC.CONN_STATE])); out.byte(TAB);
-    const local = this.local;
-    if (local) {
-      out.byte(local.has(formatAddr(family, b, off + REC.ORIG_ADDR)) ? T : F); out.byte(TAB);
-      out.byte(local.has(formatAddr(family, b, off + REC.RESP_ADDR)) ? T : F); out.byte(TAB);
-    } else {
-      out.byte(DASH); out.byte(TAB); out.byte(DASH); out.byte(TAB);
-    }
-    out.uint(u64(view, off + REC.MISSED_BYTES)); out.byte(TAB);
-    const histLen = b[off + REC.HISTORY_LENGTH];
-    if (histLen > 0) out.copy(b, off + REC.HISTORY, off + REC.HISTORY + histLen); else out.byte(DASH);
-    out.byte(TAB);
-    out.uint(u64(view, off + REC.ORIG_PKTS)); out.byte(TAB);
-    out.uint(u64(view, off + REC.ORIG_IP_BYTES)); out.byte(TAB);
-    out.uint(u64(view, off + REC.RESP_PKTS)); out.byte(TAB);
-    out.uint(u64(view, off + REC.RESP_IP_BYTES)); out.byte(TAB);
-    let parents = 0;
-    for (const at of TUNNEL_OFFSETS) {
-      const t = u64(view, off + at); // serial + 1, 0: none
-      if (t === 0) continue;
-      if (parents++ > 0) out.byte(COMMA);
-      out.text(uid(t - 1));
-    }
-    if (parents === 0) out.byte(DASH);
-    out.byte(TAB);
-    out.uint(ipProto);
-    out.byte(NEWLINE);
+    this.writer.rows(batch, view, out);
   }
 
   footer(now = new Date()): string {
@@ -185,17 +255,4 @@ export function connObject(r: ConnRecord, local?: LocalNets): Record<string, str
     o[f] = f === "ts" || f === "duration" ? Number(v) : v;
   });
   return o;
-}
-
-/** Zeek's JSON writer: unset fields left out; ts and duration as numbers in seconds. */
-export function connJson(r: ConnRecord, local?: LocalNets): string {
-  const vals = values(r, local);
-  const parts: string[] = [];
-  CONN_FIELDS.forEach((f, i) => {
-    const v = vals[i];
-    if (v === undefined) return;
-    const text = f === "ts" || f === "duration" ? (v as string) : JSON.stringify(v);
-    parts.push(`${JSON.stringify(f)}:${text}`);
-  });
-  return `{${parts.join(",")}}\n`;
 }
