@@ -1,6 +1,6 @@
 // Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
 // Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
-import { Core, FRAGMENT_COUNTERS, type EventSink, type Warming } from "./wasm/core.js";
+import { Core, CONN_RECORD_SIZE, FRAGMENT_COUNTERS, type EventSink, type Warming } from "./wasm/core.js";
 import { decodeConnRecords, type ConnRecord } from "./conn.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
@@ -103,8 +103,9 @@ export interface FileResult {
 export class Engine {
   readonly by: KeyField[];
   private readonly metrics: Metric[] | undefined;
-  /** Conn records waiting for their connection_end events (when those are wanted). */
-  private endRecords: ConnRecord[] = [];
+  /** Conn records waiting for their connection_end events (when those are wanted), as their bytes:
+   *  decoded when taken (takeEndRecord), or written from as they are (takeEndRecordBytes). */
+  private endRecords: Uint8Array[] = [];
   private endHead = 0;
   private readonly core: Core;
   private bytesThisFile = 0;
@@ -122,7 +123,8 @@ export class Engine {
     const wantsEnds = options.onEvents !== undefined && ((options.eventKinds ?? 0) & (1 << EVENT_KIND.connection_end)) !== 0;
     const userRecords = options.onRecords;
     const onRecords: EventSink | undefined = !wantsEnds ? userRecords : (batch, view) => {
-      decodeConnRecords(batch, view, this.endRecords);
+      const copy = batch.slice(); // the batch is the core's memory, valid during this call only
+      for (let off = 0; off + CONN_RECORD_SIZE <= copy.length; off += CONN_RECORD_SIZE) this.endRecords.push(copy.subarray(off, off + CONN_RECORD_SIZE));
       userRecords?.(batch, view);
     };
     this.core = new Core({
@@ -203,6 +205,15 @@ export class Engine {
 
   /** The conn record of the next connection_end event (records and those events come in one order). */
   takeEndRecord(): ConnRecord | undefined {
+    const bytes = this.takeEndRecordBytes();
+    if (!bytes) return undefined;
+    const out: ConnRecord[] = [];
+    decodeConnRecords(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), out);
+    return out[0];
+  }
+
+  /** takeEndRecord's record as the core wrote it (CONN_RECORD_SIZE bytes, layout in src/conn.ts). */
+  takeEndRecordBytes(): Uint8Array | undefined {
     if (this.endHead >= this.endRecords.length) return undefined;
     const r = this.endRecords[this.endHead++];
     if (this.endHead === this.endRecords.length) {

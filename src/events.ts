@@ -88,7 +88,7 @@ export interface ZeekDoneEvent {
 
 export type ZkEvent = NewConnectionEvent | ConnectionEndEvent | AnalyzerConfirmationEvent | ZeekDoneEvent;
 
-const KIND_NAME: Record<number, RingEventName> = {
+export const KIND_NAME: Record<number, RingEventName> = {
   [EVENT_KIND.new_connection]: "new_connection",
   [EVENT_KIND.connection_end]: "connection_end",
   [EVENT_KIND.analyzer_confirmation]: "analyzer_confirmation",
@@ -125,7 +125,7 @@ export function protoName(ipProto: number): Proto {
  * Zeek's ts from the core's nanoseconds, cut to microseconds as libpcap does for Zeek. The i64 is
  * read as two halves: microseconds stay exact integers (below 2^53) until the final division.
  */
-function seconds(view: DataView, off: number): number {
+export function eventTs(view: DataView, off: number): number {
   return microsOf(view.getInt32(off + 4, true), view.getUint32(off, true)) / 1e6;
 }
 
@@ -142,7 +142,7 @@ export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, ou
     const family = batch[off + 1] === 6 ? 6 : 4;
     const ev = {
       event: name,
-      ts: seconds(view, off + 8),
+      ts: eventTs(view, off + 8),
       uid: uidFromSerial(view.getUint32(off + 16, true), view.getUint32(off + 20, true)),
       "id.orig_h": formatAddr(family, batch, off + 24),
       "id.orig_p": view.getUint16(off + 4, true),

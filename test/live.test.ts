@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSocket } from "node:dgram";
@@ -12,6 +12,7 @@ import { createServer, get as httpGet, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CLI, zk, haveTool, until } from "./helpers/cli.js";
 import { udpFlows } from "./helpers/packets.js";
+import { eventsSync } from "../src/streams/sync.js";
 import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
@@ -66,6 +67,25 @@ if (HAVE_CAPTURES) {
     const only = zk(["events", "--events", "new_connection", SAMPLE]).stdout.trimEnd().split("\n");
     assert.equal(only, lines.filter((l) => l.startsWith('{"event":"new_connection"')));
     assert.is(zk(["events", "--events", "bogus", SAMPLE]).code, 1);
+  });
+
+  test("events: each line is the API's event (eventsSync) as JSON.stringify writes it: tunnels, IPv6, services", () => {
+    // the command writes its lines as bytes straight from the core's records (src/format/events.ts)
+    const dirs = ["http_dns_wikipedia", "teredo", "gtp_inner_teredo", "ftp_ipv6_ftpdata", "vxlan_http_confirmation", "pop3", "ssl_pppoe_over_qinq"];
+    let checked = 0;
+    for (const dir of dirs) {
+      const trace = readdirSync(join(CAPTURES, "zeek", dir)).find((f) => /\.(pcap|pcapng|trace)$/.test(f));
+      if (!trace) continue;
+      const path = join(CAPTURES, "zeek", dir, trace);
+      const r = zk(["events", path]);
+      assert.is(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split("\n");
+      const api = eventsSync(readFileSync(path)).filter((e) => e.event !== "zeek_done").map((e) => JSON.stringify(e));
+      assert.equal(lines.slice(0, -1), api, dir); // zeek_done, last, is JSON.stringify's own
+      assert.ok(lines.some((l) => l.includes('"service"') || l.includes('"tunnel_parents"')), dir);
+      checked++;
+    }
+    assert.is(checked, dirs.length);
   });
 
   if (haveTool("tcpdump")) {

@@ -2,7 +2,9 @@
 import { parseArgs } from "node:util";
 import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { EXIT_OK } from "../errors.js";
-import { EVENT_NAMES, checkEventNames, decodeEvents, doneEvent, eventMask } from "../events.js";
+import { EVENT_NAMES, checkEventNames, doneEvent, eventMask } from "../events.js";
+import { EventLineWriter } from "../format/events.js";
+import { AsciiBytes } from "../format/bytes.js";
 import { UsageError, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { PendingOutput, streamInputs } from "./stream.js";
 import { parseBy, parseLimit, parseMetric } from "./args.js";
@@ -70,12 +72,17 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   // one chunk's events, written (with stdout's backpressure) before the next chunk is read
   const out = new PendingOutput();
   const line = (value: unknown) => out.push(JSON.stringify(value) + "\n");
+  const lines = new EventLineWriter();
+  const bytes = new AsciiBytes();
   const engine = new Engine({
     by,
     ignoreChecksums: values["ignore-checksums"],
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     eventKinds: mask,
-    onEvents: mask === 0 ? undefined : (batch, view) => decodeEvents(batch, view, mask, line, () => engine.takeEndRecord()),
+    onEvents: mask === 0 ? undefined : (batch, view) => {
+      lines.lines(batch, view, mask, bytes, () => engine.takeEndRecordBytes());
+      out.push(bytes.take());
+    },
   });
   const files = positionals.length > 0 ? positionals : ["-"];
   return streamInputs(engine, files, out, {

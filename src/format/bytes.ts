@@ -22,10 +22,16 @@ export class AsciiBytes {
     this.buf[this.pos++] = c;
   }
 
-  /** An ASCII string. */
+  /** An ASCII string. Short ones (nearly all: fields) a code unit at a time: a call into
+   *  Buffer.write costs more than the copy. */
   text(s: string): void {
-    this.reserve(s.length);
-    this.pos += this.buf.write(s, this.pos, "latin1");
+    const n = s.length;
+    this.reserve(n);
+    if (n > 64) { this.pos += this.buf.write(s, this.pos, "latin1"); return; }
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+    this.pos = pos;
   }
 
   /** Bytes copied as they are (ASCII letters, a few at a time: a loop, no view object per call). */

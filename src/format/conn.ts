@@ -105,11 +105,15 @@ const [TS, UID, ORIG_H, ORIG_P, RESP_H, RESP_P, PROTO, SERVICE, DURATION, ORIG_B
  */
 export class ConnRowWriter {
   private readonly json: boolean;
+  /** The "event" form: a connection_end event's fields after its tuple (connObject's, with
+   *  duration a number as JSON.stringify writes it), to close a line the caller began. */
+  private readonly event: boolean;
   private out!: AsciiBytes;
   private fields = 0; // written in the current row
 
-  constructor(form: "ascii" | "json", private readonly local?: LocalNets) {
-    this.json = form === "json";
+  constructor(form: "ascii" | "json" | "event", private readonly local?: LocalNets) {
+    this.json = form !== "ascii";
+    this.event = form === "event";
   }
 
   /** The rows of a batch of records (as the core hands them out), appended to `out`. */
@@ -158,17 +162,21 @@ export class ConnRowWriter {
 
   private row(b: Uint8Array, view: DataView, off: number): void {
     const out = this.out;
-    this.fields = 0;
     const family = b[off + REC.IP_VERSION], ipProto = b[off + REC.IP_PROTO];
     const { tsUs, durationUs } = times(view, off);
     const timed = durationUs > 0; // Zeek sets duration and byte counts only then
-    this.key(TS); secondsInto(out, tsUs); // a number in JSON too
-    this.string(UID, uid(u64(view, off + REC.SERIAL)));
-    this.address(ORIG_H, family, b, off + REC.ORIG_ADDR);
-    this.count(ORIG_P, view.getUint16(off + REC.ORIG_PORT, true));
-    this.address(RESP_H, family, b, off + REC.RESP_ADDR);
-    this.count(RESP_P, view.getUint16(off + REC.RESP_PORT, true));
-    this.string(PROTO, transportName(ipProto));
+    if (this.event) {
+      this.fields = 1; // the event's own fields come first
+    } else {
+      this.fields = 0;
+      this.key(TS); secondsInto(out, tsUs); // a number in JSON too
+      this.string(UID, uid(u64(view, off + REC.SERIAL)));
+      this.address(ORIG_H, family, b, off + REC.ORIG_ADDR);
+      this.count(ORIG_P, view.getUint16(off + REC.ORIG_PORT, true));
+      this.address(RESP_H, family, b, off + REC.RESP_ADDR);
+      this.count(RESP_P, view.getUint16(off + REC.RESP_PORT, true));
+      this.string(PROTO, transportName(ipProto));
+    }
     // the analyzers: one string, comma-separated, in both forms
     let services = 0;
     for (const at of SERVICE_OFFSETS) {
@@ -177,7 +185,12 @@ export class ConnRowWriter {
       out.text(analyzerName(b[off + at]));
     }
     if (services > 0) this.quote(); else this.unset(SERVICE);
-    if (timed) { this.key(DURATION); secondsInto(out, durationUs); } else this.unset(DURATION);
+    if (timed) {
+      this.key(DURATION);
+      if (this.event) out.text(String(Number(seconds(durationUs)))); else secondsInto(out, durationUs);
+    } else {
+      this.unset(DURATION);
+    }
     if (timed) this.count(ORIG_BYTES, u64(view, off + REC.ORIG_BYTES)); else this.unset(ORIG_BYTES);
     if (timed) this.count(RESP_BYTES, u64(view, off + REC.RESP_BYTES)); else this.unset(RESP_BYTES);
     this.string(CONN_STATE, connStateName(b[off + REC.CONN_STATE]));
