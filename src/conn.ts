@@ -88,41 +88,44 @@ export const TUNNEL_OFFSETS = [120, 200];
 
 /** Decodes one batch of records (the views are only valid during the sink call). */
 export function decodeConnRecords(batch: Uint8Array, view: DataView, out: ConnRecord[]): void {
-  for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) {
-    const ipVer = batch[off + REC.IP_VERSION];
-    const ipProto = batch[off + REC.IP_PROTO];
-    const services: string[] = [];
-    for (const at of SERVICE_OFFSETS) if (batch[off + at] !== 0) services.push(analyzerName(batch[off + at]));
-    const histLen = batch[off + REC.HISTORY_LENGTH];
-    const tunnelParents: number[] = [];
-    for (const at of TUNNEL_OFFSETS) {
-      const t = u64(view, off + at); // serial + 1, 0: none
-      if (t !== 0) tunnelParents.push(t - 1);
-    }
-    const { tsUs, durationUs } = times(view, off);
-    const rec: ConnRecord = {
-      tsUs,
-      serial: u64(view, off + REC.SERIAL),
-      origH: formatAddr(ipVer, batch, off + REC.ORIG_ADDR),
-      origP: view.getUint16(off + REC.ORIG_PORT, true),
-      respH: formatAddr(ipVer, batch, off + REC.RESP_ADDR),
-      respP: view.getUint16(off + REC.RESP_PORT, true),
-      proto: transportName(ipProto),
-      ipProto,
-      services,
-      durationUs,
-      origBytes: u64(view, off + REC.ORIG_BYTES),
-      respBytes: u64(view, off + REC.RESP_BYTES),
-      connState: connStateName(batch[off + REC.CONN_STATE]),
-      missedBytes: u64(view, off + REC.MISSED_BYTES),
-      history: String.fromCharCode(...batch.subarray(off + REC.HISTORY, off + REC.HISTORY + histLen)),
-      origPkts: u64(view, off + REC.ORIG_PKTS),
-      origIpBytes: u64(view, off + REC.ORIG_IP_BYTES),
-      respPkts: u64(view, off + REC.RESP_PKTS),
-      respIpBytes: u64(view, off + REC.RESP_IP_BYTES),
-      tunnelParents,
-    };
-    if (tunnelParents.length > 0) rec.tunnelParent = tunnelParents[0];
-    out.push(rec);
+  for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) out.push(decodeConnRecord(batch, view, off));
+}
+
+/** Decodes the record at `off` of a batch. */
+export function decodeConnRecord(batch: Uint8Array, view: DataView, off: number): ConnRecord {
+  const ipVer = batch[off + REC.IP_VERSION];
+  const ipProto = batch[off + REC.IP_PROTO];
+  const services: string[] = [];
+  for (const at of SERVICE_OFFSETS) if (batch[off + at] !== 0) services.push(analyzerName(batch[off + at]));
+  const histLen = batch[off + REC.HISTORY_LENGTH];
+  const tunnelParents: number[] = [];
+  for (const at of TUNNEL_OFFSETS) {
+    const t = u64(view, off + at); // serial + 1, 0: none
+    if (t !== 0) tunnelParents.push(t - 1);
   }
+  const { tsUs, durationUs } = times(view, off);
+  const rec: ConnRecord = {
+    tsUs,
+    serial: u64(view, off + REC.SERIAL),
+    origH: formatAddr(ipVer, batch, off + REC.ORIG_ADDR),
+    origP: view.getUint16(off + REC.ORIG_PORT, true),
+    respH: formatAddr(ipVer, batch, off + REC.RESP_ADDR),
+    respP: view.getUint16(off + REC.RESP_PORT, true),
+    proto: transportName(ipProto),
+    ipProto,
+    services,
+    durationUs,
+    origBytes: u64(view, off + REC.ORIG_BYTES),
+    respBytes: u64(view, off + REC.RESP_BYTES),
+    connState: connStateName(batch[off + REC.CONN_STATE]),
+    missedBytes: u64(view, off + REC.MISSED_BYTES),
+    history: String.fromCharCode(...batch.subarray(off + REC.HISTORY, off + REC.HISTORY + histLen)),
+    origPkts: u64(view, off + REC.ORIG_PKTS),
+    origIpBytes: u64(view, off + REC.ORIG_IP_BYTES),
+    respPkts: u64(view, off + REC.RESP_PKTS),
+    respIpBytes: u64(view, off + REC.RESP_IP_BYTES),
+    tunnelParents,
+  };
+  if (tunnelParents.length > 0) rec.tunnelParent = tunnelParents[0];
+  return rec;
 }

@@ -1,7 +1,7 @@
 // Stream-agnostic engine: write(chunk) / endFile() / end(). One wasm core per engine.
 // Adapters (CLI, Transform streams) feed it; it knows nothing about where bytes come from.
 import { Core, CONN_RECORD_SIZE, FRAGMENT_COUNTERS, type EventSink, type Warming } from "./wasm/core.js";
-import { decodeConnRecords, type ConnRecord } from "./conn.js";
+import { decodeConnRecord, type ConnRecord } from "./conn.js";
 import { describeError, type CaptureError, EXIT_UNREADABLE } from "./errors.js";
 import { formatAddr, TRANSPORTS } from "./format/addr.js";
 import { analyzerName, analyzerTag } from "./analyzers.js";
@@ -55,6 +55,9 @@ export interface EngineOptions {
   warming?: Warming;
 }
 
+/** A conn record where it lies: at `off` in `bytes`, `view` a DataView on all of `bytes`. */
+export interface EndRecord { bytes: Uint8Array; view: DataView; off: number }
+
 /** About 450 MB of connection records. */
 export const DEFAULT_MAX_CONNECTIONS = 1_000_000;
 
@@ -103,9 +106,10 @@ export interface FileResult {
 export class Engine {
   readonly by: KeyField[];
   private readonly metrics: Metric[] | undefined;
-  /** Conn records waiting for their connection_end events (when those are wanted), as their bytes:
-   *  decoded when taken (takeEndRecord), or written from as they are (takeEndRecordBytes). */
-  private endRecords: Uint8Array[] = [];
+  /** Conn records waiting for their connection_end events (when those are wanted), where they lie
+   *  in a copy of their batch: decoded when taken (takeEndRecord), or written from as they are
+   *  (takeEndRecordAt). */
+  private endRecords: EndRecord[] = [];
   private endHead = 0;
   private readonly core: Core;
   private bytesThisFile = 0;
@@ -123,8 +127,9 @@ export class Engine {
     const wantsEnds = options.onEvents !== undefined && ((options.eventKinds ?? 0) & (1 << EVENT_KIND.connection_end)) !== 0;
     const userRecords = options.onRecords;
     const onRecords: EventSink | undefined = !wantsEnds ? userRecords : (batch, view) => {
-      const copy = batch.slice(); // the batch is the core's memory, valid during this call only
-      for (let off = 0; off + CONN_RECORD_SIZE <= copy.length; off += CONN_RECORD_SIZE) this.endRecords.push(copy.subarray(off, off + CONN_RECORD_SIZE));
+      const bytes = batch.slice(); // the batch is the core's memory, valid during this call only
+      const copy = new DataView(bytes.buffer);
+      for (let off = 0; off + CONN_RECORD_SIZE <= bytes.length; off += CONN_RECORD_SIZE) this.endRecords.push({ bytes, view: copy, off });
       userRecords?.(batch, view);
     };
     this.core = new Core({
@@ -205,15 +210,13 @@ export class Engine {
 
   /** The conn record of the next connection_end event (records and those events come in one order). */
   takeEndRecord(): ConnRecord | undefined {
-    const bytes = this.takeEndRecordBytes();
-    if (!bytes) return undefined;
-    const out: ConnRecord[] = [];
-    decodeConnRecords(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), out);
-    return out[0];
+    const r = this.takeEndRecordAt();
+    return r && decodeConnRecord(r.bytes, r.view, r.off);
   }
 
-  /** takeEndRecord's record as the core wrote it (CONN_RECORD_SIZE bytes, layout in src/conn.ts). */
-  takeEndRecordBytes(): Uint8Array | undefined {
+  /** takeEndRecord's record as the core wrote it: at `off` in `bytes` (CONN_RECORD_SIZE bytes,
+   *  layout in src/conn.ts), `view` a DataView on all of `bytes`. */
+  takeEndRecordAt(): EndRecord | undefined {
     if (this.endHead >= this.endRecords.length) return undefined;
     const r = this.endRecords[this.endHead++];
     if (this.endHead === this.endRecords.length) {

@@ -1,6 +1,6 @@
 // Raw events from the core's ring (64 bytes each, layout in assembly/events.ts) decoded into plain
 // objects shaped like Zeek's JSON logs: ts in seconds with microsecond precision, uid, id.* fields.
-import { microsOf, type ConnRecord } from "./conn.js";
+import { microsOf, transportName, type ConnRecord } from "./conn.js";
 import { connObject } from "./format/conn.js";
 import { EVENT_SIZE } from "./wasm/core.js";
 import { EVENT_KIND, type KeyField, type Metric, type Stats, type TopRow } from "./engine.js";
@@ -88,7 +88,7 @@ export interface ZeekDoneEvent {
 
 export type ZkEvent = NewConnectionEvent | ConnectionEndEvent | AnalyzerConfirmationEvent | ZeekDoneEvent;
 
-export const KIND_NAME: Record<number, RingEventName> = {
+const KIND_NAME: Record<number, RingEventName> = {
   [EVENT_KIND.new_connection]: "new_connection",
   [EVENT_KIND.connection_end]: "connection_end",
   [EVENT_KIND.analyzer_confirmation]: "analyzer_confirmation",
@@ -114,19 +114,35 @@ export function checkEventNames(names: readonly string[]): EventName[] {
   return names as EventName[];
 }
 
-export function protoName(ipProto: number): Proto {
-  if (ipProto === 6) return "tcp";
-  if (ipProto === 17) return "udp";
-  if (ipProto === 1 || ipProto === 58) return "icmp";
-  return "unknown_transport";
-}
 
 /**
  * Zeek's ts from the core's nanoseconds, cut to microseconds as libpcap does for Zeek. The i64 is
  * read as two halves: microseconds stay exact integers (below 2^53) until the final division.
  */
 export function eventTs(view: DataView, off: number): number {
-  return microsOf(view.getInt32(off + 4, true), view.getUint32(off, true)) / 1e6;
+  return microsOf(view.getInt32(off + EV.TS + 4, true), view.getUint32(off + EV.TS, true)) / 1e6;
+}
+
+/** Where an event record keeps its fields (assembly/events.ts). */
+export const EV = {
+  KIND: 0, FAMILY: 1, IP_PROTO: 2, ORIG_PORT: 4, RESP_PORT: 6, TS: 8, SERIAL: 16, ORIG_ADDR: 24,
+  RESP_ADDR: 40, ANALYZER: 56,
+} as const;
+
+/** The uid of the event's connection. */
+export function eventUid(view: DataView, off: number): string {
+  return uidFromSerial(view.getUint32(off + EV.SERIAL, true), view.getUint32(off + EV.SERIAL + 4, true));
+}
+
+/** Each event of a batch (a whole number of EVENT_SIZE records) whose kind is in `mask`: its
+ *  offset, name and address family. */
+export function forEachEvent(batch: Uint8Array, mask: number, visit: (off: number, name: RingEventName, family: 4 | 6) => void): void {
+  for (let off = 0; off + EVENT_SIZE <= batch.length; off += EVENT_SIZE) {
+    const kind = batch[off + EV.KIND];
+    if ((mask & (1 << kind)) === 0) continue;
+    const name = KIND_NAME[kind];
+    if (name !== undefined) visit(off, name, batch[off + EV.FAMILY] === 6 ? 6 : 4);
+  }
 }
 
 /**
@@ -134,32 +150,27 @@ export function eventTs(view: DataView, off: number): number {
  * Events whose kind is not in `mask` are skipped (the core only records wanted kinds anyway).
  */
 export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, out: (ev: ZkEvent) => void, takeRecord?: () => ConnRecord | undefined): void {
-  for (let off = 0; off + EVENT_SIZE <= batch.length; off += EVENT_SIZE) {
-    const kind = batch[off];
-    if ((mask & (1 << kind)) === 0) continue;
-    const name = KIND_NAME[kind];
-    if (name === undefined) continue;
-    const family = batch[off + 1] === 6 ? 6 : 4;
+  forEachEvent(batch, mask, (off, name, family) => {
     const ev = {
       event: name,
-      ts: eventTs(view, off + 8),
-      uid: uidFromSerial(view.getUint32(off + 16, true), view.getUint32(off + 20, true)),
-      "id.orig_h": formatAddr(family, batch, off + 24),
-      "id.orig_p": view.getUint16(off + 4, true),
-      "id.resp_h": formatAddr(family, batch, off + 40),
-      "id.resp_p": view.getUint16(off + 6, true),
-      proto: protoName(batch[off + 2]),
+      ts: eventTs(view, off),
+      uid: eventUid(view, off),
+      "id.orig_h": formatAddr(family, batch, off + EV.ORIG_ADDR),
+      "id.orig_p": view.getUint16(off + EV.ORIG_PORT, true),
+      "id.resp_h": formatAddr(family, batch, off + EV.RESP_ADDR),
+      "id.resp_p": view.getUint16(off + EV.RESP_PORT, true),
+      proto: transportName(batch[off + EV.IP_PROTO]),
     } as ZkEvent;
     if (name === "connection_end" && takeRecord) {
       const rec = takeRecord();
       if (rec) Object.assign(ev, connEndFields(rec));
     }
     if (name === "analyzer_confirmation") {
-      const id = view.getUint32(off + 56, true);
+      const id = view.getUint32(off + EV.ANALYZER, true);
       Object.assign(ev, { analyzer: analyzerName(id), tag: analyzerTag(id) });
     }
     out(ev);
-  }
+  });
 }
 
 /** The tuple's fields, which the event itself has. */

@@ -161,4 +161,39 @@ test("rows written from the record bytes: the decoded fields as plain strings (A
   assert.ok(n > 300);
 });
 
+test("AsciiBytes: every kind of write across its growth, from a 1-byte buffer up, as the same text built as a string", () => {
+  let seed = 7;
+  const rand = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+  const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:,-\t";
+  for (const size of [1, 7, 16, 64]) {
+    const out = new AsciiBytes(size);
+    let want = "";
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 2000; i++) {
+        switch (rand(5)) {
+          case 0: { // a string of 0 to 200 characters: both of text()'s ways
+            let s = "";
+            for (let n = rand(200); n > 0; n--) s += letters[rand(letters.length)];
+            out.text(s); want += s;
+            break;
+          }
+          case 1: { // integers up to 2^64, past 2^53 where String() takes over
+            const n = [rand(10), rand(1e6), 2 ** 32 + rand(1e6), 2 ** 53 - 1 - rand(10), 2 ** 53 + 2 * rand(1e6), 2 ** 64][rand(6)];
+            out.uint(n); want += String(n);
+            break;
+          }
+          case 2: { const n = rand(1e6); out.padded(n, 6); want += String(n).padStart(6, "0"); break; }
+          case 3: { const c = 0x20 + rand(95); out.byte(c); want += String.fromCharCode(c); break; }
+          default: {
+            const from = Buffer.from(letters, "latin1"), a = rand(from.length), b = a + rand(from.length - a + 1);
+            out.copy(from, a, b); want += letters.slice(a, b);
+          }
+        }
+      }
+      assert.is(out.take().toString("latin1"), want, `first buffer of ${size} bytes, round ${round}`);
+      want = ""; // take() empties it; the grown buffer is kept
+    }
+  }
+});
+
 test.run();

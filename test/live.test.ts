@@ -100,6 +100,28 @@ if (HAVE_CAPTURES) {
   }
 }
 
+test("events on the sample capture: each line is the API's event as JSON.stringify writes it; connection_end's fields are the conn record's", () => {
+  // the command writes its lines as bytes straight from the core's records (src/format/events.ts)
+  const r = zk(["events", SAMPLE]);
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  const api = eventsSync(readFileSync(SAMPLE)).filter((e) => e.event !== "zeek_done").map((e) => JSON.stringify(e));
+  assert.equal(lines.slice(0, -1), api); // zeek_done, last, is JSON.stringify's own
+  // which record each connection_end took, checked apart from the event path: conn's own rows
+  const conn = new Map(zk(["conn", "--format", "ndjson", SAMPLE]).stdout.trimEnd().split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>).map((c) => [c.uid, c]));
+  const ends = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === "connection_end");
+  assert.is(ends.length, conn.size);
+  for (const e of ends) {
+    const c = conn.get(e.uid)!;
+    assert.ok(c, `no conn record for ${String(e.uid)}`);
+    for (const [k, v] of Object.entries(c)) {
+      if (k !== "ts") assert.equal(e[k], v, `${String(e.uid)} ${k}`); // an event's ts is the last packet's
+    }
+  }
+  assert.ok(ends.some((e) => e.service !== undefined) && ends.some((e) => e.duration !== undefined));
+});
+
 test("events | head -1: a closed stdout ends quietly with exit 0 (PIPESTATUS)", () => {
   const big = join(TMP, "flows.pcap");
   writeFileSync(big, udpFlows(150_000)); // about 9 MB of capture, 50 MB of NDJSON

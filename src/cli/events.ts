@@ -71,8 +71,8 @@ export async function eventsCommand(argv: string[]): Promise<number> {
 
   // one chunk's events, written (with stdout's backpressure) before the next chunk is read
   const out = new PendingOutput();
-  const line = (value: unknown) => out.push(JSON.stringify(value) + "\n");
-  const lines = new EventLineWriter();
+  const jsonLine = (value: unknown) => out.push(JSON.stringify(value) + "\n");
+  const eventLines = new EventLineWriter();
   const bytes = new AsciiBytes();
   const engine = new Engine({
     by,
@@ -80,7 +80,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     eventKinds: mask,
     onEvents: mask === 0 ? undefined : (batch, view) => {
-      lines.lines(batch, view, mask, bytes, () => engine.takeEndRecordBytes());
+      eventLines.lines(batch, view, mask, bytes, () => engine.takeEndRecordAt());
       out.push(bytes.take());
     },
   });
@@ -90,7 +90,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
     stats: values.stats,
     progress: Progress.wanted(values["no-progress"]),
     atEnd: () => {
-      if (names.includes("zeek_done")) line(doneEvent(engine.by, metric, engine.top(limit, metric), engine.stats()));
+      if (names.includes("zeek_done")) jsonLine(doneEvent(engine.by, metric, engine.top(limit, metric), engine.stats()));
     },
   });
 }

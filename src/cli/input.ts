@@ -94,7 +94,8 @@ const GZ_HIGH = 1 << 20;
  * window or two, and the compressed piece zlib holds.
  */
 async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  const { createGunzip } = await import("node:zlib"); // loaded for gzip input only (start-up time)
+  // loaded for gzip input only (start-up time); were that to fail, the source is released all the same
+  const { createGunzip } = await import("node:zlib").catch((e: unknown) => { rest.return?.()?.catch(() => {}); throw e; });
   const z = createGunzip();
   const queue: Buffer[] = [];
   let queued = 0;

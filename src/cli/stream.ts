@@ -12,15 +12,18 @@ import { Progress, WallClock, stdinIsLive } from "./live.js";
 /** Connections ended per step at the end of input (their output written between steps). */
 const END_BATCH = 16384;
 
-/** What has accumulated for stdout since the last write: text, or ASCII bytes (conn.log rows). */
+/** What has accumulated for stdout since the last write: text, or bytes (the byte writers' rows
+ *  and lines, src/format/bytes.ts). */
 export class PendingOutput {
   private parts: (string | Buffer)[] = [];
-  push(text: string | Buffer): void { this.parts.push(text); }
+  push(part: string | Buffer): void { if (part.length > 0) this.parts.push(part); }
   /** Writes it all; waits for the pipe to drain (backpressure). */
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
     const parts = this.parts;
-    const text = parts.every((p) => typeof p === "string") ? parts.join("") : Buffer.concat(parts.map((p) => typeof p === "string" ? Buffer.from(p) : p));
+    const text = parts.length === 1 ? parts[0]
+      : parts.every((p) => typeof p === "string") ? parts.join("")
+      : Buffer.concat(parts.map((p) => typeof p === "string" ? Buffer.from(p) : p));
     this.parts = [];
     if (!process.stdout.write(text)) await once(process.stdout, "drain");
   }

@@ -5,8 +5,13 @@ const DIGIT_0 = 0x30;
 const TWO53 = 2 ** 53;
 
 export class AsciiBytes {
-  private buf = Buffer.allocUnsafe(64 << 10);
+  private buf: Buffer;
   private pos = 0;
+
+  /** `size`: the first buffer's bytes (it doubles as needed, and keeps its largest size). */
+  constructor(size = 64 << 10) {
+    this.buf = Buffer.allocUnsafe(Math.max(1, size));
+  }
 
   /** Room for n more bytes. */
   reserve(n: number): void {
@@ -22,8 +27,9 @@ export class AsciiBytes {
     this.buf[this.pos++] = c;
   }
 
-  /** An ASCII string. Short ones (nearly all: fields) a code unit at a time: a call into
-   *  Buffer.write costs more than the copy. */
+  /** An ASCII string (a character above U+00FF would be cut to its low byte: the callers write
+   *  addresses, numbers, names and letters only). Short ones (nearly all: fields) a code unit at
+   *  a time: a call into Buffer.write costs more than the copy. */
   text(s: string): void {
     const n = s.length;
     this.reserve(n);

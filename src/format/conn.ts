@@ -72,7 +72,7 @@ const TAB = 0x09, NEWLINE = 0x0a, QUOTE = 0x22, COMMA = 0x2c, DASH = 0x2d, DOT =
 const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
 const T = 0x54, F = 0x46;
 
-/** seconds() into bytes. */
+/** seconds() into bytes (the writers' fast path; seconds() is the reference, and writes the rest). */
 function secondsInto(out: AsciiBytes, us: number): void {
   const a = Math.abs(us);
   if (!(Number.isInteger(a) && a < 2 ** 53)) { out.text(seconds(us)); return; }
@@ -83,7 +83,7 @@ function secondsInto(out: AsciiBytes, us: number): void {
   out.padded(a - s * 1e6, 6);
 }
 
-/** An address as formatAddr writes it. */
+/** An address as formatAddr writes it (IPv4 digit by digit; formatAddr writes IPv6). */
 function addrInto(out: AsciiBytes, family: number, b: Uint8Array, off: number): void {
   if (family !== 4) { out.text(formatAddr(family, b, off)); return; }
   out.uint(b[off + 12]); out.byte(DOT); out.uint(b[off + 13]); out.byte(DOT);
@@ -118,8 +118,13 @@ export class ConnRowWriter {
 
   /** The rows of a batch of records (as the core hands them out), appended to `out`. */
   rows(batch: Uint8Array, view: DataView, out: AsciiBytes): void {
+    for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) this.rowAt(batch, view, off, out);
+  }
+
+  /** The row of the record at `off` of a batch, appended to `out`. */
+  rowAt(b: Uint8Array, view: DataView, off: number, out: AsciiBytes): void {
     this.out = out;
-    for (let off = 0; off + CONN_RECORD_SIZE <= batch.length; off += CONN_RECORD_SIZE) this.row(batch, view, off);
+    this.row(b, view, off);
   }
 
   /** Field i starts: its separator, and its key in JSON. */

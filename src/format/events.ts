@@ -2,13 +2,12 @@
 // records (EVENT_SIZE each, layout in assembly/events.ts) and, for connection_end, its conn record:
 // the line JSON.stringify writes for decodeEvents' object, without the object (that and its
 // serialization took most of the command's JavaScript time).
-import { EVENT_SIZE } from "../wasm/core.js";
-import { KIND_NAME, eventTs, protoName } from "../events.js";
-import { EVENT_KIND } from "../engine.js";
+import { EV, eventTs, eventUid, forEachEvent } from "../events.js";
+import { transportName } from "../conn.js";
 import { analyzerName, analyzerTag } from "../analyzers.js";
-import { uidFromSerial } from "../uid.js";
 import { formatAddr } from "./addr.js";
 import type { AsciiBytes } from "./bytes.js";
+import type { EndRecord } from "../engine.js";
 import { ConnRowWriter } from "./conn.js";
 
 const CLOSE = "}\n";
@@ -21,36 +20,31 @@ export class EventLineWriter {
    * conn fields come from the record `takeRecord` gives (records and those events come in one
    * order); without one, the line has the tuple only, as decodeEvents' event then has.
    */
-  lines(batch: Uint8Array, view: DataView, mask: number, out: AsciiBytes, takeRecord: () => Uint8Array | undefined): void {
-    for (let off = 0; off + EVENT_SIZE <= batch.length; off += EVENT_SIZE) {
-      const kind = batch[off];
-      if ((mask & (1 << kind)) === 0) continue;
-      const name = KIND_NAME[kind];
-      if (name === undefined) continue;
-      const family = batch[off + 1] === 6 ? 6 : 4;
+  lines(batch: Uint8Array, view: DataView, mask: number, out: AsciiBytes, takeRecord: () => EndRecord | undefined): void {
+    forEachEvent(batch, mask, (off, name, family) => {
       out.text(`{"event":"${name}","ts":`);
-      out.text(String(eventTs(view, off + 8)));
+      out.text(String(eventTs(view, off)));
       out.text(`,"uid":"`);
-      out.text(uidFromSerial(view.getUint32(off + 16, true), view.getUint32(off + 20, true)));
+      out.text(eventUid(view, off));
       out.text(`","id.orig_h":"`);
-      out.text(formatAddr(family, batch, off + 24));
+      out.text(formatAddr(family, batch, off + EV.ORIG_ADDR));
       out.text(`","id.orig_p":`);
-      out.uint(view.getUint16(off + 4, true));
+      out.uint(view.getUint16(off + EV.ORIG_PORT, true));
       out.text(`,"id.resp_h":"`);
-      out.text(formatAddr(family, batch, off + 40));
+      out.text(formatAddr(family, batch, off + EV.RESP_ADDR));
       out.text(`","id.resp_p":`);
-      out.uint(view.getUint16(off + 6, true));
+      out.uint(view.getUint16(off + EV.RESP_PORT, true));
       out.text(`,"proto":"`);
-      out.text(protoName(batch[off + 2]));
+      out.text(transportName(batch[off + EV.IP_PROTO]));
       out.text(`"`);
-      if (kind === EVENT_KIND.analyzer_confirmation) {
-        const id = view.getUint32(off + 56, true);
+      if (name === "analyzer_confirmation") {
+        const id = view.getUint32(off + EV.ANALYZER, true);
         out.text(`,"analyzer":"${analyzerName(id)}","tag":"${analyzerTag(id)}"`);
       }
-      const rec = kind === EVENT_KIND.connection_end ? takeRecord() : undefined;
+      const rec = name === "connection_end" ? takeRecord() : undefined;
       // the record's fields close the line
-      if (rec) this.connEnd.rows(rec, new DataView(rec.buffer, rec.byteOffset, rec.byteLength), out);
+      if (rec) this.connEnd.rowAt(rec.bytes, rec.view, rec.off, out);
       else out.text(CLOSE);
-    }
+    });
   }
 }

@@ -2,10 +2,9 @@
 // and the -b role adjustment shared by the golden tests.
 import { Engine, type EngineOptions } from "../../src/engine.js";
 import { decodeConnRecords, type ConnRecord } from "../../src/conn.js";
-import { CONN_RECORD_SIZE } from "../../src/wasm/core.js";
+import { CONN_RECORD_SIZE, type EventSink } from "../../src/wasm/core.js";
 import { ZeekConnWriter, CONN_FIELDS } from "../../src/format/conn.js";
 import { AsciiBytes } from "../../src/format/bytes.js";
-import type { EventSink } from "../../src/wasm/core.js";
 
 /** Each decoded record's own bytes, for asRows: the ASCII rows are written from the bytes. */
 const bytesOf = new WeakMap<ConnRecord, Uint8Array>();
