@@ -128,8 +128,8 @@ export class Engine {
     const userRecords = options.onRecords;
     const onRecords: EventSink | undefined = !wantsEnds ? userRecords : (batch, view) => {
       const bytes = batch.slice(); // the batch is the core's memory, valid during this call only
-      const copy = new DataView(bytes.buffer);
-      for (let off = 0; off + CONN_RECORD_SIZE <= bytes.length; off += CONN_RECORD_SIZE) this.endRecords.push({ bytes, view: copy, off });
+      const bytesView = new DataView(bytes.buffer);
+      for (let off = 0; off + CONN_RECORD_SIZE <= bytes.length; off += CONN_RECORD_SIZE) this.endRecords.push({ bytes, view: bytesView, off });
       userRecords?.(batch, view);
     };
     this.core = new Core({

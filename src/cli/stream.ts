@@ -21,11 +21,11 @@ export class PendingOutput {
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
     const parts = this.parts;
-    const text = parts.length === 1 ? parts[0]
+    const data = parts.length === 1 ? parts[0]
       : parts.every((p) => typeof p === "string") ? parts.join("")
       : Buffer.concat(parts.map((p) => typeof p === "string" ? Buffer.from(p) : p));
     this.parts = [];
-    if (!process.stdout.write(text)) await once(process.stdout, "drain");
+    if (!process.stdout.write(data)) await once(process.stdout, "drain");
   }
 }
 
