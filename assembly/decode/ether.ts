@@ -10,8 +10,12 @@ export const ETH_IPV4: u32 = 0x0800;
 export const ETH_ARP: u32 = 0x0806;
 export const ETH_VLAN: u32 = 0x8100;
 export const ETH_IPV6: u32 = 0x86dd;
+export const ETH_TEB: u32 = 0x6558; // transparent Ethernet bridging: an Ethernet frame follows
 export const ETH_MPLS: u32 = 0x8847;
 export const ETH_PPPOE_SESSION: u32 = 0x8864;
+/** A PPPoE session header: ver/type, code, session id, length (6 bytes), then the PPP protocol. */
+export const PPPOE_PROTOCOL: u32 = 6;
+export const PPPOE_HEADER: u32 = 8;
 export const ETH_QINQ: u32 = 0x88a8;
 export const ETH_PBB: u32 = 0x88e7;
 export const ETH_FABRICPATH: u32 = 0x8903;
@@ -74,9 +78,8 @@ export function decodeEthertype(type: u32, p: usize, cap: u32, wire: u32, depth:
     }
     if (type == ETH_MPLS) return decodeMpls(p, cap, wire, depth);
     if (type == ETH_PPPOE_SESSION) {
-      // ver/type, code, session id, length (6 bytes), then the PPP protocol (2 bytes).
-      if (cap <= 8) return SKIP_TRUNCATED_LINK;
-      return decodePppProtocol(be16(p + 6), p + 8, cap - 8, after(wire, 8), depth);
+      if (cap <= PPPOE_HEADER) return SKIP_TRUNCATED_LINK;
+      return decodePppProtocol(be16(p + PPPOE_PROTOCOL), p + PPPOE_HEADER, cap - PPPOE_HEADER, after(wire, PPPOE_HEADER), depth);
     }
     if (type == ETH_PBB) {
       // 802.1ah: a 4-byte I-TAG, then the customer Ethernet header.

@@ -80,15 +80,18 @@ export function nullFamilyIsIp(p: usize, networkOrder: bool): bool {
 }
 
 /** Linux cooked capture v1: 16 bytes, the protocol (an ethertype) last. */
+export const SLL_HEADER: u32 = 16;
+export const SLL_PROTOCOL: u32 = 14;
 function decodeSll(p: usize, cap: u32, wire: u32): i32 {
-  if (cap <= 16) return SKIP_TRUNCATED_LINK;
-  return decodeEthertype(be16(p + 14), p + 16, cap - 16, after(wire, 16), 0);
+  if (cap <= SLL_HEADER) return SKIP_TRUNCATED_LINK;
+  return decodeEthertype(be16(p + SLL_PROTOCOL), p + SLL_HEADER, cap - SLL_HEADER, after(wire, SLL_HEADER), 0);
 }
 
 /** Linux cooked capture v2: 20 bytes, the protocol (an ethertype) first. */
+export const SLL2_HEADER: u32 = 20;
 function decodeSll2(p: usize, cap: u32, wire: u32): i32 {
-  if (cap <= 20) return SKIP_TRUNCATED_LINK;
-  return decodeEthertype(be16(p), p + 20, cap - 20, after(wire, 20), 0);
+  if (cap <= SLL2_HEADER) return SKIP_TRUNCATED_LINK;
+  return decodeEthertype(be16(p), p + SLL2_HEADER, cap - SLL2_HEADER, after(wire, SLL2_HEADER), 0);
 }
 
 /** PPP: with HDLC-like framing (ff 03) or without; a 2-byte protocol. */

@@ -18,7 +18,9 @@ export const PROTO_UDP: u32 = 17;
 export const PROTO_ICMP6: u32 = 58;
 
 /** Zeek's default VXLAN port (PacketAnalyzer::VXLAN::vxlan_ports): UDP checksum 0 accepted there over IPv6. */
-const VXLAN_PORT: u32 = 4789;
+export const VXLAN_PORT: u32 = 4789;
+/** Zeek's default Geneve port (PacketAnalyzer::Geneve::geneve_ports). */
+export const GENEVE_PORT: u32 = 6081;
 
 /** Was the whole frame captured (wire length <= captured length)? Zeek checks UDP sums only then. */
 let frameWhole: bool = true;

@@ -29,10 +29,10 @@ import {
 } from "../packet";
 import { SKIP_TUNNEL_OUTER } from "../stats";
 import { u8at, be16 } from "./bytes";
-import { decodeEthernet } from "./ether";
+import { decodeEthernet, ETH_IPV4, ETH_IPV6, ETH_TEB } from "./ether";
 import { decodeIp } from "./ip";
 import { decode80211 } from "./link";
-import { transportBegin, frameMissing } from "./transport";
+import { transportBegin, frameMissing, VXLAN_PORT, GENEVE_PORT } from "./transport";
 import { hashBytes } from "../flow/hash";
 import { rec } from "../flow/pool";
 import { lastConn } from "../flow/table";
@@ -151,7 +151,7 @@ function decodeGre(p: usize, cap: u32, depth: u32): i32 {
   let inner: u32 = INNER_IP;
   let ethLen: u32 = 0, erspanLen: u32 = 0, pptpLen: u32 = 0;
   if (version == 0) {
-    if (type == 0x6558) {
+    if (type == ETH_TEB) {
       if (cap <= greLen + 14) return SKIP_TUNNEL_OUTER;
       ethLen = 14; inner = INNER_ETHERNET;
     } else if (type == 0x88be) {
@@ -290,8 +290,8 @@ export function udpTunnelFind(serial: u64): bool {
   const len = payloadCapLen;
   const resp = respPort();
   let type = T_NONE;
-  if (resp == 4789) type = T_VXLAN;
-  else if (resp == 6081) type = T_GENEVE;
+  if (resp == VXLAN_PORT) type = T_VXLAN;
+  else if (resp == GENEVE_PORT) type = T_GENEVE;
   else if (resp == 3544) type = T_TEREDO;
   else if (resp == 5072) type = T_AYIYA;
   else if (resp == 2152 || resp == 2123) type = T_GTPV1;
@@ -330,26 +330,42 @@ function found(type: u32, analyzer: u32, kind: u32, p: usize, len: u32, hdr: u32
 // @ts-ignore: decorator
 @inline function depthOk(): bool { return tunnelDepth < MAX_DEPTH; }
 
+/** VXLAN's header: 8 bytes; the inner Ethernet frame follows it. */
+export const VXLAN_HEADER: u32 = 8;
+/** Is the VXLAN header at p (len bytes left) whole, with its 'I' flag set? */
+// @ts-ignore: decorator
+@inline export function vxlanHeaderOk(p: usize, len: u32): bool {
+  return len >= VXLAN_HEADER && (u8at(p) & 0x08) != 0;
+}
+
+/** Geneve's fixed header: 8 bytes, then options. */
+export const GENEVE_FIXED: u32 = 8;
+/** The Geneve header's version at p: Zeek decodes version 0 only. */
+// @ts-ignore: decorator
+@inline export function geneveVersion(p: usize): u32 { return u8at(p) >> 6; }
+/** The Geneve header's length at p, its options included; the inner packet's ethertype is at p + 2. */
+// @ts-ignore: decorator
+@inline export function geneveHeaderLength(p: usize): u32 { return GENEVE_FIXED + ((u8at(p) & 0x3f) << 2); }
+
 function vxlan(st: usize, p: usize, len: u32): bool {
   if (violated(st, T_VXLAN) || !depthOk()) return false;
-  if (len < 8) return violation(st, T_VXLAN, A_VXLAN);                 // header truncation
-  if ((u8at(p) & 0x08) == 0) return violation(st, T_VXLAN, A_VXLAN);  // 'I' flag not set
+  if (!vxlanHeaderOk(p, len)) return violation(st, T_VXLAN, A_VXLAN); // header truncation, or 'I' flag not set
   confirmation(st, T_VXLAN, A_VXLAN);
-  if (len == 8) return false;                                          // vxlan_empty_packet
-  return found(T_VXLAN, A_VXLAN, INNER_ETHERNET, p, len, 8);
+  if (len == VXLAN_HEADER) return false;                               // vxlan_empty_packet
+  return found(T_VXLAN, A_VXLAN, INNER_ETHERNET, p, len, VXLAN_HEADER);
 }
 
 function geneve(st: usize, p: usize, len: u32): bool {
   if (violated(st, T_GENEVE) || !depthOk()) return false;
-  if (len < 8) return violation(st, T_GENEVE, A_GENEVE);
-  if ((u8at(p) >> 6) != 0) return false;                               // geneve_invalid_version (a weird only)
-  const hdr: u32 = 8 + ((u8at(p) & 0x3f) << 2);
+  if (len < GENEVE_FIXED) return violation(st, T_GENEVE, A_GENEVE);
+  if (geneveVersion(p) != 0) return false;                             // geneve_invalid_version (a weird only)
+  const hdr = geneveHeaderLength(p);
   if (hdr > len) return violation(st, T_GENEVE, A_GENEVE);             // option header truncation
   confirmation(st, T_GENEVE, A_GENEVE);
   if (len == hdr) return false;                                        // geneve_empty_packet
   const next = be16(p + 2);
-  if (next == 0x6558) return found(T_GENEVE, A_GENEVE, INNER_ETHERNET, p, len, hdr);
-  if (next == 0x0800 || next == 0x86dd) return found(T_GENEVE, A_GENEVE, INNER_IP, p, len, hdr);
+  if (next == ETH_TEB) return found(T_GENEVE, A_GENEVE, INNER_ETHERNET, p, len, hdr);
+  if (next == ETH_IPV4 || next == ETH_IPV6) return found(T_GENEVE, A_GENEVE, INNER_IP, p, len, hdr);
   return false; // ARP, or nothing registered for it
 }
 

@@ -5,6 +5,7 @@
 // the TCP history letters past the first two.
 import { TCP_STATE_SIZE } from "./tcp";
 import { UDP_STATE_SIZE } from "./udp";
+import { lineStart } from "../cacheline";
 
 export const C_ORIG_ADDR: usize = 0;     // 16 bytes
 export const C_RESP_ADDR: usize = 16;    // 16 bytes
@@ -39,9 +40,9 @@ export const MAX_SERVICES: u32 = 8;
 export const ROW_SLOTS: u32 = 4;
 
 /** Size of a TCP connection's record, in whole cache lines. */
-export const CONN_SIZE: usize = (C_TCP + <usize>TCP_STATE_SIZE + 63) & ~(<usize>63);
+export const CONN_SIZE: usize = lineStart(C_TCP + <usize>TCP_STATE_SIZE);
 /** Size of any other connection's record: its transport state (udp.ts) is smaller. */
-export const SHORT_SIZE: usize = (C_TCP + <usize>UDP_STATE_SIZE + 63) & ~(<usize>63);
+export const SHORT_SIZE: usize = lineStart(C_TCP + <usize>UDP_STATE_SIZE);
 
 export const F_LIVE: u8 = 1;
 export const F_ONE_WAY: u8 = 2;   // ICMP type without counterpart: key not canonicalised

@@ -16,12 +16,14 @@
 import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
 import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
-import { storeMapped4, store16 } from "../decode/bytes";
+import { storeMapped4, store16, be16 } from "../decode/bytes";
+import { PROTO_TCP, PROTO_UDP, VXLAN_PORT, GENEVE_PORT } from "../decode/transport";
+import { vxlanHeaderOk, VXLAN_HEADER, geneveVersion, geneveHeaderLength } from "../decode/tunnels";
 import {
   LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD, LINK_RAW_OPENBSD, LINK_IPV4, LINK_IPV6,
-  LINK_NULL, LINK_LOOP, nullFamilyIsIp,
+  LINK_NULL, LINK_LOOP, SLL_HEADER, SLL_PROTOCOL, SLL2_HEADER, nullFamilyIsIp,
 } from "../decode/link";
-import { ETH_IPV4, ETH_IPV6, ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, PPP_IPV4, PPP_IPV6, mplsStackLength } from "../decode/ether";
+import { ETH_IPV4, ETH_IPV6, ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, ETH_TEB, PPP_IPV4, PPP_IPV6, PPPOE_HEADER, PPPOE_PROTOCOL, mplsStackLength } from "../decode/ether";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
@@ -42,6 +44,7 @@ const rowHashes: usize = memory.data(<i32>MAX_ENTRIES * 8); // counter rows of n
 let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it returned a hash)
 let quickL4: usize = 0; // and where its transport header starts
 let quickEnd: usize = 0; // and where its captured bytes end
+let quickDstPort: u32 = 0; // and its destination port
 // quickHash's key fields, per entry: a new connection's counter row is keyed by them
 const srcs: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dsts: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
@@ -49,7 +52,6 @@ const dstPorts: usize = memory.data(<i32>MAX_ENTRIES * 4);
 const ipVersions: usize = memory.data(<i32>MAX_ENTRIES);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
 
-@inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
 
 /** Where a record's IP header starts for the link types a quick parse covers (Ethernet with VLAN
  *  tags, Linux cooked v1 and v2, raw IP, BSD loopback; MPLS and PPPoE below Ethernet or Linux
@@ -67,15 +69,15 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
       break;
     }
     case LINK_LINUX_SLL: {
-      if (cap <= 16) return -1;
-      type = be16(data + 14);
-      off = 16;
+      if (cap <= SLL_HEADER) return -1;
+      type = be16(data + SLL_PROTOCOL);
+      off = SLL_HEADER;
       break;
     }
     case LINK_LINUX_SLL2: {
-      if (cap <= 20) return -1;
+      if (cap <= SLL2_HEADER) return -1;
       type = be16(data);
-      off = 20;
+      off = SLL2_HEADER;
       break;
     }
     case LINK_RAW: case LINK_RAW_BSD: case LINK_RAW_OPENBSD: case LINK_IPV4: case LINK_IPV6:
@@ -100,9 +102,9 @@ function ipAfterEthertype(type: u32, data: usize, off: u32, cap: u32): i32 {
     return stack < 0 ? -1 : <i32>off + stack;
   }
   if (type == ETH_PPPOE_SESSION) {
-    if (cap <= off + 8) return -1;
-    const ppp = be16(data + off + 6);
-    return ppp == PPP_IPV4 || ppp == PPP_IPV6 ? <i32>(off + 8) : -1;
+    if (cap <= off + PPPOE_HEADER) return -1;
+    const ppp = be16(data + off + PPPOE_PROTOCOL);
+    return ppp == PPP_IPV4 || ppp == PPP_IPV6 ? <i32>(off + PPPOE_HEADER) : -1;
   }
   return -1;
 }
@@ -140,11 +142,12 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
   } else {
     return 0;
   }
-  if (proto != 6 && proto != 17) return 0;
+  if (proto != PROTO_TCP && proto != PROTO_UDP) return 0;
   quickProto = proto;
   quickL4 = l4;
   quickEnd = data + cap;
   const dstPort = be16(l4 + 2);
+  quickDstPort = dstPort;
   store<u32>(dstPorts + (<usize>i << 2), dstPort);
   return keyHash(src, be16(l4), dst, dstPort, proto, false);
 }
@@ -172,18 +175,20 @@ export function warmedHash(i: u32): u64 {
   return load<u64>(outerHashes + (<usize>i << 3));
 }
 
-/** A guess at the key hash of the packet inside the UDP packet quickHash parsed last (destination
- *  port dstPort), for entry i: VXLAN (4789) and Geneve (6081) carrying Ethernet or IP; else 0. */
-function tunnelledHash(dstPort: u32, i: u32): u64 {
-  const p = quickL4 + 8;
-  if (p + 8 > quickEnd) return 0;
-  const cap = <u32>(quickEnd - p);
-  if (dstPort == 4789) return (load<u8>(p) & 0x08) != 0 ? quickHash(LINK_ETHERNET, p + 8, cap - 8, i) : 0;
-  if (dstPort != 6081 || (load<u8>(p) >> 6) != 0) return 0;
-  const hdr: u32 = 8 + ((<u32>load<u8>(p) & 0x3f) << 2);
+/** A guess at the key hash of the packet inside a UDP packet (destination port dstPort, its UDP
+ *  header at l4, its captured bytes ending at end), for entry i: VXLAN and Geneve carrying
+ *  Ethernet or IP, as decode/tunnels.ts finds them; else 0. */
+function tunnelledHash(dstPort: u32, l4: usize, end: usize, i: u32): u64 {
+  if (dstPort != VXLAN_PORT && dstPort != GENEVE_PORT) return 0;
+  const p = l4 + 8;
+  if (p + 8 > end) return 0;
+  const cap = <u32>(end - p);
+  if (dstPort == VXLAN_PORT) return vxlanHeaderOk(p, cap) ? quickHash(LINK_ETHERNET, p + VXLAN_HEADER, cap - VXLAN_HEADER, i) : 0;
+  if (geneveVersion(p) != 0) return 0;
+  const hdr = geneveHeaderLength(p);
   if (cap < hdr) return 0;
   const type = be16(p + 2);
-  if (type == 0x6558) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i);
+  if (type == ETH_TEB) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i);
   return isIpType(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i) : 0;
 }
 
@@ -195,17 +200,15 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
     const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), n);
     store<u64>(outerHashes + (<usize>i << 3), h);
     if (h == 0) continue;
-    const udp = quickProto == 17;
+    const udp = quickProto == PROTO_UDP;
     store<u64>(hashes + (<usize>n << 3), h);
     store<u8>(entryFlags + <usize>n, udp ? 0 : E_TCP);
     n++;
     if (!udp) continue;
-    const port = load<u32>(dstPorts + (<usize>(n - 1) << 2));
-    if (port != 4789 && port != 6081) continue;
-    const inner = tunnelledHash(port, n);
+    const inner = tunnelledHash(quickDstPort, quickL4, quickEnd, n);
     if (inner == 0) continue;
     store<u64>(hashes + (<usize>n << 3), inner);
-    store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == 6 ? E_TCP : 0));
+    store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == PROTO_TCP ? E_TCP : 0));
     n++;
   }
   let s: u64 = 0;
