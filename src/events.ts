@@ -1,7 +1,7 @@
 // Raw events from the core's ring (64 bytes each, layout in assembly/events.ts) decoded into plain
 // objects shaped like Zeek's JSON logs: ts in seconds with microsecond precision, uid, id.* fields.
 import { microsOf, transportName, type ConnRecord } from "./conn.js";
-import { connObject } from "./format/conn.js";
+import { CONN_FIELDS, connObject } from "./format/conn.js";
 import { EVENT_SIZE } from "./wasm/core.js";
 import { EVENT_KIND, type KeyField, type Metric, type Stats, type TopRow } from "./engine.js";
 import { formatAddr } from "./format/addr.js";
@@ -16,7 +16,7 @@ export type RingEventName = (typeof RING_EVENTS)[number];
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** conn.log's proto values. */
-export type Proto = "tcp" | "udp" | "icmp" | "unknown_transport";
+export type Proto = ConnRecord["proto"];
 
 /** The connection's identity, with the field names of Zeek's JSON logs. */
 export interface ConnFields {
@@ -114,7 +114,6 @@ export function checkEventNames(names: readonly string[]): EventName[] {
   return names as EventName[];
 }
 
-
 /**
  * Zeek's ts from the core's nanoseconds, cut to microseconds as libpcap does for Zeek. The i64 is
  * read as two halves: microseconds stay exact integers (below 2^53) until the final division.
@@ -173,8 +172,8 @@ export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, ou
   });
 }
 
-/** The tuple's fields, which the event itself has. */
-const TUPLE = new Set(["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"]);
+/** The tuple's fields (conn.log's first seven, ts to proto), which the event itself has. */
+const TUPLE = new Set<string>(CONN_FIELDS.slice(0, CONN_FIELDS.indexOf("proto") + 1));
 
 /** conn.log's fields beyond the tuple (service, duration, bytes, conn_state, history, ...). Copied
  *  into a new object rather than deleted from connObject's: an object that had keys deleted is

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { asRows, connRecordsOf } from "./helpers/conn.js";
 import { REPO } from "./helpers/captures.js";
-import { PcapBuilder, FIN, SYN, PSH, ACK } from "./helpers/detect-pcap.js";
+import { PcapBuilder, FIN, SYN, PSH, ACK, CLIENT_IP, SERVER_IP } from "./helpers/detect-pcap.js";
 
 /** The ports of ports.ts's registrations, per transport. */
 function registeredPorts(): { tcp: number[]; udp: number[] } {
@@ -38,7 +38,7 @@ const LENIENT: Record<string, string> = {
   ntp: "mode 0 datagrams, and 48-72-byte ones of modes 1-5, parse whatever they hold",
 };
 
-const CLIENT = 0x0a000001, SERVER = 0x0a000002;
+const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
 const ROUNDS = 16; // connections per port
 
 function randomBytes(r: () => number, n: number): Buffer {

@@ -4,9 +4,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf as services } from "./helpers/conn.js";
-import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn } from "./helpers/detect-pcap.js";
+import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP } from "./helpers/detect-pcap.js";
 
-const CLIENT = 0x0a000001, SERVER = 0x0a000002;
+const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
 
 /** A connection to port `dport`: handshake, then the segments given as [from client?, offset, bytes]. */
 function conversation(dport: number, segments: [boolean, number, Buffer][], opts: { clientIsn?: number; serverIsn?: number; close?: boolean } = {}): Buffer {

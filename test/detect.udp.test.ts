@@ -8,10 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { asRows, connRecordsOf, servicesOf } from "./helpers/conn.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
-import { PcapBuilder } from "./helpers/detect-pcap.js";
+import { PcapBuilder, CLIENT_IP, SERVER_IP } from "./helpers/detect-pcap.js";
 import { forEachRecord } from "../bench/lib/capture.js";
 
-const CLIENT = 0x0a000001, SERVER = 0x0a000002;
+const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
 
 /** The UDP payloads of a classic Ethernet/IPv4 pcap, in order. */
 function udpPayloads(pcap: Buffer): Buffer[] {

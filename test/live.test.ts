@@ -52,6 +52,18 @@ const rowsOf = (json: string) => (JSON.parse(json) as { src: string; count: numb
 
 // ---- zk-stream events ----
 
+/** `zk-stream events` of a capture, its lines checked against JSON.stringify of the API's events
+ *  (eventsSync): the command writes them as bytes straight from the core's records
+ *  (src/format/events.ts). Returns the lines, zeek_done (JSON.stringify's own) last. */
+function eventLinesAsApi(path: string, what: string): string[] {
+  const r = zk(["events", path]);
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  const api = eventsSync(readFileSync(path)).filter((e) => e.event !== "zeek_done").map((e) => JSON.stringify(e));
+  assert.equal(lines.slice(0, -1), api, what);
+  return lines;
+}
+
 if (HAVE_CAPTURES) {
   test("events: NDJSON, one object per line; new_connection tuples equal Zeek's conn.log", () => {
     const r = zk(["events", SAMPLE]);
@@ -70,18 +82,12 @@ if (HAVE_CAPTURES) {
   });
 
   test("events: each line is the API's event (eventsSync) as JSON.stringify writes it: tunnels, IPv6, services", () => {
-    // the command writes its lines as bytes straight from the core's records (src/format/events.ts)
     const dirs = ["http_dns_wikipedia", "teredo", "gtp_inner_teredo", "ftp_ipv6_ftpdata", "vxlan_http_confirmation", "pop3", "ssl_pppoe_over_qinq"];
     let checked = 0;
     for (const dir of dirs) {
       const trace = readdirSync(join(CAPTURES, "zeek", dir)).find((f) => /\.(pcap|pcapng|trace)$/.test(f));
       if (!trace) continue;
-      const path = join(CAPTURES, "zeek", dir, trace);
-      const r = zk(["events", path]);
-      assert.is(r.code, 0, r.stderr);
-      const lines = r.stdout.trimEnd().split("\n");
-      const api = eventsSync(readFileSync(path)).filter((e) => e.event !== "zeek_done").map((e) => JSON.stringify(e));
-      assert.equal(lines.slice(0, -1), api, dir); // zeek_done, last, is JSON.stringify's own
+      const lines = eventLinesAsApi(join(CAPTURES, "zeek", dir, trace), dir);
       assert.ok(lines.some((l) => l.includes('"service"') || l.includes('"tunnel_parents"')), dir);
       checked++;
     }
@@ -101,12 +107,7 @@ if (HAVE_CAPTURES) {
 }
 
 test("events on the sample capture: each line is the API's event as JSON.stringify writes it; connection_end's fields are the conn record's", () => {
-  // the command writes its lines as bytes straight from the core's records (src/format/events.ts)
-  const r = zk(["events", SAMPLE]);
-  assert.is(r.code, 0, r.stderr);
-  const lines = r.stdout.trimEnd().split("\n");
-  const api = eventsSync(readFileSync(SAMPLE)).filter((e) => e.event !== "zeek_done").map((e) => JSON.stringify(e));
-  assert.equal(lines.slice(0, -1), api); // zeek_done, last, is JSON.stringify's own
+  const lines = eventLinesAsApi(SAMPLE, "sample");
   // which record each connection_end took, checked apart from the event path: conn's own rows
   const conn = new Map(zk(["conn", "--format", "ndjson", SAMPLE]).stdout.trimEnd().split("\n")
     .map((l) => JSON.parse(l) as Record<string, unknown>).map((c) => [c.uid, c]));

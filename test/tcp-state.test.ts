@@ -161,7 +161,6 @@ function ipv6Str(b: Buffer): string {
   return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
 }
 
-
 /** The TCP packet in a link-layer frame, or null (not TCP, dropped before any connection, tunnel). */
 function decode(rec: { ts: bigint; link: number; data: Buffer; wireLen: number }): Pkt | null {
   const d = rec.data;

@@ -84,7 +84,7 @@ function secondsInto(out: AsciiBytes, us: number): void {
 }
 
 /** An address as formatAddr writes it (IPv4 digit by digit; formatAddr writes IPv6). */
-function addrInto(out: AsciiBytes, family: number, b: Uint8Array, off: number): void {
+export function addrInto(out: AsciiBytes, family: number, b: Uint8Array, off: number): void {
   if (family !== 4) { out.text(formatAddr(family, b, off)); return; }
   out.uint(b[off + 12]); out.byte(DOT); out.uint(b[off + 13]); out.byte(DOT);
   out.uint(b[off + 14]); out.byte(DOT); out.uint(b[off + 15]);

@@ -5,10 +5,9 @@
 import { EV, eventTs, eventUid, forEachEvent } from "../events.js";
 import { transportName } from "../conn.js";
 import { analyzerName, analyzerTag } from "../analyzers.js";
-import { formatAddr } from "./addr.js";
 import type { AsciiBytes } from "./bytes.js";
 import type { EndRecord } from "../engine.js";
-import { ConnRowWriter } from "./conn.js";
+import { ConnRowWriter, addrInto } from "./conn.js";
 
 const CLOSE = "}\n";
 
@@ -27,11 +26,11 @@ export class EventLineWriter {
       out.text(`,"uid":"`);
       out.text(eventUid(view, off));
       out.text(`","id.orig_h":"`);
-      out.text(formatAddr(family, batch, off + EV.ORIG_ADDR));
+      addrInto(out, family, batch, off + EV.ORIG_ADDR);
       out.text(`","id.orig_p":`);
       out.uint(view.getUint16(off + EV.ORIG_PORT, true));
       out.text(`,"id.resp_h":"`);
-      out.text(formatAddr(family, batch, off + EV.RESP_ADDR));
+      addrInto(out, family, batch, off + EV.RESP_ADDR);
       out.text(`","id.resp_p":`);
       out.uint(view.getUint16(off + EV.RESP_PORT, true));
       out.text(`,"proto":"`);

@@ -14,7 +14,8 @@ export function collectRecords(records: ConnRecord[]): EventSink {
   return (batch, view) => {
     const first = records.length;
     decodeConnRecords(batch, view, records);
-    records.slice(first).forEach((r, i) => bytesOf.set(r, batch.slice(i * CONN_RECORD_SIZE, (i + 1) * CONN_RECORD_SIZE)));
+    const copy = batch.slice(); // the batch is the core's memory, valid during this call only
+    records.slice(first).forEach((r, i) => bytesOf.set(r, copy.subarray(i * CONN_RECORD_SIZE, (i + 1) * CONN_RECORD_SIZE)));
   };
 }
 

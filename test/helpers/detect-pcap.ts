@@ -54,7 +54,8 @@ export class PcapBuilder {
 
 export const FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
 
-const CLIENT_IP = 0x0a000001, SERVER_IP = 0x0a000002;
+/** The client and server of the captures built here: 10.0.0.1 and 10.0.0.2. */
+export const CLIENT_IP = 0x0a000001, SERVER_IP = 0x0a000002;
 
 /** A TCP connection from 10.0.0.1 to 10.0.0.2 port dport: handshake, one in-order segment per
  *  message [from client?, bytes], then both FINs. */
