@@ -13,7 +13,7 @@
 // Ethernet, as `tcpdump -i any` writes them (20 link bytes instead of 14); a third, F3, holds each
 // Ethernet frame inside VXLAN from one mirror source, as cloud traffic mirroring delivers them.
 // Command ids for --skip: node, node-nocerts, readloop, zk-src, zk-src-sll2, zk-src-vxlan, zk-src-stdin, readloop-pipe, zk-src-pipe,
-// zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
+// zk-api, zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
 // pcap-parser. It measures what dist/ and build/zk.wasm hold: it never builds.
 import { createRequire } from "node:module";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { cachedCapture } from "./lib/capture.js";
 import { builds, describeMachine, machine, mb, median, secs, si, table } from "./lib/report.js";
 import { HAVE_GNU_TIME, runTimed, which, type RunResult } from "./lib/run.js";
-import { PCAP_PARSER_MAP, READ_LOOP } from "./lib/scripts.js";
+import { PCAP_PARSER_MAP, READ_LOOP, ZK_API_TOP } from "./lib/scripts.js";
 import type { ProfileName } from "./gen.js";
 import type { Link } from "./gen/frame.js";
 
@@ -141,6 +141,10 @@ async function main(): Promise<number> {
       check: readAll,
     },
     { id: "zk-src-pipe", label: "zk-stream top --by src, piped from cat F", argv: ["bash", "-c", 'cat "$0" | "$1" "$2" top --by src', F, NODE, CLI], check: zkTopCheck },
+    {
+      id: "zk-api", label: "zk.top(F) (the Node API, conns, pkts and bytes per src)", argv: [NODE, "-e", ZK_API_TOP, join(REPO, "dist/index.js"), F],
+      check: (r) => (/^[0-9]+\t\S+$/m.test(r.stdout) ? undefined : `unexpected output: ${tail(r.stdout, 200)}`),
+    },
     { id: "zk-service", label: "zk-stream top --by src,service F", argv: [NODE, CLI, "top", "--by", "src,service", F], check: zkTopCheck },
     { id: "tcpdump", label: "tcpdump -r F -w /dev/null", argv: ["tcpdump", "-r", F, "-w", "/dev/null"] },
     { id: "argus", label: "argus -r F -w /dev/null", argv: ["argus", "-r", F, "-w", "/dev/null"] },
@@ -270,6 +274,7 @@ async function main(): Promise<number> {
     ["zk top --by src piped / read loop piped", wall("zk-src-pipe") / wall("readloop-pipe"), "(none)", () => true],
     ["zk top --by src: Linux cooked v2 (F2) / Ethernet (F)", wall("zk-src-sll2") / zkFile, "(none)", () => true],
     ["zk top --by src: inside VXLAN (F3) / Ethernet (F)", wall("zk-src-vxlan") / zkFile, "(none)", () => true],
+    ["pcap-parser + Map / zk.top(F) (the Node API)", wall("pcap-parser") / wall("zk-api"), "(none)", () => true],
     ["tshark endpoints / zk top --by src", wall("tshark") / zkFile, "(none)", () => true],
   ];
   const rssRows: string[][] = ["zk-src", "zk-src-stdin", "zk-src-pipe", service].filter((id) => results.has(id)).map((id) => {

@@ -69,6 +69,35 @@ test("the same events from every kind of source", async () => {
   assert.equal(await collect(zk.events(Readable.toWeb(createReadStream(SAMPLE)) as any)), expected, "a web ReadableStream");
 });
 
+test("a path larger than a read: each chunk is its own while the stream holds one; the file is closed after", async () => {
+  // 1 MiB reads with the next one in flight (src/file-chunks.ts): a reader that reused its buffers
+  // would overwrite the chunk a paused stream still holds
+  const bytes = udpFlows(60_000); // 3.7 MB: four reads
+  const dir = mkdtempSync(join(tmpdir(), "zk-path-"));
+  const path = join(dir, "flows.pcap");
+  writeFileSync(path, bytes);
+  const openFds = () => spawnSync("ls", [`/proc/${process.pid}/fd`]).stdout.toString().trim().split("\n").length;
+  try {
+    const fdsBefore = openFds();
+    const expected = zk.eventsSync(bytes);
+    const got: ZkEvent[] = [];
+    let i = 0;
+    for await (const ev of zk.events(path, { highWaterMark: 1 })) {
+      got.push(ev);
+      if (++i % 5000 === 0) await sleep(1); // paused mid-chunk: the next read completes meanwhile
+    }
+    assert.is(got.length, expected.length);
+    assert.equal(got, expected);
+    assert.equal(await zk.top(path, { by: ["src", "dport"], limit: 0 }), zk.topSync(bytes, { by: ["src", "dport"], limit: 0 }));
+    // a consumer that stops early: the read in flight is waited for and the file closed
+    for await (const ev of zk.events(path)) if (ev.event === "new_connection") break;
+    await sleep(50);
+    assert.is(openFds(), fdsBefore, "file descriptors left open");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("synthetic flows: one new_connection per flow, in packet order, with the generated tuple and time", async () => {
   const n = 5000;
   const evs = (await collect(zk.events(udpFlows(n), { events: ["new_connection"] }))) as (ConnFields & { event: string })[];

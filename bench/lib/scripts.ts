@@ -52,3 +52,15 @@ parser.on("end", () => {
   console.log("# packets " + packets + ", sources " + counts.size);
 });
 `;
+
+/**
+ * zk-stream's own Node API, as a Node user calls it (dist/index.js's path is the first argument):
+ * `zk.top(path)`, the ten largest counts of connections per source, as the CLI's `top --by src`.
+ * Its rows carry packets and bytes too, so the core counts those as well (the CLI does not).
+ */
+export const ZK_API_TOP = String.raw`
+import(process.argv[1]).then(async ({ zk }) => {
+  const rows = await zk.top(process.argv[2], { by: ["src"], limit: 10 });
+  for (const r of rows) console.log(r.conns + "\t" + r.src);
+});
+`;

@@ -1,10 +1,10 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { fstatSync, readFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
-import { CHUNK, takingTurns } from "./buffers.js";
+import { takingTurns } from "../buffers.js";
+import { fileChunks } from "../file-chunks.js";
 
 export interface InputOutcome extends FileResult {
   /** Set when the file could not be opened or read at all. */
@@ -21,31 +21,6 @@ export interface FeedHooks {
   afterChunk?(): void | Promise<void>;
   /** Aborted on SIGINT/SIGTERM: stops waiting for stdin. */
   signal?: AbortSignal;
-}
-
-async function* fileChunks(name: string, hooks: FeedHooks, start = 0): AsyncGenerator<Buffer> {
-  const handle = await open(name, "r");
-  // One read always in flight: the next chunk comes from the disk while the core works on this one.
-  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
-  try {
-    if (hooks.onOpen) hooks.onOpen((await handle.stat()).size);
-    let position = start;
-    const nextBuffer = takingTurns();
-    const readAt = (at: number) => handle.read(nextBuffer(), 0, CHUNK, at);
-    pending = readAt(position);
-    for (;;) {
-      const { bytesRead, buffer } = await pending;
-      pending = undefined;
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      pending = readAt(position);
-      hooks.onRead?.(bytesRead);
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    if (pending) await pending.catch(() => undefined);
-    await handle.close();
-  }
 }
 
 /**
@@ -177,7 +152,7 @@ function stdinChunks(signal: AbortSignal | undefined): { chunks: AsyncIterable<B
       const st = fstatSync(0);
       if (st.isFile()) {
         const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
-        if (pos) return { chunks: fileChunks("/proc/self/fd/0", {}, Number(pos[1])), stream: false };
+        if (pos) return { chunks: fileChunks("/proc/self/fd/0", { nextBuffer: takingTurns(), start: Number(pos[1]) }), stream: false };
       }
       if (st.isFIFO()) return { chunks: pipeChunksOnDemand(signal), stream: false };
     }
@@ -199,7 +174,7 @@ export async function feedSource(engine: Engine, name: string, shouldStop: () =>
   const done = new AbortController();
   if (hooks.signal?.aborted) done.abort();
   const stdin = name === "-" ? stdinChunks(done.signal) : undefined;
-  const source = stdin ? stdin.chunks : fileChunks(name, hooks);
+  const source = stdin ? stdin.chunks : fileChunks(name, { nextBuffer: takingTurns(), onOpen: hooks.onOpen, onRead: hooks.onRead });
   // an interruption must not wait for the next chunk of a quiet stdin: a stream is destroyed;
   // pipeChunks stops on `done` (its fd must stay open for the read it leaves behind)
   const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); else done.abort(); };

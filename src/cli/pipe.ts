@@ -6,7 +6,7 @@
 // not held back.
 import { read, openSync, writeSync, closeSync, constants } from "node:fs";
 import { spawn } from "node:child_process";
-import { CHUNK, takingTurns } from "./buffers.js";
+import { CHUNK, takingTurns } from "../buffers.js";
 
 const DEBUG = process.env.ZK_DEBUG === "1";
 function debug(message: string): void {

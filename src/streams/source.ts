@@ -1,7 +1,8 @@
 // Anything a user may hand us as capture bytes, as a Node Readable.
-import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { freshBuffers } from "../buffers.js";
+import { fileChunks } from "../file-chunks.js";
 
 /** Capture bytes: a file path, a Buffer, a Node or readable-stream Readable, a web ReadableStream, or any (async) iterable of byte chunks. */
 export type CaptureSource =
@@ -22,7 +23,8 @@ export function isCaptureSource(x: unknown): x is CaptureSource {
 
 /** A Readable of the source's bytes (the source itself when it already is a stream). */
 export function toReadable(source: CaptureSource): NodeJS.ReadableStream {
-  if (typeof source === "string") return createReadStream(source);
+  // a path: 1 MiB reads with the next in flight; each chunk its own, since a stream may hold it
+  if (typeof source === "string") return Readable.from(fileChunks(source, { nextBuffer: freshBuffers() }), { objectMode: false });
   if (source instanceof Uint8Array) return Readable.from([source], { objectMode: false });
   const o = source as unknown as Record<PropertyKey, unknown>;
   if (typeof o.pipe === "function") return source as NodeJS.ReadableStream;

@@ -1,0 +1,40 @@
+// A file read in CHUNK-byte pieces with the next read always in flight, so that the disk (or the
+// kernel's copy out of the page cache, on libuv's thread pool) works while the core does.
+// fs.createReadStream reads 64 KiB and only once the last chunk was taken: on a 746 MB capture,
+// `zk.top(createReadStream(F))` took 2.4 s and `zk.top(F)` through this reader 1.2 s.
+import { open } from "node:fs/promises";
+import { CHUNK } from "./buffers.js";
+
+export interface FileChunksOptions {
+  /** The buffer to read the next chunk into (buffers.ts: takingTurns or freshBuffers). */
+  nextBuffer: () => Buffer;
+  /** Offset to start at (default 0). */
+  start?: number;
+  /** The file was opened: its size in bytes. */
+  onOpen?(size: number): void;
+  /** Bytes read. */
+  onRead?(n: number): void;
+}
+
+export async function* fileChunks(name: string, options: FileChunksOptions): AsyncGenerator<Buffer> {
+  const handle = await open(name, "r");
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
+  try {
+    if (options.onOpen) options.onOpen((await handle.stat()).size);
+    let position = options.start ?? 0;
+    const readAt = (at: number) => handle.read(options.nextBuffer(), 0, CHUNK, at);
+    pending = readAt(position);
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      pending = readAt(position);
+      options.onRead?.(bytesRead);
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    if (pending) await pending.catch(() => undefined);
+    await handle.close();
+  }
+}
