@@ -4,8 +4,11 @@
 // rest of the chunk waits for _read, and the chunk's callback (hence the source) waits with it.
 // So what is buffered is at most the readable highWaterMark plus one slice's events, whatever
 // the input size; at the end of input the connections still open end END_STEP at a time, the
-// same way. Damage: the events of every complete packet before it (and the final ones of
-// the end of input) are delivered first, then the stream is destroyed with a ZkError.
+// same way. A chunk is fed from the next turn of the event loop, so that a source which asks for
+// its next read only once write() has returned (fs.createReadStream) reads while the core works;
+// the writable side takes up to 1 MiB of input ahead. Damage: the events of every complete packet
+// before it (and the final ones of the end of input) are delivered first, then the stream is
+// destroyed with a ZkError.
 import { Transform, type TransformCallback } from "node:stream";
 import { Engine, type FileResult, type KeyField, type Metric } from "../engine.js";
 import {
@@ -13,6 +16,7 @@ import {
   type EventName, type ZkEvent,
 } from "../events.js";
 import { ZkError } from "./error.js";
+import { CHUNK } from "../buffers.js";
 
 /** Bytes fed to the core between two backpressure checks. */
 const SLICE = 64 * 1024;
@@ -64,6 +68,7 @@ export class EventStream extends Transform {
       readableObjectMode: true,
       writableObjectMode: false,
       readableHighWaterMark: options.highWaterMark ?? 64,
+      writableHighWaterMark: CHUNK, // input waiting while the core works: a read of the file reader
     });
     const names = checkEventNames(options.events ?? EVENT_NAMES);
     this.wanted = new Set(names);
@@ -90,7 +95,7 @@ export class EventStream extends Transform {
     this.chunk = chunk;
     this.chunkOff = 0;
     this.chunkCb = cb;
-    this.pump();
+    setImmediate(() => this.pump());
   }
 
   /** Feeds the current chunk slice by slice until it is done, the readable side is full, or damage. */

@@ -2,6 +2,7 @@
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Engine, type KeyField, type Metric } from "../engine.js";
+import { CHUNK } from "../buffers.js";
 import { doneEvent, type Row } from "../events.js";
 import { ZkError } from "./error.js";
 import { toReadable, type CaptureSource } from "./source.js";
@@ -35,7 +36,8 @@ export class TopStream extends Writable {
   private readonly label: string;
 
   constructor(options: TopOptions = {}) {
-    super({ decodeStrings: true });
+    // input waiting while the core works (_write): a read of the file reader
+    super({ decodeStrings: true, highWaterMark: CHUNK });
     this.engine = new Engine({ by: options.by ? [...options.by] : undefined, ignoreChecksums: options.ignoreChecksums });
     this.engine.beginFile();
     this.limit = options.limit ?? 10;
@@ -43,9 +45,15 @@ export class TopStream extends Writable {
     this.label = options.name ?? "input";
   }
 
+  // The chunk is fed on the next turn of the event loop: a source such as fs.createReadStream asks
+  // for its next read only once write() has returned, and that read then runs while the core works
+  // (zk.top(createReadStream(F)) on the bench capture: 1.92 -> 1.25 s). Up to 1 MiB waits meanwhile.
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    if (this.engine.write(chunk)) return cb();
-    cb(this.conclude() ?? null);
+    setImmediate(() => {
+      if (this.destroyed) return cb();
+      if (this.engine.write(chunk)) return cb();
+      cb(this.conclude() ?? null);
+    });
   }
 
   override _final(cb: (error?: Error | null) => void): void {
