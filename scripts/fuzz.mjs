@@ -641,7 +641,7 @@ export async function runInProcess(c, chunking, warming = "auto") {
     onRecords: (batch) => { records += batch.length / 256; recHash.update(batch); },
   });
   const started = performance.now();
-  const outcome = await feedChunks(engine, "case", chunksOf(c.bytes, chunking), () => false);
+  const outcome = await feedChunks(engine, "case", { chunks: chunksOf(c.bytes, chunking) }, () => false);
   engine.end();
   const ms = performance.now() - started;
   const exit = outcome.openError ? 2 : outcome.error ? outcome.error.exitCode : 0;

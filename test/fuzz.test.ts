@@ -3,11 +3,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { HAVE_CAPTURES, REPO } from "./helpers/captures.js";
 import { CLI, zk } from "./helpers/cli.js";
+import { udpFlows } from "./helpers/packets.js";
 // @ts-expect-error: a plain ES module without types
 import { checkCase, corpusPaths, loadCorpus, makeCase, runFuzz, runInProcess, summaryLine } from "../scripts/fuzz.mjs";
 
@@ -101,6 +103,39 @@ test("fixture gzip-cut: a cut gzip stream: every packet zlib could decompress, t
   const cli = zk(["top", "--stats", join(FIXTURES, "gzip-cut.pcap.gz")]);
   assert.is(cli.code, 3);
   assert.match(cli.stderr, new RegExp(`gzip-cut\\.pcap\\.gz: byte ${available}: gzip: unexpected end of file \\(offset in the decompressed stream\\)`));
+});
+
+test("a gzip file is inflated in 256 KiB windows, and again in 16 KiB ones at damage: it loses no more than the 16 KiB windows of a pipe", async () => {
+  // src/cli/input.ts gunzipChunks: the in-process runs here have no file to read again, so they
+  // inflate in 16 KiB windows throughout: the CLI on a file must count exactly their packets
+  const dir = mkdtempSync(join(tmpdir(), "zk-gz-"));
+  try {
+    const big = udpFlows(60_000);                              // 3.7 MB: 15 large windows
+    const gz = gzipSync(big);
+    const garbled = Buffer.from(gz);
+    for (let i = 0; i < 64; i++) garbled[Math.floor(gz.length * 0.6) + i] ^= 0x5a; // deflate data 60% in
+    const badCrc = Buffer.from(gz);
+    badCrc[gz.length - 8] ^= 1;                                 // the trailer's CRC-32: checked at the end
+    const cases: [string, Buffer][] = [
+      ["whole", gz], ["cut at 70%", gz.subarray(0, Math.floor(gz.length * 0.7))], ["garbled at 60%", garbled], ["bad CRC at 100%", badCrc],
+      ...["gzip-crc-damaged", "gzip-data-error", "gzip-cut"].map((f): [string, Buffer] => [f, readFileSync(join(FIXTURES, `${f}.pcap.gz`))]),
+    ];
+    for (const [name, bytes] of cases) {
+      const small = await inProcess(bytes, 1 << 20);
+      const file = join(dir, "case.pcap.gz");
+      writeFileSync(file, bytes);
+      const cli = zk(["top", "--stats", "--no-progress", file]);
+      assert.is(cli.code, small.exit, `${name}: ${cli.stderr}`);
+      const stats = JSON.parse(cli.stderr.trim().split("\n").pop()!);
+      assert.is(stats.records_read, small.stats.records_read, `${name}: packets`);
+      if (small.error) assert.ok(cli.stderr.includes(`: byte ${small.error.offset}: ${small.error.layer}: ${small.error.reason}`), `${name}: ${cli.stderr}`);
+      if (name === "whole") assert.is(stats.records_read, 60_000);
+      if (name.startsWith("cut") || name.startsWith("bad CRC")) assert.is(small.error?.layer, "gzip", name);
+      if (name.endsWith("%")) assert.ok(stats.records_read > 20_000, `${name}: the large windows before the damage count (${stats.records_read} packets)`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("gzip's magic split over the first two reads is still gzip (it was read as an unknown magic)", async () => {
