@@ -80,6 +80,7 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>, reread?:
     return;
   }
   let handedOn = 0;
+  let damage: unknown;
   try {
     for await (const d of inflate(head, rest, GZ_LARGE_WINDOW)) {
       handedOn += d.length;
@@ -88,15 +89,21 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>, reread?:
     return;
   } catch (e) {
     if (!isZlibError(e)) throw e;
+    damage = e;
   }
   let skip = handedOn;
-  for await (const d of inflate(Buffer.alloc(0), reread()[Symbol.asyncIterator](), GZ_SMALL_WINDOW)) {
-    if (skip >= d.length) {
-      skip -= d.length;
-      continue;
+  try {
+    for await (const d of inflate(Buffer.alloc(0), reread()[Symbol.asyncIterator](), GZ_SMALL_WINDOW)) {
+      if (skip >= d.length) {
+        skip -= d.length;
+        continue;
+      }
+      yield skip > 0 ? d.subarray(skip) : d;
+      skip = 0;
     }
-    yield skip > 0 ? d.subarray(skip) : d;
-    skip = 0;
+  } catch (e) {
+    // the file gone or unreadable the second time: the damage is what the first pass found
+    throw isZlibError(e) ? e : damage;
   }
 }
 
