@@ -3,13 +3,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { HAVE_CAPTURES, REPO } from "./helpers/captures.js";
 import { CLI, zk } from "./helpers/cli.js";
 import { udpFlows } from "./helpers/packets.js";
+import { Engine } from "../src/engine.js";
+import { feedSource } from "../src/cli/input.js";
 // @ts-expect-error: a plain ES module without types
 import { checkCase, corpusPaths, loadCorpus, makeCase, runFuzz, runInProcess, summaryLine } from "../scripts/fuzz.mjs";
 
@@ -133,6 +135,23 @@ test("a gzip file is inflated in 256 KiB windows, and again in 16 KiB ones at da
       if (name.startsWith("cut") || name.startsWith("bad CRC")) assert.is(small.error?.layer, "gzip", name);
       if (name.endsWith("%")) assert.ok(stats.records_read > 20_000, `${name}: the large windows before the damage count (${stats.records_read} packets)`);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a damaged gzip file gone before its second pass: the damage the first pass found, not an open error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-gz-"));
+  try {
+    const file = join(dir, "cut.pcap.gz");
+    const cut = readFileSync(join(FIXTURES, "gzip-cut.pcap.gz"));
+    writeFileSync(file, cut);
+    const engine = new Engine({ by: ["src"] });
+    // the first pass has the file open; the second opens it by name
+    const outcome = await feedSource(engine, file, () => false, { onOpen: () => unlinkSync(file) });
+    assert.is(outcome.openError, undefined);
+    assert.is(outcome.error?.layer, "gzip");
+    assert.match(outcome.error!.reason, /unexpected end of file/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
