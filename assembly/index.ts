@@ -7,6 +7,7 @@ import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesIn
 import { setIgnoreChecksums, setDetectProtocols, setWarming, WARM_ALWAYS, WARM_NEVER, WARM_AUTO } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
+import { warmedRecords, warmingReset } from "./flow/warm";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
@@ -36,6 +37,7 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   fragmentsReset();
   tunnelsReset();
   flowReset();
+  warmingReset();
   countersReset(byMask);
   eventsReset(eventKinds);
   recordsReset((flags & 2) != 0);
@@ -137,6 +139,8 @@ export function statBadTransportChecksums(): f64 { return <f64>badTransportCheck
 export function statFragmentsHeld(): u32 { return fragsPending(); }
 /** Fragment counters (decode/fragments.ts FC_*: held, reassembled, evicted, expired, weirds). */
 export function statFragments(i: i32): f64 { return fragCounter(i); }
+/** Records whose table entries flow/warm.ts keyed ahead (a diagnostic: no result depends on it). */
+export function statWarmedRecords(): f64 { return <f64>warmedRecords; }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
 

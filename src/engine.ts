@@ -232,6 +232,10 @@ export class Engine {
   /** Network time (ns since the epoch): the latest packet timestamp seen. */
   get networkTime(): number { return this.core.currentTime(); }
 
+  /** Records whose table lookups the core's warming keyed ahead of the table (assembly/flow/warm.ts):
+   *  which link layers and tunnels it covers, for tests and measurements; no result depends on it. */
+  warmedRecords(): number { return this.core.warmedRecords(); }
+
   stats(): Stats {
     const s = this.core.stats(SKIP_REASONS.length);
     const skipped: Record<string, number> = {};

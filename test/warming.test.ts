@@ -16,6 +16,8 @@ import type { ConnRecord } from "../src/conn.js";
 import type { Warming } from "../src/wasm/core.js";
 import { CAPTURES, HAVE_CAPTURES, REPO, noteMissingCaptures } from "./helpers/captures.js";
 import { runTrace } from "./helpers/conn.js";
+import { generateCaptureBuffer } from "../bench/gen/index.js";
+import type { Link } from "../bench/gen/frame.js";
 
 const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)$/;
 
@@ -35,6 +37,21 @@ function run(pcap: Buffer, warming: Warming): Run {
   const { records, engine } = runTrace(pcap, { by: ["src", "dport", "service"], warming });
   return { records, rows: engine.top(1_000_000, "pkts"), packets: engine.stats().records_read };
 }
+
+test("the warming covers each link layer and tunnel it names: as many records keyed as on Ethernet", () => {
+  // the same generated packets as Ethernet, Linux cooked v2, inside VXLAN and inside GRE (ERSPAN II)
+  const warmed = (link: Link) => {
+    const { data, result } = generateCaptureBuffer({ packets: 3000, seed: 5, link });
+    const { engine } = runTrace(data, { warming: "always" });
+    assert.is(engine.stats().records_read, result.packets, link);
+    return { warmed: engine.warmedRecords(), packets: result.packets };
+  };
+  const ethernet = warmed("ethernet");
+  assert.ok(ethernet.warmed > ethernet.packets * 0.8, `ethernet: ${ethernet.warmed} of ${ethernet.packets} records (TCP and UDP)`);
+  assert.is(warmed("sll2").warmed, ethernet.warmed, "sll2");
+  assert.is(warmed("erspan").warmed, ethernet.warmed, "erspan");
+  assert.is(warmed("vxlan").warmed, ethernet.packets, "vxlan: every outer packet is UDP");
+});
 
 if (!HAVE_CAPTURES) {
   noteMissingCaptures("warming.test.ts");

@@ -98,7 +98,7 @@ export function decodeIpTunnel(proto: u32, p: usize, cap: u32, len: u32, depth: 
 
 /** Zeek's IP::ParsePacket(len, data, proto) == OK: an IPv4 (v 4) or IPv6 (v 6) packet whose total
  *  length is exactly n. */
-function exactInnerIp(v: u32, p: usize, n: u32): bool {
+export function exactInnerIp(v: u32, p: usize, n: u32): bool {
   if (v == 6) {
     if (n < 40 || (u8at(p) >> 4) != 6) return false;
     return be16(p + 4) + 40 == n;
@@ -131,14 +131,19 @@ const GRE_KEY: u32 = 0x2000;
 const GRE_SEQ: u32 = 0x1000;
 const GRE_ACK: u32 = 0x0080;
 
+/** What greHeader found after a GRE header (INNER_* of the inner packets below, or PPTP's PPP). */
+export let greInner: u32 = 0;
+export const INNER_PPTP: u32 = 4;
+
 /**
- * GRE (Zeek's GRE analyzer): version 0 with transparent Ethernet bridging (0x6558), ERSPAN types
- * I/II (0x88be) and III (0x22eb) carrying Ethernet, Aruba (802.11), any other protocol type as an
- * IP packet; version 1 (PPTP's enhanced GRE) carrying PPP with IPv4 or IPv6, which must fill the
- * rest exactly.
+ * GRE (Zeek's GRE analyzer) at p, cap bytes: where the packet it carries starts, or -1 when Zeek
+ * decodes none; greInner says what that packet is. Version 0 with transparent Ethernet bridging
+ * (0x6558), ERSPAN types I/II (0x88be) and III (0x22eb) carrying Ethernet, Aruba (802.11), any
+ * other protocol type an IP packet; version 1 (PPTP's enhanced GRE) carrying PPP (the offset is
+ * the PPP header's, greInner INNER_PPTP). The quick parse of flow/warm.ts reads it too.
  */
-function decodeGre(p: usize, cap: u32, depth: u32): i32 {
-  if (cap < 4) return SKIP_TUNNEL_OUTER; // truncated_GRE
+export function greHeader(p: usize, cap: u32): i32 {
+  if (cap < 4) return -1; // truncated_GRE
   const flags = be16(p);
   const type = be16(p + 2);
   const version = flags & 0x0007;
@@ -147,55 +152,61 @@ function decodeGre(p: usize, cap: u32, depth: u32): i32 {
   if (flags & GRE_KEY) greLen += 4;
   if (flags & GRE_SEQ) greLen += 4;
   if (flags & GRE_ACK) greLen += 4;
-  if (version > 1) return SKIP_TUNNEL_OUTER; // unknown_gre_version
+  if (version > 1) return -1; // unknown_gre_version
   let inner: u32 = INNER_IP;
   let ethLen: u32 = 0, erspanLen: u32 = 0, pptpLen: u32 = 0;
   if (version == 0) {
     if (type == ETH_TEB) {
-      if (cap <= greLen + 14) return SKIP_TUNNEL_OUTER;
+      if (cap <= greLen + 14) return -1;
       ethLen = 14; inner = INNER_ETHERNET;
     } else if (type == 0x88be) {
       // ERSPAN type I (no sequence number: Ethernet right away) or II (an 8-byte header)
-      if (cap <= greLen + 14) return SKIP_TUNNEL_OUTER;
+      if (cap <= greLen + 14) return -1;
       ethLen = 14; inner = INNER_ETHERNET;
       if (flags & GRE_SEQ) {
         erspanLen = 8;
-        if (cap < greLen + ethLen + erspanLen) return SKIP_TUNNEL_OUTER;
+        if (cap < greLen + ethLen + erspanLen) return -1;
       }
     } else if (type == 0x22eb) {
       // ERSPAN type III: 12 bytes, and an 8-byte platform sub-header when the O bit is set
-      if (cap <= greLen + 14 + 12) return SKIP_TUNNEL_OUTER;
+      if (cap <= greLen + 14 + 12) return -1;
       erspanLen = 12; ethLen = 14; inner = INNER_ETHERNET;
       if ((u8at(p + greLen + erspanLen - 1) & 0x01) != 0) {
-        if (cap <= greLen + erspanLen + 8 + ethLen) return SKIP_TUNNEL_OUTER;
+        if (cap <= greLen + erspanLen + 8 + ethLen) return -1;
         erspanLen += 8;
       }
     } else if (((type & 0x8200) == 0x8200 && (type & 0x0f) == 0) ||
                ((type & 0x8300) == 0x8300 && (type & 0x0f) == 0 && type <= 0x8370) || type == 0x9000) {
       // Aruba access points: 802.11 frames
-      if (cap <= greLen) return SKIP_TUNNEL_OUTER;
+      if (cap <= greLen) return -1;
       inner = INNER_IEEE802_11;
     }
   } else {
-    if (type != 0x880b) return SKIP_TUNNEL_OUTER; // egre_protocol_type
+    if (type != 0x880b) return -1; // egre_protocol_type
     pptpLen = 4;
+    inner = INNER_PPTP;
   }
-  if (flags & GRE_ROUTING) return SKIP_TUNNEL_OUTER; // gre_routing
-  if (flags & 0x0078) return SKIP_TUNNEL_OUTER;      // unknown_gre_flags
-  if (cap < greLen + pptpLen + ethLen + erspanLen) return SKIP_TUNNEL_OUTER;
-  if (version == 1) {
+  if (flags & GRE_ROUTING) return -1; // gre_routing
+  if (flags & 0x0078) return -1;      // unknown_gre_flags
+  if (cap < greLen + pptpLen + ethLen + erspanLen) return -1;
+  greInner = inner;
+  return <i32>(greLen + erspanLen + pptpLen);
+}
+
+function decodeGre(p: usize, cap: u32, depth: u32): i32 {
+  const at = greHeader(p, cap);
+  if (at < 0) return SKIP_TUNNEL_OUTER;
+  const hdr = <u32>at;
+  if (greInner == INNER_PPTP) {
     // PPP in HDLC-like framing (address, control), then the protocol
-    const ppp = be16(p + greLen + 2);
+    const ppp = be16(p + hdr - 2);
     if (ppp != 0x0021 && ppp != 0x0057) return SKIP_TUNNEL_OUTER; // non_ip_packet_in_encap
-    const q = p + greLen + pptpLen;
-    const n = cap - greLen - pptpLen;
-    if (!exactInnerIp(ppp == 0x0021 ? 4 : 6, q, n)) return SKIP_TUNNEL_OUTER;
-    return decodeIp(q, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
+    const n = cap - hdr;
+    if (!exactInnerIp(ppp == 0x0021 ? 4 : 6, p + hdr, n)) return SKIP_TUNNEL_OUTER;
+    return decodeIp(p + hdr, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
   }
-  const hdr = greLen + erspanLen;
-  const q = p + hdr;
   const n = cap - hdr;
-  return decodeInner(inner, q, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
+  return decodeInner(greInner, p + hdr, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
 }
 
 // IP tunnel ids: 4-way set-associative table keyed by (tunnel type, lower address, higher address).
@@ -254,8 +265,8 @@ function compare16(a: usize, b: usize): i32 {
 // Inner packets
 
 const INNER_NONE: u32 = 0;
-const INNER_ETHERNET: u32 = 1;
-const INNER_IP: u32 = 2;
+export const INNER_ETHERNET: u32 = 1;
+export const INNER_IP: u32 = 2;
 const INNER_IEEE802_11: u32 = 3;
 
 function decodeInner(kind: u32, p: usize, cap: u32, wire: u32, depth: u32): i32 {

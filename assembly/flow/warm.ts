@@ -11,14 +11,20 @@
 // (warmedHash), so that a packet's key is hashed once. The packet inside a VXLAN or Geneve tunnel
 // (cloud traffic mirroring) is an entry of its own, right after its outer packet as the table
 // takes them: its lines are loaded too, but its hash is only a guess (whether the tunnel is
-// decapsulated depends on the outer connection), so the table hashes that packet itself.
+// decapsulated depends on the outer connection), so the table hashes that packet itself. Inside
+// GRE (a switch's ERSPAN session, transparent Ethernet bridging, IP) or IP-in-IP the outer packet
+// is no connection: the packet inside is the record's entry, keyed as the decoder finds it
+// (decode/tunnels.ts greHeader, exactInnerIp).
 
 import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
 import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { storeMapped4, store16, be16 } from "../decode/bytes";
 import { PROTO_TCP, PROTO_UDP, VXLAN_PORT, GENEVE_PORT } from "../decode/transport";
-import { vxlanHeaderOk, VXLAN_HEADER, geneveVersion, geneveHeaderLength } from "../decode/tunnels";
+import {
+  vxlanHeaderOk, VXLAN_HEADER, geneveVersion, geneveHeaderLength, isIpTunnel, PROTO_GRE, PROTO_IPV6,
+  greHeader, greInner, INNER_ETHERNET, INNER_IP, exactInnerIp,
+} from "../decode/tunnels";
 import {
   LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD, LINK_RAW_OPENBSD, LINK_IPV4, LINK_IPV6,
   LINK_NULL, LINK_LOOP, SLL_HEADER, SLL_PROTOCOL, SLL2_HEADER, nullFamilyIsIp,
@@ -45,12 +51,19 @@ let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it 
 let quickL4: usize = 0; // and where its transport header starts
 let quickEnd: usize = 0; // and where its captured bytes end
 let quickDstPort: u32 = 0; // and its destination port
+let quickTunnelled = false; // and whether it came out of an IP tunnel (warmBatch's outer hash only)
 // quickHash's key fields, per entry: a new connection's counter row is keyed by them
 const srcs: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dsts: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dstPorts: usize = memory.data(<i32>MAX_ENTRIES * 4);
 const ipVersions: usize = memory.data(<i32>MAX_ENTRIES);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
+/** Records whose outermost connection's packet the quick parse keyed: what the warming covers (a
+ *  diagnostic, for tests and measurements). */
+export let warmedRecords: u64 = 0;
+export function warmingReset(): void {
+  warmedRecords = 0;
+}
 
 
 /** Where a record's IP header starts for the link types a quick parse covers (Ethernet with VLAN
@@ -110,8 +123,9 @@ function ipAfterEthertype(type: u32, data: usize, off: u32, cap: u32): i32 {
 }
 
 /** Key hash of a packet (its link type, data and captured length) when it is a TCP or UDP packet
- *  the quick parse covers, else 0; its key fields go to entry i. */
-function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
+ *  the quick parse covers, else 0; its key fields go to entry i. With ipTunnels, the packet inside
+ *  GRE or IP-in-IP is the one keyed (the outer packet is no connection; quickTunnelled says so). */
+function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u64 {
   const src = srcs + (<usize>i << 4), dst = dsts + (<usize>i << 4);
   // untagged Ethernet, nearly every packet of most captures, without the call
   let at: i32 = 14;
@@ -119,7 +133,7 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
   if (at < 0) return 0;
   const off = <u32>at;
   const ip = data + off;
-  let proto: u32, l4: usize;
+  let proto: u32, l4: usize, payload: u32;
   // the decoder goes by the version nibble, whatever the link layer says: so does this
   if (off + 20 > cap) return 0;
   const version = <u32>load<u8>(ip) >> 4;
@@ -128,6 +142,7 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
     if ((be16(ip + 6) & 0x3fff) != 0) return 0; // a fragment
     proto = <u32>load<u8>(ip, 9);
     l4 = ip + ihl;
+    payload = be16(ip + 2) - ihl; // wraps when the header is longer: the bounds check below refuses it
     if (off + ihl + 4 > cap) return 0;
     storeMapped4(src, ip + 12);
     storeMapped4(dst, ip + 16);
@@ -136,12 +151,14 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
     if (off + 44 > cap) return 0;
     proto = <u32>load<u8>(ip, 6);
     l4 = ip + 40;
+    payload = be16(ip + 4);
     store16(src, ip + 8);
     store16(dst, ip + 24);
     store<u8>(ipVersions + <usize>i, 6);
   } else {
     return 0;
   }
+  if (isIpTunnel(proto)) return ipTunnels ? ipTunnelledHash(proto, l4, payload, data + cap, i) : 0;
   if (proto != PROTO_TCP && proto != PROTO_UDP) return 0;
   quickProto = proto;
   quickL4 = l4;
@@ -150,6 +167,26 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
   quickDstPort = dstPort;
   store<u32>(dstPorts + (<usize>i << 2), dstPort);
   return keyHash(src, be16(l4), dst, dstPort, proto, false);
+}
+
+/** The key hash of the packet inside an IP tunnel (GRE, IP-in-IP) whose outer payload, `len` bytes
+ *  by its IP header, starts at p (the captured bytes end at `end`), as decode/tunnels.ts finds it;
+ *  0 when the quick parse does not cover it (PPTP, 802.11, a cut payload). For entry i. */
+function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u64 {
+  // the decoder takes the payload as the IP header says when it is all captured: so does this
+  if (p + <usize>len > end) return 0;
+  let h: u64 = 0;
+  if (proto == PROTO_GRE) {
+    const at = greHeader(p, len);
+    if (at < 0) return 0;
+    const q = p + <usize>at, n = len - <u32>at;
+    if (greInner == INNER_ETHERNET) h = quickHash(LINK_ETHERNET, q, n, i, false);
+    else if (greInner == INNER_IP) h = quickHash(LINK_RAW, q, n, i, false);
+  } else if (exactInnerIp(proto == PROTO_IPV6 ? 6 : 4, p, len)) {
+    h = quickHash(LINK_RAW, p, len, i, false);
+  }
+  quickTunnelled = h != 0;
+  return h;
 }
 
 /** Loads the lines of existing record r that its next packet reads (conn.ts): a TCP record's line
@@ -183,13 +220,13 @@ function tunnelledHash(dstPort: u32, l4: usize, end: usize, i: u32): u64 {
   const p = l4 + 8;
   if (p + 8 > end) return 0;
   const cap = <u32>(end - p);
-  if (dstPort == VXLAN_PORT) return vxlanHeaderOk(p, cap) ? quickHash(LINK_ETHERNET, p + VXLAN_HEADER, cap - VXLAN_HEADER, i) : 0;
+  if (dstPort == VXLAN_PORT) return vxlanHeaderOk(p, cap) ? quickHash(LINK_ETHERNET, p + VXLAN_HEADER, cap - VXLAN_HEADER, i, false) : 0;
   if (geneveVersion(p) != 0) return 0;
   const hdr = geneveHeaderLength(p);
   if (cap < hdr) return 0;
   const type = be16(p + 2);
-  if (type == ETH_TEB) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i);
-  return isIpType(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i) : 0;
+  if (type == ETH_TEB) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i, false);
+  return isIpType(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i, false) : 0;
 }
 
 /** Warm the table for a batch of records: link types, data pointers and captured lengths as u32 arrays. */
@@ -197,12 +234,14 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
   let n: u32 = 0; // entries
   for (let i: u32 = 0; i < records; i++) {
     const at = <usize>i << 2;
-    const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), n);
+    quickTunnelled = false;
+    const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), n, true);
     store<u64>(outerHashes + (<usize>i << 3), h);
     if (h == 0) continue;
+    warmedRecords++;
     const udp = quickProto == PROTO_UDP;
     store<u64>(hashes + (<usize>n << 3), h);
-    store<u8>(entryFlags + <usize>n, udp ? 0 : E_TCP);
+    store<u8>(entryFlags + <usize>n, (udp ? 0 : E_TCP) | (quickTunnelled ? E_TUNNELLED : 0));
     n++;
     if (!udp) continue;
     const inner = tunnelledHash(quickDstPort, quickL4, quickEnd, n);

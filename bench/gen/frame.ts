@@ -1,19 +1,21 @@
 // Capture framing and packet headers: one large reusable Buffer that records are written into
 // directly (no per-packet allocation), classic pcap or pcapng framing, the clock, the link header
 // (Ethernet; Linux cooked capture v2 as `tcpdump -i any` writes; or Ethernet inside VXLAN, as cloud
-// traffic mirroring delivers it), IPv4/IPv6 headers and the Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
+// traffic mirroring delivers it, or inside GRE with ERSPAN type II, as a switch's remote SPAN session
+// does), IPv4/IPv6 headers and the Internet checksums (IPv4 header, TCP/UDP/ICMPv6 with pseudo-header, ICMP).
 import { addr4, putAddr6, putMac } from "./hosts.js";
 import type { Rng } from "./rng.js";
 
 export type Format = "pcap" | "pcapng";
 export type TsResolution = "us" | "ns";
-export type Link = "ethernet" | "sll2" | "vxlan";
+export type Link = "ethernet" | "sll2" | "vxlan" | "erspan";
 
 export const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL2 = 276;
-const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET };
-/** VXLAN: the mirroring session's outer Ethernet, IPv4, UDP and VXLAN headers before each frame. */
-const VXLAN_OUTER = 14 + 20 + 8 + 8;
+const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET, erspan: LINKTYPE_ETHERNET };
+/** VXLAN: the mirroring session's outer Ethernet, IPv4, UDP and VXLAN headers before each frame;
+ *  ERSPAN: its outer Ethernet, IPv4, GRE (with a sequence number) and ERSPAN type II headers. */
+const MIRROR_OUTER = 14 + 20 + 8 + 8;
 const MIRROR_SOURCE_MAC = [0x0e, 0x00, 0x00, 0x00, 0x00, 0x0a];
 const MIRROR_TARGET_MAC = [0x0e, 0x00, 0x00, 0x00, 0x00, 0x14];
 export const SNAPLEN = 262144;
@@ -25,6 +27,7 @@ const SLACK = 32 * MAX_RECORD;
 export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
+const PROTO_GRE = 47;
 export const PROTO_ICMP6 = 58;
 
 export function w16(b: Uint8Array, o: number, v: number): void {
@@ -226,6 +229,23 @@ export class Emitter {
    *  where the IP header starts. */
   private linkHeader(p: number, ethertype: number, src: number, dst: number): number {
     const b = this.buf;
+    if (this.link === "erspan") {
+      // finish() fills in the outer IPv4 length and checksum, and GRE's sequence number
+      b.set(MIRROR_TARGET_MAC, p);
+      b.set(MIRROR_SOURCE_MAC, p + 6);
+      w16(b, p + 12, 0x0800);
+      const ip = p + 14;
+      b[ip] = 0x45; b[ip + 1] = 0;
+      w16(b, ip + 4, 0); b[ip + 6] = 0x40; b[ip + 7] = 0;
+      b[ip + 8] = 64; b[ip + 9] = PROTO_GRE;
+      w32(b, ip + 12, 0xac1f000a); // 172.31.0.10: the switch
+      w32(b, ip + 16, 0xac1f0014); // 172.31.0.20: the sensor
+      w16(b, ip + 20, 0x1000); // GRE: the S bit (a sequence number follows), version 0
+      w16(b, ip + 22, 0x88be); // ERSPAN type II
+      w32(b, ip + 28, 0x10000001); // ERSPAN II: version 1, VLAN 0; COS 0, session 1
+      w32(b, ip + 32, 0); // index
+      p += MIRROR_OUTER;
+    }
     if (this.link === "vxlan") {
       // finish() fills in the outer lengths, the IPv4 checksum and the UDP source port; UDP
       // checksum 0 (none)
@@ -242,7 +262,7 @@ export class Emitter {
       w16(b, ip + 26, 0);
       b[ip + 28] = 0x08; b[ip + 29] = 0; b[ip + 30] = 0; b[ip + 31] = 0;
       w32(b, ip + 32, 0x00007b00); // VNI 123
-      p += VXLAN_OUTER;
+      p += MIRROR_OUTER;
     }
     if (this.link !== "sll2") {
       putMac(b, p, dst);
@@ -283,6 +303,13 @@ export class Emitter {
       const addrs = this.pseudo - this.proto - this.l4len; // the inner addresses' sum (ip())
       w16(b, ip + 20, 49152 + (Math.imul(addrs ^ Math.imul(sum16(b, o, 4), 0x9e3779b1), 0x85ebca6b) >>> 18));
       w16(b, ip + 24, len - 34);
+      w16(b, ip + 10, 0);
+      w16(b, ip + 10, checksum(sum16(b, ip, 20)));
+    }
+    if (this.link === "erspan") {
+      const ip = this.data + 14;
+      w16(b, ip + 2, len - 14);
+      w32(b, ip + 24, this.packets); // GRE's sequence number
       w16(b, ip + 10, 0);
       w16(b, ip + 10, checksum(sum16(b, ip, 20)));
     }

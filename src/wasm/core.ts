@@ -35,6 +35,7 @@ interface Exports {
   statBadTransportChecksums(): number;
   statFragmentsHeld(): number;
   statFragments(i: number): number;
+  statWarmedRecords(): number;
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
@@ -234,6 +235,9 @@ export class Core {
       fragments: FRAGMENT_COUNTERS.map((_, i) => ex.statFragments(i)),
     };
   }
+
+  /** Records whose table entries the warming keyed ahead (assembly/flow/warm.ts): a diagnostic. */
+  warmedRecords(): number { return this.ex.statWarmedRecords(); }
 
   /** Top n rows (0: all) by metric; each row's raw key bytes (copied) and its three metrics. */
   top(n: number, metric: number): { key: Uint8Array; conns: number; pkts: number; bytes: number }[] {
