@@ -225,21 +225,29 @@ export class Emitter {
     return this.l4;
   }
 
+  /** The mirroring session's outer Ethernet and IPv4 headers at p, for IP protocol proto (finish()
+   *  fills in the length and the checksum); returns where the IPv4 header starts. */
+  private mirrorOuter(p: number, proto: number): number {
+    const b = this.buf;
+    b.set(MIRROR_TARGET_MAC, p);
+    b.set(MIRROR_SOURCE_MAC, p + 6);
+    w16(b, p + 12, 0x0800);
+    const ip = p + 14;
+    b[ip] = 0x45; b[ip + 1] = 0;
+    w16(b, ip + 4, 0); b[ip + 6] = 0x40; b[ip + 7] = 0;
+    b[ip + 8] = 64; b[ip + 9] = proto;
+    w32(b, ip + 12, 0xac1f000a); // 172.31.0.10: the mirror source (a VPC's ENI, a switch)
+    w32(b, ip + 16, 0xac1f0014); // 172.31.0.20: the mirror target (the sensor)
+    return ip;
+  }
+
   /** Writes the link header at p for a packet of this ethertype between hosts src and dst; returns
    *  where the IP header starts. */
   private linkHeader(p: number, ethertype: number, src: number, dst: number): number {
     const b = this.buf;
     if (this.link === "erspan") {
       // finish() fills in the outer IPv4 length and checksum, and GRE's sequence number
-      b.set(MIRROR_TARGET_MAC, p);
-      b.set(MIRROR_SOURCE_MAC, p + 6);
-      w16(b, p + 12, 0x0800);
-      const ip = p + 14;
-      b[ip] = 0x45; b[ip + 1] = 0;
-      w16(b, ip + 4, 0); b[ip + 6] = 0x40; b[ip + 7] = 0;
-      b[ip + 8] = 64; b[ip + 9] = PROTO_GRE;
-      w32(b, ip + 12, 0xac1f000a); // 172.31.0.10: the switch
-      w32(b, ip + 16, 0xac1f0014); // 172.31.0.20: the sensor
+      const ip = this.mirrorOuter(p, PROTO_GRE);
       w16(b, ip + 20, 0x1000); // GRE: the S bit (a sequence number follows), version 0
       w16(b, ip + 22, 0x88be); // ERSPAN type II
       w32(b, ip + 28, 0x10000001); // ERSPAN II: version 1, VLAN 0; COS 0, session 1
@@ -249,15 +257,7 @@ export class Emitter {
     if (this.link === "vxlan") {
       // finish() fills in the outer lengths, the IPv4 checksum and the UDP source port; UDP
       // checksum 0 (none)
-      b.set(MIRROR_TARGET_MAC, p);
-      b.set(MIRROR_SOURCE_MAC, p + 6);
-      w16(b, p + 12, 0x0800);
-      const ip = p + 14;
-      b[ip] = 0x45; b[ip + 1] = 0;
-      w16(b, ip + 4, 0); b[ip + 6] = 0x40; b[ip + 7] = 0;
-      b[ip + 8] = 64; b[ip + 9] = PROTO_UDP;
-      w32(b, ip + 12, 0xac1f000a); // 172.31.0.10: the mirror source
-      w32(b, ip + 16, 0xac1f0014); // 172.31.0.20: the mirror target
+      const ip = this.mirrorOuter(p, PROTO_UDP);
       w16(b, ip + 22, 4789);
       w16(b, ip + 26, 0);
       b[ip + 28] = 0x08; b[ip + 29] = 0; b[ip + 30] = 0; b[ip + 31] = 0;
@@ -295,21 +295,18 @@ export class Emitter {
     if (c === 0 && this.proto === PROTO_UDP) c = 0xffff;
     w16(b, o + csumOff, c);
     const len = o + this.l4len - this.data;
-    if (this.link === "vxlan") {
+    if (this.link === "vxlan" || this.link === "erspan") {
       const ip = this.data + 14;
       w16(b, ip + 2, len - 14);
-      // the source port comes from the inner addresses and ports, as AWS's does: at most 16,384
-      // outer connections (one mirror source, one target, one destination port)
-      const addrs = this.pseudo - this.proto - this.l4len; // the inner addresses' sum (ip())
-      w16(b, ip + 20, 49152 + (Math.imul(addrs ^ Math.imul(sum16(b, o, 4), 0x9e3779b1), 0x85ebca6b) >>> 18));
-      w16(b, ip + 24, len - 34);
-      w16(b, ip + 10, 0);
-      w16(b, ip + 10, checksum(sum16(b, ip, 20)));
-    }
-    if (this.link === "erspan") {
-      const ip = this.data + 14;
-      w16(b, ip + 2, len - 14);
-      w32(b, ip + 24, this.packets); // GRE's sequence number
+      if (this.link === "vxlan") {
+        // the source port comes from the inner addresses and ports, as AWS's does: at most 16,384
+        // outer connections (one mirror source, one target, one destination port)
+        const addrs = this.pseudo - this.proto - this.l4len; // the inner addresses' sum (ip())
+        w16(b, ip + 20, 49152 + (Math.imul(addrs ^ Math.imul(sum16(b, o, 4), 0x9e3779b1), 0x85ebca6b) >>> 18));
+        w16(b, ip + 24, len - 34);
+      } else {
+        w32(b, ip + 24, this.packets); // GRE's sequence number
+      }
       w16(b, ip + 10, 0);
       w16(b, ip + 10, checksum(sum16(b, ip, 20)));
     }
