@@ -51,7 +51,8 @@ export function flushRecords(): void {
   }
 }
 
-/** keyHash: the key hash warm.ts computed for the record's outermost TCP/UDP packet, or 0. */
+/** keyHash: the key hash warm.ts computed for the record's first packet that is a connection (the
+ *  outermost one, or the one inside GRE or IP-in-IP), when TCP or UDP; else 0. */
 function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32, keyHash: u64): void {
   presetKeyHash(keyHash); // for this record's first flowPacket only, whether or not it comes
   countRecord(capLen);

@@ -131,9 +131,8 @@ const GRE_KEY: u32 = 0x2000;
 const GRE_SEQ: u32 = 0x1000;
 const GRE_ACK: u32 = 0x0080;
 
-/** What greHeader found after a GRE header (INNER_* of the inner packets below, or PPTP's PPP). */
+/** What greHeader found after a GRE header (INNER_* below: Ethernet, IP, 802.11, or PPTP's PPP). */
 export let greInner: u32 = 0;
-export const INNER_PPTP: u32 = 4;
 
 /**
  * GRE (Zeek's GRE analyzer) at p, cap bytes: where the packet it carries starts, or -1 when Zeek
@@ -268,6 +267,8 @@ const INNER_NONE: u32 = 0;
 export const INNER_ETHERNET: u32 = 1;
 export const INNER_IP: u32 = 2;
 const INNER_IEEE802_11: u32 = 3;
+/** PPTP's enhanced GRE: PPP, then IPv4 or IPv6 (greHeader only). */
+const INNER_PPTP: u32 = 4;
 
 function decodeInner(kind: u32, p: usize, cap: u32, wire: u32, depth: u32): i32 {
   if (kind == INNER_ETHERNET) return decodeEthernet(p, cap, wire, depth);

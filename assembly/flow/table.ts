@@ -119,8 +119,9 @@ export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, prot
 
 /** The next flowPacket's key hash when warm.ts computed it already (0: compute it). Its quick
  *  parse (the link types and ethertypes of warm.ts ipOffset; IPv4 or IPv6 without extension
- *  headers, TCP or UDP, no fragment) reads the fields the decoder keys the outermost packet by, so
- *  the two agree (the debug build asserts it; test/warming.test.ts runs it on every capture). */
+ *  headers, TCP or UDP, no fragment; the packet inside GRE or IP-in-IP) reads the fields the decoder
+ *  keys the record's first connection packet by (the outermost one that is a connection), so the
+ *  two agree (the debug build asserts it; test/warming.test.ts runs it on every capture). */
 let presetHash: u64 = 0;
 export function presetKeyHash(h: u64): void {
   presetHash = h;

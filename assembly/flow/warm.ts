@@ -58,7 +58,7 @@ const dsts: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dstPorts: usize = memory.data(<i32>MAX_ENTRIES * 4);
 const ipVersions: usize = memory.data(<i32>MAX_ENTRIES);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
-/** Records whose outermost connection's packet the quick parse keyed: what the warming covers (a
+/** Records whose first connection packet the quick parse keyed: what the warming covers (a
  *  diagnostic, for tests and measurements). */
 export let warmedRecords: u64 = 0;
 export function warmingReset(): void {
@@ -142,7 +142,8 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u
     if ((be16(ip + 6) & 0x3fff) != 0) return 0; // a fragment
     proto = <u32>load<u8>(ip, 9);
     l4 = ip + ihl;
-    payload = be16(ip + 2) - ihl; // wraps when the header is longer: the bounds check below refuses it
+    const total = <u32>be16(ip + 2);
+    payload = total >= ihl ? total - ihl : 0; // a total below the header: no tunnel to look into
     if (off + ihl + 4 > cap) return 0;
     storeMapped4(src, ip + 12);
     storeMapped4(dst, ip + 16);
@@ -174,7 +175,7 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u
  *  0 when the quick parse does not cover it (PPTP, 802.11, a cut payload). For entry i. */
 function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u64 {
   // the decoder takes the payload as the IP header says when it is all captured: so does this
-  if (p + <usize>len > end) return 0;
+  if (p > end || len > <u32>(end - p)) return 0;
   let h: u64 = 0;
   if (proto == PROTO_GRE) {
     const at = greHeader(p, len);
@@ -207,7 +208,7 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
 }
 
 /** The key hash warmBatch computed for the i-th record of its batch (0: its quick parse did not
- *  apply): the same as the table computes for the record's outermost packet. */
+ *  apply): the same as the table computes for the record's first packet that is a connection. */
 export function warmedHash(i: u32): u64 {
   return load<u64>(outerHashes + (<usize>i << 3));
 }

@@ -95,7 +95,8 @@ export class EventStream extends Transform {
     this.chunk = chunk;
     this.chunkOff = 0;
     this.chunkCb = cb;
-    setImmediate(() => this.pump());
+    // _read may have fed this chunk to its end meanwhile (and the next one be here): then nothing
+    setImmediate(() => { if (this.chunk === chunk && !this.full) this.pump(); });
   }
 
   /** Feeds the current chunk slice by slice until it is done, the readable side is full, or damage. */
