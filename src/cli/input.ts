@@ -68,10 +68,11 @@ const GZ_LARGE_WINDOW = 256 << 10;
  * gunzip: at damage, at most one 16 KiB window of decompressed data before it is lost (zlib drops
  * the output of the call that fails). A source that can be read again from its start (`reread`, a
  * file) is inflated in 256 KiB windows, whose round trips cost less (the bench capture gzipped:
- * 6.93 -> 4.70 s; with a bad CRC, found at the end, 6.96 -> 10.01 s); if that fails, it is inflated again from the start in 16 KiB windows and what
- * passes the bytes already handed on goes on to the engine. A small window's calls end wherever a
- * large window's do (the same compressed pieces, and 256 KiB a multiple of 16 KiB), so the result
- * is the 16 KiB windows' own, whatever the source. A cut file needs no second pass: zlib finds the
+ * 6.93 -> 4.70 s; with a bad CRC, found at the end, 6.96 -> 10.01 s); if that fails, it is
+ * inflated again from the start in 16 KiB windows and what passes the bytes already handed on goes
+ * on to the engine. A small window's calls end wherever a large window's do (the same compressed
+ * pieces, and 256 KiB a multiple of 16 KiB), so the result is the 16 KiB windows' own, whatever the
+ * source. A cut file needs no second pass: zlib finds the
  * cut in a last call with no input left, which has no output to lose (Z_BUF_ERROR). Other sources
  * (a pipe) are inflated in 16 KiB windows from the start. `shouldStop`: an interruption ends the
  * second pass while it skips what was handed on.
