@@ -162,7 +162,7 @@ export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, ou
     } as ZkEvent;
     if (name === "connection_end" && takeRecord) {
       const rec = takeRecord();
-      if (rec) Object.assign(ev, connEndFields(rec));
+      if (rec) connObject(rec, undefined, ev as unknown as Record<string, unknown>, TUPLE_FIELDS);
     }
     if (name === "analyzer_confirmation") {
       const id = view.getUint32(off + EV.ANALYZER, true);
@@ -172,18 +172,9 @@ export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, ou
   });
 }
 
-/** The tuple's fields (conn.log's first seven, ts to proto), which the event itself has. */
-const TUPLE = new Set<string>(CONN_FIELDS.slice(0, CONN_FIELDS.indexOf("proto") + 1));
-
-/** conn.log's fields beyond the tuple (service, duration, bytes, conn_state, history, ...). Copied
- *  into a new object rather than deleted from connObject's: an object that had keys deleted is
- *  slow to extend and to serialize. */
-function connEndFields(rec: ConnRecord): Record<string, unknown> {
-  const o = connObject(rec);
-  const rest: Record<string, unknown> = {};
-  for (const k in o) if (!TUPLE.has(k)) rest[k] = o[k];
-  return rest;
-}
+/** conn.log's tuple fields (its first seven, ts to proto), which the event itself has: a
+ *  connection_end event takes the fields after them (service, duration, ..., ip_proto). */
+const TUPLE_FIELDS = CONN_FIELDS.indexOf("proto") + 1;
 
 /** The final-table event from an engine's rows and stats. */
 export function doneEvent(by: KeyField[], metric: Metric, rows: TopRow[], stats: Stats): ZeekDoneEvent {

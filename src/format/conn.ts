@@ -263,14 +263,15 @@ export class ZeekConnWriter {
   }
 }
 
-/** The record as Zeek's JSON log has it: unset fields left out, times as numbers in seconds. */
-export function connObject(r: ConnRecord, local?: LocalNets): Record<string, string | number | boolean | string[]> {
+/** The record as Zeek's JSON log has it: unset fields left out, times as numbers in seconds. Its
+ *  fields from CONN_FIELDS[from] on are added to `into` (a connection_end event has the tuple). */
+export function connObject(r: ConnRecord, local?: LocalNets, into: Record<string, unknown> = {}, from = 0): Record<string, string | number | boolean | string[]> {
   const vals = values(r, local);
-  const o: Record<string, string | number | boolean | string[]> = {};
-  CONN_FIELDS.forEach((f, i) => {
+  for (let i = from; i < CONN_FIELDS.length; i++) {
     const v = vals[i];
-    if (v === undefined) return;
-    o[f] = f === "ts" || f === "duration" ? Number(v) : v;
-  });
-  return o;
+    if (v === undefined) continue;
+    const f = CONN_FIELDS[i];
+    into[f] = f === "ts" || f === "duration" ? Number(v) : v;
+  }
+  return into as Record<string, string | number | boolean | string[]>;
 }
