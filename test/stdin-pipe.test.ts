@@ -55,6 +55,36 @@ test("gzip -c F | zk-stream top -: decompressed on the way, the same rows", () =
   assert.equal(JSON.parse(piped.stdout), fileRows());
 });
 
+test("a named pipe as FILE (<(zcat F.gz), /dev/stdin, mkfifo): read as it comes, the same rows, damaged gzip too", async () => {
+  // a pipe cannot be read at an offset: these ended as an internal error (ESPIPE), exit 4
+  const bash = (script: string) => {
+    const r = spawnSync("bash", ["-c", script], { maxBuffer: 64 << 20 });
+    return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  };
+  const substituted = bash(`${ZK} ${SRC_ROWS.join(" ")} <(gzip -c '${BIG}')`);
+  assert.is(substituted.code, 0, substituted.stderr);
+  assert.equal(JSON.parse(substituted.stdout), fileRows());
+  const devStdin = sh(`cat '${BIG}' | ${ZK} ${SRC_ROWS.join(" ")} /dev/stdin`);
+  assert.is(devStdin.code, 0, devStdin.stderr);
+  assert.equal(JSON.parse(devStdin.stdout), fileRows());
+  // damaged gzip through a pipe: 16 KiB windows, as a file's count at damage (it is not read twice)
+  const fixture = join(REPO, "test/fixtures/fuzz/gzip-data-error.pcap.gz");
+  const asFile = zk(["top", "--stats", "-n", "0", fixture]);
+  const asPipe = bash(`${ZK} top --stats -n 0 <(cat '${fixture}')`);
+  assert.is(asPipe.code, 3, asPipe.stderr);
+  assert.is(asPipe.stdout, asFile.stdout);
+  assert.is(asPipe.stderr.replace(/\/dev\/fd\/\d+/g, "F"), asFile.stderr.replaceAll(fixture, "F"));
+  // the API, given the path of a named pipe another process writes
+  const fifo = join(dir, "fifo");
+  assert.is(spawnSync("mkfifo", [fifo]).status, 0);
+  const writer = spawn("bash", ["-c", `cat '${SAMPLE}' > '${fifo}'`]);
+  const written = new Promise((resolve) => writer.on("close", resolve));
+  const { zk: api } = await import("../src/index.js");
+  const rows = await api.top(fifo, { limit: 0 });
+  assert.is(await written, 0);
+  assert.equal(rows, api.topSync(readFileSync(SAMPLE), { limit: 0 }));
+});
+
 interface Piped {
   read(name: string): string;
   stop(): void;

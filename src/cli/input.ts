@@ -1,6 +1,6 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
-import { fstatSync, readFileSync } from "node:fs";
+import { fstatSync, readFileSync, statSync } from "node:fs";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
 import { takingTurns } from "../buffers.js";
@@ -233,8 +233,17 @@ export interface Input {
 function fileInput(name: string, hooks: FeedHooks, start = 0): Input {
   return {
     chunks: fileChunks(name, { nextBuffer: takingTurns(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
-    reread: () => fileChunks(name, { nextBuffer: takingTurns(), start }),
+    // a named pipe (`<(zcat F.gz)`, /dev/stdin) cannot be read a second time
+    reread: isRegularFile(name) ? () => fileChunks(name, { nextBuffer: takingTurns(), start }) : undefined,
   };
+}
+
+function isRegularFile(name: string): boolean {
+  try {
+    return statSync(name).isFile();
+  } catch {
+    return false; // missing or unreadable: opening it reports that
+  }
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */
