@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync, constants as zlibConstants } from "node:zlib";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, zk, sh, haveTool, until } from "./helpers/cli.js";
 import { REPO } from "./helpers/captures.js";
 
@@ -83,6 +84,28 @@ test("a named pipe as FILE (<(zcat F.gz), /dev/stdin, mkfifo): read as it comes,
   const rows = await api.top(fifo, { limit: 0 });
   assert.is(await written, 0);
   assert.equal(rows, api.topSync(readFileSync(SAMPLE), { limit: 0 }));
+});
+
+test("Ctrl-C while a named pipe's writer is open and quiet: the results at once, exit 0", async () => {
+  // the read left waiting on the pipe is released (pipe.ts), as stdin's is
+  const fifo = join(dir, "quiet-fifo");
+  assert.is(spawnSync("mkfifo", [fifo]).status, 0);
+  const writer = spawn("bash", ["-c", `exec 3> '${fifo}'; cat '${SAMPLE}' >&3; sleep 60`], { detached: true, stdio: "ignore" });
+  const child = spawn(process.execPath, [CLI, "top", "-n", "0", "--format", "json", fifo], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => { out += d; });
+  const code = new Promise<number | null>((resolve) => child.on("close", resolve));
+  try {
+    await sleep(1500);
+    const sent = Date.now();
+    child.kill("SIGINT");
+    const exit = await Promise.race([code, sleep(5000).then(() => "hung")]);
+    assert.is(exit, 0, `exit ${exit} after ${Date.now() - sent} ms`);
+    assert.equal(JSON.parse(out), sampleRows());
+  } finally {
+    child.kill("SIGKILL");
+    try { process.kill(-writer.pid!, "SIGKILL"); } catch { /* gone */ }
+  }
 });
 
 interface Piped {

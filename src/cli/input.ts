@@ -1,6 +1,7 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { fstatSync, readFileSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
 import { takingTurns } from "../buffers.js";
@@ -212,16 +213,22 @@ function stdinChunks(signal: AbortSignal | undefined): Input & { stream: boolean
         const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
         if (pos) return { ...fileInput("/proc/self/fd/0", {}, Number(pos[1])), stream: false };
       }
-      if (st.isFIFO()) return { chunks: pipeChunksOnDemand(signal), stream: false };
+      if (st.isFIFO()) return { chunks: pipeChunksOnDemand(0, signal), stream: false };
     }
   } catch { /* not a file we can reopen: read it as a stream */ }
   return { chunks: process.stdin as AsyncIterable<Buffer>, stream: true };
 }
 
-/** pipe.ts's reader, loaded for a pipe only (start-up time). */
-async function* pipeChunksOnDemand(signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+/** pipe.ts's reader, loaded for a pipe only (start-up time); fd 0 (stdin), or the named pipe
+ *  `name` opened here (and closed once its last read returned). */
+async function* pipeChunksOnDemand(what: 0 | string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   const { pipeChunks } = await import("./pipe.js");
-  yield* pipeChunks(signal);
+  if (what === 0) {
+    yield* pipeChunks(0, signal);
+    return;
+  }
+  const handle = await open(what, "r"); // a pool thread waits here for a writer, if none is there yet
+  yield* pipeChunks(handle.fd, signal, () => void handle.close().catch(() => {}));
 }
 
 /** Chunks of one input; `reread` reads it again from its start, where it can (a file). */
@@ -230,10 +237,13 @@ export interface Input {
   reread?: () => AsyncIterable<Buffer>;
 }
 
-function fileInput(name: string, hooks: FeedHooks, start = 0): Input {
+function fileInput(name: string, hooks: FeedHooks, start = 0, signal?: AbortSignal): Input {
+  // a named pipe (`<(zcat F.gz)`, /dev/stdin) is read as stdin's pipe is: as it comes, and not
+  // waited for after an interruption (pipe.ts)
+  if (isNamedPipe(name)) return { chunks: pipeChunksOnDemand(name, signal) };
   return {
     chunks: fileChunks(name, { nextBuffer: takingTurns(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
-    // a named pipe (`<(zcat F.gz)`, /dev/stdin) cannot be read a second time
+    // a device cannot be read a second time
     reread: isRegularFile(name) ? () => fileChunks(name, { nextBuffer: takingTurns(), start }) : undefined,
   };
 }
@@ -246,6 +256,14 @@ function isRegularFile(name: string): boolean {
   }
 }
 
+function isNamedPipe(name: string): boolean {
+  try {
+    return process.platform === "linux" && statSync(name).isFIFO(); // pipe.ts reaches pipes through /proc
+  } catch {
+    return false;
+  }
+}
+
 /** Reads one named file ("-" is stdin) into the engine. */
 export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
   const label = name === "-" ? "stdin" : name;
@@ -254,7 +272,7 @@ export async function feedSource(engine: Engine, name: string, shouldStop: () =>
   const done = new AbortController();
   if (hooks.signal?.aborted) done.abort();
   const stdin = name === "-" ? stdinChunks(done.signal) : undefined;
-  const input = stdin ?? fileInput(name, hooks);
+  const input = stdin ?? fileInput(name, hooks, 0, done.signal);
   // an interruption must not wait for the next chunk of a quiet stdin: a stream is destroyed;
   // pipeChunks stops on `done` (its fd must stay open for the read it leaves behind)
   const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); else done.abort(); };

@@ -1,5 +1,6 @@
-// Standard input that is a pipe (`tcpdump -w - | zk-stream top`), read with fs.read on libuv's
-// thread pool instead of as a stream on the main thread: the kernel's copy out of the pipe then
+// Standard input that is a pipe (`tcpdump -w - | zk-stream top`), or a named pipe given as FILE
+// (`zk-stream top <(zcat F.gz)`), read with fs.read on libuv's thread pool instead of as a stream
+// on the main thread: the kernel's copy out of the pipe then
 // overlaps the core's work on the previous chunk (`cat F | zk-stream top -` on the 746 MB bench
 // capture: 1.5 s as a stream, 1.2 s this way), and the pipe's capacity is raised to a chunk. One
 // read is in flight at a time; each returns what the pipe holds, so a live capture's packets are
@@ -27,14 +28,14 @@ const F_GETPIPE_SZ = 1032;
  * is left alone. Without perl, beyond the system's limits (pipe-max-size, pipe-user-pages-soft), or
  * for a pipe of another user, the pipe stays as it was. ZK_DEBUG=1 reports the outcome.
  */
-function raisePipeCapacity(): void {
-  const say = (what: string) => debug(`stdin pipe capacity ${what}`);
+function raisePipeCapacity(fd: number): void {
+  const say = (what: string) => debug(`${fd === 0 ? "stdin" : `fd ${fd}`} pipe capacity ${what}`);
   // The pipe is opened anew for perl: a child's stdin is made blocking by libuv, and that flag
   // belongs to the open file, which our own stdin must keep as it is (a non-blocking one included).
   // Non-blocking open: a named pipe whose writer is gone would otherwise block it.
-  let fd: number;
+  let again: number;
   try {
-    fd = openSync("/proc/self/fd/0", constants.O_RDONLY | constants.O_NONBLOCK);
+    again = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     say(`unchanged (${(e as Error).message})`);
     return;
@@ -42,56 +43,52 @@ function raisePipeCapacity(): void {
   try {
     const script = `my $c = fcntl(STDIN, ${F_GETPIPE_SZ}, 0) || 0; if ($c >= ${CHUNK}) { print "already $c" } ` +
       `else { my $r = fcntl(STDIN, ${F_SETPIPE_SZ}, ${CHUNK}); print defined $r ? "raised to " . ($r + 0) : "unchanged ($!)" }`;
-    const child = spawn("perl", ["-e", script], { stdio: [fd, DEBUG ? "pipe" : "ignore", "ignore"] });
+    const child = spawn("perl", ["-e", script], { stdio: [again, DEBUG ? "pipe" : "ignore", "ignore"] });
     child.on("error", (e) => say(`unchanged (${e.message})`)); // no perl
     child.stdout?.on("data", (d: Buffer) => say(d.toString()));
     child.unref();
   } catch (e) {
     say(`unchanged (${(e as Error).message})`); // spawn itself failed (ENOMEM, a sandbox's EPERM)
   } finally {
-    closeSync(fd);
+    closeSync(again);
   }
 }
-
-/** Reads of stdin not returned yet. */
-let pending = 0;
 
 /**
  * A read left waiting on a quiet pipe (after an interruption, damaged input, a closed stdout)
  * cannot be cancelled, and would hold the process until the writer writes or closes: the thread
  * pool is joined at exit. One byte written into the pipe, through its other end opened from /proc,
- * ends that read. (Were stdin shared with a later reader, that reader would find the byte.)
+ * ends that read. (Were the pipe shared with a later reader, that reader would find the byte.)
  */
-function releasePendingRead(): void {
-  if (pending === 0) return;
+function releasePendingRead(fd: number): void {
   try {
-    const fd = openSync("/proc/self/fd/0", constants.O_WRONLY | constants.O_NONBLOCK);
-    try { writeSync(fd, Buffer.of(0)); } finally { closeSync(fd); }
+    const end = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+    try { writeSync(end, Buffer.of(0)); } finally { closeSync(end); }
   } catch { /* the pipe is full (so the read returns anyway) or gone */ }
 }
 
-function readStdin(buffer: Buffer): Promise<number> {
-  pending++;
-  return new Promise((resolve, reject) => {
-    read(0, buffer, 0, buffer.length, null, (err, n) => {
+/**
+ * The chunks of a pipe (fd 0: stdin), until its end or until `signal` aborts (an interruption must
+ * not wait for a quiet pipe). A non-blocking stdin (EAGAIN) is read as a stream from there on.
+ * `afterLastRead` (closing the fd) runs once the read left behind has returned.
+ */
+export async function* pipeChunks(fd: number, signal?: AbortSignal, afterLastRead?: () => void): AsyncGenerator<Buffer> {
+  let pending = 0; // reads not returned yet
+  const readPipe = (into: Buffer) => new Promise<number>((resolve, reject) => {
+    pending++;
+    read(fd, into, 0, into.length, null, (err, n) => {
       pending--;
       if (err) reject(err);
       else resolve(n);
     });
   });
-}
-
-/**
- * The chunks of stdin, a pipe, until its end or until `signal` aborts (an interruption must not
- * wait for a quiet pipe). A non-blocking pipe (EAGAIN) is read as a stream from there on.
- */
-export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const release = () => { if (pending > 0) releasePendingRead(fd); };
   // process.exit (a closed stdout) does not wait for the event loop: release the read there too
-  process.once("exit", releasePendingRead);
-  raisePipeCapacity();
+  process.once("exit", release);
+  raisePipeCapacity(fd);
   const nextBuffer = takingTurns();
   let buffer = nextBuffer();
-  let next = readStdin(buffer);
+  let next = readPipe(buffer);
   const aborted = new Promise<"aborted">((resolve) => {
     if (signal?.aborted) resolve("aborted");
     signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
@@ -102,7 +99,7 @@ export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> 
       try {
         n = await Promise.race([next, aborted]);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || fd !== 0) throw e;
         next = Promise.resolve(0);
         debug("stdin is a non-blocking pipe: read as a stream");
         // the stream must end on an interruption too
@@ -114,12 +111,13 @@ export async function* pipeChunks(signal?: AbortSignal): AsyncGenerator<Buffer> 
       if (n === "aborted" || n === 0) return;
       const chunk = buffer.subarray(0, n);
       buffer = nextBuffer();
-      next = readStdin(buffer);
+      next = readPipe(buffer);
       yield chunk;
     }
   } finally {
-    next.catch(() => undefined); // a read left behind may still fail: nobody waits for it
-    releasePendingRead();
-    process.off("exit", releasePendingRead);
+    // a read left behind may still fail: nobody waits for it
+    next.then(afterLastRead, afterLastRead);
+    release();
+    process.off("exit", release);
   }
 }
