@@ -1,6 +1,6 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
-import { fstatSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
@@ -221,14 +221,30 @@ function stdinChunks(signal: AbortSignal | undefined): Input & { stream: boolean
 
 /** pipe.ts's reader, loaded for a pipe only (start-up time); fd 0 (stdin), or the named pipe
  *  `name` opened here (and closed once its last read returned). */
-async function* pipeChunksOnDemand(what: 0 | string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+async function* pipeChunksOnDemand(what: 0 | string, signal: AbortSignal | undefined, hooks: FeedHooks = {}): AsyncGenerator<Buffer> {
   const { pipeChunks } = await import("./pipe.js");
   if (what === 0) {
     yield* pipeChunks(0, signal);
     return;
   }
-  const handle = await open(what, "r"); // a pool thread waits here for a writer, if none is there yet
-  yield* pipeChunks(handle.fd, signal, () => void handle.close().catch(() => {}));
+  // a pool thread waits in the open for a writer, if none is there yet: an interruption opens the
+  // pipe for writing a moment, which ends that wait
+  const opening = open(what, "r");
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+  const handle = await Promise.race([opening, aborted]);
+  if (handle === "aborted") {
+    try { closeSync(openSync(what, constants.O_WRONLY | constants.O_NONBLOCK)); } catch { /* it has a writer, or is gone */ }
+    opening.then((h) => h.close(), () => {}).catch(() => {});
+    return;
+  }
+  hooks.onOpen?.(0); // no size: the progress line counts what was read
+  for await (const chunk of pipeChunks(handle.fd, signal, () => void handle.close().catch(() => {}))) {
+    hooks.onRead?.(chunk.length);
+    yield chunk;
+  }
 }
 
 /** Chunks of one input; `reread` reads it again from its start, where it can (a file). */
@@ -240,7 +256,7 @@ export interface Input {
 function fileInput(name: string, hooks: FeedHooks, start = 0, signal?: AbortSignal): Input {
   // a named pipe (`<(zcat F.gz)`, /dev/stdin) is read as stdin's pipe is: as it comes, and not
   // waited for after an interruption (pipe.ts)
-  if (isNamedPipe(name)) return { chunks: pipeChunksOnDemand(name, signal) };
+  if (isNamedPipe(name)) return { chunks: pipeChunksOnDemand(name, signal, hooks) };
   return {
     chunks: fileChunks(name, { nextBuffer: takingTurns(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
     // a device cannot be read a second time

@@ -70,7 +70,9 @@ export class Progress {
     const pct = this.size > 0 ? Math.floor((this.done / this.size) * 100) : 100;
     const secs = (now - this.opened) / 1000;
     const rate = secs > 0 ? `  ${mib(this.done / secs)}/s` : "";
-    const figures = `  ${mib(this.done)} / ${mib(this.size)} (${pct}%)  ${grouped(this.engine.stats().records_read)} packets${rate}`;
+    // a pipe has no size: what was read so far
+    const read = this.size > 0 ? `${mib(this.done)} / ${mib(this.size)} (${pct}%)` : mib(this.done);
+    const figures = `  ${read}  ${grouped(this.engine.stats().records_read)} packets${rate}`;
     const room = Math.max(8, width - 1 - figures.length);
     const name = this.name.length > room ? "…" + this.name.slice(this.name.length - room + 1) : this.name;
     return (name + figures).slice(0, width - 1);

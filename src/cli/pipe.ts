@@ -116,7 +116,7 @@ export async function* pipeChunks(fd: number, signal?: AbortSignal, afterLastRea
     }
   } finally {
     // a read left behind may still fail: nobody waits for it
-    next.then(afterLastRead, afterLastRead);
+    next.catch(() => undefined).then(() => afterLastRead?.());
     release();
     process.off("exit", release);
   }
