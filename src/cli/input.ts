@@ -1,7 +1,6 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { fstatSync, readFileSync, statSync } from "node:fs";
 import type { Engine, FileResult } from "../engine.js";
 import { EXIT_DAMAGED } from "../errors.js";
 import { takingTurns } from "../buffers.js";
@@ -222,24 +221,13 @@ function stdinChunks(signal: AbortSignal | undefined): Input & { stream: boolean
 /** pipe.ts's reader, loaded for a pipe only (start-up time); fd 0 (stdin), or the named pipe
  *  `name` opened here (and closed once its last read returned). */
 async function* pipeChunksOnDemand(what: 0 | string, signal: AbortSignal | undefined, hooks: FeedHooks = {}): AsyncGenerator<Buffer> {
-  const { pipeChunks } = await import("./pipe.js");
+  const { pipeChunks, openNamedPipe } = await import("./pipe.js");
   if (what === 0) {
     yield* pipeChunks(0, signal);
     return;
   }
-  // a pool thread waits in the open for a writer, if none is there yet: an interruption opens the
-  // pipe for writing a moment, which ends that wait
-  const opening = open(what, "r");
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (signal?.aborted) resolve("aborted");
-    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
-  const handle = await Promise.race([opening, aborted]);
-  if (handle === "aborted") {
-    try { closeSync(openSync(what, constants.O_WRONLY | constants.O_NONBLOCK)); } catch { /* it has a writer, or is gone */ }
-    opening.then((h) => h.close(), () => {}).catch(() => {});
-    return;
-  }
+  const handle = await openNamedPipe(what, signal);
+  if (!handle) return; // interrupted before a writer came
   hooks.onOpen?.(0); // no size: the progress line counts what was read
   for await (const chunk of pipeChunks(handle.fd, signal, () => void handle.close().catch(() => {}))) {
     hooks.onRead?.(chunk.length);
@@ -254,30 +242,19 @@ export interface Input {
 }
 
 function fileInput(name: string, hooks: FeedHooks, start = 0, signal?: AbortSignal): Input {
+  let kind: "file" | "pipe" | "other" = "other"; // missing or unreadable: opening it reports that
+  try {
+    const st = statSync(name);
+    kind = st.isFile() ? "file" : st.isFIFO() ? "pipe" : "other";
+  } catch { /* as "other" */ }
   // a named pipe (`<(zcat F.gz)`, /dev/stdin) is read as stdin's pipe is: as it comes, and not
-  // waited for after an interruption (pipe.ts)
-  if (isNamedPipe(name)) return { chunks: pipeChunksOnDemand(name, signal, hooks) };
+  // waited for after an interruption (pipe.ts reaches pipes through /proc: Linux)
+  if (kind === "pipe" && process.platform === "linux") return { chunks: pipeChunksOnDemand(name, signal, hooks) };
   return {
     chunks: fileChunks(name, { nextBuffer: takingTurns(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
-    // a device cannot be read a second time
-    reread: isRegularFile(name) ? () => fileChunks(name, { nextBuffer: takingTurns(), start }) : undefined,
+    // only a regular file can be read a second time
+    reread: kind === "file" ? () => fileChunks(name, { nextBuffer: takingTurns(), start }) : undefined,
   };
-}
-
-function isRegularFile(name: string): boolean {
-  try {
-    return statSync(name).isFile();
-  } catch {
-    return false; // missing or unreadable: opening it reports that
-  }
-}
-
-function isNamedPipe(name: string): boolean {
-  try {
-    return process.platform === "linux" && statSync(name).isFIFO(); // pipe.ts reaches pipes through /proc
-  } catch {
-    return false;
-  }
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */

@@ -6,6 +6,7 @@
 // read is in flight at a time; each returns what the pipe holds, so a live capture's packets are
 // not held back.
 import { read, openSync, writeSync, closeSync, constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import { CHUNK, takingTurns } from "../buffers.js";
 
@@ -67,6 +68,28 @@ function releasePendingRead(fd: number): void {
   } catch { /* the pipe is full (so the read returns anyway) or gone */ }
 }
 
+/** Resolves once `signal` aborts (never without one). */
+function whenAborted(signal: AbortSignal | undefined): Promise<"aborted"> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+}
+
+/**
+ * A named pipe given as FILE (`<(zcat F.gz)`, /dev/stdin, a mkfifo), opened for reading; undefined
+ * when `signal` aborts first. A pool thread waits in the open for a writer, if none is there yet:
+ * an interruption opens the pipe for writing a moment, which ends that wait.
+ */
+export async function openNamedPipe(path: string, signal?: AbortSignal): Promise<FileHandle | undefined> {
+  const opening = open(path, "r");
+  const handle = await Promise.race([opening, whenAborted(signal)]);
+  if (handle !== "aborted") return handle;
+  try { closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)); } catch { /* it has a writer, or is gone */ }
+  opening.then((h) => h.close(), () => {}).catch(() => {});
+  return undefined;
+}
+
 /**
  * The chunks of a pipe (fd 0: stdin), until its end or until `signal` aborts (an interruption must
  * not wait for a quiet pipe). A non-blocking stdin (EAGAIN) is read as a stream from there on.
@@ -89,10 +112,7 @@ export async function* pipeChunks(fd: number, signal?: AbortSignal, afterLastRea
   const nextBuffer = takingTurns();
   let buffer = nextBuffer();
   let next = readPipe(buffer);
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (signal?.aborted) resolve("aborted");
-    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
+  const aborted = whenAborted(signal);
   try {
     for (;;) {
       let n: number | "aborted";
