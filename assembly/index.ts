@@ -7,7 +7,7 @@ import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesIn
 import { setIgnoreChecksums, setDetectProtocols, setWarming, WARM_ALWAYS, WARM_NEVER, WARM_AUTO } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
-import { warmedRecords, warmingReset } from "./flow/warm";
+import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
@@ -141,6 +141,8 @@ export function statFragmentsHeld(): u32 { return fragsPending(); }
 export function statFragments(i: i32): f64 { return fragCounter(i); }
 /** Records whose table entries flow/warm.ts keyed ahead (a diagnostic: no result depends on it). */
 export function statWarmedRecords(): f64 { return <f64>warmedRecords; }
+/** Packets inside UDP tunnels whose table entries flow/warm.ts loaded ahead (a diagnostic). */
+export function statWarmedTunnelled(): f64 { return <f64>warmedTunnelled; }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
 

@@ -2,14 +2,15 @@
 //
 //   node --import tsx bench/gen.ts --packets 2000000 --seed 1 --out /tmp/bench.pcap \
 //        [--format pcap|pcapng] [--profile mixed|cache|million|synflood] [--rate PPS]
-//        [--concurrency N] [--tsresol us|ns] [--link ethernet|sll2|vxlan|erspan] [--start UNIX_SECONDS] [--quiet]
+//        [--concurrency N] [--tsresol us|ns] [--link ethernet|sll2|vxlan|erspan|gtp] [--start UNIX_SECONDS] [--quiet]
 // (from the repository root: tsx is found from the working directory). --packets takes 2e6, 2M.
 // About 4 s of CPU for the default 2M packets / 746 MB (~190 MB/s); statistics go to stderr.
 //
 // Writes Ethernet frames (LINKTYPE 1; with --link sll2 Linux cooked capture v2, LINKTYPE 276, as
 // `tcpdump -i any` writes; with --link vxlan each frame inside VXLAN from one mirror source, as
 // cloud traffic mirroring delivers it; with --link erspan inside GRE with ERSPAN type II, as a
-// switch's remote SPAN session delivers it) as classic pcap (little-endian, microseconds unless
+// switch's remote SPAN session delivers it; with --link gtp each IP packet inside GTP-U, as a
+// mobile network's user traffic is captured between a base station and its core) as classic pcap (little-endian, microseconds unless
 // --tsresol ns) or pcapng (SHB + IDB + EPBs; if_tsresol 9 with --tsresol ns), streaming through
 // one reusable buffer: memory stays constant whatever --packets is. `--out -` writes to stdout.
 // Same seed and options give byte-identical output (xoshiro128** seeded from --seed; no
@@ -60,7 +61,7 @@ export * from "./gen/index.js";
 
 const USAGE = `usage: node --import tsx bench/gen.ts --out FILE|- [--packets N] [--seed N]
        [--format pcap|pcapng] [--profile ${PROFILES.join("|")}] [--rate PPS]
-       [--concurrency N] [--tsresol us|ns] [--link ethernet|sll2|vxlan|erspan] [--start UNIX_SECONDS] [--quiet]`;
+       [--concurrency N] [--tsresol us|ns] [--link ethernet|sll2|vxlan|erspan|gtp] [--start UNIX_SECONDS] [--quiet]`;
 
 /** "2000000", "2e6", "2M", "2_000_000", "500k" */
 function count(name: string, v: string | undefined): number | undefined {

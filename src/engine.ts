@@ -236,6 +236,10 @@ export class Engine {
    *  which link layers and tunnels it covers, for tests and measurements; no result depends on it. */
   warmedRecords(): number { return this.core.warmedRecords(); }
 
+  /** Of those, the packets inside a UDP tunnel (VXLAN, Geneve, GTP-U) whose table entries were
+   *  loaded too: the warming only guesses their key, which the table computes itself. */
+  warmedTunnelled(): number { return this.core.warmedTunnelled(); }
+
   stats(): Stats {
     const s = this.core.stats(SKIP_REASONS.length);
     const skipped: Record<string, number> = {};

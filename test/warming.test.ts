@@ -39,18 +39,24 @@ function run(pcap: Buffer, warming: Warming): Run {
 }
 
 test("the warming covers each link layer and tunnel it names: as many records keyed as on Ethernet", () => {
-  // the same generated packets as Ethernet, Linux cooked v2, inside VXLAN and inside GRE (ERSPAN II)
+  // the same generated packets as Ethernet, Linux cooked v2, inside GRE (ERSPAN II), inside VXLAN
+  // and inside GTP-U
   const warmed = (link: Link) => {
     const { data, result } = generateCaptureBuffer({ packets: 3000, seed: 5, link });
     const { engine } = runTrace(data, { warming: "always" });
     assert.is(engine.stats().records_read, result.packets, link);
-    return { warmed: engine.warmedRecords(), packets: result.packets };
+    return { warmed: engine.warmedRecords(), tunnelled: engine.warmedTunnelled(), packets: result.packets };
   };
   const ethernet = warmed("ethernet");
   assert.ok(ethernet.warmed > ethernet.packets * 0.8, `ethernet: ${ethernet.warmed} of ${ethernet.packets} records (TCP and UDP)`);
+  assert.is(ethernet.tunnelled, 0, "ethernet: no tunnel");
   assert.is(warmed("sll2").warmed, ethernet.warmed, "sll2");
   assert.is(warmed("erspan").warmed, ethernet.warmed, "erspan");
-  assert.is(warmed("vxlan").warmed, ethernet.packets, "vxlan: every outer packet is UDP");
+  for (const link of ["vxlan", "gtp"] as const) {
+    const w = warmed(link);
+    assert.is(w.warmed, ethernet.packets, `${link}: every outer packet is UDP`);
+    assert.is(w.tunnelled, ethernet.warmed, `${link}: the packets inside, as on Ethernet`);
+  }
 });
 
 if (!HAVE_CAPTURES) {

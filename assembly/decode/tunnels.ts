@@ -306,7 +306,7 @@ export function udpTunnelFind(serial: u64): bool {
   else if (resp == GENEVE_PORT) type = T_GENEVE;
   else if (resp == 3544) type = T_TEREDO;
   else if (resp == 5072) type = T_AYIYA;
-  else if (resp == 2152 || resp == 2123) type = T_GTPV1;
+  else if (resp == GTP_U_PORT || resp == 2123) type = T_GTPV1;
   else if (ayiyaDetect(p, len)) type = T_AYIYA;
   else if (teredoDetect(p, len)) type = T_TEREDO;
   else return false;
@@ -482,6 +482,41 @@ function teredoDetect(p: usize, len: u32): bool {
   return load<u32>(a) == 0x00000120; // 20 01 00 00
 }
 
+/** GTP-U's port: user traffic, each packet an IP packet in a G-PDU (2123 is GTP-C, signalling). */
+export const GTP_U_PORT: u32 = 2152;
+
+/** Where a GTPv1 message's payload starts, after its optional fields (sequence number, N-PDU
+ *  number, next extension type) and its extension headers, or -1 when they run past the len bytes
+ *  at p (the binpac parser's bounds). */
+export function gtpPayloadOffset(p: usize, len: u32): i32 {
+  if (len < 8) return -1;
+  const flags = u8at(p);
+  let off: u32 = 8;
+  if ((flags & 0x07) != 0) {
+    off += 4;
+    if (len < off) return -1;
+  }
+  if ((flags & 0x04) != 0) {
+    // extension headers: length (x 4 bytes), contents, next type; until next type 0
+    while (true) {
+      if (len < off + 1) return -1;
+      const l = <u32>u8at(p + off) << 2;
+      if (l == 0 || len < off + l) return -1;
+      const nextType = u8at(p + off + l - 1);
+      off += l;
+      if (nextType == 0) break;
+    }
+  }
+  return <i32>off;
+}
+
+/** Is the GTP message at p (8 bytes or more) a GTPv1 G-PDU, the kind that carries a packet? */
+// @ts-ignore: decorator
+@inline export function gtpIsGpdu(p: usize): bool {
+  const flags = u8at(p);
+  return (flags >> 5) == 1 && (flags & 0x10) != 0 && u8at(p + 1) == 255;
+}
+
 /**
  * GTPv1 (the binpac analyzer): a G-PDU (message 255) with the PT flag set carries an IP packet after
  * the header, its optional fields and extension headers; it must fill the rest exactly. Other
@@ -490,24 +525,10 @@ function teredoDetect(p: usize, len: u32): bool {
  * (Tunnel::delay_gtp_confirmation = F).
  */
 function gtpv1(st: usize, p: usize, len: u32): bool {
-  if (len < 8) return violation(st, T_GTPV1, A_GTPV1); // binpac: out of bounds
+  const at = gtpPayloadOffset(p, len);
+  if (at < 0) return violation(st, T_GTPV1, A_GTPV1);                  // binpac: out of bounds
+  const off = <u32>at;
   const flags = u8at(p);
-  let off: u32 = 8;
-  if ((flags & 0x07) != 0) {
-    off += 4;
-    if (len < off) return violation(st, T_GTPV1, A_GTPV1);
-  }
-  if ((flags & 0x04) != 0) {
-    // extension headers: length (x 4 bytes), contents, next type; until next type 0
-    while (true) {
-      if (len < off + 1) return violation(st, T_GTPV1, A_GTPV1);
-      const l = <u32>u8at(p + off) << 2;
-      if (l == 0 || len < off + l) return violation(st, T_GTPV1, A_GTPV1);
-      const nextType = u8at(p + off + l - 1);
-      off += l;
-      if (nextType == 0) break;
-    }
-  }
   if (!depthOk()) return false;                                        // tunnel_depth
   if (lastTunnelType == T_GTPV1) return violation(st, T_GTPV1, A_GTPV1); // GTP-in-GTP
   if ((flags >> 5) != 1) return violation(st, T_GTPV1, A_GTPV1);       // bad version

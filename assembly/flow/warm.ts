@@ -9,7 +9,7 @@
 // loads are independent of each other, so their misses overlap. Nothing here changes state; a
 // packet it cannot parse is simply not warmed. The outer packets' hashes are kept for the table
 // (warmedHash), so that a packet's key is hashed once. The packet inside a VXLAN or Geneve tunnel
-// (cloud traffic mirroring) is an entry of its own, right after its outer packet as the table
+// (cloud traffic mirroring) or in GTP-U (a mobile network's user traffic) is an entry of its own, right after its outer packet as the table
 // takes them: its lines are loaded too, but its hash is only a guess (whether the tunnel is
 // decapsulated depends on the outer connection), so the table hashes that packet itself. Inside
 // GRE (a switch's ERSPAN session, transparent Ethernet bridging, IP) or IP-in-IP the outer packet
@@ -23,7 +23,7 @@ import { storeMapped4, store16, be16 } from "../decode/bytes";
 import { PROTO_TCP, PROTO_UDP, VXLAN_PORT, GENEVE_PORT } from "../decode/transport";
 import {
   vxlanHeaderOk, VXLAN_HEADER, geneveVersion, geneveHeaderLength, isIpTunnel, PROTO_GRE, PROTO_IPV6,
-  greHeader, greInner, INNER_ETHERNET, INNER_IP, exactInnerIp,
+  greHeader, greInner, INNER_ETHERNET, INNER_IP, exactInnerIp, GTP_U_PORT, gtpPayloadOffset, gtpIsGpdu,
 } from "../decode/tunnels";
 import {
   LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD, LINK_RAW_OPENBSD, LINK_IPV4, LINK_IPV6,
@@ -61,8 +61,11 @@ let sink: u64 = 0; // the loads' values go here, so that they are not optimised 
 /** Records whose first connection packet the quick parse keyed: what the warming covers (a
  *  diagnostic, for tests and measurements). */
 export let warmedRecords: u64 = 0;
+/** Packets inside a UDP tunnel (VXLAN, Geneve, GTP-U) whose lines the warming loaded (a diagnostic). */
+export let warmedTunnelled: u64 = 0;
 export function warmingReset(): void {
   warmedRecords = 0;
+  warmedTunnelled = 0;
 }
 
 
@@ -215,13 +218,17 @@ export function warmedHash(i: u32): u64 {
 
 /** A guess at the key hash of the packet inside a UDP packet (destination port dstPort, its UDP
  *  header at l4, its captured bytes ending at end), for entry i: VXLAN and Geneve carrying
- *  Ethernet or IP, as decode/tunnels.ts finds them; else 0. */
+ *  Ethernet or IP, and GTP-U carrying IP, as decode/tunnels.ts finds them; else 0. */
 function tunnelledHash(dstPort: u32, l4: usize, end: usize, i: u32): u64 {
-  if (dstPort != VXLAN_PORT && dstPort != GENEVE_PORT) return 0;
+  if (dstPort != VXLAN_PORT && dstPort != GENEVE_PORT && dstPort != GTP_U_PORT) return 0;
   const p = l4 + 8;
   if (p + 8 > end) return 0;
   const cap = <u32>(end - p);
   if (dstPort == VXLAN_PORT) return vxlanHeaderOk(p, cap) ? quickHash(LINK_ETHERNET, p + VXLAN_HEADER, cap - VXLAN_HEADER, i, false) : 0;
+  if (dstPort == GTP_U_PORT) {
+    const at = gtpPayloadOffset(p, cap);
+    return at >= 0 && gtpIsGpdu(p) ? quickHash(LINK_RAW, p + <usize>at, cap - <u32>at, i, false) : 0;
+  }
   if (geneveVersion(p) != 0) return 0;
   const hdr = geneveHeaderLength(p);
   if (cap < hdr) return 0;
@@ -247,6 +254,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
     if (!udp) continue;
     const inner = tunnelledHash(quickDstPort, quickL4, quickEnd, n);
     if (inner == 0) continue;
+    warmedTunnelled++;
     store<u64>(hashes + (<usize>n << 3), inner);
     store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == PROTO_TCP ? E_TCP : 0));
     n++;

@@ -8,13 +8,14 @@ import type { Rng } from "./rng.js";
 
 export type Format = "pcap" | "pcapng";
 export type TsResolution = "us" | "ns";
-export type Link = "ethernet" | "sll2" | "vxlan" | "erspan";
+export type Link = "ethernet" | "sll2" | "vxlan" | "erspan" | "gtp";
 
 export const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL2 = 276;
-const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET, erspan: LINKTYPE_ETHERNET };
+const LINKTYPES: Record<Link, number> = { ethernet: LINKTYPE_ETHERNET, sll2: LINKTYPE_LINUX_SLL2, vxlan: LINKTYPE_ETHERNET, erspan: LINKTYPE_ETHERNET, gtp: LINKTYPE_ETHERNET };
 /** VXLAN: the mirroring session's outer Ethernet, IPv4, UDP and VXLAN headers before each frame;
- *  ERSPAN: its outer Ethernet, IPv4, GRE (with a sequence number) and ERSPAN type II headers. */
+ *  ERSPAN: its outer Ethernet, IPv4, GRE (with a sequence number) and ERSPAN type II headers;
+ *  GTP: the tunnel's outer Ethernet, IPv4, UDP and GTPv1 headers before each IP packet. */
 const MIRROR_OUTER = 14 + 20 + 8 + 8;
 const MIRROR_SOURCE_MAC = [0x0e, 0x00, 0x00, 0x00, 0x00, 0x0a];
 const MIRROR_TARGET_MAC = [0x0e, 0x00, 0x00, 0x00, 0x00, 0x14];
@@ -225,8 +226,9 @@ export class Emitter {
     return this.l4;
   }
 
-  /** The mirroring session's outer Ethernet and IPv4 headers at p, for IP protocol proto (finish()
-   *  fills in the length and the checksum); returns where the IPv4 header starts. */
+  /** The outer Ethernet and IPv4 headers at p of a mirroring session (or of GTP-U, between a base
+   *  station and the mobile core), for IP protocol proto (finish() fills in the length and the
+   *  checksum); returns where the IPv4 header starts. */
   private mirrorOuter(p: number, proto: number): number {
     const b = this.buf;
     b.set(MIRROR_TARGET_MAC, p);
@@ -264,6 +266,17 @@ export class Emitter {
       w32(b, ip + 32, 0x00007b00); // VNI 123
       p += MIRROR_OUTER;
     }
+    if (this.link === "gtp") {
+      // GTP-U carries the IP packet itself; finish() fills in the outer lengths, the IPv4 checksum
+      // and GTP's length. UDP checksum 0 (none); a G-PDU: version 1, PT 1, no optional fields
+      const ip = this.mirrorOuter(p, PROTO_UDP);
+      w16(b, ip + 20, 2152);
+      w16(b, ip + 22, 2152);
+      w16(b, ip + 26, 0);
+      b[ip + 28] = 0x30; b[ip + 29] = 0xff;
+      w32(b, ip + 32, 0x00010001); // TEID
+      return p + MIRROR_OUTER;
+    }
     if (this.link !== "sll2") {
       putMac(b, p, dst);
       putMac(b, p + 6, src);
@@ -295,10 +308,13 @@ export class Emitter {
     if (c === 0 && this.proto === PROTO_UDP) c = 0xffff;
     w16(b, o + csumOff, c);
     const len = o + this.l4len - this.data;
-    if (this.link === "vxlan" || this.link === "erspan") {
+    if (this.link === "vxlan" || this.link === "erspan" || this.link === "gtp") {
       const ip = this.data + 14;
       w16(b, ip + 2, len - 14);
-      if (this.link === "vxlan") {
+      if (this.link === "gtp") {
+        w16(b, ip + 24, len - 34);
+        w16(b, ip + 30, len - MIRROR_OUTER);
+      } else if (this.link === "vxlan") {
         // the source port comes from the inner addresses and ports, as AWS's does: at most 16,384
         // outer connections (one mirror source, one target, one destination port)
         const addrs = this.pseudo - this.proto - this.l4len; // the inner addresses' sum (ip())

@@ -20,7 +20,8 @@ export interface GenOptions {
   tsresol?: TsResolution;
   /** Link layer: "ethernet" (default), "sll2" (Linux cooked capture v2, as `tcpdump -i any`) or
    *  "vxlan" (each Ethernet frame inside VXLAN, as cloud traffic mirroring delivers it), "erspan"
-   *  (inside GRE with ERSPAN type II, as a switch's remote SPAN session delivers it). */
+   *  (inside GRE with ERSPAN type II, as a switch's remote SPAN session delivers it), "gtp" (each IP
+   *  packet inside GTP-U, as captured between a mobile network's base station and its core). */
   link?: Link;
   profile?: ProfileName;
   /** Packets per second of capture time (default per profile). */
@@ -74,7 +75,7 @@ export function resolveOptions(o: GenOptions = {}): Required<Omit<GenOptions, "p
   if (!Number.isSafeInteger(r.seed)) throw new Error(`seed must be an integer, got ${r.seed}`);
   if (r.format !== "pcap" && r.format !== "pcapng") throw new Error(`format must be pcap or pcapng, got ${r.format}`);
   if (r.tsresol !== "us" && r.tsresol !== "ns") throw new Error(`tsresol must be us or ns, got ${r.tsresol}`);
-  if (!["ethernet", "sll2", "vxlan", "erspan"].includes(r.link)) throw new Error(`link must be ethernet, sll2, vxlan or erspan, got ${r.link}`);
+  if (!["ethernet", "sll2", "vxlan", "erspan", "gtp"].includes(r.link)) throw new Error(`link must be ethernet, sll2, vxlan, erspan or gtp, got ${r.link}`);
   if (!(r.rate > 0) || !Number.isFinite(r.rate)) throw new Error(`rate must be a positive number, got ${r.rate}`);
   if (!Number.isSafeInteger(r.concurrency) || r.concurrency < 1 || r.concurrency > 16_000_000) throw new Error(`concurrency must be an integer in 1..16000000, got ${r.concurrency}`);
   if (!Number.isSafeInteger(r.start) || r.start < 0 || r.start > 0xffffffff - 1e6) throw new Error(`start must be Unix seconds, got ${r.start}`);

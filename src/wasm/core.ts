@@ -36,6 +36,7 @@ interface Exports {
   statFragmentsHeld(): number;
   statFragments(i: number): number;
   statWarmedRecords(): number;
+  statWarmedTunnelled(): number;
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
@@ -238,6 +239,8 @@ export class Core {
 
   /** Records whose table entries the warming keyed ahead (assembly/flow/warm.ts): a diagnostic. */
   warmedRecords(): number { return this.ex.statWarmedRecords(); }
+  /** Packets inside UDP tunnels (VXLAN, Geneve, GTP-U) whose table entries the warming loaded. */
+  warmedTunnelled(): number { return this.ex.statWarmedTunnelled(); }
 
   /** Top n rows (0: all) by metric; each row's raw key bytes (copied) and its three metrics. */
   top(n: number, metric: number): { key: Uint8Array; conns: number; pkts: number; bytes: number }[] {
