@@ -12,8 +12,8 @@
 // A second capture, F2, holds the same packets with Linux cooked capture v2 headers instead of
 // Ethernet, as `tcpdump -i any` writes them (20 link bytes instead of 14); a third, F3, holds each
 // Ethernet frame inside VXLAN from one mirror source, as cloud traffic mirroring delivers them.
-// Command ids for --skip: node, node-nocerts, readloop, zk-src, zk-src-sll2, zk-src-vxlan, zk-src-stdin, readloop-pipe, zk-src-pipe,
-// zk-api, zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
+// Command ids for --skip: node, node-nocerts, readloop, readloop-nocerts, zk-src, zk-src-main, zk-src-sll2, zk-src-vxlan,
+// zk-src-stdin, readloop-pipe, zk-src-pipe, zk-api, zk-service (zk-detect while the CLI has no service key), tcpdump, argus, ndpi, tshark,
 // pcap-parser. It measures what dist/ and build/zk.wasm hold: it never builds.
 import { createRequire } from "node:module";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
@@ -164,11 +164,10 @@ async function main(): Promise<number> {
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
     cmds.splice(1, 0, { id: "node-nocerts", label: "node -e 0 without NODE_EXTRA_CA_CERTS", argv: [NODE, "-e", "0"], env });
-    const i = cmds.findIndex((c) => c.id === "zk-src") + 1;
     cmds.splice(cmds.findIndex((c) => c.id === "readloop") + 1, 0, {
       id: "readloop-nocerts", label: "Node fs.readSync loop without NODE_EXTRA_CA_CERTS", argv: [NODE, "-e", READ_LOOP, F], env, check: readAll,
     });
-    cmds.splice(i + 1, 0, { id: "zk-src-main", label: "node dist/cli/main.js top --by src F (Node reads the bundle)", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck });
+    cmds.splice(cmds.findIndex((c) => c.id === "zk-src") + 1, 0, { id: "zk-src-main", label: "node dist/cli/main.js top --by src F (Node reads the bundle)", argv: [NODE, CLI, "top", "--by", "src", F], check: zkTopCheck });
     notes.push(`NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): every Node process reads that bundle at ` +
       `start-up, the read loop's and pcap-parser's included; the zk-stream command (bin/zk-stream) starts Node without it. ` +
       `The two node -e 0 rows show what it costs, and \`node dist/cli/main.js\` times zk-stream with it.`);
@@ -182,7 +181,7 @@ async function main(): Promise<number> {
     const i = cmds.findIndex((c) => c.id === "zk-service");
     cmds.splice(i, 1, {
       id: "zk-detect", label: "zk-stream events --events analyzer_confirmation F (proxy)",
-      argv: [NODE, CLI, "events", "--events", "analyzer_confirmation", F],
+      argv: [ZK, "events", "--events", "analyzer_confirmation", F],
       check: (r) => (r.stdout.startsWith("{") ? undefined : `unexpected output: ${tail(r.stdout, 200)}`),
     });
     notes.push(`\`top --by src,service\` is not accepted by this build (${why}); in its place: \`zk-stream events --events ` +
@@ -272,8 +271,12 @@ async function main(): Promise<number> {
   const serviceLabel = service === "zk-service" ? "top --by src,service" : "events analyzer_confirmation (proxy for src,service)";
   type Ratio = [string, number, string, (x: number) => boolean];
   const ratios: Ratio[] = [
-    ["zk top --by src / read loop (floor)", zkFile / floor, "<= 1.5", (x) => x <= 1.5],
-    ["zk top --by src / read loop without NODE_EXTRA_CA_CERTS", zkFile / wall("readloop-nocerts"), "(none)", () => true],
+    // the command starts Node without NODE_EXTRA_CA_CERTS's bundle: the target is judged against
+    // the read loop started the same way, when the variable is set
+    ...(results.has("readloop-nocerts") ? [
+      ["zk top --by src / read loop, both without NODE_EXTRA_CA_CERTS", zkFile / wall("readloop-nocerts"), "<= 1.5", (x: number) => x <= 1.5] as Ratio,
+      ["zk top --by src / read loop (with it)", zkFile / floor, "(none)", () => true] as Ratio,
+    ] : [["zk top --by src / read loop (floor)", zkFile / floor, "<= 1.5", (x: number) => x <= 1.5] as Ratio]),
     ["zk top --by src / tcpdump -r -w /dev/null", zkFile / wall("tcpdump"), "<= 1.0", (x) => x <= 1.0],
     ["argus / zk top --by src", wall("argus") / zkFile, ">= 4", (x) => x >= 4],
     [`ndpiReader / zk ${serviceLabel}`, wall("ndpi") / wall(service), ">= 10", (x) => x >= 10],

@@ -5,9 +5,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { zk, haveTool, until } from "./helpers/cli.js";
 import { REPO } from "./helpers/captures.js";
 
@@ -19,8 +19,12 @@ writeFileSync(DAMAGED, readFileSync(SAMPLE).subarray(0, 20000)); // cut inside a
 mkdirSync(join(TMP, "node_modules/.bin"), { recursive: true });
 const LINKED = join(TMP, "node_modules/.bin/zk-stream");
 symlinkSync(join(REPO, "bin/zk-stream"), LINKED);
-// a bundle that cannot be loaded: Node warns about it at start-up, before any JavaScript runs
-const ENV = { ...process.env, NODE_EXTRA_CA_CERTS: join(TMP, "no-such-bundle.pem") };
+// a bundle that cannot be loaded: Node warns about it at start-up, before any JavaScript runs;
+// the script runs the `node` on PATH: this one, as the comparisons do
+const ENV = {
+  ...process.env, NODE_EXTRA_CA_CERTS: join(TMP, "no-such-bundle.pem"),
+  PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+};
 
 function linked(args: string[], input?: Buffer) {
   const r = spawnSync(LINKED, args, { input, env: ENV, maxBuffer: 16 << 20 });
@@ -48,13 +52,24 @@ test("bin: exit codes pass through (usage 1, unreadable 2, damaged 3 with the me
   assert.is(damaged.stderr, zk(["top", DAMAGED]).stderr);
 });
 
-test("bin: run by its own path and through sh, from its directory", () => {
+test("bin: run by its own path, through sh from its directory, through a symlinked directory and a chain of relative links", () => {
   const own = spawnSync(join(REPO, "bin/zk-stream"), ["--version"], { env: ENV });
-  assert.is(own.status, 0);
-  const viaSh = spawnSync("sh", ["zk-stream", "--version"], { cwd: join(REPO, "bin"), env: ENV });
-  assert.is(viaSh.status, 0, viaSh.stderr.toString());
-  assert.is(viaSh.stdout.toString(), own.stdout.toString());
+  assert.is(own.status, 0, own.stderr.toString());
   assert.match(own.stdout.toString(), /^zk-stream \d+\.\d+\.\d+/);
+  // a directory of links to other directories (~/bin -> /opt/zk-stream/bin), and a relative link
+  // to that relative link, in a directory whose name has a space
+  mkdirSync(join(TMP, "with space"));
+  symlinkSync(join(REPO, "bin"), join(TMP, "linked-bin"));
+  symlinkSync("../node_modules/.bin/zk-stream", join(TMP, "with space/zk"));
+  const runs = [
+    spawnSync("sh", ["zk-stream", "--version"], { cwd: join(REPO, "bin"), env: ENV }),
+    spawnSync(join(TMP, "linked-bin/zk-stream"), ["--version"], { env: ENV }),
+    spawnSync(join(TMP, "with space/zk"), ["--version"], { env: ENV }),
+  ];
+  for (const r of runs) {
+    assert.is(r.status, 0, r.stderr.toString());
+    assert.is(r.stdout.toString(), own.stdout.toString());
+  }
 });
 
 if (haveTool("tcpdump")) {
@@ -71,16 +86,23 @@ test("bin: SIGINT to the command's pid (Node, after exec) prints the table, exit
   child.stdout.on("data", (d) => { out += d; });
   child.stderr.on("data", (d) => { err += d; });
   const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  child.stdin.write(readFileSync(SAMPLE)); // and the pipe stays open
-  await until("a tick", () => out.includes("\n"), 10000, () => err);
-  child.kill("SIGINT");
-  // without exec the signal would reach sh alone, and Node would go on reading the open pipe
-  const ended = await Promise.race([exit, new Promise<string>((resolve) => setTimeout(resolve, 5000, "still running"))]);
-  if (ended === "still running") spawnSync("pkill", ["-f", `${LINKED}|dist/cli/main.js top --format json -n 0 --interval 100ms`]);
-  assert.is(ended, 0, err);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    child.stdin.write(readFileSync(SAMPLE)); // and the pipe stays open
+    await until("a tick", () => out.includes("\n"), 10000, () => err);
+    child.kill("SIGINT");
+    // without exec the signal would reach sh alone, and Node would go on reading the open pipe
+    const late = new Promise<string>((resolve) => { timer = setTimeout(resolve, 5000, "still running"); });
+    assert.is(await Promise.race([exit, late]), 0, err);
+  } finally {
+    clearTimeout(timer);
+    child.stdin.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
   const last = out.trimEnd().split("\n").pop()!;
   assert.equal(JSON.parse(last), JSON.parse(zk(["top", "--format", "json", "-n", "0", SAMPLE]).stdout));
-  child.stdin.destroy();
 });
+
+test.after(() => rmSync(TMP, { recursive: true, force: true }));
 
 test.run();

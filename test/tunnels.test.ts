@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBuffer } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
-import { connRecordsOf, asRows, adoptBareRoles } from "./helpers/conn.js";
+import { connRecordsOf, asRows, adoptBareRoles, runTrace } from "./helpers/conn.js";
 import { haveTool } from "./helpers/cli.js";
 import { addr4, addr6, sum16 } from "./helpers/packets.js";
 import { CAPTURES, HAVE_CAPTURES, connTraces, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
@@ -450,6 +450,16 @@ for (const b of BUILT_AGREE) {
     assert.is(s.records_decoded, b.recs.length, `every record decoded (${JSON.stringify(s.records_skipped)})`);
   });
 }
+
+test("built: the warming loads the packet inside VXLAN, Geneve and GTP-U (optional fields, an extension header)", () => {
+  // the table hashes a UDP tunnel's inner packet itself: the warming's parse is only counted here
+  for (const name of ["VXLAN (4789) both directions", "Geneve (6081) with options, inner IPv4 (0x0800)",
+    "GTPv1-U (2152) with a sequence number and an extension header"]) {
+    const recs = BUILT_AGREE.find((b) => b.name === name)!.recs;
+    const { engine } = runTrace(pcap(recs), { warming: "always" });
+    assert.is(engine.warmedTunnelled(), recs.length, name);
+  }
+});
 
 /** Our connections of a built capture as "tuple parent" lines (parent: the outer tuple, "IP tunnel" or "-"). */
 function connLines(recs: Rec[], ignoreChecksums = false): string[] {

@@ -9,12 +9,12 @@
 // loads are independent of each other, so their misses overlap. Nothing here changes state; a
 // packet it cannot parse is simply not warmed. The outer packets' hashes are kept for the table
 // (warmedHash), so that a packet's key is hashed once. The packet inside a VXLAN or Geneve tunnel
-// (cloud traffic mirroring) or in GTP-U (a mobile network's user traffic) is an entry of its own, right after its outer packet as the table
-// takes them: its lines are loaded too, but its hash is only a guess (whether the tunnel is
-// decapsulated depends on the outer connection), so the table hashes that packet itself. Inside
-// GRE (a switch's ERSPAN session, transparent Ethernet bridging, IP) or IP-in-IP the outer packet
-// is no connection: the packet inside is the record's entry, keyed as the decoder finds it
-// (decode/tunnels.ts greHeader, exactInnerIp).
+// (cloud traffic mirroring) or in GTP-U (a mobile network's user traffic) is an entry of its own,
+// right after its outer packet as the table takes them: its lines are loaded too, but its hash is
+// only a guess (whether the tunnel is decapsulated depends on the outer connection), so the table
+// hashes that packet itself. Inside GRE (a switch's ERSPAN session, transparent Ethernet bridging,
+// IP) or IP-in-IP the outer packet is no connection: the packet inside is the record's entry,
+// keyed as the decoder finds it (decode/tunnels.ts greHeader, exactInnerIp).
 
 import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
 import { C_DETECT } from "./conn";
