@@ -166,7 +166,9 @@ export function decodeEvents(batch: Uint8Array, view: DataView, mask: number, ou
     }
     if (name === "analyzer_confirmation") {
       const id = view.getUint32(off + EV.ANALYZER, true);
-      Object.assign(ev, { analyzer: analyzerName(id), tag: analyzerTag(id) });
+      const withAnalyzer = ev as ZkEvent & { analyzer: string; tag: string };
+      withAnalyzer.analyzer = analyzerName(id);
+      withAnalyzer.tag = analyzerTag(id);
     }
     out(ev);
   });

@@ -22,6 +22,10 @@ export const ETH_FABRICPATH: u32 = 0x8903;
 export const ETH_VNTAG: u32 = 0x8926;
 export const ETH_VLAN_OLD: u32 = 0x9100;
 
+/** Is the ethertype IPv4's or IPv6's? */
+// @ts-ignore: decorator
+@inline export function isIpEthertype(type: u32): bool { return type == ETH_IPV4 || type == ETH_IPV6; }
+
 export const PPP_IPV4: u32 = 0x0021;
 export const PPP_IPV6: u32 = 0x0057;
 export const PPP_MPLS: u32 = 0x0281;

@@ -29,7 +29,7 @@ import {
 } from "../packet";
 import { SKIP_TUNNEL_OUTER } from "../stats";
 import { u8at, be16 } from "./bytes";
-import { decodeEthernet, ETH_IPV4, ETH_IPV6, ETH_TEB } from "./ether";
+import { decodeEthernet, ETH_TEB, isIpEthertype } from "./ether";
 import { decodeIp } from "./ip";
 import { decode80211 } from "./link";
 import { transportBegin, frameMissing, VXLAN_PORT, GENEVE_PORT } from "./transport";
@@ -377,7 +377,7 @@ function geneve(st: usize, p: usize, len: u32): bool {
   if (len == hdr) return false;                                        // geneve_empty_packet
   const next = be16(p + 2);
   if (next == ETH_TEB) return found(T_GENEVE, A_GENEVE, INNER_ETHERNET, p, len, hdr);
-  if (next == ETH_IPV4 || next == ETH_IPV6) return found(T_GENEVE, A_GENEVE, INNER_IP, p, len, hdr);
+  if (isIpEthertype(next)) return found(T_GENEVE, A_GENEVE, INNER_IP, p, len, hdr);
   return false; // ARP, or nothing registered for it
 }
 

@@ -29,7 +29,7 @@ import {
   LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_RAW_BSD, LINK_RAW_OPENBSD, LINK_IPV4, LINK_IPV6,
   LINK_NULL, LINK_LOOP, SLL_HEADER, SLL_PROTOCOL, SLL2_HEADER, nullFamilyIsIp,
 } from "../decode/link";
-import { ETH_IPV4, ETH_IPV6, ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, ETH_TEB, PPP_IPV4, PPP_IPV6, PPPOE_HEADER, PPPOE_PROTOCOL, mplsStackLength } from "../decode/ether";
+import { ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, ETH_TEB, PPP_IPV4, PPP_IPV6, PPPOE_HEADER, PPPOE_PROTOCOL, mplsStackLength, isIpEthertype } from "../decode/ether";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { detectProtocols } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
@@ -106,13 +106,10 @@ function ipOffset(link: u32, data: usize, cap: u32): i32 {
   return ipAfterEthertype(type, data, off, cap);
 }
 
-// @ts-ignore: decorator
-@inline function isIpType(type: u32): bool { return type == ETH_IPV4 || type == ETH_IPV6; }
-
 /** Where IP starts after ethertype `type` whose payload starts at off, as decode/ether.ts finds it:
  *  IP itself, below an MPLS label stack, or in a PPPoE session carrying IPv4 or IPv6; else -1. */
 function ipAfterEthertype(type: u32, data: usize, off: u32, cap: u32): i32 {
-  if (isIpType(type)) return <i32>off;
+  if (isIpEthertype(type)) return <i32>off;
   if (type == ETH_MPLS) {
     const stack = mplsStackLength(data + off, cap - off);
     return stack < 0 ? -1 : <i32>off + stack;
@@ -132,7 +129,7 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u
   const src = srcs + (<usize>i << 4), dst = dsts + (<usize>i << 4);
   // untagged Ethernet, nearly every packet of most captures, without the call
   let at: i32 = 14;
-  if ((link & 0xffff) != LINK_ETHERNET || cap < 14 || !isIpType(be16(data + 12))) at = ipOffset(link, data, cap);
+  if ((link & 0xffff) != LINK_ETHERNET || cap < 14 || !isIpEthertype(be16(data + 12))) at = ipOffset(link, data, cap);
   if (at < 0) return 0;
   const off = <u32>at;
   const ip = data + off;
@@ -234,7 +231,7 @@ function tunnelledHash(dstPort: u32, l4: usize, end: usize, i: u32): u64 {
   if (cap < hdr) return 0;
   const type = be16(p + 2);
   if (type == ETH_TEB) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i, false);
-  return isIpType(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i, false) : 0;
+  return isIpEthertype(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i, false) : 0;
 }
 
 /** Warm the table for a batch of records: link types, data pointers and captured lengths as u32 arrays. */

@@ -28,8 +28,8 @@ export interface FeedHooks {
  * sources reuse a chunk's memory once the next chunk is asked for: what is held across that (a
  * first chunk too short to show the magic, zlib's input) is copied here.
  */
-async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean }, reread?: () => AsyncIterable<Buffer>, shouldStop: () => boolean = () => false): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
+async function* maybeGunzip(input: Input, gzip: { seen: boolean }, shouldStop: () => boolean): AsyncGenerator<Buffer> {
+  const it = input.chunks[Symbol.asyncIterator]();
   // the magic is two bytes: a first chunk of one byte (a pipe may deliver that) must not hide it
   let head: Buffer = Buffer.alloc(0);
   while (head.length < 2) {
@@ -42,7 +42,7 @@ async function* maybeGunzip(source: AsyncIterable<Buffer>, gzip: { seen: boolean
   }
   if (head[0] === 0x1f && head[1] === 0x8b) {
     gzip.seen = true;
-    yield* gunzipChunks(head, it, reread, shouldStop);
+    yield* gunzipChunks(head, it, input.reread, shouldStop);
     return;
   }
   try {
@@ -210,29 +210,23 @@ function stdinChunks(signal: AbortSignal | undefined): Input & { stream: boolean
       const st = fstatSync(0);
       if (st.isFile()) {
         const pos = /^pos:\s*(\d+)/m.exec(readFileSync("/proc/self/fdinfo/0", "latin1"));
-        if (pos) return { ...fileInput("/proc/self/fd/0", {}, Number(pos[1])), stream: false };
+        if (pos) return { ...regularFileInput("/proc/self/fd/0", {}, Number(pos[1])), stream: false };
       }
-      if (st.isFIFO()) return { chunks: pipeChunksOnDemand(0, signal), stream: false };
+      if (st.isFIFO()) return { chunks: stdinPipeChunks(signal), stream: false };
     }
   } catch { /* not a file we can reopen: read it as a stream */ }
   return { chunks: process.stdin as AsyncIterable<Buffer>, stream: true };
 }
 
-/** pipe.ts's reader, loaded for a pipe only (start-up time); fd 0 (stdin), or the named pipe
- *  `name` opened here (and closed once its last read returned). */
-async function* pipeChunksOnDemand(what: 0 | string, signal: AbortSignal | undefined, hooks: FeedHooks = {}): AsyncGenerator<Buffer> {
-  const { pipeChunks, openNamedPipe } = await import("./pipe.js");
-  if (what === 0) {
-    yield* pipeChunks(0, signal);
-    return;
-  }
-  const handle = await openNamedPipe(what, signal);
-  if (!handle) return; // interrupted before a writer came
-  hooks.onOpen?.(0); // no size: the progress line counts what was read
-  for await (const chunk of pipeChunks(handle.fd, signal, () => void handle.close().catch(() => {}))) {
-    hooks.onRead?.(chunk.length);
-    yield chunk;
-  }
+// pipe.ts's readers are loaded for a pipe only (start-up time)
+async function* stdinPipeChunks(signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const { pipeChunks } = await import("./pipe.js");
+  yield* pipeChunks(0, signal);
+}
+
+async function* namedPipeInput(name: string, signal: AbortSignal | undefined, hooks: FeedHooks): AsyncGenerator<Buffer> {
+  const { namedPipeChunks } = await import("./pipe.js");
+  yield* namedPipeChunks(name, signal, hooks);
 }
 
 /** Chunks of one input; `reread` reads it again from its start, where it can (a file). */
@@ -241,19 +235,24 @@ export interface Input {
   reread?: () => AsyncIterable<Buffer>;
 }
 
-function fileInput(name: string, hooks: FeedHooks, start = 0, signal?: AbortSignal): Input {
+function fileInput(name: string, hooks: FeedHooks, signal: AbortSignal): Input {
   let kind: "file" | "pipe" | "other" = "other"; // missing or unreadable: opening it reports that
   try {
     const st = statSync(name);
     kind = st.isFile() ? "file" : st.isFIFO() ? "pipe" : "other";
   } catch { /* as "other" */ }
+  if (kind === "file") return regularFileInput(name, hooks, 0);
   // a named pipe (`<(zcat F.gz)`, /dev/stdin) is read as stdin's pipe is: as it comes, and not
   // waited for after an interruption (pipe.ts reaches pipes through /proc: Linux)
-  if (kind === "pipe" && process.platform === "linux") return { chunks: pipeChunksOnDemand(name, signal, hooks) };
+  if (kind === "pipe" && process.platform === "linux") return { chunks: namedPipeInput(name, signal, hooks) };
+  return { chunks: fileChunks(name, { nextBuffer: takingTurns(), onOpen: hooks.onOpen, onRead: hooks.onRead }) };
+}
+
+/** A regular file from offset `start`: it can be read a second time (gzip's second pass). */
+function regularFileInput(name: string, hooks: FeedHooks, start: number): Input {
   return {
     chunks: fileChunks(name, { nextBuffer: takingTurns(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
-    // only a regular file can be read a second time
-    reread: kind === "file" ? () => fileChunks(name, { nextBuffer: takingTurns(), start }) : undefined,
+    reread: () => fileChunks(name, { nextBuffer: takingTurns(), start }),
   };
 }
 
@@ -265,7 +264,7 @@ export async function feedSource(engine: Engine, name: string, shouldStop: () =>
   const done = new AbortController();
   if (hooks.signal?.aborted) done.abort();
   const stdin = name === "-" ? stdinChunks(done.signal) : undefined;
-  const input = stdin ?? fileInput(name, hooks, 0, done.signal);
+  const input = stdin ?? fileInput(name, hooks, done.signal);
   // an interruption must not wait for the next chunk of a quiet stdin: a stream is destroyed;
   // pipeChunks stops on `done` (its fd must stay open for the read it leaves behind)
   const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); else done.abort(); };
@@ -286,7 +285,7 @@ export async function feedChunks(engine: Engine, label: string, input: Input, sh
   hooks.signal?.addEventListener("abort", onAbort);
   const gzip = { seen: false };
   try {
-    for await (const chunk of maybeGunzip(input.chunks, gzip, input.reread, shouldStop)) {
+    for await (const chunk of maybeGunzip(input, gzip, shouldStop)) {
       if (!engine.write(chunk) || shouldStop()) break;
       if (hooks.afterChunk) await hooks.afterChunk();
       if (shouldStop()) break;

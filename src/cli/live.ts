@@ -67,11 +67,10 @@ export class Progress {
   }
 
   line(now = Date.now(), width = 80): string {
-    const pct = this.size > 0 ? Math.floor((this.done / this.size) * 100) : 100;
     const secs = (now - this.opened) / 1000;
     const rate = secs > 0 ? `  ${mib(this.done / secs)}/s` : "";
     // a pipe has no size: what was read so far
-    const read = this.size > 0 ? `${mib(this.done)} / ${mib(this.size)} (${pct}%)` : mib(this.done);
+    const read = this.size > 0 ? `${mib(this.done)} / ${mib(this.size)} (${Math.floor((this.done / this.size) * 100)}%)` : mib(this.done);
     const figures = `  ${read}  ${grouped(this.engine.stats().records_read)} packets${rate}`;
     const room = Math.max(8, width - 1 - figures.length);
     const name = this.name.length > room ? "…" + this.name.slice(this.name.length - room + 1) : this.name;

@@ -9,6 +9,7 @@ import { read, openSync, writeSync, closeSync, constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import { CHUNK, takingTurns } from "../buffers.js";
+import type { FeedHooks } from "./input.js";
 
 const DEBUG = process.env.ZK_DEBUG === "1";
 function debug(message: string): void {
@@ -81,13 +82,25 @@ function whenAborted(signal: AbortSignal | undefined): Promise<"aborted"> {
  * when `signal` aborts first. A pool thread waits in the open for a writer, if none is there yet:
  * an interruption opens the pipe for writing a moment, which ends that wait.
  */
-export async function openNamedPipe(path: string, signal?: AbortSignal): Promise<FileHandle | undefined> {
+async function openNamedPipe(path: string, signal?: AbortSignal): Promise<FileHandle | undefined> {
   const opening = open(path, "r");
   const handle = await Promise.race([opening, whenAborted(signal)]);
   if (handle !== "aborted") return handle;
   try { closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)); } catch { /* it has a writer, or is gone */ }
   opening.then((h) => h.close(), () => {}).catch(() => {});
   return undefined;
+}
+
+/** The chunks of the named pipe at `path` (nothing when interrupted before a writer came), read as
+ *  stdin's pipe is, and closed once its last read returned. */
+export async function* namedPipeChunks(path: string, signal: AbortSignal | undefined, hooks: Pick<FeedHooks, "onOpen" | "onRead">): AsyncGenerator<Buffer> {
+  const handle = await openNamedPipe(path, signal);
+  if (!handle) return;
+  hooks.onOpen?.(0); // no size: the progress line counts what was read
+  for await (const chunk of pipeChunks(handle.fd, signal, () => void handle.close().catch(() => {}))) {
+    hooks.onRead?.(chunk.length);
+    yield chunk;
+  }
 }
 
 /**

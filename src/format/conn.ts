@@ -43,11 +43,12 @@ export class LocalNets {
   }
 }
 
-/** The field values of one record, unset fields as undefined. */
-function values(r: ConnRecord, local: LocalNets | undefined): (string | number | boolean | string[] | undefined)[] {
+/** The field values of one record, unset fields as undefined; ts and uid only when `from` (the first
+ *  field wanted) is 0 (a connection_end event has its own). */
+function values(r: ConnRecord, local: LocalNets | undefined, from: number): (string | number | boolean | string[] | undefined)[] {
   const timed = r.durationUs > 0; // Zeek sets duration and byte counts only then
   return [
-    seconds(r.tsUs), uid(r.serial), r.origH, r.origP, r.respH, r.respP, r.proto,
+    from === 0 ? seconds(r.tsUs) : undefined, from === 0 ? uid(r.serial) : undefined, r.origH, r.origP, r.respH, r.respP, r.proto,
     r.services.length > 0 ? r.services.join(",") : undefined,
     timed ? seconds(r.durationUs) : undefined,
     timed ? r.origBytes : undefined,
@@ -266,7 +267,7 @@ export class ZeekConnWriter {
 /** The record as Zeek's JSON log has it: unset fields left out, times as numbers in seconds. Its
  *  fields from CONN_FIELDS[from] on are added to `into` (a connection_end event has the tuple). */
 export function connObject(r: ConnRecord, local?: LocalNets, into: Record<string, unknown> = {}, from = 0): Record<string, string | number | boolean | string[]> {
-  const vals = values(r, local);
+  const vals = values(r, local, from);
   for (let i = from; i < CONN_FIELDS.length; i++) {
     const v = vals[i];
     if (v === undefined) continue;
