@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import through2 from "through2";
@@ -126,6 +127,31 @@ if (HAVE_CAPTURES) {
 } else {
   noteMissingCaptures("compose tests against conn.log");
 }
+
+test("zk.top(path) reads a file as the command line does: gzipped too; a missing one rejects with ENOENT", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-top-path-"));
+  try {
+    const gz = join(dir, "sample.pcap.gz");
+    writeFileSync(gz, gzipSync(sample));
+    const rows = await zk.top(gz, { by: ["src", "dport"], limit: 0 });
+    assert.ok(rows.length > 0);
+    assert.equal(rows, zk.topSync(sample, { by: ["src", "dport"], limit: 0 }));
+    let err: NodeJS.ErrnoException | undefined;
+    try { await zk.top(join(dir, "missing.pcap")); } catch (e) { err = e as NodeJS.ErrnoException; }
+    assert.is(err?.code, "ENOENT");
+    // damage inside the gzip stream: a ZkError of the gzip layer, with the rows before it
+    const cut = gzipSync(sample);
+    cut[cut.length - 5] ^= 0xff; // the length in gzip's trailer
+    writeFileSync(gz, cut);
+    let zerr: (ZkError & { rows?: Row[] }) | undefined;
+    try { await zk.top(gz, { limit: 0 }); } catch (e) { zerr = e as ZkError & { rows?: Row[] }; }
+    assert.instance(zerr, ZkError);
+    assert.is(zerr!.layer, "gzip");
+    assert.ok((zerr!.rows ?? []).length > 0, "the rows before the damage come with it");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("topStream: the current table while reading, the final one after finish", async () => {
   const t = zk.topStream({ limit: 0 });

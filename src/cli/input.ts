@@ -9,6 +9,8 @@ import { fileChunks } from "../file-chunks.js";
 export interface InputOutcome extends FileResult {
   /** Set when the file could not be opened or read at all. */
   openError?: string;
+  /** And the error that said so. */
+  openCause?: Error;
 }
 
 /** Optional hooks of feedSource: progress, output flushing, interruption. */
@@ -257,14 +259,24 @@ function regularFileInput(name: string, hooks: FeedHooks, start: number): Input 
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */
-export async function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
-  const label = name === "-" ? "stdin" : name;
+export function feedSource(engine: Engine, name: string, shouldStop: () => boolean, hooks: FeedHooks = {}): Promise<InputOutcome> {
+  return name === "-" ? feedNamed(engine, "stdin", undefined, shouldStop, hooks) : feedNamed(engine, name, name, shouldStop, hooks);
+}
+
+/** Reads the file at `path` (a file named "-" too) into the engine, as the command line reads its
+ *  files: the Node API's top(path) does. `label` names it in errors (default: the path). */
+export function feedFile(engine: Engine, path: string, shouldStop: () => boolean, label = path): Promise<InputOutcome> {
+  return feedNamed(engine, label, path, shouldStop, {});
+}
+
+/** Reads a file, or stdin when `path` is undefined. */
+async function feedNamed(engine: Engine, label: string, path: string | undefined, shouldStop: () => boolean, hooks: FeedHooks): Promise<InputOutcome> {
   // A pipe's reader stops on an interruption, and once the input is given up for any reason
   // (damage: the gzip reader may leave a read of a quiet pipe waiting, with no one to end it).
   const done = new AbortController();
   if (hooks.signal?.aborted) done.abort();
-  const stdin = name === "-" ? stdinChunks(done.signal) : undefined;
-  const input = stdin ?? fileInput(name, hooks, done.signal);
+  const stdin = path === undefined ? stdinChunks(done.signal) : undefined;
+  const input = stdin ?? fileInput(path as string, hooks, done.signal);
   // an interruption must not wait for the next chunk of a quiet stdin: a stream is destroyed;
   // pipeChunks stops on `done` (its fd must stay open for the read it leaves behind)
   const onAbort = () => { if (stdin?.stream) process.stdin.destroy(); else done.abort(); };
@@ -295,7 +307,7 @@ export async function feedChunks(engine: Engine, label: string, input: Input, sh
     const result = engine.endFile(label);
     if (hooks.signal?.aborted) return result; // stdin closed by the interruption
     if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EPERM") {
-      return { ...result, openError: err.code === "EISDIR" ? "is a directory" : err.code };
+      return { ...result, openError: err.code === "EISDIR" ? "is a directory" : err.code, openCause: err };
     }
     if (isZlibError(err)) {
       // the complete packets before the damaged gzip data are counted
