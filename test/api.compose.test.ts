@@ -136,6 +136,11 @@ test("zk.top(path) reads a file as the command line does: gzipped too; a missing
     const rows = await zk.top(gz, { by: ["src", "dport"], limit: 0 });
     assert.ok(rows.length > 0);
     assert.equal(rows, zk.topSync(sample, { by: ["src", "dport"], limit: 0 }));
+    // the streams and the sync helpers take the capture's own bytes: the error says what to do
+    let gzErr: ZkError | undefined;
+    try { zk.topSync(gzipSync(sample)); } catch (e) { gzErr = e as ZkError; }
+    assert.is(gzErr?.code, "ZK_UNKNOWN_MAGIC");
+    assert.match(gzErr!.message, "gzip-compressed");
     let err: NodeJS.ErrnoException | undefined;
     try { await zk.top(join(dir, "missing.pcap")); } catch (e) { err = e as NodeJS.ErrnoException; }
     assert.is(err?.code, "ENOENT");
