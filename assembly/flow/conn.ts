@@ -1,8 +1,9 @@
 // Layout of one connection record (cold data) in linear memory. The hot table (table.ts) holds
 // only a fingerprint and the record's index; everything else lives here. A packet of a TCP
-// connection without protocol detection touches lines 0, 1, 3, 4 and 5 (warm.ts loads those):
-// line 2 holds what only detection, UDP/ICMP payload counts, tunnels and services use, and line 6
-// the TCP history letters past the first two.
+// connection without protocol detection touches lines 0, 1, 3 and 4 (warm.ts loads those), and a
+// SYN, FIN or RST line 6 too (the endpoints' cold fields, tcp.ts): line 2 holds what only
+// detection, UDP/ICMP payload counts, tunnels and services use, and line 5 the TCP history letters
+// past the tenth and the missed bytes.
 import { TCP_STATE_SIZE } from "./tcp";
 import { UDP_STATE_SIZE } from "./udp";
 import { lineStart } from "../cacheline";

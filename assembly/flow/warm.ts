@@ -42,10 +42,11 @@ const MAX_ENTRIES: u32 = MAX_BATCH * 2;
 const outerHashes: usize = memory.data(<i32>MAX_BATCH * 8); // per record (warmedHash)
 const hashes: usize = memory.data(<i32>MAX_ENTRIES * 8);
 const found: usize = memory.data(<i32>MAX_ENTRIES * 4); // record addresses, then detection states
-// bit 0: a new connection's record is a TCP one; bit 1: the packet is a tunnelled one
+// bit 0: a new connection's record is a TCP one; bit 1: the packet is a tunnelled one; bit 2: E_CONTROL
 const entryFlags: usize = memory.data(<i32>MAX_ENTRIES);
 const E_TCP: u8 = 1;
 const E_TUNNELLED: u8 = 2;
+const E_CONTROL: u8 = 4; // a TCP segment with SYN, FIN or RST
 const rowHashes: usize = memory.data(<i32>MAX_ENTRIES * 8); // counter rows of new connections (0: none)
 let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it returned a hash)
 let quickL4: usize = 0; // and where its transport header starts
@@ -191,13 +192,20 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
 }
 
 /** Loads the lines of existing record r that its next packet reads (conn.ts): a TCP record's line
- *  2 only with detection or for a tunnelled packet (its tunnel parents), and never its line 6
- *  (history letters past the second). */
+ *  2 only with detection or for a tunnelled packet (its tunnel parents), its line 6 (the
+ *  endpoints' cold fields) only for a SYN, FIN or RST, and never its line 5 (history letters past
+ *  the tenth). */
 // @ts-ignore: decorator
-@inline function recordLines(r: usize, isTcp: bool, tunnelled: bool): u64 {
+@inline function recordLines(r: usize, isTcp: bool, tunnelled: bool, control: bool): u64 {
   const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 192);
   if (!isTcp) return s ^ load<u64>(r, 128);
-  return (detectProtocols || tunnelled ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256) ^ load<u64>(r, 320);
+  const t = (detectProtocols || tunnelled ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256);
+  return control ? t ^ load<u64>(r, 384) : t;
+}
+
+/** Whether quickHash's last packet is a TCP segment with SYN, FIN or RST set. */
+function quickControl(): bool {
+  return quickProto == PROTO_TCP && quickL4 + 14 <= quickEnd && (<u32>load<u8>(quickL4, 13) & 7) != 0;
 }
 
 /** Loads every line of the free record a new connection will take: createConn writes them all. */
@@ -246,14 +254,14 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
     warmedRecords++;
     const udp = quickProto == PROTO_UDP;
     store<u64>(hashes + (<usize>n << 3), h);
-    store<u8>(entryFlags + <usize>n, (udp ? 0 : E_TCP) | (quickTunnelled ? E_TUNNELLED : 0));
+    store<u8>(entryFlags + <usize>n, (udp ? 0 : E_TCP) | (quickTunnelled ? E_TUNNELLED : 0) | (quickControl() ? E_CONTROL : 0));
     n++;
     if (!udp) continue;
     const inner = tunnelledHash(quickDstPort, quickL4, quickEnd, n);
     if (inner == 0) continue;
     warmedTunnelled++;
     store<u64>(hashes + (<usize>n << 3), inner);
-    store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == PROTO_TCP ? E_TCP : 0));
+    store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == PROTO_TCP ? E_TCP : 0) | (quickControl() ? E_CONTROL : 0));
     n++;
   }
   let s: u64 = 0;
@@ -278,7 +286,8 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
     } else {
       // the class comes from the index: a fingerprint match may be another connection's record
       r = rec(hit - 1);
-      s ^= recordLines(r, ((hit - 1) & SHORT_CLASS) == 0, (load<u8>(entryFlags + <usize>i) & E_TUNNELLED) != 0);
+      const flags = load<u8>(entryFlags + <usize>i);
+      s ^= recordLines(r, ((hit - 1) & SHORT_CLASS) == 0, (flags & E_TUNNELLED) != 0, (flags & E_CONTROL) != 0);
     }
     store<u32>(found + (<usize>i << 2), <u32>r);
     store<u64>(rowHashes + (<usize>i << 3), rh);
