@@ -4,7 +4,7 @@
 //   await pipeline(createReadStream("c.pcap"), zk.events({ events: ["new_connection"] }), sink);
 //   for await (const ev of zk.events(process.stdin)) { ... }
 //   const rows = await zk.top("c.pcap", { by: ["src", "dport"], limit: 10 });
-import { pipeline } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { EventStream, type EventsOptions } from "./streams/events.js";
 import { TopStream, top, type TopOptions, type ZkTopError } from "./streams/top.js";
 import { eventsSync, topSync, type ZkSyncError } from "./streams/sync.js";
@@ -12,6 +12,7 @@ import { eventsWeb, type EventsWebPair } from "./streams/web.js";
 import { isCaptureSource, toReadable, type CaptureSource } from "./streams/source.js";
 import { ZkError } from "./streams/error.js";
 import { uid } from "./uid.js";
+import { captureFileChunks } from "./cli/input.js";
 
 /**
  * The events Transform: write capture bytes (pcap or pcapng) to it, read event objects from it.
@@ -21,9 +22,18 @@ import { uid } from "./uid.js";
 function events(options?: EventsOptions): EventStream;
 function events(source: CaptureSource, options?: EventsOptions): EventStream;
 function events(a?: CaptureSource | EventsOptions, b?: EventsOptions): EventStream {
+  if (typeof a === "string") {
+    // a path names the input in error messages, and is read as the command line reads a file,
+    // gzipped too (each chunk in a buffer of its own: the stream may hold it)
+    const stream = new EventStream({ name: a, ...b });
+    const input: NonNullable<EventStream["fileInput"]> = { gzip: { seen: false } };
+    stream.fileInput = input;
+    const chunks = captureFileChunks(a, input.gzip, (damage) => { input.damage = damage; });
+    pipeline(Readable.from(chunks, { objectMode: false }), stream, () => { /* errors reach the consumer through `stream` */ });
+    return stream;
+  }
   if (a !== undefined && isCaptureSource(a)) {
-    // a path names the input in error messages
-    const stream = new EventStream(typeof a === "string" ? { name: a, ...b } : b);
+    const stream = new EventStream(b);
     pipeline(toReadable(a), stream, () => { /* errors reach the consumer through `stream` */ });
     return stream;
   }

@@ -128,7 +128,7 @@ if (HAVE_CAPTURES) {
   noteMissingCaptures("compose tests against conn.log");
 }
 
-test("zk.top(path) reads a file as the command line does: gzipped too; a missing one rejects with ENOENT", async () => {
+test("zk.top(path) and zk.events(path) read a file as the command line does: gzipped too; a missing one rejects with ENOENT", async () => {
   const dir = mkdtempSync(join(tmpdir(), "zk-top-path-"));
   try {
     const gz = join(dir, "sample.pcap.gz");
@@ -144,6 +144,10 @@ test("zk.top(path) reads a file as the command line does: gzipped too; a missing
     let err: NodeJS.ErrnoException | undefined;
     try { await zk.top(join(dir, "missing.pcap")); } catch (e) { err = e as NodeJS.ErrnoException; }
     assert.is(err?.code, "ENOENT");
+    // zk.events(path) reads it the same way
+    const got: ZkEvent[] = [];
+    for await (const ev of zk.events(gz)) got.push(ev);
+    assert.equal(got, zk.eventsSync(sample));
     // damage inside the gzip stream: a ZkError of the gzip layer, with the rows before it
     const cut = gzipSync(sample);
     cut[cut.length - 5] ^= 0xff; // the length in gzip's trailer
@@ -153,6 +157,22 @@ test("zk.top(path) reads a file as the command line does: gzipped too; a missing
     assert.instance(zerr, ZkError);
     assert.is(zerr!.layer, "gzip");
     assert.ok((zerr!.rows ?? []).length > 0, "the rows before the damage come with it");
+    // the events stream: every event before the damage, then the same error
+    const before: ZkEvent[] = [];
+    let eerr: ZkError | undefined;
+    try { for await (const ev of zk.events(gz, { events: ["new_connection"] })) before.push(ev); } catch (e) { eerr = e as ZkError; }
+    assert.instance(eerr, ZkError);
+    assert.is(eerr!.layer, "gzip");
+    assert.is(eerr!.offset, zerr!.offset);
+    assert.ok(before.length > 0, "the events before the damage come first");
+    // a capture cut inside intact gzip data: the core's error, its offset said to be decompressed
+    writeFileSync(gz, gzipSync(sample.subarray(0, sample.length - 10)));
+    for (const run of [() => zk.top(gz), async () => { for await (const _ of zk.events(gz)) { /* drained */ } }]) {
+      let cutErr: ZkError | undefined;
+      try { await run(); } catch (e) { cutErr = e as ZkError; }
+      assert.is(cutErr?.code, "ZK_RECORD_CUT");
+      assert.match(cutErr!.message, "(offset in the decompressed stream)");
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

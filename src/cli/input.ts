@@ -2,8 +2,8 @@
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { fstatSync, readFileSync, statSync } from "node:fs";
 import type { Engine, FileResult } from "../engine.js";
-import { EXIT_DAMAGED } from "../errors.js";
-import { takingTurns } from "../buffers.js";
+import { EXIT_DAMAGED, type CaptureError } from "../errors.js";
+import { freshBuffers, takingTurns } from "../buffers.js";
 import { fileChunks } from "../file-chunks.js";
 
 export interface InputOutcome extends FileResult {
@@ -311,16 +311,46 @@ export async function feedChunks(engine: Engine, label: string, input: Input, sh
     }
     if (isZlibError(err)) {
       // the complete packets before the damaged gzip data are counted
-      return { ...result, error: { code: 0, name: "gzip", layer: "gzip", offset: result.bytes, reason: `${err.message} (offset in the decompressed stream)`, exitCode: EXIT_DAMAGED } };
+      return { ...result, error: gzipDamage(result.bytes, err) };
     }
     throw e;
   } finally {
     hooks.signal?.removeEventListener("abort", onAbort);
   }
   const result = engine.endFile(label);
-  if (gzip.seen && result.error) {
-    // offsets count decompressed bytes: say so
-    return { ...result, error: { ...result.error, reason: `${result.error.reason} (offset in the decompressed stream)` } };
+  return gzip.seen && result.error ? { ...result, error: inDecompressedStream(result.error) } : result;
+}
+
+/** Damage in gzip data found `offset` decompressed bytes in. */
+function gzipDamage(offset: number, err: Error): CaptureError {
+  return { code: 0, name: "gzip", layer: "gzip", offset, reason: `${err.message} (offset in the decompressed stream)`, exitCode: EXIT_DAMAGED };
+}
+
+/** The capture inside gzip was damaged: its offsets count decompressed bytes, and it says so. */
+export function inDecompressedStream(error: CaptureError): CaptureError {
+  return { ...error, reason: `${error.reason} (offset in the decompressed stream)` };
+}
+
+/**
+ * The bytes of the capture file at `path` for a stream that may hold each chunk (zk.events(path)):
+ * each in a buffer of its own, inflated when the file is gzipped (`gzip.seen` then). Damage in the
+ * gzip data ends them, handed to `onGzipDamage` as the command line reports it: every byte
+ * decompressed before it came first.
+ */
+export async function* captureFileChunks(path: string, gzip: { seen: boolean }, onGzipDamage: (e: CaptureError) => void): AsyncGenerator<Buffer> {
+  let regular = false;
+  try { regular = statSync(path).isFile(); } catch { /* opening it reports that */ }
+  const read = () => fileChunks(path, { nextBuffer: freshBuffers() });
+  // only a regular file can be read a second time from its start (gzip's second pass)
+  const input: Input = regular ? { chunks: read(), reread: read } : { chunks: read() };
+  let bytes = 0;
+  try {
+    for await (const chunk of maybeGunzip(input, gzip, () => false)) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  } catch (e) {
+    if (!isZlibError(e)) throw e;
+    onGzipDamage(gzipDamage(bytes, e as Error));
   }
-  return result;
 }

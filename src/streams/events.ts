@@ -17,6 +17,8 @@ import {
 } from "../events.js";
 import { ZkError } from "./error.js";
 import { CHUNK } from "../buffers.js";
+import type { CaptureError } from "../errors.js";
+import { inDecompressedStream } from "../cli/input.js";
 
 /** Bytes fed to the core between two backpressure checks. */
 const SLICE = 64 * 1024;
@@ -62,6 +64,8 @@ export class EventStream extends Transform {
   private finished_ = false;
   /** The end of input is under way: its callback, and the input's outcome. */
   private ending: { cb: TransformCallback; file: FileResult } | undefined;
+  /** Set by zk.events(path): whether the file was gzipped, and damage found in its gzip data. */
+  fileInput: { gzip: { seen: boolean }; damage?: CaptureError } | undefined;
 
   constructor(options: EventsOptions = {}) {
     super({
@@ -134,7 +138,11 @@ export class EventStream extends Transform {
   private conclude(cb: TransformCallback): void {
     if (this.finished_) return cb();
     this.finished_ = true;
-    this.ending = { cb, file: this.engine.endFile(this.label) };
+    let file = this.engine.endFile(this.label);
+    const input = this.fileInput;
+    if (input?.damage) file = { ...file, error: input.damage };
+    else if (input?.gzip.seen && file.error) file = { ...file, error: inDecompressedStream(file.error) };
+    this.ending = { cb, file };
     this.endSteps();
   }
 
