@@ -9,7 +9,7 @@ export const EXIT_INTERNAL = 4;
 interface CodeInfo { name: string; layer: string; exit: number; reason: (detail: number) => string }
 
 const CODES: Record<number, CodeInfo> = {
-  1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `not a pcap or pcapng capture (magic 0x${(d >>> 0).toString(16).padStart(8, "0")})${(d >>> 16) === 0x1f8b ? ": gzip-compressed (the command line, and zk.top or zk.events given its path, decompress it; a stream must be gunzipped first: zlib.createGunzip())" : ""}` },
+  1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `not a pcap or pcapng capture (magic 0x${(d >>> 0).toString(16).padStart(8, "0")})${(d >>> 16) === 0x1f8b ? ": gzip data (the command line, and zk.top or zk.events given a path, inflate one layer of gzip; a stream must go through zlib.createGunzip() first)" : ""}` },
   2: { name: "header_cut", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header cut short (${d} bytes)` },
   3: { name: "bad_version", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `unsupported format version ${d >>> 16}.${d & 0xffff}` },
   4: { name: "bad_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header refused (link type reserved bits set, or a malformed first section header; ${d})` },

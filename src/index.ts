@@ -5,7 +5,7 @@
 //   for await (const ev of zk.events(process.stdin)) { ... }
 //   const rows = await zk.top("c.pcap", { by: ["src", "dport"], limit: 10 });
 import { pipeline, Readable } from "node:stream";
-import { EventStream, type EventsOptions } from "./streams/events.js";
+import { EventStream, setFileInput, type EventsOptions, type FileInput } from "./streams/events.js";
 import { TopStream, top, type TopOptions, type ZkTopError } from "./streams/top.js";
 import { eventsSync, topSync, type ZkSyncError } from "./streams/sync.js";
 import { eventsWeb, type EventsWebPair } from "./streams/web.js";
@@ -26,8 +26,8 @@ function events(a?: CaptureSource | EventsOptions, b?: EventsOptions): EventStre
     // a path names the input in error messages, and is read as the command line reads a file,
     // gzipped too (each chunk in a buffer of its own: the stream may hold it)
     const stream = new EventStream({ name: a, ...b });
-    const input: NonNullable<EventStream["fileInput"]> = { gzip: { seen: false } };
-    stream.fileInput = input;
+    const input: FileInput = { gzip: { seen: false } };
+    setFileInput(stream, input);
     const chunks = captureFileChunks(a, input.gzip, (damage) => { input.damage = damage; });
     pipeline(Readable.from(chunks, { objectMode: false }), stream, () => { /* errors reach the consumer through `stream` */ });
     return stream;

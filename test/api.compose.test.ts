@@ -8,6 +8,8 @@ import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import through2 from "through2";
@@ -140,9 +142,12 @@ test("zk.top(path) and zk.events(path) read a file as the command line does: gzi
     let gzErr: ZkError | undefined;
     try { zk.topSync(gzipSync(sample)); } catch (e) { gzErr = e as ZkError; }
     assert.is(gzErr?.code, "ZK_UNKNOWN_MAGIC");
-    assert.match(gzErr!.message, "gzip-compressed");
+    assert.match(gzErr!.message, "gzip data");
     let err: NodeJS.ErrnoException | undefined;
     try { await zk.top(join(dir, "missing.pcap")); } catch (e) { err = e as NodeJS.ErrnoException; }
+    assert.is(err?.code, "ENOENT");
+    err = undefined;
+    try { for await (const _ of zk.events(join(dir, "missing.pcap"))) { /* none */ } } catch (e) { err = e as NodeJS.ErrnoException; }
     assert.is(err?.code, "ENOENT");
     // zk.events(path) reads it the same way
     const got: ZkEvent[] = [];
@@ -172,6 +177,38 @@ test("zk.top(path) and zk.events(path) read a file as the command line does: gzi
       try { await run(); } catch (e) { cutErr = e as ZkError; }
       assert.is(cutErr?.code, "ZK_RECORD_CUT");
       assert.match(cutErr!.message, "(offset in the decompressed stream)");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("zk.events(path): damage in the capture comes before later damage in its gzip data, however slow the consumer", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-events-gz-"));
+  try {
+    // packets past the first slice fed to the core, a record of impossible length, then random
+    // bytes that the gzip data is cut inside
+    const bad = Buffer.alloc(16);
+    bad.writeUInt32LE(1 << 30, 8);
+    bad.writeUInt32LE(1 << 30, 12);
+    const head = Buffer.concat([sample, ...Array(8).fill(sample.subarray(24)), bad]);
+    const gz = gzipSync(Buffer.concat([head, randomBytes(600 << 10)]));
+    const path = join(dir, "damaged.pcap.gz");
+    writeFileSync(path, gz.subarray(0, gz.length - (200 << 10)));
+    const badAt = head.length - bad.length;
+    let topErr: ZkError | undefined;
+    try { await zk.top(path); } catch (e) { topErr = e as ZkError; }
+    assert.is(topErr?.code, "ZK_RECORD_LENGTH");
+    assert.is(topErr?.offset, badAt);
+    for (const pause of [0, 300]) {
+      // a consumer that waits on its first event: meanwhile the reader reaches the gzip damage
+      let err: ZkError | undefined;
+      let n = 0;
+      try {
+        for await (const _ of zk.events(path, { highWaterMark: 1 })) if (pause && n++ === 0) await sleep(pause);
+      } catch (e) { err = e as ZkError; }
+      assert.is(err?.code, "ZK_RECORD_LENGTH", `a consumer pausing ${pause} ms`);
+      assert.is(err?.offset, badAt);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

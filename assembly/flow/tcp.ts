@@ -90,6 +90,9 @@ import {
 /** Bytes of TCP state per connection: four cache lines (layout below). */
 export const TCP_STATE_SIZE: u32 = 256;
 
+/** tcpPacket result bits. TCP_FLIP: roles flipped during this packet; the TCP state is already
+ *  swapped -- the caller swaps addresses/ports and its orig/resp packet+byte counters; a tcpSwap
+ *  call right after (before the next tcpPacket) is accepted and does nothing. */
 export const TCP_FLIP: u32 = 1;
 /** tcpPacket result bit: count this packet (pkts, IP bytes) on the originator side (after the swap). */
 export const TCP_COUNT_ORIG: u32 = 2;

@@ -64,8 +64,6 @@ export class EventStream extends Transform {
   private finished_ = false;
   /** The end of input is under way: its callback, and the input's outcome. */
   private ending: { cb: TransformCallback; file: FileResult } | undefined;
-  /** Set by zk.events(path): whether the file was gzipped, and damage found in its gzip data. */
-  fileInput: { gzip: { seen: boolean }; damage?: CaptureError } | undefined;
 
   constructor(options: EventsOptions = {}) {
     super({
@@ -131,16 +129,19 @@ export class EventStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    this.conclude(cb);
+    this.conclude(cb, true);
   }
 
-  /** End of input or damage: the end of the current file, every live connection's end, the final table; then the error if any. */
-  private conclude(cb: TransformCallback): void {
+  /** End of input (`inputDone`) or damage the core found: the end of the current file, every live
+   *  connection's end, the final table; then the error if any. */
+  private conclude(cb: TransformCallback, inputDone = false): void {
     if (this.finished_) return cb();
     this.finished_ = true;
     let file = this.engine.endFile(this.label);
-    const input = this.fileInput;
-    if (input?.damage) file = { ...file, error: input.damage };
+    const input = fileInputs.get(this);
+    // damage in the gzip data counts once every byte inflated before it went in: the reader may
+    // have found it while the core had yet to reach damage of the capture's own, which comes first
+    if (inputDone && input?.damage) file = { ...file, error: input.damage };
     else if (input?.gzip.seen && file.error) file = { ...file, error: inDecompressedStream(file.error) };
     this.ending = { cb, file };
     this.endSteps();
@@ -204,6 +205,12 @@ export class EventStream extends Transform {
     cb(err);
   }
 }
+
+/** A stream's file (zk.events(path)): whether it was gzipped, and damage found in its gzip data. */
+export interface FileInput { gzip: { seen: boolean }; damage?: CaptureError }
+const fileInputs = new WeakMap<EventStream, FileInput>();
+/** zk.events(path) tells the stream about its file (kept off the stream's public surface). */
+export function setFileInput(stream: EventStream, input: FileInput): void { fileInputs.set(stream, input); }
 
 type AnyStream = NodeJS.EventEmitter & {
   destroyed?: boolean;
