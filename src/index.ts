@@ -28,7 +28,10 @@ function events(a?: CaptureSource | EventsOptions, b?: EventsOptions): EventStre
     const stream = new EventStream({ name: a, ...b });
     const input: FileInput = { gzip: { seen: false } };
     setFileInput(stream, input);
-    const chunks = captureFileChunks(a, input.gzip, (damage) => { input.damage = damage; });
+    // a named pipe's read is given up once the stream is gone (a consumer that stopped early)
+    const gone = new AbortController();
+    stream.once("close", () => gone.abort());
+    const chunks = captureFileChunks(a, input.gzip, (damage) => { input.damage = damage; }, gone.signal);
     pipeline(Readable.from(chunks, { objectMode: false }), stream, () => { /* errors reach the consumer through `stream` */ });
     return stream;
   }

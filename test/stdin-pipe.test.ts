@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync, constants as zlibConstants } from "node:zlib";
@@ -110,6 +110,24 @@ if (process.platform === "linux") test("Ctrl-C while a named pipe's writer is op
     assert.equal(JSON.parse(lastTable()), sampleRows());
   } finally {
     child.kill("SIGKILL");
+    try { process.kill(-writer.pid!, "SIGKILL"); } catch { /* gone */ }
+  }
+});
+
+if (process.platform === "linux") test("zk.events(path of a named pipe): a consumer that stops early while the writer is open and quiet frees the pipe", async () => {
+  const fifo = join(dir, "api-fifo");
+  assert.is(spawnSync("mkfifo", [fifo]).status, 0);
+  const writer = spawn("bash", ["-c", `exec 3> '${fifo}'; cat '${SAMPLE}' >&3; sleep 60`], { detached: true, stdio: "ignore" });
+  const onFifo = () => readdirSync("/proc/self/fd").filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === fifo; } catch { return false; } }).length;
+  try {
+    const { zk: api } = await import("../src/index.js");
+    let first: unknown;
+    for await (const ev of api.events(fifo, { events: ["new_connection"] })) { first = ev; break; }
+    assert.ok(first, "an event came");
+    // the read left waiting on the quiet pipe is released and the pipe closed (pipe.ts), as the
+    // command line's is: a read left behind would hold the process until the writer closes
+    await until("the named pipe closed", () => onFifo() === 0, 5000, () => `${onFifo()} descriptors open`);
+  } finally {
     try { process.kill(-writer.pid!, "SIGKILL"); } catch { /* gone */ }
   }
 });

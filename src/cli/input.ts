@@ -335,14 +335,21 @@ export function inDecompressedStream(error: CaptureError): CaptureError {
  * The bytes of the capture file at `path` for a stream that may hold each chunk (zk.events(path)):
  * each in a buffer of its own, inflated when the file is gzipped (`gzip.seen` then). Damage in the
  * gzip data ends them, handed to `onGzipDamage` as the command line reports it: every byte
- * decompressed before it came first.
+ * decompressed before it came first. A named pipe is read as the command line reads one, and given
+ * up when `signal` aborts (the consumer stopped), even while its writer is open and quiet.
  */
-export async function* captureFileChunks(path: string, gzip: { seen: boolean }, onGzipDamage: (e: CaptureError) => void): AsyncGenerator<Buffer> {
-  let regular = false;
-  try { regular = statSync(path).isFile(); } catch { /* opening it reports that */ }
+export async function* captureFileChunks(path: string, gzip: { seen: boolean }, onGzipDamage: (e: CaptureError) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  let kind: "file" | "pipe" | "other" = "other";
+  try {
+    const st = statSync(path);
+    kind = st.isFile() ? "file" : st.isFIFO() ? "pipe" : "other";
+  } catch { /* opening it reports that */ }
   const read = () => fileChunks(path, { nextBuffer: freshBuffers() });
-  // only a regular file can be read a second time from its start (gzip's second pass)
-  const input: Input = regular ? { chunks: read(), reread: read } : { chunks: read() };
+  // only a regular file can be read a second time from its start (gzip's second pass); the pipe
+  // reader's buffers take turns, so its chunks are copied
+  const input: Input = kind === "file" ? { chunks: read(), reread: read }
+    : kind === "pipe" && process.platform === "linux" ? { chunks: copied(namedPipeInput(path, signal, {})) }
+    : { chunks: read() };
   let bytes = 0;
   try {
     for await (const chunk of maybeGunzip(input, gzip, () => false)) {
@@ -353,4 +360,8 @@ export async function* captureFileChunks(path: string, gzip: { seen: boolean }, 
     if (!isZlibError(e)) throw e;
     onGzipDamage(gzipDamage(bytes, e as Error));
   }
+}
+
+async function* copied(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
