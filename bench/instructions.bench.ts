@@ -1,0 +1,102 @@
+// Instructions per packet, counted by `valgrind --tool=callgrind` (issue 6: "count instructions
+// rather than guessing"): a figure that does not move with what else the machine is doing, for
+// comparing builds of the core on the work they do. It says nothing of memory stalls, which set
+// the pace once the tables outgrow the caches (see README, Performance): time that too.
+//
+//   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump]
+//
+// Each command runs under callgrind on the first half of the capture's packets and on all of
+// them; the difference over the second half's packets is the cost of a packet once Node has
+// started, V8 has compiled the core's hot functions and before the end of input. It measures what
+// dist/ and build/zk.wasm hold: it never builds. Command ids for --skip: zk-src, zk-service, tcpdump.
+import { closeSync, existsSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { spawnSync } from "node:child_process";
+import { cachedCapture } from "./lib/capture.js";
+import { builds, describeMachine, machine, si, table } from "./lib/report.js";
+import { which } from "./lib/run.js";
+import type { ProfileName } from "./gen.js";
+
+const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
+const CLI = join(REPO, "dist/cli/main.js");
+// the core compiled by TurboFan before it runs (otherwise its first packets run in Liftoff's code
+// for as long as the background compilation takes), and no compiler or GC threads of V8's: nine
+// runs of top --by src then gave 2,693 to 2,772 a packet (3%), against 2,669 and 3,002 without
+const NODE_FLAGS = ["--no-liftoff", "--single-threaded"];
+
+const { values: opts } = parseArgs({
+  options: {
+    packets: { type: "string", default: "200k" },
+    seed: { type: "string", default: "1" },
+    profile: { type: "string", default: "mixed" },
+    skip: { type: "string", default: "" },
+  },
+});
+const packets = Number(opts.packets!.replace(/k$/i, "000").replace(/m$/i, "000000"));
+const seed = Number(opts.seed);
+const skip = new Set(opts.skip!.split(",").filter(Boolean));
+
+/** The first `n` records of a little-endian pcap file, as a file beside it. */
+function firstRecords(path: string, n: number): string {
+  const out = path.replace(/\.pcap$/, `-first${n}.pcap`);
+  if (existsSync(out)) return out;
+  const tmp = `${out}.tmp-${process.pid}`; // renamed once whole: an interrupted run leaves no half file
+  const fd = openSync(path, "r"), o = openSync(tmp, "w");
+  try {
+    const head = Buffer.alloc(24);
+    readSync(fd, head, 0, 24, 0);
+    writeSync(o, head);
+    let at = 24;
+    const rec = Buffer.alloc(16);
+    for (let i = 0; i < n; i++) {
+      if (readSync(fd, rec, 0, 16, at) < 16) break;
+      const body = Buffer.alloc(rec.readUInt32LE(8));
+      readSync(fd, body, 0, body.length, at + 16);
+      writeSync(o, rec);
+      writeSync(o, body);
+      at += 16 + body.length;
+    }
+  } finally {
+    closeSync(fd);
+    closeSync(o);
+  }
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Instructions the whole process (all its threads) ran, as callgrind counts them. */
+function instructions(argv: string[]): number {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS; // as bin/zk-stream starts Node
+  const r = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...argv], { env, encoding: "latin1", maxBuffer: 64 << 20 });
+  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? "");
+  if (r.status !== 0 || !m) throw new Error(`${argv.join(" ")} under callgrind: exit ${r.status}\n${(r.stderr ?? "").slice(-2000)}`);
+  return Number(m[1].replace(/,/g, ""));
+}
+
+if (!which("valgrind")) {
+  console.log("bench:instructions: valgrind is not installed: nothing measured");
+  process.exit(0);
+}
+const capture = cachedCapture({ profile: opts.profile as ProfileName, packets, seed });
+const half = Math.floor(packets / 2);
+const first = firstRecords(capture.path, half);
+const commands = [
+  { id: "zk-src", label: "zk-stream top --by src", argv: (f: string) => [process.execPath, ...NODE_FLAGS, CLI, "top", "--by", "src", f] },
+  { id: "zk-service", label: "zk-stream top --by src,service", argv: (f: string) => [process.execPath, ...NODE_FLAGS, CLI, "top", "--by", "src,service", f] },
+  { id: "tcpdump", label: "tcpdump -r F -w /dev/null", argv: (f: string) => ["tcpdump", "-r", f, "-w", "/dev/null"] },
+].filter((c) => !skip.has(c.id) && (c.id !== "tcpdump" || which("tcpdump")));
+
+console.log(`# zk-stream instructions per packet: npm run bench:instructions`);
+console.log(`# ${describeMachine(machine(REPO))}`);
+console.log(`# measured: ${builds(REPO)}`);
+console.log(`# capture: ${capture.path}: ${opts.profile} profile, seed ${seed}, ${packets} packets; first half: ${first}`);
+const rows: string[][] = [];
+for (const c of commands) {
+  process.stderr.write(`bench:instructions: ${c.label} ...\n`);
+  const a = instructions(c.argv(first)), b = instructions(c.argv(capture.path));
+  rows.push([c.label, si(a), si(b), ((b - a) / (packets - half)).toFixed(0)]);
+}
+console.log(table(["command", `instructions, ${si(half)} packets`, `instructions, ${si(packets)}`, "per packet (second half)"], rows));
