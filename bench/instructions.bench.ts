@@ -3,13 +3,17 @@
 // comparing builds of the core on the work they do. It says nothing of memory stalls, which set
 // the pace once the tables outgrow the caches (see README, Performance): time that too.
 //
-//   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump]
+//   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump] [--functions]
+//
+// With --functions, zk-stream's rows are followed by the functions that ran the most instructions
+// per packet of the second half (lib/callgrind.ts names V8's generated code from its perf map).
 //
 // Each command runs under callgrind on the first half of the capture's packets and on all of
 // them; the difference over the second half's packets is the cost of a packet once Node has
 // started, V8 has compiled the core's hot functions and before the end of input. It measures what
 // dist/ and build/zk.wasm hold: it never builds. Command ids for --skip: zk-src, zk-service, tcpdump.
-import { closeSync, existsSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -17,6 +21,7 @@ import { spawnSync } from "node:child_process";
 import { cachedCapture } from "./lib/capture.js";
 import { builds, describeMachine, machine, si, table } from "./lib/report.js";
 import { which } from "./lib/run.js";
+import { instructionsByFunction } from "./lib/callgrind.js";
 import type { ProfileName } from "./gen.js";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -32,6 +37,7 @@ const { values: opts } = parseArgs({
     seed: { type: "string", default: "1" },
     profile: { type: "string", default: "mixed" },
     skip: { type: "string", default: "" },
+    functions: { type: "boolean", default: false },
   },
 });
 const packets = Number(opts.packets!.replace(/k$/i, "000").replace(/m$/i, "000000"));
@@ -66,14 +72,27 @@ function firstRecords(path: string, n: number): string {
   return out;
 }
 
-/** Instructions the whole process (all its threads) ran, as callgrind counts them. */
-function instructions(argv: string[]): number {
+/** Instructions the whole process (all its threads) ran, as callgrind counts them; and per
+ *  function, when asked (Node's argv only: `node` first). */
+function instructions(argv: string[], byFunction = false): { total: number; functions?: Map<string, number> } {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS; // as bin/zk-stream starts Node
-  const r = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...argv], { env, encoding: "latin1", maxBuffer: 64 << 20 });
+  const out = join(tmpdir(), `zk-callgrind-${process.pid}.out`);
+  const args = byFunction
+    ? ["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${out}`, argv[0], "--perf-basic-prof", ...argv.slice(1)]
+    : ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...argv];
+  const r = spawnSync("valgrind", args, { env, encoding: "latin1", maxBuffer: 64 << 20 });
   const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? "");
   if (r.status !== 0 || !m) throw new Error(`${argv.join(" ")} under callgrind: exit ${r.status}\n${(r.stderr ?? "").slice(-2000)}`);
-  return Number(m[1].replace(/,/g, ""));
+  const total = Number(m[1].replace(/,/g, ""));
+  if (!byFunction) return { total };
+  const map = `/tmp/perf-${r.pid}.map`; // the process valgrind ran has valgrind's pid
+  try {
+    return { total, functions: instructionsByFunction(out, map, join(REPO, "build/zk.wat")) };
+  } finally {
+    rmSync(out, { force: true });
+    rmSync(map, { force: true });
+  }
 }
 
 if (!which("valgrind")) {
@@ -93,10 +112,20 @@ console.log(`# zk-stream instructions per packet: npm run bench:instructions`);
 console.log(`# ${describeMachine(machine(REPO))}`);
 console.log(`# measured: ${builds(REPO)}`);
 console.log(`# capture: ${capture.path}: ${opts.profile} profile, seed ${seed}, ${packets} packets; first half: ${first}`);
+const perPacket = (a: number, b: number): string => ((b - a) / (packets - half)).toFixed(0);
 const rows: string[][] = [];
+const functionTables: string[] = [];
 for (const c of commands) {
   process.stderr.write(`bench:instructions: ${c.label} ...\n`);
-  const a = instructions(c.argv(first)), b = instructions(c.argv(capture.path));
-  rows.push([c.label, si(a), si(b), ((b - a) / (packets - half)).toFixed(0)]);
+  const byFunction = opts.functions! && c.id !== "tcpdump";
+  const a = instructions(c.argv(first), byFunction), b = instructions(c.argv(capture.path), byFunction);
+  rows.push([c.label, si(a.total), si(b.total), perPacket(a.total, b.total)]);
+  if (a.functions && b.functions) {
+    const fa = a.functions, fb = b.functions;
+    const top = [...fb.keys()].map((f) => ({ f, d: fb.get(f)! - (fa.get(f) ?? 0) })).sort((x, y) => y.d - x.d).slice(0, 25);
+    functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half:\n` +
+      table(["function", "instructions"], top.map(({ f, d }) => [f.slice(0, 70), perPacket(0, d)])));
+  }
 }
 console.log(table(["command", `instructions, ${si(half)} packets`, `instructions, ${si(packets)}`, "per packet (second half)"], rows));
+for (const t of functionTables) console.log(`\n${t}`);

@@ -1,0 +1,69 @@
+// Instructions per function from a callgrind output file written with --dump-instr=yes, for a
+// Node process run with --perf-basic-prof. callgrind cannot name V8's generated code: it files a
+// wasm function's instructions under the jump-table slot it was called through. So each
+// instruction's own address is looked up in the map V8 writes (/tmp/perf-PID.map), and a wasm
+// function's index in it (wasm-function[N]) named from the core's text format (build/zk.wat).
+import { readFileSync } from "node:fs";
+
+interface Symbol { start: number; end: number; name: string }
+
+/** V8's perf map: "start size name" a line, hexadecimal. */
+function perfMap(path: string): Symbol[] {
+  const syms: Symbol[] = [];
+  for (const line of readFileSync(path, "latin1").split("\n")) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m) syms.push({ start: parseInt(m[1], 16), end: parseInt(m[1], 16) + parseInt(m[2], 16), name: m[3] });
+  }
+  return syms.sort((a, b) => a.start - b.start);
+}
+
+/** The wasm functions' names by index (imports first), from the text format. */
+function wasmNames(watPath: string): Map<number, string> {
+  const lines = readFileSync(watPath, "utf8").split("\n");
+  const imports = lines.filter((l) => l.startsWith(" (import")).length;
+  const names = new Map<number, string>();
+  lines.filter((l) => l.startsWith(" (func $")).forEach((l, i) => names.set(imports + i, l.split(" ")[2]));
+  return names;
+}
+
+/**
+ * Instructions per function: a named function's own, and for V8's generated code the function
+ * the map names at each instruction's address (a wasm function by its name in the core).
+ */
+export function instructionsByFunction(outPath: string, mapPath: string, watPath: string): Map<string, number> {
+  const syms = perfMap(mapPath);
+  const wasm = wasmNames(watPath);
+  const at = (addr: number): string => {
+    let lo = 0, hi = syms.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (syms[mid].start <= addr) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (found < 0 || addr >= syms[found].end) return "(code V8 did not map)";
+    const name = syms[found].name;
+    const w = /wasm-function\[(\d+)\]/.exec(name);
+    return w ? wasm.get(Number(w[1])) ?? name : name;
+  };
+  const names = new Map<string, string>(); // callgrind's compressed names: "(id) name" once, then "(id)"
+  const totals = new Map<string, number>();
+  let fn = "";
+  let addr = 0;
+  let callCost = false; // the line after "calls=" is the call's inclusive cost: not the caller's own
+  for (const line of readFileSync(outPath, "latin1").split("\n")) {
+    const named = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line);
+    if (named) {
+      if (named[2] !== undefined) names.set(named[1], named[2]);
+      if (line.startsWith("fn=")) fn = names.get(named[1]) ?? "???";
+      continue;
+    }
+    if (line.startsWith("calls=")) { callCost = true; continue; }
+    const cost = /^(0x[0-9a-f]+|[+-]\d+|\*)\s+\S+\s+(\d+)/.exec(line);
+    if (!cost) continue;
+    const p = cost[1];
+    addr = p.startsWith("0x") ? parseInt(p, 16) : p === "*" ? addr : addr + Number(p);
+    if (callCost) { callCost = false; continue; }
+    const key = fn === "???" || fn.startsWith("0x") ? at(addr) : fn;
+    totals.set(key, (totals.get(key) ?? 0) + Number(cost[2]));
+  }
+  return totals;
+}
