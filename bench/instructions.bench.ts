@@ -6,13 +6,14 @@
 //   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump] [--functions]
 //
 // With --functions, zk-stream's rows are followed by the functions that ran the most instructions
-// per packet of the second half (lib/callgrind.ts names V8's generated code from its perf map).
+// per packet of the second half (lib/callgrind.ts names V8's generated code from its perf map);
+// their totals then come from those runs, which V8's perf map writing adds a little to.
 //
 // Each command runs under callgrind on the first half of the capture's packets and on all of
 // them; the difference over the second half's packets is the cost of a packet once Node has
 // started, V8 has compiled the core's hot functions and before the end of input. It measures what
 // dist/ and build/zk.wasm hold: it never builds. Command ids for --skip: zk-src, zk-service, tcpdump.
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,6 +65,9 @@ function firstRecords(path: string, n: number): string {
       writeSync(o, body);
       at += 16 + body.length;
     }
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
   } finally {
     closeSync(fd);
     closeSync(o);
@@ -73,25 +77,30 @@ function firstRecords(path: string, n: number): string {
 }
 
 /** Instructions the whole process (all its threads) ran, as callgrind counts them; and per
- *  function, when asked (Node's argv only: `node` first). */
+ *  function, when asked (Node's argv only: `node` first). The command runs in a directory of its
+ *  own (Node's --perf-basic-prof writes a V8 log into the current one), removed afterwards with
+ *  callgrind's output and V8's perf map. */
 function instructions(argv: string[], byFunction = false): { total: number; functions?: Map<string, number> } {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS; // as bin/zk-stream starts Node
-  const out = join(tmpdir(), `zk-callgrind-${process.pid}.out`);
+  const cwd = mkdtempSync(join(tmpdir(), "zk-callgrind-"));
+  const out = join(cwd, "callgrind.out");
   const args = byFunction
     ? ["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${out}`, argv[0], "--perf-basic-prof", ...argv.slice(1)]
     : ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...argv];
-  const r = spawnSync("valgrind", args, { env, encoding: "latin1", maxBuffer: 64 << 20 });
-  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? "");
-  if (r.status !== 0 || !m) throw new Error(`${argv.join(" ")} under callgrind: exit ${r.status}\n${(r.stderr ?? "").slice(-2000)}`);
-  const total = Number(m[1].replace(/,/g, ""));
-  if (!byFunction) return { total };
+  const r = spawnSync("valgrind", args, { cwd, env, encoding: "latin1", maxBuffer: 64 << 20 });
   const map = `/tmp/perf-${r.pid}.map`; // the process valgrind ran has valgrind's pid
   try {
+    const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? "");
+    if (r.error || r.status !== 0 || !m) {
+      throw new Error(`${argv.join(" ")} under callgrind: ${r.error?.message ?? `exit ${r.status}`}\n${(r.stderr ?? "").slice(-2000)}`);
+    }
+    const total = Number(m[1].replace(/,/g, ""));
+    if (!byFunction) return { total };
     return { total, functions: instructionsByFunction(out, map, join(REPO, "build/zk.wat")) };
   } finally {
-    rmSync(out, { force: true });
-    rmSync(map, { force: true });
+    rmSync(cwd, { recursive: true, force: true });
+    if (byFunction && r.pid) rmSync(map, { force: true });
   }
 }
 
@@ -99,14 +108,15 @@ if (!which("valgrind")) {
   console.log("bench:instructions: valgrind is not installed: nothing measured");
   process.exit(0);
 }
+const TCPDUMP = which("tcpdump"); // /usr/sbin too, which valgrind would not search
 const capture = cachedCapture({ profile: opts.profile as ProfileName, packets, seed });
 const half = Math.floor(packets / 2);
 const first = firstRecords(capture.path, half);
 const commands = [
   { id: "zk-src", label: "zk-stream top --by src", argv: (f: string) => [process.execPath, ...NODE_FLAGS, CLI, "top", "--by", "src", f] },
   { id: "zk-service", label: "zk-stream top --by src,service", argv: (f: string) => [process.execPath, ...NODE_FLAGS, CLI, "top", "--by", "src,service", f] },
-  { id: "tcpdump", label: "tcpdump -r F -w /dev/null", argv: (f: string) => ["tcpdump", "-r", f, "-w", "/dev/null"] },
-].filter((c) => !skip.has(c.id) && (c.id !== "tcpdump" || which("tcpdump")));
+  { id: "tcpdump", label: "tcpdump -r F -w /dev/null", argv: (f: string) => [TCPDUMP!, "-r", f, "-w", "/dev/null"] },
+].filter((c) => !skip.has(c.id) && (c.id !== "tcpdump" || TCPDUMP));
 
 console.log(`# zk-stream instructions per packet: npm run bench:instructions`);
 console.log(`# ${describeMachine(machine(REPO))}`);

@@ -49,7 +49,10 @@ export function instructionsByFunction(outPath: string, mapPath: string, watPath
   let fn = "";
   let addr = 0;
   let callCost = false; // the line after "calls=" is the call's inclusive cost: not the caller's own
-  for (const line of readFileSync(outPath, "latin1").split("\n")) {
+  const text = readFileSync(outPath, "latin1");
+  // every cost line is read as "address line cost": the layout callgrind writes by default
+  if (!/^positions: instr line$/m.test(text)) throw new Error(`${outPath}: not "positions: instr line" (a valgrind option such as --dump-line=no?)`);
+  for (const line of text.split("\n")) {
     const named = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line);
     if (named) {
       if (named[2] !== undefined) names.set(named[1], named[2]);
