@@ -31,6 +31,7 @@ import {
 } from "../decode/link";
 import { ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, ETH_TEB, PPP_IPV4, PPP_IPV6, PPPOE_HEADER, PPPOE_PROTOCOL, mplsStackLength, isIpEthertype } from "../decode/ether";
 import { H_BLOCK, H_INST } from "../detect/ctx";
+import { TCP_SYN, TCP_FIN, TCP_RST } from "../packet";
 import { detectProtocols } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
 
@@ -205,7 +206,7 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
 
 /** Whether quickHash's last packet is a TCP segment with SYN, FIN or RST set. */
 function quickControl(): bool {
-  return quickProto == PROTO_TCP && quickL4 + 14 <= quickEnd && (<u32>load<u8>(quickL4, 13) & 7) != 0;
+  return quickProto == PROTO_TCP && quickL4 + 14 <= quickEnd && (<u32>load<u8>(quickL4, 13) & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
 }
 
 /** Loads every line of the free record a new connection will take: createConn writes them all. */

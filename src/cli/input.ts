@@ -237,25 +237,38 @@ export interface Input {
   reread?: () => AsyncIterable<Buffer>;
 }
 
-function fileInput(name: string, hooks: FeedHooks, signal: AbortSignal): Input {
+/**
+ * The input of a named file: a regular file (which can be read a second time, for gzip's second
+ * pass), a named pipe (`<(zcat F.gz)`, /dev/stdin: read as stdin's pipe is, as it comes, and not
+ * waited for after an interruption; pipe.ts reaches pipes through /proc: Linux), or anything else.
+ * `ownChunks`: each chunk in a buffer of its own, for a consumer that may hold it (a stream);
+ * else the command line's buffers taking turns.
+ */
+function fileInput(name: string, hooks: FeedHooks, signal: AbortSignal | undefined, ownChunks = false): Input {
   let kind: "file" | "pipe" | "other" = "other"; // missing or unreadable: opening it reports that
   try {
     const st = statSync(name);
     kind = st.isFile() ? "file" : st.isFIFO() ? "pipe" : "other";
   } catch { /* as "other" */ }
-  if (kind === "file") return regularFileInput(name, hooks, 0);
-  // a named pipe (`<(zcat F.gz)`, /dev/stdin) is read as stdin's pipe is: as it comes, and not
-  // waited for after an interruption (pipe.ts reaches pipes through /proc: Linux)
-  if (kind === "pipe" && process.platform === "linux") return { chunks: namedPipeInput(name, signal, hooks) };
-  return { chunks: fileChunks(name, { nextBuffer: takingTurns(), onOpen: hooks.onOpen, onRead: hooks.onRead }) };
+  if (kind === "file") return regularFileInput(name, hooks, 0, ownChunks);
+  if (kind === "pipe" && process.platform === "linux") {
+    const chunks = namedPipeInput(name, signal, hooks);
+    return { chunks: ownChunks ? copied(chunks) : chunks }; // pipe.ts's buffers take turns
+  }
+  return { chunks: fileChunks(name, { nextBuffer: ownChunks ? freshBuffers() : takingTurns(), onOpen: hooks.onOpen, onRead: hooks.onRead }) };
 }
 
 /** A regular file from offset `start`: it can be read a second time (gzip's second pass). */
-function regularFileInput(name: string, hooks: FeedHooks, start: number): Input {
+function regularFileInput(name: string, hooks: FeedHooks, start: number, ownChunks = false): Input {
+  const buffers = ownChunks ? freshBuffers : takingTurns;
   return {
-    chunks: fileChunks(name, { nextBuffer: takingTurns(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
-    reread: () => fileChunks(name, { nextBuffer: takingTurns(), start }),
+    chunks: fileChunks(name, { nextBuffer: buffers(), start, onOpen: hooks.onOpen, onRead: hooks.onRead }),
+    reread: () => fileChunks(name, { nextBuffer: buffers(), start }),
   };
+}
+
+async function* copied(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 /** Reads one named file ("-" is stdin) into the engine. */
@@ -339,20 +352,9 @@ export function inDecompressedStream(error: CaptureError): CaptureError {
  * up when `signal` aborts (the consumer stopped), even while its writer is open and quiet.
  */
 export async function* captureFileChunks(path: string, gzip: { seen: boolean }, onGzipDamage: (e: CaptureError) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  let kind: "file" | "pipe" | "other" = "other";
-  try {
-    const st = statSync(path);
-    kind = st.isFile() ? "file" : st.isFIFO() ? "pipe" : "other";
-  } catch { /* opening it reports that */ }
-  const read = () => fileChunks(path, { nextBuffer: freshBuffers() });
-  // only a regular file can be read a second time from its start (gzip's second pass); the pipe
-  // reader's buffers take turns, so its chunks are copied
-  const input: Input = kind === "file" ? { chunks: read(), reread: read }
-    : kind === "pipe" && process.platform === "linux" ? { chunks: copied(namedPipeInput(path, signal, {})) }
-    : { chunks: read() };
   let bytes = 0;
   try {
-    for await (const chunk of maybeGunzip(input, gzip, () => false)) {
+    for await (const chunk of maybeGunzip(fileInput(path, {}, signal, true), gzip, () => false)) {
       bytes += chunk.length;
       yield chunk;
     }
@@ -360,8 +362,4 @@ export async function* captureFileChunks(path: string, gzip: { seen: boolean }, 
     if (!isZlibError(e)) throw e;
     onGzipDamage(gzipDamage(bytes, e as Error));
   }
-}
-
-async function* copied(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
