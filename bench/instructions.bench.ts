@@ -29,8 +29,11 @@ const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(REPO, "dist/cli/main.js");
 // the core compiled by TurboFan before it runs (otherwise its first packets run in Liftoff's code
 // for as long as the background compilation takes), and no compiler or GC threads of V8's: nine
-// runs of top --by src then gave 2,693 to 2,772 a packet (3%), against 2,669 and 3,002 without
-const NODE_FLAGS = ["--no-liftoff", "--single-threaded"];
+// runs of top --by src then gave 2,693 to 2,772 a packet (3%), against 2,669 and 3,002 without.
+// Fixed seeds: V8 tests random hash seeds for primality at start-up (detail::sprp), 4 M
+// instructions that varied from run to run (3 runs of 100k packets: 1,061.7-1,066.0 M; with the
+// seeds fixed 1,062.6-1,062.7 M)
+const NODE_FLAGS = ["--no-liftoff", "--single-threaded", "--hash-seed=1", "--random-seed=1"];
 
 const { values: opts } = parseArgs({
   options: {

@@ -3,38 +3,80 @@
 // (protocol, length) are byte-swapped to match. A block is valid when its folded sum is 0xffff.
 import { srcAddr, dstAddr } from "../packet";
 
-const SIMD_BLOCK: u32 = 256 << 10; // 8192 loads per accumulator: a lane stays below 2^30
+// 16-bit words are summed 16 bytes at a time with i32x4.dot_i16x8_s against ones (one x86
+// pmaddwd: adds each pair of words into a 32-bit lane), which reads the words as signed: each word
+// is first biased by 0x8000 (w ^ 0x8000 is w - 0x8000 as a signed word), and the bias is added back
+// at the end, 0x8000 for every word of every vector summed. A lane moves by at most 2 * 0x8000 per
+// vector; a block of SIMD_BLOCK bytes (8192 vectors per accumulator, and 4 more for the tail) keeps
+// it below 2^30.
+const SIMD_BLOCK: u32 = 256 << 10;
+const BIAS: v128 = i16x8(-0x8000, -0x8000, -0x8000, -0x8000, -0x8000, -0x8000, -0x8000, -0x8000);
+const ONES: v128 = i16x8(1, 1, 1, 1, 1, 1, 1, 1);
+// 16 zero bytes, then 16 of 0xff: the 16 bytes at TAIL_MASKS + k keep a vector's last k bytes
+const TAIL_MASKS: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+]);
 
-/** Ones' complement partial sum of n bytes at p, added to acc (not folded). */
+// @ts-ignore: decorator
+@inline function pairSums(v: v128): v128 {
+  return i32x4.dot_i16x8_s(v128.xor(v, BIAS), ONES);
+}
+
+// @ts-ignore: decorator
+@inline function laneTotal(a: v128): u64 {
+  const s = i64x2.add(i64x2.extend_low_i32x4_s(a), i64x2.extend_high_i32x4_s(a));
+  return <u64>(i64x2.extract_lane(s, 0) + i64x2.extract_lane(s, 1));
+}
+
+/** Ones' complement partial sum of n bytes at p, added to acc (not folded). Reads no byte outside
+ *  [p, p + n). */
 export function sumBytes(p: usize, n: u32, acc: u64): u64 {
+  if ((n & 1) != 0) { // the odd last byte: [b, 0] as a little-endian word
+    n--;
+    acc += <u64>load<u8>(p + n);
+  }
+  if (n < 16) {
+    let i: u32 = 0;
+    if (n >= 8) { const w = load<u64>(p); acc += (w & 0xffffffff) + (w >> 32); i = 8; }
+    if (i + 4 <= n) { acc += <u64>load<u32>(p + i); i += 4; }
+    if (i < n) acc += <u64>load<u16>(p + i);
+    return acc;
+  }
+  let a = i32x4.splat(0), b = i32x4.splat(0);
   let i: u32 = 0;
-  // 64 bytes per step: each 16-byte load's 16-bit words are added pairwise into four 32-bit
-  // lanes, in two independent accumulators. A lane gains at most 2 * 0xffff per load, so the lanes
-  // are emptied into acc every SIMD_BLOCK bytes, long before they could overflow.
-  while (i + 64 <= n) {
-    const end = min(n & ~63, i + SIMD_BLOCK);
-    let a = i32x4.splat(0), b = i32x4.splat(0);
-    do {
-      a = i32x4.add(a, i32x4.extadd_pairwise_i16x8_u(v128.load(p + i)));
-      b = i32x4.add(b, i32x4.extadd_pairwise_i16x8_u(v128.load(p + i, 16)));
-      a = i32x4.add(a, i32x4.extadd_pairwise_i16x8_u(v128.load(p + i, 32)));
-      b = i32x4.add(b, i32x4.extadd_pairwise_i16x8_u(v128.load(p + i, 48)));
-      i += 64;
-    } while (i < end);
-    const s = i64x2.add(
-      i64x2.add(i64x2.extend_low_i32x4_u(a), i64x2.extend_high_i32x4_u(a)),
-      i64x2.add(i64x2.extend_low_i32x4_u(b), i64x2.extend_high_i32x4_u(b)));
-    acc += i64x2.extract_lane(s, 0) + i64x2.extract_lane(s, 1);
+  const whole = n & ~63;
+  if (whole != 0) {
+    let end = min(whole, SIMD_BLOCK);
+    while (true) {
+      do {
+        a = i32x4.add(a, pairSums(v128.load(p + i)));
+        b = i32x4.add(b, pairSums(v128.load(p + i, 16)));
+        a = i32x4.add(a, pairSums(v128.load(p + i, 32)));
+        b = i32x4.add(b, pairSums(v128.load(p + i, 48)));
+        i += 64;
+      } while (i < end);
+      if (end == whole) break;
+      acc += laneTotal(i32x4.add(a, b));
+      a = i32x4.splat(0);
+      b = i32x4.splat(0);
+      end = min(whole, i + SIMD_BLOCK);
+    }
   }
-  while (i + 8 <= n) {
-    const w = load<u64>(p + i);
-    acc += (w & 0xffffffff) + (w >> 32);
-    i += 8;
+  // under 64 bytes left (an even count), without a loop: whole vectors, then the last one ending
+  // at p + n with the bytes already summed masked out (n >= 16: it starts at or after p)
+  if (i + 32 <= n) {
+    a = i32x4.add(a, pairSums(v128.load(p + i)));
+    b = i32x4.add(b, pairSums(v128.load(p + i, 16)));
+    i += 32;
   }
-  if (i + 4 <= n) { acc += <u64>load<u32>(p + i); i += 4; }
-  if (i + 2 <= n) { acc += <u64>load<u16>(p + i); i += 2; }
-  if (i < n) acc += <u64>load<u8>(p + i); // odd byte: [b, 0] as a little-endian word
-  return acc;
+  if (i + 16 <= n) {
+    a = i32x4.add(a, pairSums(v128.load(p + i)));
+    i += 16;
+  }
+  if (i < n) b = i32x4.add(b, pairSums(v128.and(v128.load(p + n - 16), v128.load(TAIL_MASKS + (n - i)))));
+  // ceil(n / 16) vectors of 8 words, each biased by 0x8000
+  return acc + laneTotal(i32x4.add(a, b)) + (<u64>((n + 15) >> 4) << 18);
 }
 
 /** Fold a partial sum to 16 bits. */
