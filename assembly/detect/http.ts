@@ -8,7 +8,7 @@
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
 import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
 import { A_WEBSOCKET } from "./analyzers";
-import { lineStep, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+import { lineStep, lineEndOrColon, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
 const S_LINE: u8 = 0;       // request / status line expected
@@ -161,14 +161,11 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     }
     if ((state == S_HEADERS || state == S_TRAILER) && (load<u8>(st + CR) & bit) == 0) {
       const m = st + (isOrig ? MSG_O : MSG_R);
-      if (headerRestIgnored(m)) {
+      // a header name that can no longer be one of NAMES: only its length counts, up to its ':'
+      const unknownName = load<u8>(m + M_WHICH) == 0 && load<u8>(m + M_NAMEMASK) == 0;
+      if (unknownName || headerRestIgnored(m)) {
         // the rest of a header line nothing is read from: only its length counts
-        let j = i;
-        while (j < n) {
-          const b = load<u8>(p + j);
-          if (b == 10 || b == 13) break;
-          j++;
-        }
+        const j = i + lineEndOrColon(p + i, n - i, unknownName);
         if (j > i) {
           const len = <u32>load<u8>(m + M_LINELEN) + (j - i);
           store<u8>(m + M_LINELEN, <u8>(len > 255 ? 255 : len));
