@@ -110,6 +110,9 @@ function isUri(c: u32): bool {
   }
   return false;
 }
+// isUri as a table, for uriRun
+const uriChars: usize = memory.data(256);
+for (let c: u32 = 0; c < 256; c++) store<u8>(uriChars + <usize>c, isUri(c) ? 1 : 0);
 
 const HTTP_SLASH: StaticArray<u8> = [72, 84, 84, 80, 47]; // "HTTP/"
 
@@ -159,19 +162,15 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
       }
       continue;
     }
-    if ((state == S_HEADERS || state == S_TRAILER) && (load<u8>(st + CR) & bit) == 0) {
-      const m = st + (isOrig ? MSG_O : MSG_R);
-      // a header name that can no longer be one of NAMES: only its length counts, up to its ':'
-      const unknownName = load<u8>(m + M_WHICH) == 0 && load<u8>(m + M_NAMEMASK) == 0;
-      if (unknownName || headerRestIgnored(m)) {
-        // the rest of a header line nothing is read from: only its length counts
-        const j = i + lineEndOrColon(p + i, n - i, unknownName);
-        if (j > i) {
-          const len = <u32>load<u8>(m + M_LINELEN) + (j - i);
-          store<u8>(m + M_LINELEN, <u8>(len > 255 ? 255 : len));
-          i = j;
-          continue;
-        }
+    // runs of characters that only count or only narrow the header names, taken together (the
+    // first character after a CR goes through lineStep, which ends the CR)
+    if ((load<u8>(st + CR) & bit) == 0) {
+      let run: u32 = 0;
+      if (state == S_HEADERS || state == S_TRAILER) run = headerRun(st + (isOrig ? MSG_O : MSG_R), p + i, n - i);
+      else if (state == S_LINE && isOrig) run = uriRun(st, p + i, n - i);
+      if (run > 0) {
+        i += run;
+        continue;
       }
     }
     const c = <u32>load<u8>(p + i);
@@ -189,6 +188,54 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
 }
 
 let restartedHere = false;
+
+/** headerChar over the longest run of the n bytes at p that it would only count or match against
+ *  NAMES (no CR, LF, ':' or value character it reads); returns the run's length. */
+function headerRun(m: usize, p: usize, n: u32): u32 {
+  const which = load<u8>(m + M_WHICH);
+  let mask = load<u8>(m + M_NAMEMASK);
+  let j: u32 = 0;
+  if (which == 0 && mask != 0 && mask != 0xff) {
+    // a name that may still be one of NAMES: narrow the candidates a character at a time
+    let pos = <u32>load<u8>(m + M_LINELEN);
+    if (pos == 0) return 0; // a blank here would make a continuation line: headerChar decides
+    while (j < n && mask != 0) {
+      const c = <u32>load<u8>(p + j);
+      if (c == 10 || c == 13 || c == 58) break;
+      const lc = lower(c);
+      mask &= pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
+      if (pos < 255) pos++;
+      j++;
+    }
+    store<u8>(m + M_NAMEMASK, mask);
+    store<u8>(m + M_LINELEN, <u8>pos);
+    if (mask != 0) return j;
+  }
+  // a name that can no longer be one of NAMES counts only its length, up to its ':'; the rest of a
+  // line nothing is read from, up to its end
+  const unknownName = load<u8>(m + M_WHICH) == 0 && mask == 0;
+  if (!unknownName && !headerRestIgnored(m)) return j;
+  const k = j + lineEndOrColon(p + j, n - j, unknownName);
+  const len = <u32>load<u8>(m + M_LINELEN) + (k - j);
+  store<u8>(m + M_LINELEN, <u8>(len > 255 ? 255 : len));
+  return k;
+}
+
+/** requestChar over the longest run of URI characters at p (n bytes) while the URI is open and
+ *  the rest did not start with "HTTP/": they only count. Returns the run's length. */
+function uriRun(st: usize, p: usize, n: u32): u32 {
+  if (load<u8>(st + RL_PHASE) != 2 || load<u8>(st + RL_UOPEN) == 0) return 0;
+  const sk = load<u8>(st + RL_STARTK);
+  if (sk < 8 && sk != 255) return 0; // still matching "HTTP/" or its version
+  let j: u32 = 0;
+  while (j < n && load<u8>(uriChars + <usize>load<u8>(p + j)) != 0) j++;
+  if (j == 0) return 0;
+  const rest = <u32>load<u16>(st + RL_N) + j, uri = <u32>load<u16>(st + RL_U) + j, len = <u32>load<u8>(st + RL_LEN) + j;
+  store<u16>(st + RL_N, <u16>(rest > 0xffff ? 0xffff : rest));
+  store<u16>(st + RL_U, <u16>(uri > 0xffff ? 0xffff : uri));
+  store<u8>(st + RL_LEN, <u8>(len > 255 ? 255 : len));
+  return j;
+}
 
 function lineChar(st: usize, isOrig: bool, state: u8, c: u32): void {
   if (state == S_LINE) {
