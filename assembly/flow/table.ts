@@ -6,7 +6,7 @@ import * as C from "./conn";
 import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
-import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued } from "./timers";
+import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued, slotsDue } from "./timers";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS } from "./pool";
 import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
@@ -177,7 +177,7 @@ export function flowPacket(): void {
   const ts = P.pktTs;
   if (ts > now) {
     now = ts;
-    expireDue();
+    if (slotsDue(ts)) expireDue(); // network time left a timer slot: nearly every packet does not
   }
   if (P.l4ChecksumBad) countBadTransportChecksum();
   packetPorts();
