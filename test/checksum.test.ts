@@ -1,6 +1,7 @@
 // The core's Internet checksums (assembly/decode/checksum.ts) against a plain JavaScript sum, on
 // every length the vector loops and their tails can see: UDP over IPv4 and IPv6 with payloads of
-// 0 to 700 bytes and a few jumbo ones, and IPv4 headers with 0 to 40 bytes of options. Each packet
+// 0 to 700 bytes and a few jumbo ones, ICMP echoes of 0 to 130, and IPv4 headers with 0 to 40
+// bytes of options. Each packet
 // comes once intact and once with one byte changed: the core must accept every intact one and
 // refuse every changed one. Payloads are random, all 0xff (carries in every word) or all 0x00.
 import { test } from "uvu";
@@ -95,7 +96,7 @@ function changed(frame: Buffer, at: number): Buffer {
   return f;
 }
 
-test("TCP/UDP checksums: every payload length from 0 to 700 and jumbo ones, IPv4 and IPv6", () => {
+test("TCP/UDP and ICMP checksums: every payload length from 0 to 700 and jumbo ones, IPv4 and IPv6", () => {
   const frames: Buffer[] = [];
   let bad = 0;
   const lengths = [...Array(701).keys(), 1472, 1473, 8000, 8001, 8191];
@@ -115,6 +116,15 @@ test("TCP/UDP checksums: every payload length from 0 to 700 and jumbo ones, IPv4
       }
     }
   }
+  // ICMPv4: the sum starts from 0 (no pseudo-header)
+  for (let len = 0; len <= 130; len++) {
+    const icmp = Buffer.concat([Buffer.from([8, 0, 0, 0, 0, 1, 0, len]), bytes(len, len * 17 + 1, len % 3 === 0 ? "ff" : "random")]);
+    icmp.writeUInt16BE(~sum16(icmp) & 0xffff, 2);
+    const f = Buffer.concat([ETH4, ipv4(1, icmp, 0), icmp]);
+    frames.push(f);
+    frames.push(changed(f, 14 + 20 + (len > 0 ? 8 + (len * 7919) % len : 4)));
+    bad++;
+  }
   const { engine, file } = runBuffer(pcap(frames));
   assert.is(file.error, undefined);
   const s = engine.stats();
@@ -131,7 +141,7 @@ test("IPv4 header checksums: headers of 20 to 60 bytes", () => {
       const u = Buffer.alloc(8 + k * 3);
       u.writeUInt16BE(2000 + options * 4 + k, 0);
       u.writeUInt16BE(9, 2);
-      u.writeUInt16BE(u.length, 4); // checksum 0: none (IPv4)
+      u.writeUInt16BE(u.length, 4); // the UDP checksum stays 0: none (IPv4)
       const ip = ipv4(17, u, options);
       ip[4] = k * 37; // vary the words summed
       ip[5] = options;

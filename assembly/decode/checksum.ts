@@ -6,9 +6,10 @@ import { srcAddr, dstAddr } from "../packet";
 // 16-bit words are summed 16 bytes at a time with i32x4.dot_i16x8_s against ones (one x86
 // pmaddwd: adds each pair of words into a 32-bit lane), which reads the words as signed: each word
 // is first biased by 0x8000 (w ^ 0x8000 is w - 0x8000 as a signed word), and the bias is added back
-// at the end, 0x8000 for every word of every vector summed. A lane moves by at most 2 * 0x8000 per
-// vector; a block of SIMD_BLOCK bytes (8192 vectors per accumulator, and 4 more for the tail) keeps
-// it below 2^30.
+// at the end, 0x8000 for every word of every vector summed (the lanes' totals may be negative until
+// then: they are added modulo 2^64). A lane moves by at most 2 * 0x8000 per vector; a block of
+// SIMD_BLOCK bytes (8192 vectors per accumulator, and at most 2 more each for the tail) keeps it
+// below 2^30.
 const SIMD_BLOCK: u32 = 256 << 10;
 const BIAS: v128 = i16x8(-0x8000, -0x8000, -0x8000, -0x8000, -0x8000, -0x8000, -0x8000, -0x8000);
 const ONES: v128 = i16x8(1, 1, 1, 1, 1, 1, 1, 1);

@@ -194,11 +194,12 @@ let restartedHere = false;
 function headerRun(m: usize, p: usize, n: u32): u32 {
   const which = load<u8>(m + M_WHICH);
   let mask = load<u8>(m + M_NAMEMASK);
+  // a line's first character: a blank there makes a continuation line (headerChar decides)
+  if (which == 0 && load<u8>(m + M_LINELEN) == 0) return 0;
   let j: u32 = 0;
   if (which == 0 && mask != 0 && mask != 0xff) {
     // a name that may still be one of NAMES: narrow the candidates a character at a time
     let pos = <u32>load<u8>(m + M_LINELEN);
-    if (pos == 0) return 0; // a blank here would make a continuation line: headerChar decides
     while (j < n && mask != 0) {
       const c = <u32>load<u8>(p + j);
       if (c == 10 || c == 13 || c == 58) break;
@@ -213,7 +214,7 @@ function headerRun(m: usize, p: usize, n: u32): u32 {
   }
   // a name that can no longer be one of NAMES counts only its length, up to its ':'; the rest of a
   // line nothing is read from, up to its end
-  const unknownName = load<u8>(m + M_WHICH) == 0 && mask == 0;
+  const unknownName = which == 0 && mask == 0;
   if (!unknownName && !headerRestIgnored(m)) return j;
   const k = j + lineEndOrColon(p + j, n - j, unknownName);
   const len = <u32>load<u8>(m + M_LINELEN) + (k - j);

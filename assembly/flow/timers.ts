@@ -56,16 +56,15 @@ export function timerUnlink(idx: u32): void {
 export function timerSlotOf(idx: u32): i64 { return load<i64>(rec(idx) + C.C_QUEUED); }
 export function slotOf(time: i64): i64 { return time >> SLOT_BITS; }
 
-/**
- * Slots to process now that network time is `now`: every slot wholly in the past. Returns how many
- * (at most one turn of the wheel); takeSlot(i) then detaches each one's list.
- */
-let firstDue: i64 = 0;
-
 /** Would dueSlots(now) find slots to process (or start the wheel)? Cheap enough for every packet. */
 // @ts-ignore: decorator
 @inline export function slotsDue(now: i64): bool { return (now >> SLOT_BITS) > lastSlot; }
 
+let firstDue: i64 = 0;
+/**
+ * Slots to process now that network time is `now`: every slot wholly in the past. Returns how many
+ * (at most one turn of the wheel); takeSlot(i) then detaches each one's list.
+ */
 export function dueSlots(now: i64): u32 {
   const current = now >> SLOT_BITS;
   if (lastSlot == i64.MIN_VALUE) { lastSlot = current; return 0; }
