@@ -6,7 +6,8 @@
 //   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump] [--functions]
 //
 // With --functions, zk-stream's rows are followed by the functions that ran the most instructions
-// per packet of the second half (lib/callgrind.ts names V8's generated code from its perf map);
+// per packet of the second half, with how often the core's were called and what a call cost
+// (lib/callgrind.ts names V8's generated code from its perf map);
 // their totals then come from those runs, which V8's perf map writing adds a little to.
 //
 // Each command runs under callgrind on the first half of the capture's packets and on all of
@@ -22,7 +23,7 @@ import { spawnSync } from "node:child_process";
 import { cachedCapture } from "./lib/capture.js";
 import { builds, describeMachine, machine, si, table } from "./lib/report.js";
 import { which } from "./lib/run.js";
-import { instructionsByFunction } from "./lib/callgrind.js";
+import { instructionsByFunction, type FunctionCost } from "./lib/callgrind.js";
 import type { ProfileName } from "./gen.js";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -83,7 +84,7 @@ function firstRecords(path: string, n: number): string {
  *  function, when asked (Node's argv only: `node` first). The command runs in a directory of its
  *  own (Node's --perf-basic-prof writes a V8 log into the current one), removed afterwards with
  *  callgrind's output and V8's perf map. */
-function instructions(argv: string[], byFunction = false): { total: number; functions?: Map<string, number> } {
+function instructions(argv: string[], byFunction = false): { total: number; functions?: Map<string, FunctionCost> } {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS; // as bin/zk-stream starts Node
   const cwd = mkdtempSync(join(tmpdir(), "zk-callgrind-"));
@@ -135,9 +136,16 @@ for (const c of commands) {
   rows.push([c.label, si(a.total), si(b.total), perPacket(a.total, b.total)]);
   if (a.functions && b.functions) {
     const fa = a.functions, fb = b.functions;
-    const top = [...fb.keys()].map((f) => ({ f, d: fb.get(f)! - (fa.get(f) ?? 0) })).sort((x, y) => y.d - x.d).slice(0, 25);
+    const top = [...fb.keys()].map((f) => {
+      const x = fb.get(f)!, y = fa.get(f) ?? { instructions: 0, calls: 0 };
+      return { f, d: x.instructions - y.instructions, calls: x.calls - y.calls };
+    }).sort((x, y) => y.d - x.d).slice(0, 25);
+    const n = packets - half;
     functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half:\n` +
-      table(["function", "instructions"], top.map(({ f, d }) => [f.slice(0, 70), perPacket(0, d)])));
+      table(["function", "instructions", "calls", "per call"], top.map(({ f, d, calls }) => [
+        f.slice(0, 70), perPacket(0, d),
+        calls > 0 ? (calls / n).toFixed(2) : "-", calls > 0 ? (d / calls).toFixed(0) : "-",
+      ])));
   }
 }
 console.log(table(["command", `instructions, ${si(half)} packets`, `instructions, ${si(packets)}`, "per packet (second half)"], rows));

@@ -26,26 +26,33 @@ function wasmNames(watPath: string): Map<number, string> {
   return names;
 }
 
+/** A function's instructions, and for V8's generated code how many times it was entered (the count
+ *  of its first instruction, which no loop jumps back to: its frame set-up); 0 for other code. */
+export interface FunctionCost { instructions: number; calls: number }
+
 /**
  * Instructions per function: a named function's own, and for V8's generated code the function
  * the map names at each instruction's address (a wasm function by its name in the core).
  */
-export function instructionsByFunction(outPath: string, mapPath: string, watPath: string): Map<string, number> {
+export function instructionsByFunction(outPath: string, mapPath: string, watPath: string): Map<string, FunctionCost> {
   const syms = perfMap(mapPath);
   const wasm = wasmNames(watPath);
+  let entry = false; // whether at()'s address is the first of the code it named
   const at = (addr: number): string => {
     let lo = 0, hi = syms.length - 1, found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (syms[mid].start <= addr) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
+    entry = false;
     if (found < 0 || addr >= syms[found].end) return "(code V8 did not map)";
+    entry = addr === syms[found].start;
     const name = syms[found].name;
     const w = /wasm-function\[(\d+)\]/.exec(name);
     return w ? wasm.get(Number(w[1])) ?? name : name;
   };
   const names = new Map<string, string>(); // callgrind's compressed names: "(id) name" once, then "(id)"
-  const totals = new Map<string, number>();
+  const totals = new Map<string, FunctionCost>();
   let fn = "";
   let addr = 0;
   let callCost = false; // the line after "calls=" is the call's inclusive cost: not the caller's own
@@ -65,8 +72,12 @@ export function instructionsByFunction(outPath: string, mapPath: string, watPath
     const p = cost[1];
     addr = p.startsWith("0x") ? parseInt(p, 16) : p === "*" ? addr : addr + Number(p);
     if (callCost) { callCost = false; continue; }
+    entry = false;
     const key = fn === "???" || fn.startsWith("0x") ? at(addr) : fn;
-    totals.set(key, (totals.get(key) ?? 0) + Number(cost[2]));
+    const t = totals.get(key) ?? { instructions: 0, calls: 0 };
+    t.instructions += Number(cost[2]);
+    if (entry) t.calls += Number(cost[2]);
+    totals.set(key, t);
   }
   return totals;
 }
