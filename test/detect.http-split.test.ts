@@ -1,0 +1,53 @@
+// The HTTP parser must find the same things however the stream is cut into segments: it takes runs
+// of characters together (a header name being matched, a name that is none of the ones it reads,
+// a header's ignored rest, a request URI) and carries their state from one segment to the next.
+// A conversation whose outcome depends on all of that: a request with a long URI and a long unknown
+// header, a reply sized by Content-Length, then a WebSocket upgrade, found only if every header
+// before it was framed right. It must come out "http,websocket" with each message cut at every
+// byte, and with every byte a segment of its own.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { servicesOf } from "./helpers/conn.js";
+import { messagesInTurn as conversation } from "./helpers/detect-pcap.js";
+
+const request = Buffer.from("GET /" + "a/".repeat(150) + "x.html?q=%20y HTTP/1.1\r\nHost: example.com\r\n" +
+  "X-" + "Long".repeat(80) + ": v\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n\r\n");
+const reply = Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\ncontent-LENGTH: 5\r\n" +
+  "Connection: keep-alive\r\nTransfer-Encodings: no\r\n\r\nhello");
+const upgradeRequest = Buffer.from("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+const upgradeReply = Buffer.from("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+const key = Buffer.from([1, 2, 3, 4]);
+const frame = Buffer.concat([Buffer.from([0x81, 0x85]), key, Buffer.from("hello").map((b, i) => b ^ key[i % 4])]);
+
+const messages: [boolean, Buffer][] = [[true, request], [false, reply], [true, upgradeRequest], [false, upgradeReply], [true, frame]];
+
+/** The conversation with message m's bytes given as segments cut at `cuts`. */
+function cutAt(m: number, cuts: number[]): Buffer {
+  const [fromClient, data] = messages[m];
+  const bounds = [0, ...cuts, data.length];
+  const pieces: [boolean, Buffer][] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) pieces.push([fromClient, data.subarray(bounds[i], bounds[i + 1])]);
+  return conversation(80, [...messages.slice(0, m), ...pieces, ...messages.slice(m + 1)]);
+}
+
+const services = (pcap: Buffer): string => servicesOf(pcap).map((s) => s.split(",").sort().join(",")).join(" ");
+
+test("HTTP: the same services with each message cut in two at every byte", () => {
+  assert.is(services(conversation(80, messages)), "http,websocket");
+  for (let m = 0; m < 4; m++) {
+    const failed: number[] = [];
+    for (let k = 1; k < messages[m][1].length; k++) if (services(cutAt(m, [k])) !== "http,websocket") failed.push(k);
+    assert.equal(failed, [], `message ${m} cut at these bytes`);
+  }
+});
+
+test("HTTP: the same services with every byte a segment of its own", () => {
+  for (let m = 0; m < 4; m++) {
+    const every = [...Array(messages[m][1].length - 1).keys()].map((i) => i + 1);
+    assert.is(services(cutAt(m, every)), "http,websocket", `message ${m}`);
+  }
+});
+
+test.run();
