@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runBuffer } from "../src/engine.js";
-import { addr4, addr6, sum16 } from "./helpers/packets.js";
+import { addr4, addr6, pcapOf, sum16 } from "./helpers/packets.js";
 
 /** A deterministic byte source (xorshift32), so that a failure can be replayed. */
 function bytes(n: number, seed: number, fill: "random" | "ff" | "00"): Buffer {
@@ -19,25 +19,6 @@ function bytes(n: number, seed: number, fill: "random" | "ff" | "00"): Buffer {
     b[i] = x & 0xff;
   }
   return b;
-}
-
-/** A classic pcap (Ethernet) of the given frames. */
-function pcap(frames: Buffer[]): Buffer {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(65535, 16);
-  head.writeUInt32LE(1, 20);
-  const parts = [head];
-  frames.forEach((f, i) => {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(1_700_000_000 + i, 0);
-    r.writeUInt32LE(f.length, 8);
-    r.writeUInt32LE(f.length, 12);
-    parts.push(r, f);
-  });
-  return Buffer.concat(parts);
 }
 
 const ETH4 = Buffer.from([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00]);
@@ -125,7 +106,7 @@ test("TCP/UDP and ICMP checksums: every payload length from 0 to 700 and jumbo o
     frames.push(changed(f, 14 + 20 + (len > 0 ? 8 + (len * 7919) % len : 4)));
     bad++;
   }
-  const { engine, file } = runBuffer(pcap(frames));
+  const { engine, file } = runBuffer(pcapOf(frames));
   assert.is(file.error, undefined);
   const s = engine.stats();
   assert.is(s.records_read, frames.length);
@@ -154,7 +135,7 @@ test("IPv4 header checksums: headers of 20 to 60 bytes", () => {
       bad++;
     }
   }
-  const { engine } = runBuffer(pcap(frames));
+  const { engine } = runBuffer(pcapOf(frames));
   const s = engine.stats();
   assert.is(s.records_read, frames.length);
   assert.is(s.records_skipped.bad_IP_checksum ?? 0, bad, JSON.stringify(s.records_skipped));

@@ -25,6 +25,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 import { CLI, zk } from "./helpers/cli.js";
+import { pcapOf } from "./helpers/packets.js";
 
 interface Row {
   file: string;
@@ -190,22 +191,8 @@ if (!HAVE_CAPTURES) {
 
 const FRAME = Buffer.from("00112233445566778899aabb08004500001c00010000401166ce0a0000010a0000023039303900080000", "hex");
 
-function pcap147(records: number): Buffer {
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(65535, 16);
-  h.writeUInt32LE(147, 20);
-  const recs = Array.from({ length: records }, (_, i) => {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(1_700_000_000 + i, 0);
-    r.writeUInt32LE(FRAME.length, 8);
-    r.writeUInt32LE(FRAME.length, 12);
-    return Buffer.concat([r, FRAME]);
-  });
-  return Buffer.concat([h, ...recs]);
-}
+/** records copies of FRAME in a pcap of link type 147. */
+const pcap147 = (records: number): Buffer => pcapOf(Array.from({ length: records }, () => FRAME), 147);
 
 function block(type: number, body: Buffer): Buffer {
   const len = 12 + body.length + ((4 - (body.length % 4)) % 4);

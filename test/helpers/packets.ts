@@ -20,6 +20,25 @@ export function sum16(b: Buffer, acc = 0): number {
   return acc;
 }
 
+/** A classic pcap (LE, microseconds) of the given frames of link type `link`, one a second from t0. */
+export function pcapOf(frames: Buffer[], link = 1, t0 = 1_700_000_000): Buffer {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(65535, 16);
+  head.writeUInt32LE(link, 20);
+  const parts = [head];
+  frames.forEach((f, i) => {
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(t0 + i, 0);
+    r.writeUInt32LE(f.length, 8);
+    r.writeUInt32LE(f.length, 12);
+    parts.push(r, f);
+  });
+  return Buffer.concat(parts);
+}
+
 /**
  * A classic pcap (LE, microseconds, Ethernet) of n one-packet UDP flows: flow i goes from
  * 10.(i>>16).(i>>8).(i&255) port 30000+(i%20000) to 192.0.2.1 port 53, at t0 + i ms.
