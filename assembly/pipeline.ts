@@ -25,7 +25,8 @@ const stamps: usize = memory.data(<i32>BATCH * 8);
 let pending: u32 = 0;
 const WARM_FROM: u64 = 16384; // live connections (7 MiB of records) before warming pays
 
-export function onRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32): void {
+// @ts-ignore: decorator
+@inline export function onRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32): void {
   const at = <usize>pending << 2;
   store<u32>(links + at, linkType);
   store<u32>(datas + at, <u32>data);

@@ -108,7 +108,8 @@ function packetPorts(): void {
  * Hash of a connection key, the same in both directions: the endpoints' shares are added, which
  * needs no comparison to put them in order (an unpredictable branch per packet), then mixed.
  */
-export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, proto: u32, oneWay: bool): u64 {
+// @ts-ignore: decorator
+@inline export function keyHash(src: usize, srcPort: u32, dst: usize, dstPort: u32, proto: u32, oneWay: bool): u64 {
   const rest = <u64>proto | (oneWay ? <u64>0x100 : 0);
   return mix64(endpointHash(src, srcPort) + endpointHash(dst, dstPort) + rest * 0x27d4eb2f165667c5);
 }
@@ -278,7 +279,8 @@ function connRow(r: usize): u32 {
     <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), 0);
 }
 
-function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
+// @ts-ignore: decorator
+@inline function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
   const r = rec(idx);
   let counted = true;
   let deadline: i64;
@@ -360,7 +362,8 @@ function noteTunnelParent(r: usize): void {
 }
 
 /** Packets and IP bytes per direction (conn.log *_pkts, *_ip_bytes), and the counter row's totals. */
-function countPacket(r: usize, isOrig: bool, addPayload: bool): void {
+// @ts-ignore: decorator
+@inline function countPacket(r: usize, isOrig: bool, addPayload: bool): void {
   const ipBytes = <u64>P.ipTotalLen;
   if (isOrig) {
     store<u64>(r + C.C_ORIG_PKTS, load<u64>(r + C.C_ORIG_PKTS) + 1);
