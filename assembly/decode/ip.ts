@@ -37,7 +37,8 @@ const PROTO_DSTOPTS: u32 = 60;
  * for every link type and ethertype that leads to it). cap: bytes captured from p; wire: bytes on
  * the wire from p; depth: tunnel depth (0 for the outermost IP header).
  */
-export function decodeIp(p: usize, cap: u32, wire: u32, depth: u32): i32 {
+// @ts-ignore: decorator
+@inline export function decodeIp(p: usize, cap: u32, wire: u32, depth: u32): i32 {
   // Zeek checks for a whole IPv4 header before looking at the version, for IPv6 too.
   if (cap < 20) return SKIP_TRUNCATED_IP;
   const v = u8at(p) >> 4;
