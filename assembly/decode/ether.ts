@@ -30,12 +30,12 @@ export const PPP_IPV4: u32 = 0x0021;
 export const PPP_IPV6: u32 = 0x0057;
 export const PPP_MPLS: u32 = 0x0281;
 
-/** An Ethernet II / 802.3 frame at p. cap, wire: bytes captured / on the wire from p. (link.ts
- *  decodePacket takes an untagged IPv4 or IPv6 frame straight to decodeIp: work added here for
- *  every frame belongs there too.) */
+/** An Ethernet II / 802.3 frame at p. cap, wire: bytes captured / on the wire from p. */
 export function decodeEthernet(p: usize, cap: u32, wire: u32, depth: u32): i32 {
   if (cap < 14) return SKIP_TRUNCATED_LINK;
   let type = be16(p + 12);
+  // untagged IPv4 or IPv6, nearly every frame: straight to IP, without two calls
+  if (isIpEthertype(type)) return decodeIp(p + 14, cap - 14, after(wire, 14), depth);
   if (type == ETH_FABRICPATH) {
     // Cisco FabricPath: a 16-byte outer header before the real Ethernet header.
     if (cap < 16 + 14) return SKIP_TRUNCATED_LINK;

@@ -8,7 +8,7 @@
 import { SKIP_UNSUPPORTED_LINK, SKIP_NOT_IP, SKIP_TRUNCATED_LINK, setLastUnsupportedLink } from "../stats";
 import { setChecksumBad, setTunnelDepth, setTunnelParent } from "../packet";
 import { u8at, be16, le16, be32, after } from "./bytes";
-import { decodeEthernet, decodeEthertype, decodePppProtocol, isIpEthertype } from "./ether";
+import { decodeEthernet, decodeEthertype, decodePppProtocol } from "./ether";
 import { decodeIp } from "./ip";
 import { transportBegin } from "./transport";
 
@@ -39,11 +39,7 @@ export function decodePacket(linkType: u32, data: usize, capLen: u32, wireLen: u
   setTunnelParent(0);
   transportBegin(capLen, wireLen);
   switch (linkType & 0xffff) { // the upper bits of a pcap link-type field hold FCS information
-    case LINK_ETHERNET: {
-      // untagged IPv4 or IPv6, nearly every frame: straight to IP, as decodeEthernet would go
-      if (capLen >= 14 && isIpEthertype(be16(data + 12))) return decodeIp(data + 14, capLen - 14, after(wireLen, 14), 0);
-      return decodeEthernet(data, capLen, wireLen, 0);
-    }
+    case LINK_ETHERNET: return decodeEthernet(data, capLen, wireLen, 0);
     case LINK_NULL: return decodeNull(data, capLen, wireLen, false);
     case LINK_LOOP: return decodeNull(data, capLen, wireLen, true);
     case LINK_RAW:
