@@ -8,7 +8,7 @@
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
 import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
 import { A_WEBSOCKET } from "./analyzers";
-import { lineStep, lineEndOrColon, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+import { lineStep, lineEndOrColon, add8, add16, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
 const S_LINE: u8 = 0;       // request / status line expected
@@ -217,8 +217,7 @@ function headerRun(m: usize, p: usize, n: u32): u32 {
   const unknownName = which == 0 && mask == 0;
   if (!unknownName && !headerRestIgnored(m)) return j;
   const k = j + lineEndOrColon(p + j, n - j, unknownName);
-  const len = <u32>load<u8>(m + M_LINELEN) + (k - j);
-  store<u8>(m + M_LINELEN, <u8>(len > 255 ? 255 : len));
+  add8(m + M_LINELEN, k - j);
   return k;
 }
 
@@ -231,10 +230,9 @@ function uriRun(st: usize, p: usize, n: u32): u32 {
   let j: u32 = 0;
   while (j < n && load<u8>(uriChars + <usize>load<u8>(p + j)) != 0) j++;
   if (j == 0) return 0;
-  const rest = <u32>load<u16>(st + RL_N) + j, uri = <u32>load<u16>(st + RL_U) + j, len = <u32>load<u8>(st + RL_LEN) + j;
-  store<u16>(st + RL_N, <u16>(rest > 0xffff ? 0xffff : rest));
-  store<u16>(st + RL_U, <u16>(uri > 0xffff ? 0xffff : uri));
-  store<u8>(st + RL_LEN, <u8>(len > 255 ? 255 : len));
+  add16(st + RL_N, j);
+  add16(st + RL_U, j);
+  add8(st + RL_LEN, j);
   return j;
 }
 

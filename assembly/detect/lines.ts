@@ -88,6 +88,11 @@ export function lineEndOrColon(p: usize, n: u32, colon: bool): u32 {
 /** Saturating u16 add. */
 // @ts-ignore: decorator
 @inline export function inc16(at: usize): void { const v = load<u16>(at); if (v != 0xffff) store<u16>(at, v + 1); }
+/** Saturating additions of n to a u8 / u16 counter (a run of characters counted at once). */
+// @ts-ignore: decorator
+@inline export function add8(at: usize, n: u32): void { const v = <u32>load<u8>(at) + n; store<u8>(at, <u8>(v > 0xff ? 0xff : v)); }
+// @ts-ignore: decorator
+@inline export function add16(at: usize, n: u32): void { const v = <u32>load<u16>(at) + n; store<u16>(at, <u16>(v > 0xffff ? 0xffff : v)); }
 
 /**
  * Accumulates up to `cap` bytes of a message whose bytes arrive in pieces: copies from p/n into
