@@ -37,19 +37,17 @@ export interface FunctionCost { instructions: number; calls: number }
 export function instructionsByFunction(outPath: string, mapPath: string, watPath: string): Map<string, FunctionCost> {
   const syms = perfMap(mapPath);
   const wasm = wasmNames(watPath);
-  let entry = false; // whether at()'s address is the first of the code it named
-  const at = (addr: number): string => {
+  // the code V8 generated at addr, and whether addr is that code's first instruction
+  const at = (addr: number): { name: string; entry: boolean } => {
     let lo = 0, hi = syms.length - 1, found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (syms[mid].start <= addr) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    entry = false;
-    if (found < 0 || addr >= syms[found].end) return "(code V8 did not map)";
-    entry = addr === syms[found].start;
+    if (found < 0 || addr >= syms[found].end) return { name: "(code V8 did not map)", entry: false };
     const name = syms[found].name;
     const w = /wasm-function\[(\d+)\]/.exec(name);
-    return w ? wasm.get(Number(w[1])) ?? name : name;
+    return { name: w ? wasm.get(Number(w[1])) ?? name : name, entry: addr === syms[found].start };
   };
   const names = new Map<string, string>(); // callgrind's compressed names: "(id) name" once, then "(id)"
   const totals = new Map<string, FunctionCost>();
@@ -72,12 +70,11 @@ export function instructionsByFunction(outPath: string, mapPath: string, watPath
     const p = cost[1];
     addr = p.startsWith("0x") ? parseInt(p, 16) : p === "*" ? addr : addr + Number(p);
     if (callCost) { callCost = false; continue; }
-    entry = false;
-    const key = fn === "???" || fn.startsWith("0x") ? at(addr) : fn;
-    const t = totals.get(key) ?? { instructions: 0, calls: 0 };
+    const code = fn === "???" || fn.startsWith("0x") ? at(addr) : { name: fn, entry: false };
+    const t = totals.get(code.name) ?? { instructions: 0, calls: 0 };
     t.instructions += Number(cost[2]);
-    if (entry) t.calls += Number(cost[2]);
-    totals.set(key, t);
+    if (code.entry) t.calls += Number(cost[2]);
+    totals.set(code.name, t);
   }
   return totals;
 }
