@@ -21,3 +21,23 @@ export function setIgnoreChecksums(v: bool): void {
 export function setDetectProtocols(v: bool): void {
   detectProtocols = v;
 }
+
+/**
+ * Partitions of a multi-threaded run: every thread reads the whole capture and decodes every
+ * packet (so that network time, and with it every timer, moves as in a single run), but keeps
+ * only the connections whose key hash falls in its partition; their counts add up to a single
+ * run's. Zeek's clusters split traffic among workers by flow hash in the same way. The low half
+ * of the hash picks the partition: the tables place keys by the upper half.
+ */
+let partitionCount: u32 = 1;
+let partitionIndex: u32 = 0;
+
+export function setPartition(index: u32, count: u32): void {
+  partitionCount = count < 1 ? 1 : count;
+  partitionIndex = index < partitionCount ? index : 0;
+}
+
+// @ts-ignore: decorator
+@inline export function ownsKey(h: u64): bool {
+  return partitionCount == 1 || <u32>h % partitionCount == partitionIndex;
+}

@@ -4,14 +4,14 @@ import { flushRecords } from "./pipeline";
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
-import { setIgnoreChecksums, setDetectProtocols, setWarming, WARM_ALWAYS, WARM_NEVER, WARM_AUTO } from "./config";
+import { setIgnoreChecksums, setDetectProtocols, setWarming, setPartition, WARM_ALWAYS, WARM_NEVER, WARM_AUTO } from "./config";
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
-import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, totalConnections } from "./flow/table";
+import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
-import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE } from "./top/counters";
+import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
 const MAX_INPUT: u32 = 16 << 20;
@@ -33,6 +33,7 @@ export function init(flags: u32, byMask: u32, eventKinds: u32): void {
   setDetectProtocols((flags & 4) != 0);
   setCountTraffic((flags & 8) == 0);
   setWarming((flags & 16) != 0 ? WARM_ALWAYS : (flags & 32) != 0 ? WARM_NEVER : WARM_AUTO);
+  setPartition(0, 1);
   beginFile();
   fragmentsReset();
   tunnelsReset();
@@ -132,7 +133,7 @@ export function statBytesInRecords(): f64 { return <f64>bytesInRecords; }
 export function statSkipped(reason: i32): f64 { return <f64>skippedCount(reason); }
 export function statUnsupportedLink(): u32 { return lastUnsupportedLink; }
 export function statLiveConnections(): f64 { return <f64>liveConnections; }
-export function statTotalConnections(): f64 { return <f64>totalConnections; }
+export function statTotalConnections(): f64 { return <f64>ownConnections(); }
 export function statEvictedConnections(): f64 { return <f64>evictedConnections; }
 export function statBadTransportChecksums(): f64 { return <f64>badTransportChecksums; }
 /** Fragments held, waiting for the rest of their datagram. */
@@ -143,6 +144,9 @@ export function statFragments(i: i32): f64 { return fragCounter(i); }
 export function statWarmedRecords(): f64 { return <f64>warmedRecords; }
 /** Packets inside UDP tunnels whose table entries flow/warm.ts loaded ahead (a diagnostic). */
 export function statWarmedTunnelled(): f64 { return <f64>warmedTunnelled; }
+/** This run keeps partition `index` of `count` (config.ts): the connections whose key hash falls
+ *  there. Call after init(), before the first feed(). */
+export function partition(index: u32, count: u32): void { setPartition(index, count); }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
 
@@ -154,3 +158,12 @@ export function top(n: u32, metric: u32): u32 { return topSelect(n, metric); }
 export function topRow(i: u32): usize { return topRowPtr(i); }
 export function rowSize(): u32 { return ROW_SIZE; }
 export function keySize(): u32 { return KEY_SIZE; }
+
+// ---- partitions: the other partitions' rows are added to this one's before top() ----
+/** Rows in the table (with or without connections), in segments of rowsPerSegment() rows. */
+export function rowCount(): u32 { return counterRowCount(); }
+export function rowsPerSegment(): u32 { return ROWS_PER_SEGMENT; }
+/** Where segment i's rows start (ROW_SIZE bytes each: the key, then conns, pkts, bytes as u64). */
+export function rowsAt(i: u32): usize { return rowsSegment(i); }
+/** Adds the n rows (that layout) that JS wrote at writePtr() to this table's rows. */
+export function mergeRows(n: u32): void { countersMerge(writePtr(), n); }

@@ -53,6 +53,22 @@ export interface EngineOptions {
   metrics?: Metric[];
   /** Cache warming of packet batches (default "auto"); no result depends on it. */
   warming?: Warming;
+  /**
+   * Keep only partition `index` of `count` of the connections (by a hash of their key), for a run
+   * split among threads: every partition reads the whole capture, the others hand their rows over
+   * (partitionResult) and one adds them up (absorb). maxConnections is for the whole run: each
+   * partition keeps its share.
+   */
+  partition?: { index: number; count: number };
+}
+
+/** What a partition of a run hands over to the partition that prints (Engine.absorb). */
+export interface PartitionResult {
+  /** Its counter rows, as Core.exportRows lays them out. */
+  rows: Uint8Array;
+  connections: number;
+  connectionsEvicted: number;
+  badTransportChecksums: number;
 }
 
 /** A conn record where it lies: at `off` in `bytes`, `view` a DataView on all of `bytes`. */
@@ -116,6 +132,8 @@ export class Engine {
   private totalBytes = 0;
   private fileOpen = false;
   private fileError: CaptureError | undefined;
+  /** Counts of the other partitions (absorb), added to stats(). */
+  private absorbed = { connections: 0, connectionsEvicted: 0, badTransportChecksums: 0 };
 
   constructor(options: EngineOptions = {}) {
     // by: [] keeps no counters at all (a conn.log run needs none)
@@ -138,7 +156,8 @@ export class Engine {
       eventKinds: options.eventKinds ?? 0,
       onEvents: options.onEvents,
       onRecords,
-      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      maxConnections: partitionShare(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, options.partition?.count ?? 1),
+      partition: options.partition,
       countTraffic: options.metrics === undefined || options.metrics.some((m) => m !== "conns"),
       warming: options.warming,
       detectProtocols: options.detectProtocols ?? (
@@ -240,6 +259,21 @@ export class Engine {
    *  loaded too: the warming only guesses their key, which the table computes itself. */
   warmedTunnelled(): number { return this.core.warmedTunnelled(); }
 
+  /** This partition's share of the counts, for absorb() in another partition's engine (after end()). */
+  partitionResult(): PartitionResult {
+    const s = this.core.stats(0);
+    return { rows: this.core.exportRows(), connections: s.totalConnections, connectionsEvicted: s.evictedConnections, badTransportChecksums: s.badTransportChecksums };
+  }
+
+  /** Adds another partition's counts (after end()): top() and stats() then cover both. Records,
+   *  skips and fragments are the same in every partition (each decodes every packet). */
+  absorb(part: PartitionResult): void {
+    this.core.mergeRows(part.rows);
+    this.absorbed.connections += part.connections;
+    this.absorbed.connectionsEvicted += part.connectionsEvicted;
+    this.absorbed.badTransportChecksums += part.badTransportChecksums;
+  }
+
   stats(): Stats {
     const s = this.core.stats(SKIP_REASONS.length);
     const skipped: Record<string, number> = {};
@@ -249,9 +283,9 @@ export class Engine {
       records_decoded: s.recordsDecoded,
       records_skipped: skipped,
       bytes_read: this.totalBytes,
-      connections: s.totalConnections,
-      connections_evicted: s.evictedConnections,
-      bad_transport_checksums: s.badTransportChecksums,
+      connections: s.totalConnections + this.absorbed.connections,
+      connections_evicted: s.evictedConnections + this.absorbed.connectionsEvicted,
+      bad_transport_checksums: s.badTransportChecksums + this.absorbed.badTransportChecksums,
       fragments_pending: s.fragmentsPending,
       fragments: Object.fromEntries(FRAGMENT_COUNTERS.map((n, i) => [n, s.fragments[i]]).filter(([, v]) => v !== 0)),
     };
@@ -280,6 +314,11 @@ export class Engine {
       return row;
     });
   }
+}
+
+/** A partition's share of a limit on live connections (0: none). */
+function partitionShare(limit: number, count: number): number {
+  return limit === 0 ? 0 : Math.ceil(limit / count);
 }
 
 /** Sync helper: run a whole Buffer through a new engine, in chunks of `chunkSize` bytes. */

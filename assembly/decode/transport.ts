@@ -30,6 +30,34 @@ export let frameMissing: u32 = 0;
 export function transportBegin(capLen: u32, wireLen: u32): void {
   frameWhole = wireLen <= capLen;
   frameMissing = wireLen > capLen ? wireLen - capLen : 0;
+  sumKind = SUM_NONE;
+}
+
+// The transport checksum is summed when flow/ takes the packet (verifyTransportChecksum), not
+// while decoding: a partition of a multi-threaded run (flow/table.ts) drops other partitions'
+// packets before that, and the sum is the decoder's largest cost.
+const SUM_NONE: u32 = 0;
+const SUM_PSEUDO: u32 = 1; // TCP, UDP, ICMPv6: with the pseudo-header
+const SUM_PLAIN: u32 = 2;  // ICMPv4
+let sumKind: u32 = SUM_NONE;
+let sumVersion: u32 = 0;
+let sumProto: u32 = 0;
+let sumPtr: usize = 0;
+let sumLen: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function deferChecksum(kind: u32, version: u32, proto: u32, p: usize, len: u32): void {
+  sumKind = kind; sumVersion = version; sumProto = proto; sumPtr = p; sumLen = len;
+}
+
+/** Sums the current packet's transport checksum, if its decoding asked for one, and sets
+ *  packet.ts l4ChecksumBad. Called once per packet that reaches the connection table, before
+ *  anything reads that flag; the packet view (its addresses) is still the decoded packet's. */
+export function verifyTransportChecksum(): void {
+  const kind = sumKind;
+  if (kind == SUM_NONE) return;
+  sumKind = SUM_NONE;
+  setChecksumBad(kind == SUM_PLAIN ? !plainOk(sumPtr, sumLen) : !transportOk(sumVersion, sumProto, sumPtr, sumLen));
 }
 
 /**
@@ -65,7 +93,7 @@ function decodeTcp(version: u32, p: usize, cap: u32, len: u32): i32 {
   setPorts(be16(p), be16(p + 2));
   setTcp(u8at(p + 13), be32(p + 4), be32(p + 8), be16(p + 14));
   setPayload(p + hdrLen, cap - hdrLen, len - hdrLen);
-  if (!ignoreChecksums && cap >= len) setChecksumBad(!transportOk(version, PROTO_TCP, p, len));
+  if (!ignoreChecksums && cap >= len) deferChecksum(SUM_PSEUDO, version, PROTO_TCP, p, len);
   return DECODED;
 }
 
@@ -80,9 +108,9 @@ function decodeUdp(version: u32, p: usize, cap: u32, len: u32): i32 {
   if (!ignoreChecksums && cap >= len && frameWhole) {
     const sum = load<u16>(p + 6);
     if (version == 4) {
-      if (sum != 0) setChecksumBad(!transportOk(4, PROTO_UDP, p, len));
+      if (sum != 0) deferChecksum(SUM_PSEUDO, 4, PROTO_UDP, p, len);
     } else if (!(sum == 0 && dport == VXLAN_PORT && len > 8 + 8 + 14 && (u8at(p + 8) & 0x08) != 0)) {
-      setChecksumBad(!transportOk(6, PROTO_UDP, p, len)); // not optional over IPv6
+      deferChecksum(SUM_PSEUDO, 6, PROTO_UDP, p, len); // not optional over IPv6
     }
   }
   return DECODED;
@@ -94,7 +122,8 @@ function decodeIcmp(version: u32, proto: u32, p: usize, cap: u32, len: u32): i32
   setPorts(u8at(p), u8at(p + 1)); // type, code
   setPayload(p + 8, cap - 8, len - 8);
   if (!ignoreChecksums && cap >= len) {
-    setChecksumBad(proto == PROTO_ICMP ? !plainOk(p, len) : !transportOk(version, PROTO_ICMP6, p, len));
+    if (proto == PROTO_ICMP) deferChecksum(SUM_PLAIN, 4, PROTO_ICMP, p, len);
+    else deferChecksum(SUM_PSEUDO, version, PROTO_ICMP6, p, len);
   }
   return DECODED;
 }

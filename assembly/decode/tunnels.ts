@@ -24,7 +24,7 @@
 // Per-connection state (violations, Teredo's valid directions) lives in a small table keyed by the
 // outer connection's serial, as Zeek keeps it per connection in its analyzers.
 import {
-  srcAddr, dstAddr, srcPort, payloadPtr, payloadCapLen, l4ChecksumBad, pktTs,
+  srcAddr, dstAddr, srcPort, dstPort, payloadPtr, payloadCapLen, l4ChecksumBad, pktTs,
   tunnelDepth, setTunnelDepth, setTunnelParent, setChecksumBad,
 } from "../packet";
 import { SKIP_TUNNEL_OUTER } from "../stats";
@@ -318,6 +318,18 @@ export function udpTunnelFind(serial: u64): bool {
     case T_AYIYA: return ayiya(st, p, len);
     default: return gtpv1(st, p, len);
   }
+}
+
+/** Could udpTunnelFind() find a tunnel in the UDP packet in the view, for either port as the
+ *  responder's? (Before its connection is known: a partition keeps another partition's UDP
+ *  connection when it may carry a tunnel, whose packets inside may be its own; flow/table.ts.) */
+export function udpTunnelPossible(): bool {
+  return isTunnelPort(srcPort) || isTunnelPort(dstPort) || ayiyaDetect(payloadPtr, payloadCapLen) || teredoDetect(payloadPtr, payloadCapLen);
+}
+
+// @ts-ignore: decorator
+@inline function isTunnelPort(port: u32): bool {
+  return port == VXLAN_PORT || port == GENEVE_PORT || port == 3544 || port == 5072 || port == GTP_U_PORT || port == 2123;
 }
 
 /** Decode the inner packet found by udpTunnelFind() into the view, as tunnelled by connection

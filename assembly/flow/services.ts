@@ -17,14 +17,15 @@ export function confirm(r: usize, id: u32): void {
   while (slot < C.MAX_SERVICES && load<u8>(r + C.C_SERVICES + slot) != 0) slot++;
   if (slot == C.MAX_SERVICES) return; // more than 8 analyzers on one connection: keep the first
   store<u8>(r + C.C_SERVICES + slot, <u8>id);
-  if (countersEnabled() && countsService()) {
+  const shadow = (load<u8>(r + C.C_FLAGS) & C.F_SHADOW) != 0; // another partition counts it
+  if (countersEnabled() && countsService() && !shadow) {
     const row = serviceRow(r, id);
     if (slot < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);
     const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
     const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
     rowAdd(row, 1, pkts, bytes);
   }
-  if (wants(EV_CONFIRMATION)) {
+  if (wants(EV_CONFIRMATION) && !shadow) {
     const e = eventSlot();
     store<u8>(e, EV_CONFIRMATION);
     store<u8>(e, load<u8>(r + C.C_IPVER), 1);

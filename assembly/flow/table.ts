@@ -18,7 +18,9 @@ import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
-import { detectProtocols } from "../config";
+import { detectProtocols, ownsKey } from "../config";
+import { verifyTransportChecksum } from "../decode/transport";
+import { udpTunnelPossible } from "../decode/tunnels";
 import { countBadTransportChecksum } from "../stats";
 import { wants, eventSlot, EV_NEW_CONNECTION, EV_CONNECTION_END } from "../events";
 
@@ -36,6 +38,10 @@ export let lastConn: u32 = 0;
 /** Serial (creation number) of the connection the last packet belonged to. */
 export function lastConnSerial(): u64 { return load<u64>(rec(lastConn) + C.C_SERIAL); }
 export let totalConnections: u64 = 0;
+/** Of those, shadows (another partition's, flowPacket): not counted in stats. */
+export let shadowConnections: u64 = 0;
+/** Connections of this partition: what stats count. */
+export function ownConnections(): u64 { return totalConnections - shadowConnections; }
 /** Connections given up because the table was full (--max-connections). */
 export let evictedConnections: u64 = 0;
 let maxConnections: u64 = 0; // 0: no limit
@@ -69,6 +75,7 @@ export function flowReset(): void {
   liveConnections = 0;
   evictedConnections = 0;
   totalConnections = 0;
+  shadowConnections = 0;
   timersReset();
 }
 
@@ -173,14 +180,20 @@ function lookup(h: u64): i32 {
   }
 }
 
-/** The connection of the current packet: found, or new. Applies the packet. */
-export function flowPacket(): void {
+/**
+ * The connection of the current packet: found, or new. Applies the packet. Returns whether the
+ * packet was taken: in a partitioned run (config.ts) another partition's packet is dropped after
+ * moving network time, unless it is UDP and may carry a tunnel (or its connection is kept already
+ * for that reason). Such a connection is kept as a shadow, which counts nowhere, so that the
+ * packets inside it are decapsulated as in a single run: they belong to the partition of their own
+ * key, whatever tunnel carries them.
+ */
+export function flowPacket(): bool {
   const ts = P.pktTs;
   if (ts > now) {
     now = ts;
     if (slotsDue(ts)) expireDue(); // network time left a timer slot: nearly every packet does not
   }
-  if (P.l4ChecksumBad) countBadTransportChecksum();
   packetPorts();
   let h = presetHash;
   presetHash = 0;
@@ -188,7 +201,12 @@ export function flowPacket(): void {
   // the debug build checks the warming's hash; the release build must not even compute the
   // check's operand (noAssert drops the assert but still calls buildKey: a second hash a packet)
   else if (!ASC_NO_ASSERT) assert(h == buildKey(), "warm.ts hashed another key");
+  const owned = ownsKey(h);
+  if (!owned && P.ipProto != 17) return false;
   let slot = lookup(h);
+  if (!owned && slot < 0 && !udpTunnelPossible()) return false;
+  verifyTransportChecksum();
+  if (owned && P.l4ChecksumBad) countBadTransportChecksum();
   let idx: u32 = 0;
   if (slot >= 0) {
     idx = <u32>load<u64>(slotsPtr + (<usize>slot << 3)) - 1;
@@ -202,11 +220,12 @@ export function flowPacket(): void {
   }
   if (slot < 0) {
     if (liveConnections >= liveLimit() && evictOne()) slot = lookup(h);
-    idx = createConn(h);
+    idx = createConn(h, !owned);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
   lastConn = idx;
   applyPacket(idx, matchIsOrig, ts);
+  return true;
 }
 
 /** Should the roles flip at creation? Zeek's WantConnection heuristics for TCP and UDP. */
@@ -228,7 +247,7 @@ function flipAtCreation(): bool {
   return false;
 }
 
-function createConn(h: u64): u32 {
+function createConn(h: u64, shadow: bool): u32 {
   const idx = allocRecord(P.ipProto == 6 ? TCP_RECORDS : SHORT_RECORDS);
   const r = rec(idx);
   // the transport state is zeroed by tcpInit or otherInit
@@ -243,6 +262,7 @@ function createConn(h: u64): u32 {
   let flags = C.F_LIVE;
   if (curOneWay) flags |= C.F_ONE_WAY;
   if (flip) flags |= C.F_FLIPPED;
+  if (shadow) flags |= C.F_SHADOW;
   if (P.ipProto == 17 && isDnsPort(<u32>load<u16>(r + C.C_RESP_PORT))) flags |= C.F_DNS_TIMER;
   store<u8>(r + C.C_FLAGS, flags);
   store<u32>(r + C.C_HASH, slotFingerprint(h));
@@ -259,14 +279,15 @@ function createConn(h: u64): u32 {
   }
   store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), slotValue(h, idx));
   liveConnections++;
-  totalConnections++;
+  totalConnections++; // serials: shadows need theirs too
+  if (shadow) shadowConnections++;
   if (liveConnections * 2 > <u64>(slotMask + 1)) growSlots();
-  if (countersEnabled() && !countsService()) {
+  if (countersEnabled() && !countsService() && !shadow) {
     const row = connRow(r);
     store<u32>(r + C.C_ROW, row + 1);
     rowAdd(row, 1, 0, 0);
   }
-  if (wants(EV_NEW_CONNECTION)) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
+  if (wants(EV_NEW_CONNECTION) && !shadow) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
   if (detectProtocols) detectStart(idx, r);
   // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
@@ -459,8 +480,9 @@ function connEvent(r: usize, kind: u8, ts: i64): void {
 /** Remove record idx: Zeek's connection ends here. */
 function removeConn(idx: u32): void {
   const r = rec(idx);
-  if (wants(EV_CONNECTION_END)) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
-  if (wantsRecords()) emitConnRecord(r);
+  const shadow = (load<u8>(r + C.C_FLAGS) & C.F_SHADOW) != 0;
+  if (wants(EV_CONNECTION_END) && !shadow) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
+  if (wantsRecords() && !shadow) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
   if (load<u8>(r + C.C_PROTO) == 6) tcpRelease(r + C.C_TCP);
   // at the end of input every connection goes: the slots and timer lists are emptied at once
@@ -491,8 +513,8 @@ function evictOne(): bool {
   // the next victim is the one after this one in its timer list (whose record the unlink writes):
   // its table slot is loaded now, so that its removal does not wait for it
   const next = load<u32>(rec(<u32>victim) + C.C_TNEXT);
+  if ((load<u8>(rec(<u32>victim) + C.C_FLAGS) & C.F_SHADOW) == 0) evictedConnections++;
   removeConn(<u32>victim);
-  evictedConnections++;
   if (next != 0) evictSink ^= touchSlot(<u64>load<u32>(rec(next - 1) + C.C_HASH) << 32);
   return true;
 }

@@ -32,7 +32,7 @@ import {
 import { ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, ETH_TEB, PPP_IPV4, PPP_IPV6, PPPOE_HEADER, PPPOE_PROTOCOL, mplsStackLength, isIpEthertype } from "../decode/ether";
 import { H_BLOCK, H_INST } from "../detect/ctx";
 import { TCP_SYN, TCP_FIN, TCP_RST } from "../packet";
-import { detectProtocols } from "../config";
+import { detectProtocols, ownsKey } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
 
 /** Records per batch (pipeline.ts takes them in batches of this size). */
@@ -254,12 +254,15 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
     if (h == 0) continue;
     warmedRecords++;
     const udp = quickProto == PROTO_UDP;
-    store<u64>(hashes + (<usize>n << 3), h);
-    store<u8>(entryFlags + <usize>n, (udp ? 0 : E_TCP) | (quickTunnelled ? E_TUNNELLED : 0) | (quickControl() ? E_CONTROL : 0));
-    n++;
+    // another partition's packet (config.ts) reads nothing here: its lines are not loaded
+    if (ownsKey(h)) {
+      store<u64>(hashes + (<usize>n << 3), h);
+      store<u8>(entryFlags + <usize>n, (udp ? 0 : E_TCP) | (quickTunnelled ? E_TUNNELLED : 0) | (quickControl() ? E_CONTROL : 0));
+      n++;
+    }
     if (!udp) continue;
     const inner = tunnelledHash(quickDstPort, quickL4, quickEnd, n);
-    if (inner == 0) continue;
+    if (inner == 0 || !ownsKey(inner)) continue;
     warmedTunnelled++;
     store<u64>(hashes + (<usize>n << 3), inner);
     store<u8>(entryFlags + <usize>n, E_TUNNELLED | (quickProto == PROTO_TCP ? E_TCP : 0) | (quickControl() ? E_CONTROL : 0));

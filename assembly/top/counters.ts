@@ -97,7 +97,7 @@ function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, p
  * constant, summed, then mixed. The multiplies are independent of each other, and nothing waits
  * on reading back the key's unaligned stores.
  */
-function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u64 {
+function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, transport: u32, service: u32): u64 {
   let h: u64 = 0;
   if (mask & BY_SRC) {
     h += (load<u64>(origAddr) ^ <u64>ipVer) * 0x9e3779b97f4a7c15 + fold(load<u64>(origAddr, 8)) * 0xc2b2ae3d27d4eb4f;
@@ -105,7 +105,7 @@ function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, 
   if (mask & BY_DST) {
     h += (load<u64>(respAddr) ^ <u64>ipVer) * 0x165667b19e3779f9 + fold(load<u64>(respAddr, 8)) * 0x85ebca77c2b2ae63;
   }
-  if (mask & BY_DPORT) h += (<u64>respPort << 8 | <u64>transportCode(proto)) * 0x27d4eb2f165667c5;
+  if (mask & BY_DPORT) h += (<u64>respPort << 8 | <u64>transport) * 0x27d4eb2f165667c5;
   if (mask & BY_SERVICE) h += <u64>(service + 1) * 0xff51afd7ed558ccd;
   return mix64(h);
 }
@@ -113,14 +113,14 @@ function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, 
 /** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
 export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
   writeKey(origAddr, respAddr, ipVer, respPort, proto, service);
-  return findOrInsert(scratch, keyHashOf(origAddr, respAddr, ipVer, respPort, proto, service));
+  return findOrInsert(scratch, keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service));
 }
 
 /** Cache warming (flow/warm.ts) for a connection about to be created: rowHash is the hash of its
  *  row's key (without service), touchRowSlot loads the slot where that row's probe starts, and
  *  touchRow the row found there (if its fingerprint matches). Nothing changes. */
 export function rowHash(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32): u64 {
-  return keyHashOf(origAddr, respAddr, ipVer, respPort, proto, 0);
+  return keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), 0);
 }
 export function touchRowSlot(h: u64): u64 {
   return slotAtHome(slotsPtr, slotMask, h);
@@ -173,6 +173,29 @@ function growSlots(): void {
   slotsPtr = slotsDouble(slotsPtr, count);
   slotMask = count * 2 - 1;
 }
+
+/** keyHashOf of a row's key, from the key's bytes (writeKey's layout). */
+function hashOfKey(key: usize): u64 {
+  const ipVer = <u32>load<u8>(key + ((mask & BY_SRC) != 0 ? K_SRC : K_DST));
+  return keyHashOf(key + K_SRC + 1, key + K_DST + 1, ipVer, <u32>bswap<u16>(load<u16>(key + K_PORT)),
+    <u32>load<u8>(key + K_TRANSPORT), <u32>load<u8>(key + K_SERVICE));
+}
+
+/** Rows handed over by another partition of the run (config.ts), `n` rows of ROW_SIZE bytes at
+ *  `ptr` as rowsSegment lays them out: each is added to the row of its key here. */
+export function countersMerge(ptr: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const p = ptr + <usize>i * ROW_SIZE;
+    const row = findOrInsert(p, hashOfKey(p));
+    rowAdd(row, load<i64>(p + R_CONNS), load<i64>(p + R_PKTS), load<i64>(p + R_BYTES));
+  }
+}
+
+/** All rows, for the hand-over: `counterRowCount()` rows, in segments of SEG_ROWS rows (the last
+ *  one partly filled) starting at `rowsSegment(i)`. */
+export function counterRowCount(): u32 { return rowsLen; }
+export function rowsSegment(i: u32): usize { return <usize>load<u32>(segments + (<usize>i << 2)); }
+export const ROWS_PER_SEGMENT: u32 = SEG_ROWS;
 
 /** Add (possibly negative) amounts to a row. */
 export function rowAdd(row: u32, conns: i64, pkts: i64, bytes: i64): void {

@@ -31,3 +31,9 @@ export function parseDuration(text: string, option = "--interval"): number {
   if (!(ms >= 10)) throw new UsageError(`${option}: at least 10ms`);
   return Math.round(ms);
 }
+
+/** --threads: a number of threads from 1 to 64. */
+export function parseThreads(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new UsageError(`--threads: a number from 1 to 64, not "${text}"`);
+  return Number(text);
+}

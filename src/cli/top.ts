@@ -1,11 +1,12 @@
 // zk-stream top: connections (or packets, bytes) per key, the diary's use cases 1 and 2.
 import { parseArgs } from "node:util";
-import { Engine, DEFAULT_MAX_CONNECTIONS, type KeyField, type Metric } from "../engine.js";
+import { Engine, DEFAULT_MAX_CONNECTIONS, type EngineOptions, type KeyField, type Metric } from "../engine.js";
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
 import { feedSource } from "./input.js";
 import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
-import { parseBy, parseDuration, parseLimit, parseMetric } from "./args.js";
+import { parseBy, parseDuration, parseLimit, parseMetric, parseThreads } from "./args.js";
+import { PartitionWorkers, unsplittable } from "./threads.js";
 import { LiveView, Progress } from "./live.js";
 
 export const TOP_HELP = `Usage: zk-stream top [FILE...|-] [options]
@@ -23,6 +24,9 @@ Options:
   -C, --ignore-checksums   do not drop packets with bad IPv4 header checksums (Zeek's -C)
   --interval D     print the current top every D (500ms, 5s, 1m) and at the end; redrawn in
                    place on a terminal, one complete table per tick otherwise
+  --threads N      split the work among N threads, one per core at most (default 1): each
+                   reads the whole capture and keeps its share of the connections; the
+                   counts are the same. Capture files only; not with --interval
   --each           every FILE is a capture of its own: one table per file, headed by its name
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
@@ -41,6 +45,7 @@ interface TopSettings {
   progress: boolean;
   stats: boolean;
   maxConnections: number;
+  threads: number;
 }
 
 export async function topCommand(argv: string[]): Promise<number> {
@@ -56,6 +61,7 @@ export async function topCommand(argv: string[]): Promise<number> {
       "max-connections": { type: "string" },
       interval: { type: "string" },
       each: { type: "boolean", default: false },
+      threads: { type: "string", default: "1" },
       "no-progress": { type: "boolean", default: false },
       stats: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -76,8 +82,14 @@ export async function topCommand(argv: string[]): Promise<number> {
     progress: Progress.wanted(values["no-progress"]),
     stats: values.stats,
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
+    threads: parseThreads(values.threads),
   };
   const files = positionals.length > 0 ? positionals : ["-"];
+  if (settings.threads > 1) {
+    const why = unsplittable(files);
+    if (why) throw new UsageError(`--threads: every thread reads the whole capture, and ${why}`);
+    if (settings.intervalMs !== undefined) throw new UsageError("--threads: not with --interval (a live view would show one thread's counts)");
+  }
   const interruption = new Interruption();
   try {
     if (!values.each) return await runCapture(files, settings, interruption);
@@ -102,7 +114,22 @@ function headed(table: string, each: { name: string; first: boolean } | undefine
 
 /** Reads the files as one capture and prints its table(s). Returns the exit code. */
 async function runCapture(files: string[], s: TopSettings, interruption: Interruption, each?: { name: string; first: boolean }): Promise<number> {
-  const engine = new Engine({ by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections, metrics: [s.metric] });
+  const options = { by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections, metrics: [s.metric] };
+  const threads = s.threads;
+  const workers = threads > 1 ? new PartitionWorkers(files, options, threads) : undefined;
+  try {
+    return await runPartition(files, s, interruption, options, threads, workers, each);
+  } finally {
+    await workers?.terminate();
+  }
+}
+
+/** runCapture in the main thread: partition 0 of `threads`, the workers' partitions added at the end. */
+async function runPartition(files: string[], s: TopSettings, interruption: Interruption, options: EngineOptions, threads: number,
+  workers: PartitionWorkers | undefined, each: { name: string; first: boolean } | undefined): Promise<number> {
+  const engine = new Engine({ ...options, partition: threads > 1 ? { index: 0, count: threads } : undefined });
+  const stopWorkers = () => workers?.stop();
+  interruption.signal.addEventListener("abort", stopWorkers);
   const progress = s.progress ? new Progress(engine) : undefined;
   const render = () => formatTop(engine.top(s.limit, s.metric), s.by, s.metric, s.format);
   let live: LiveView | undefined;
@@ -133,6 +160,8 @@ async function runCapture(files: string[], s: TopSettings, interruption: Interru
   }
   progress?.clear();
   engine.end();
+  if (workers) for (const part of await workers.results()) engine.absorb(part);
+  interruption.signal.removeEventListener("abort", stopWorkers);
   const final = headed(render(), each, s.format);
   if (live) live.finish(final);
   else write(each && !each.first && s.format !== "json" ? "\n" + final : final);

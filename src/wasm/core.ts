@@ -43,6 +43,11 @@ interface Exports {
   topRow(i: number): number;
   rowSize(): number;
   keySize(): number;
+  partition(index: number, count: number): void;
+  rowCount(): number;
+  rowsPerSegment(): number;
+  rowsAt(i: number): number;
+  mergeRows(n: number): void;
 }
 
 export class CoreError extends Error {}
@@ -93,6 +98,8 @@ export interface CoreOptions {
   countTraffic?: boolean;
   /** Cache warming of packet batches (assembly/flow/warm.ts); default "auto". */
   warming?: Warming;
+  /** Keep only this partition's connections (assembly/config.ts); default: all. */
+  partition?: { index: number; count: number };
 }
 
 /** "auto": on once the connections outgrow the caches. The others are for tests and measurements:
@@ -127,6 +134,7 @@ export class Core {
     this.ex = instance.exports as unknown as Exports;
     this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
+    if (options.partition) this.ex.partition(options.partition.index, options.partition.count);
   }
 
   /** Views on memory.buffer, rebuilt when memory.grow has detached the old buffer. */
@@ -241,6 +249,35 @@ export class Core {
   warmedRecords(): number { return this.ex.statWarmedRecords(); }
   /** Packets inside UDP tunnels (VXLAN, Geneve, GTP-U) whose table entries the warming loaded. */
   warmedTunnelled(): number { return this.ex.statWarmedTunnelled(); }
+
+  /** A copy of every counter row (rowSize() bytes each: the key, then conns, pkts, bytes as u64),
+   *  for mergeRows() in another partition's core. */
+  exportRows(): Uint8Array {
+    const ex = this.ex;
+    const rowSize = ex.rowSize(), count = ex.rowCount(), perSegment = ex.rowsPerSegment();
+    const out = new Uint8Array(count * rowSize);
+    this.refresh();
+    for (let first = 0, seg = 0; first < count; first += perSegment, seg++) {
+      const start = ex.rowsAt(seg) >>> 0;
+      out.set(this.bytes.subarray(start, start + Math.min(perSegment, count - first) * rowSize), first * rowSize);
+    }
+    return out;
+  }
+
+  /** Adds exportRows()'s rows of another partition to this core's rows, through the input region. */
+  mergeRows(rows: Uint8Array): void {
+    const ex = this.ex;
+    const rowSize = ex.rowSize();
+    if (rows.length % rowSize !== 0) throw new CoreError(`mergeRows(): ${rows.length} bytes is not a whole number of ${rowSize}-byte rows`);
+    for (let off = 0; off < rows.length;) {
+      const n = Math.min(Math.floor(ex.writeSpace() / rowSize), (rows.length - off) / rowSize);
+      if (n === 0) throw new CoreError("input region full");
+      this.refresh();
+      this.bytes.set(rows.subarray(off, off + n * rowSize), ex.writePtr() >>> 0);
+      ex.mergeRows(n);
+      off += n * rowSize;
+    }
+  }
 
   /** Top n rows (0: all) by metric; each row's raw key bytes (copied) and its three metrics. */
   top(n: number, metric: number): { key: Uint8Array; conns: number; pkts: number; bytes: number }[] {

@@ -8,6 +8,11 @@ const WASM_PATH = process.env.ZK_WASM || fileURLToPath(new URL("../../build/zk.w
 
 let compiled: WebAssembly.Module | undefined;
 
+/** A module compiled by another thread (a worker of cli/threads.ts): no second compilation. */
+export function useCoreModule(module: WebAssembly.Module): void {
+  compiled = module;
+}
+
 export function coreModule(): WebAssembly.Module {
   if (!compiled) {
     let bytes: Buffer;

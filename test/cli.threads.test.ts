@@ -1,0 +1,105 @@
+// zk-stream top --threads N: real worker threads, each reading the capture files, their rows handed
+// to the main thread. Every answer must be a one-thread run's, byte for byte (stdout, --stats, exit
+// code), for captures with tunnels, fragments, several files, damage; and SIGINT must stop every
+// thread. (test/partitions.test.ts checks the partitions themselves on every reference capture.)
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CAPTURES, HAVE_CAPTURES, REPO, noteMissingCaptures } from "./helpers/captures.js";
+import { CLI, until, zk } from "./helpers/cli.js";
+import { writeCaptureFile } from "../bench/gen/index.js";
+import { EXIT_USAGE } from "../src/errors.js";
+
+const SAMPLE = join(REPO, "examples/sample.pcap");
+const TMP = mkdtempSync(join(tmpdir(), "zk-threads-"));
+
+/** The Zeek traces' captures: tunnels (AYIYA, Teredo, GTP, VXLAN, Geneve, GRE), fragments,
+ *  pcapng with several interfaces, cooked capture, MPLS, PPPoE. */
+function zeekCaptures(): string[] {
+  const out: string[] = [];
+  const dir = join(CAPTURES, "zeek");
+  for (const name of readdirSync(dir).sort()) {
+    const sub = join(dir, name);
+    if (!statSync(sub).isDirectory()) continue;
+    for (const f of readdirSync(sub)) if (/\.(pcap|pcapng|trace)$/.test(f)) out.push(join(sub, f));
+  }
+  return out;
+}
+
+/** stdout, stderr and exit code of `top` with these arguments and --threads n. */
+function top(args: string[], threads: number): { code: number; stdout: string; stderr: string } {
+  return zk(["top", ...args, "--threads", String(threads)]);
+}
+
+test("--threads 2 and 3 give a single thread's rows and stats on every Zeek trace", () => {
+  if (!HAVE_CAPTURES) return noteMissingCaptures("threads");
+  const files = zeekCaptures();
+  assert.ok(files.length >= 25, `${files.length} captures`);
+  for (const file of files) {
+    const args = ["--by", "src,dport,service", "-n", "0", "--metric", "pkts", "--format", "tsv", "--stats", file];
+    const one = top(args, 1);
+    assert.is(one.code, 0, `${file}: ${one.stderr}`);
+    for (const n of [2, 3]) assert.equal(top(args, n), one, `${file}, ${n} threads`);
+  }
+});
+
+test("--threads: several files as one capture, and --each", () => {
+  if (!HAVE_CAPTURES) return noteMissingCaptures("threads");
+  const files = zeekCaptures().slice(0, 6);
+  for (const extra of [[], ["--each"]]) {
+    const args = ["--by", "src", "-n", "0", "--stats", ...extra, SAMPLE, ...files];
+    assert.equal(top(args, 2), top(args, 1), extra.join(" "));
+  }
+});
+
+test("--threads on a damaged file: the same rows, error (file, offset, layer) and exit code", () => {
+  const bytes = readFileSync(SAMPLE);
+  const cut = join(TMP, "cut.pcap");
+  writeFileSync(cut, bytes.subarray(0, bytes.length - 100)); // the last record cut short
+  const bad = join(TMP, "bad.pcap");
+  const damaged = Buffer.from(bytes);
+  damaged.writeUInt32LE(0x7fffffff, 24 + 8 + 16 * 0 + 0); // the first record's captured length
+  writeFileSync(bad, damaged);
+  for (const file of [cut, bad]) {
+    const one = top(["--stats", file], 1);
+    assert.ok(one.code !== 0, `${file}: exit ${one.code}`);
+    assert.match(one.stderr, file);
+    assert.equal(top(["--stats", file], 2), one, file);
+  }
+});
+
+test("--threads: stdin and --interval are refused with the reason", () => {
+  const stdin = zk(["top", "--threads", "2"], readFileSync(SAMPLE));
+  assert.is(stdin.code, EXIT_USAGE);
+  assert.match(stdin.stderr, "stdin can be read only once");
+  const live = top(["--interval", "1s", SAMPLE], 2);
+  assert.is(live.code, EXIT_USAGE);
+  assert.match(live.stderr, "--interval");
+  for (const n of ["0", "x", "65"]) assert.is(zk(["top", "--threads", n, SAMPLE]).code, EXIT_USAGE, n);
+});
+
+test("--threads 2: SIGINT stops both threads; the rows so far are printed, exit 0", async () => {
+  const file = join(TMP, "big.pcap");
+  const gen = writeCaptureFile(file, { packets: 600_000, seed: 3 });
+  const child = spawn(process.execPath, [CLI, "top", "--threads", "2", "--format", "json", "-n", "0", file]);
+  let out = "", err = "";
+  child.stdout.on("data", (d) => { out += d; });
+  child.stderr.on("data", (d) => { err += d; });
+  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  // once the threads have read 50 MB between them (of twice the file's size), the handlers are set
+  // and the work is well under way
+  const readSoFar = () => { try { return Number(/rchar: (\d+)/.exec(readFileSync(`/proc/${child.pid}/io`, "utf8"))![1]); } catch { return 0; } };
+  await until("50 MB read", () => readSoFar() > 50e6 || child.exitCode !== null, 20000, () => err);
+  child.kill("SIGINT");
+  assert.is(await exit, 0, err);
+  const rows = JSON.parse(out) as { count: number }[];
+  const counted = rows.reduce((n, r) => n + r.count, 0);
+  assert.ok(counted > 0 && counted < gen.connections, `${counted} of ${gen.connections} connections: interrupted`);
+});
+
+test.after(() => rmSync(TMP, { recursive: true, force: true }));
+
+test.run();
