@@ -38,6 +38,9 @@ export function setPartition(index: u32, count: u32): void {
 }
 
 // @ts-ignore: decorator
+@inline export function partitioned(): bool { return partitionCount > 1; }
+
+// @ts-ignore: decorator
 @inline export function ownsKey(h: u64): bool {
   return partitionCount == 1 || <u32>h % partitionCount == partitionIndex;
 }

@@ -66,13 +66,13 @@ function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen
     return;
   }
   countDecoded();
-  // At most Tunnel::max_depth encapsulations: udpTunnelFind refuses beyond, so this ends. A packet
-  // not taken (another partition's, config.ts) carries no tunnel.
-  let taken = flowPacket();
-  while (taken && ipProto == 17) {
+  // A packet not taken (another partition's, config.ts) carries no tunnel here. At most
+  // Tunnel::max_depth encapsulations: udpTunnelFind refuses beyond, so this ends.
+  if (!flowPacket()) return;
+  while (ipProto == 17) {
     const outer = lastConnSerial();
     if (!udpTunnelFind(outer)) break;
     if (decodeTunnelInner(outer) != DECODED) break;
-    taken = flowPacket();
+    if (!flowPacket()) break;
   }
 }

@@ -18,7 +18,7 @@ import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
-import { detectProtocols, ownsKey } from "../config";
+import { detectProtocols, ownsKey, partitioned } from "../config";
 import { verifyTransportChecksum } from "../decode/transport";
 import { udpTunnelPossible } from "../decode/tunnels";
 import { countBadTransportChecksum } from "../stats";
@@ -76,6 +76,7 @@ export function flowReset(): void {
   evictedConnections = 0;
   totalConnections = 0;
   shadowConnections = 0;
+  shadowPacket = false;
   timersReset();
 }
 
@@ -201,12 +202,9 @@ export function flowPacket(): bool {
   // the debug build checks the warming's hash; the release build must not even compute the
   // check's operand (noAssert drops the assert but still calls buildKey: a second hash a packet)
   else if (!ASC_NO_ASSERT) assert(h == buildKey(), "warm.ts hashed another key");
-  const owned = ownsKey(h);
-  if (!owned && P.ipProto != 17) return false;
+  if (partitioned() && !partitionTakes(h)) return false;
+  if (P.l4ChecksumBad && !shadowPacket) countBadTransportChecksum();
   let slot = lookup(h);
-  if (!owned && slot < 0 && !udpTunnelPossible()) return false;
-  verifyTransportChecksum();
-  if (owned && P.l4ChecksumBad) countBadTransportChecksum();
   let idx: u32 = 0;
   if (slot >= 0) {
     idx = <u32>load<u64>(slotsPtr + (<usize>slot << 3)) - 1;
@@ -220,11 +218,24 @@ export function flowPacket(): bool {
   }
   if (slot < 0) {
     if (liveConnections >= liveLimit() && evictOne()) slot = lookup(h);
-    idx = createConn(h, !owned);
+    idx = createConn(h);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
   lastConn = idx;
   applyPacket(idx, matchIsOrig, ts);
+  return true;
+}
+
+/** The current packet belongs to another partition and its connection is (or becomes) a shadow. */
+let shadowPacket = false;
+
+/** In a partitioned run (config.ts): does this partition take the packet with key hash h? Its
+ *  own, and another partition's UDP packet whose connection is a shadow here already or may carry
+ *  a tunnel (sets shadowPacket). The transport checksum is summed here (decode/transport.ts). */
+function partitionTakes(h: u64): bool {
+  shadowPacket = !ownsKey(h);
+  if (shadowPacket && (P.ipProto != 17 || (lookup(h) < 0 && !udpTunnelPossible()))) return false;
+  verifyTransportChecksum();
   return true;
 }
 
@@ -247,7 +258,8 @@ function flipAtCreation(): bool {
   return false;
 }
 
-function createConn(h: u64, shadow: bool): u32 {
+function createConn(h: u64): u32 {
+  const shadow = shadowPacket;
   const idx = allocRecord(P.ipProto == 6 ? TCP_RECORDS : SHORT_RECORDS);
   const r = rec(idx);
   // the transport state is zeroed by tcpInit or otherInit
