@@ -6,24 +6,12 @@
 // threads themselves are tested through the command (cli.threads.test.ts).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import { Engine, type KeyField, type Stats } from "../src/engine.js";
 import type { Warming } from "../src/wasm/core.js";
-import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
+import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
-
-const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)$/;
-
-function capturesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...capturesUnder(path));
-    else if (CAPTURE_FILE.test(name)) out.push(path);
-  }
-  return out;
-}
 
 interface Options { by: KeyField[]; warming?: Warming; maxConnections?: number }
 

@@ -8,28 +8,16 @@
 // the debug core (ZK_WASM), so a quick parse that keys any packet of any capture otherwise fails.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ConnRecord } from "../src/conn.js";
 import type { Warming } from "../src/wasm/core.js";
-import { CAPTURES, HAVE_CAPTURES, REPO, noteMissingCaptures } from "./helpers/captures.js";
+import { CAPTURES, HAVE_CAPTURES, capturesUnder, REPO, noteMissingCaptures } from "./helpers/captures.js";
 import { runTrace } from "./helpers/conn.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
 import type { Link } from "../bench/gen/frame.js";
-
-const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)$/;
-
-function capturesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...capturesUnder(path));
-    else if (CAPTURE_FILE.test(name)) out.push(path);
-  }
-  return out;
-}
 
 interface Run { records: ConnRecord[]; rows: unknown[]; packets: number }
 

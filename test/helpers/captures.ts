@@ -1,5 +1,5 @@
 // Where the reference captures are, and readers for their expected results (Zeek's logs).
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,6 +9,19 @@ export const HAVE_CAPTURES = existsSync(join(CAPTURES, "INDEX.tsv"));
 
 export function noteMissingCaptures(what: string): void {
   if (!HAVE_CAPTURES) console.log(`  SKIP ${what}: reference captures not found at ${CAPTURES}`);
+}
+
+const CAPTURE_FILE = /\.(pcap|pcapng|cap|trace)$/;
+
+/** Every capture file under dir (by its name's ending), in name order. */
+export function capturesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...capturesUnder(path));
+    else if (CAPTURE_FILE.test(name)) out.push(path);
+  }
+  return out;
 }
 
 /** Some baselines rename the id fields (a script's choice); map them back to conn.log's names. */
