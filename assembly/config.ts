@@ -26,8 +26,9 @@ export function setDetectProtocols(v: bool): void {
  * Partitions of a multi-threaded run: every thread reads the whole capture and decodes every
  * packet (so that network time, and with it every timer, moves as in a single run), but keeps
  * only the connections whose key hash falls in its partition; their counts add up to a single
- * run's. Zeek's clusters split traffic among workers by flow hash in the same way. The low half
- * of the hash picks the partition: the tables place keys by the upper half.
+ * run's (unless a partition evicts: README, Threads). Zeek's clusters split traffic among workers
+ * by flow hash in the same way. The low half of the hash picks the partition: the tables place
+ * keys by the upper half.
  */
 let partitionCount: u32 = 1;
 let partitionIndex: u32 = 0;

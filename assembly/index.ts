@@ -165,5 +165,9 @@ export function rowCount(): u32 { return counterRowCount(); }
 export function rowsPerSegment(): u32 { return ROWS_PER_SEGMENT; }
 /** Where segment i's rows start (ROW_SIZE bytes each: the key, then conns, pkts, bytes as u64). */
 export function rowsAt(i: u32): usize { return rowsSegment(i); }
-/** Adds the n rows (that layout) that JS wrote at writePtr() to this table's rows. */
-export function mergeRows(n: u32): void { countersMerge(writePtr(), n); }
+/** Once the input has ended, the whole input region takes the rows to merge: mergeSpace() bytes
+ *  at mergePtr() (bytes a cut record left there are of no use any more). */
+export function mergePtr(): usize { return inputPtr; }
+export function mergeSpace(): u32 { return inputCap; }
+/** Adds the n rows (that layout) that JS wrote at mergePtr() to this table's rows. */
+export function mergeRows(n: u32): void { countersMerge(inputPtr, n); }

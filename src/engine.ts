@@ -56,8 +56,9 @@ export interface EngineOptions {
   /**
    * Keep only partition `index` of `count` of the connections (by a hash of their key), for a run
    * split among threads: every partition reads the whole capture, the others hand their rows over
-   * (partitionResult) and one adds them up (absorb). maxConnections is for the whole run: each
-   * partition keeps its share.
+   * (partitionResult) and one adds them up (absorb): the same counts as one engine's, unless a
+   * partition evicts. maxConnections is for the whole run: each partition keeps its share, and its
+   * evictions take its own first timers, not the run's.
    */
   partition?: { index: number; count: number };
 }

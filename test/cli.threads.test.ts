@@ -63,13 +63,39 @@ test("--threads on a damaged file: the same rows, error (file, offset, layer) an
   const damaged = Buffer.from(bytes);
   damaged.writeUInt32LE(0x7fffffff, 24 + 8 + 16 * 0 + 0); // the first record's captured length
   writeFileSync(bad, damaged);
-  for (const file of [cut, bad]) {
+  // a pcapng block cut 32 bytes short of 1 MiB: the core's input region is left nearly full
+  const cutBlock = join(TMP, "cut-block.pcapng");
+  writeFileSync(cutBlock, pcapngWithCutBlock());
+  for (const file of [cut, bad, cutBlock]) {
     const one = top(["--stats", file], 1);
     assert.ok(one.code !== 0, `${file}: exit ${one.code}`);
     assert.match(one.stderr, file);
     assert.equal(top(["--stats", file], 2), one, file);
   }
 });
+
+/** A pcapng file: 8 UDP packets (8 connections, so that both threads keep some), then an Enhanced
+ *  Packet Block of 2 MiB cut after 1 MiB - 32 bytes. */
+function pcapngWithCutBlock(): Buffer {
+  const le = (...words: number[]) => Buffer.from(new Uint32Array(words).buffer);
+  const shb = Buffer.concat([le(0x0a0d0d0a, 28, 0x1a2b3c4d, 1), Buffer.alloc(8, 0xff), le(28)]); // version 1.0, no length
+  const idb = Buffer.concat([le(1, 20, 1, 65535), le(20)]); // Ethernet
+  const blocks: Buffer[] = [shb, idb];
+  for (let i = 0; i < 8; i++) {
+    const ip = Buffer.from("4500002400000000401100000a0000010a000002", "hex");
+    let sum = 0;
+    for (let j = 0; j < 20; j += 2) sum += ip.readUInt16BE(j);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+    ip.writeUInt16BE(~sum & 0xffff, 10);
+    const udp = Buffer.alloc(16);
+    udp.writeUInt16BE(40000 + i, 0); udp.writeUInt16BE(9999, 2); udp.writeUInt16BE(16, 4); // checksum 0: none
+    const frame = Buffer.concat([Buffer.alloc(12), Buffer.from("0800", "hex"), ip, udp]); // 50 bytes
+    const len = 32 + 52;
+    blocks.push(le(6, len, 0, 0, i, frame.length, frame.length), frame, Buffer.alloc(2), le(len));
+  }
+  blocks.push(le(6, 2 << 20), Buffer.alloc((1 << 20) - 32 - 8));
+  return Buffer.concat(blocks);
+}
 
 test("--threads: stdin and --interval are refused with the reason", () => {
   const stdin = zk(["top", "--threads", "2"], readFileSync(SAMPLE));

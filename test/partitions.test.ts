@@ -77,4 +77,15 @@ test("--max-connections: the partitions' evictions add up", () => {
   assert.is(limited.connections, each[0].connections + each[1].connections);
 });
 
+test("shadows do not count against a partition's share of --max-connections", () => {
+  // inside VXLAN every partition keeps the outer connections of the others as shadows: with a
+  // limit above the run's connections no partition may evict (each evicted about 3,500 when the
+  // shadows counted)
+  const { data } = generateCaptureBuffer({ packets: 30_000, seed: 23, link: "vxlan" });
+  const single = answers(runEngine(data, { by: ["src"] }));
+  const o: Options = { by: ["src"], maxConnections: Math.ceil(single.stats.connections * 1.2) };
+  for (const index of [0, 1]) assert.is(runEngine(data, o, { index, count: 2 }).stats().connections_evicted, 0, `partition ${index}`);
+  assert.equal(answers(runPartitioned(data, o, 2)), single);
+});
+
 test.run();

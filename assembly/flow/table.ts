@@ -40,6 +40,8 @@ export function lastConnSerial(): u64 { return load<u64>(rec(lastConn) + C.C_SER
 export let totalConnections: u64 = 0;
 /** Of those, shadows (another partition's, flowPacket): not counted in stats. */
 export let shadowConnections: u64 = 0;
+/** Of the live connections, shadows. */
+let liveShadows: u64 = 0;
 /** Connections of this partition: what stats count. */
 export function ownConnections(): u64 { return totalConnections - shadowConnections; }
 /** Connections given up because the table was full (--max-connections). */
@@ -76,6 +78,7 @@ export function flowReset(): void {
   evictedConnections = 0;
   totalConnections = 0;
   shadowConnections = 0;
+  liveShadows = 0;
   shadowPacket = false;
   timersReset();
 }
@@ -217,7 +220,8 @@ export function flowPacket(): bool {
     }
   }
   if (slot < 0) {
-    if (liveConnections >= liveLimit() && evictOne()) slot = lookup(h);
+    // shadows (partitionTakes) do not count against the limit, only against the pool's size
+    if ((liveConnections - liveShadows >= liveLimit() || liveConnections >= POOL_LIMIT) && evictOne()) slot = lookup(h);
     idx = createConn(h);
     matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
@@ -292,7 +296,7 @@ function createConn(h: u64): u32 {
   store<u64>(slotsPtr + (<usize>lastFreeSlot << 3), slotValue(h, idx));
   liveConnections++;
   totalConnections++; // serials: shadows need theirs too
-  if (shadow) shadowConnections++;
+  if (shadow) { shadowConnections++; liveShadows++; }
   if (liveConnections * 2 > <u64>(slotMask + 1)) growSlots();
   if (countersEnabled() && !countsService() && !shadow) {
     const row = connRow(r);
@@ -506,6 +510,7 @@ function removeConn(idx: u32): void {
   store<u8>(r + C.C_FLAGS, 0);
   freeRecord(idx);
   liveConnections--;
+  if (shadow) liveShadows--;
 }
 
 function growSlots(): void {

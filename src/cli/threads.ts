@@ -3,7 +3,7 @@
 // as Zeek's cluster workers split traffic by flow). The main thread runs partition 0 and prints;
 // workers (partition-worker.ts) run the others and hand their counter rows over at the end. A
 // partition skips the per-connection work for the other partitions' packets, but frames and
-// decodes them all: on our 2-core machines two threads took 10-20% off a run's time for 40-80%
+// decodes them all: on our 2-core machines two threads took 10-20% off a run's time for 27-40%
 // more CPU time and 20 MB more memory (README, Performance), so a run uses one unless asked.
 import { Worker } from "node:worker_threads";
 import { statSync } from "node:fs";
@@ -30,7 +30,9 @@ export function unsplittable(files: string[]): string | undefined {
   for (const name of files) {
     if (name === "-") return "stdin can be read only once";
     try {
-      if (!statSync(name).isFile()) return `${name} is no regular file: it can be read only once`;
+      const st = statSync(name);
+      // a directory is no capture: the main thread reports it as one thread would
+      if (!st.isFile() && !st.isDirectory()) return `${name} is no regular file: it can be read only once`;
     } catch {
       continue; // missing or unreadable: the main thread reports it
     }
@@ -46,6 +48,15 @@ export class PartitionWorkers {
 
   constructor(files: string[], options: PartitionJob["options"], count: number) {
     const module = coreModule();
+    try {
+      this.start(files, options, count, module);
+    } catch (e) {
+      void this.terminate(); // the workers started before the one that could not
+      throw e;
+    }
+  }
+
+  private start(files: string[], options: PartitionJob["options"], count: number, module: WebAssembly.Module): void {
     for (let index = 1; index < count; index++) {
       const job: PartitionJob = { files, options, index, count, stop: this.stopFlag.buffer as SharedArrayBuffer, module };
       const worker = new Worker(new URL("./partition-worker.js", import.meta.url), { workerData: job });

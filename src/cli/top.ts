@@ -26,7 +26,8 @@ Options:
                    place on a terminal, one complete table per tick otherwise
   --threads N      split the work among N threads, one per core at most (default 1): each
                    reads the whole capture and keeps its share of the connections; the
-                   counts are the same. Capture files only; not with --interval
+                   counts are the same unless a thread evicts (--max-connections is split
+                   among them; README, Threads). Capture files only; not with --interval
   --each           every FILE is a capture of its own: one table per file, headed by its name
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end

@@ -47,6 +47,8 @@ interface Exports {
   rowCount(): number;
   rowsPerSegment(): number;
   rowsAt(i: number): number;
+  mergePtr(): number;
+  mergeSpace(): number;
   mergeRows(n: number): void;
 }
 
@@ -264,16 +266,18 @@ export class Core {
     return out;
   }
 
-  /** Adds exportRows()'s rows of another partition to this core's rows, through the input region. */
+  /** Adds exportRows()'s rows of another partition to this core's rows, through the input region
+   *  (once the input has ended: finish()). */
   mergeRows(rows: Uint8Array): void {
     const ex = this.ex;
+    if (this.input !== "ended") throw new CoreError("mergeRows(): the input has not ended");
     const rowSize = ex.rowSize();
     if (rows.length % rowSize !== 0) throw new CoreError(`mergeRows(): ${rows.length} bytes is not a whole number of ${rowSize}-byte rows`);
+    const perCall = Math.floor(ex.mergeSpace() / rowSize); // the region holds at least 1 MiB
     for (let off = 0; off < rows.length;) {
-      const n = Math.min(Math.floor(ex.writeSpace() / rowSize), (rows.length - off) / rowSize);
-      if (n === 0) throw new CoreError("input region full");
+      const n = Math.min(perCall, (rows.length - off) / rowSize);
       this.refresh();
-      this.bytes.set(rows.subarray(off, off + n * rowSize), ex.writePtr() >>> 0);
+      this.bytes.set(rows.subarray(off, off + n * rowSize), ex.mergePtr() >>> 0);
       ex.mergeRows(n);
       off += n * rowSize;
     }
