@@ -6,7 +6,8 @@ import { EXIT_OK } from "../errors.js";
 import { feedSource } from "./input.js";
 import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseDuration, parseLimit, parseMetric, parseThreads } from "./args.js";
-import { PartitionWorkers, unsplittable } from "./threads.js";
+// threads.ts (and node:worker_threads) are loaded only for --threads: start-up time and heap
+import type { PartitionWorkers } from "./threads.js";
 import { LiveView, Progress } from "./live.js";
 
 export const TOP_HELP = `Usage: zk-stream top [FILE...|-] [options]
@@ -87,6 +88,7 @@ export async function topCommand(argv: string[]): Promise<number> {
   };
   const files = positionals.length > 0 ? positionals : ["-"];
   if (settings.threads > 1) {
+    const { unsplittable } = await import("./threads.js");
     const why = unsplittable(files);
     if (why) throw new UsageError(`--threads: every thread reads the whole capture, and ${why}`);
     if (settings.intervalMs !== undefined) throw new UsageError("--threads: not with --interval (a live view would show one thread's counts)");
@@ -117,7 +119,7 @@ function headed(table: string, each: { name: string; first: boolean } | undefine
 async function runCapture(files: string[], s: TopSettings, interruption: Interruption, each?: { name: string; first: boolean }): Promise<number> {
   const options = { by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections, metrics: [s.metric] };
   const threads = s.threads;
-  const workers = threads > 1 ? new PartitionWorkers(files, options, threads) : undefined;
+  const workers = threads > 1 ? new (await import("./threads.js")).PartitionWorkers(files, options, threads) : undefined;
   try {
     return await runPartition(files, s, interruption, options, threads, workers, each);
   } finally {
