@@ -133,6 +133,7 @@ async function runPartition(files: string[], s: TopSettings, interruption: Inter
   const engine = new Engine({ ...options, partition: threads > 1 ? { index: 0, count: threads } : undefined });
   const stopWorkers = () => workers?.stop();
   interruption.signal.addEventListener("abort", stopWorkers);
+  if (interruption.stopped) stopWorkers(); // a signal before the listener was there
   const progress = s.progress ? new Progress(engine) : undefined;
   const render = () => formatTop(engine.top(s.limit, s.metric), s.by, s.metric, s.format);
   let live: LiveView | undefined;
