@@ -5,29 +5,16 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CAPTURES, HAVE_CAPTURES, REPO, noteMissingCaptures } from "./helpers/captures.js";
+import { CAPTURES, HAVE_CAPTURES, REPO, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { CLI, until, zk } from "./helpers/cli.js";
 import { writeCaptureFile } from "../bench/gen/index.js";
 import { EXIT_USAGE } from "../src/errors.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
 const TMP = mkdtempSync(join(tmpdir(), "zk-threads-"));
-
-/** The Zeek traces' captures: tunnels (AYIYA, Teredo, GTP, VXLAN, Geneve, GRE), fragments,
- *  pcapng with several interfaces, cooked capture, MPLS, PPPoE. */
-function zeekCaptures(): string[] {
-  const out: string[] = [];
-  const dir = join(CAPTURES, "zeek");
-  for (const name of readdirSync(dir).sort()) {
-    const sub = join(dir, name);
-    if (!statSync(sub).isDirectory()) continue;
-    for (const f of readdirSync(sub)) if (/\.(pcap|pcapng|trace)$/.test(f)) out.push(join(sub, f));
-  }
-  return out;
-}
 
 /** stdout, stderr and exit code of `top` with these arguments and --threads n. */
 function top(args: string[], threads: number): { code: number; stdout: string; stderr: string } {
@@ -36,7 +23,7 @@ function top(args: string[], threads: number): { code: number; stdout: string; s
 
 test("--threads 2 and 3 give a single thread's rows and stats on every Zeek trace", () => {
   if (!HAVE_CAPTURES) return noteMissingCaptures("threads");
-  const files = zeekCaptures();
+  const files = capturesUnder(join(CAPTURES, "zeek"));
   assert.ok(files.length >= 25, `${files.length} captures`);
   for (const file of files) {
     const args = ["--by", "src,dport,service", "-n", "0", "--metric", "pkts", "--format", "tsv", "--stats", file];
@@ -48,7 +35,7 @@ test("--threads 2 and 3 give a single thread's rows and stats on every Zeek trac
 
 test("--threads: several files as one capture, and --each", () => {
   if (!HAVE_CAPTURES) return noteMissingCaptures("threads");
-  const files = zeekCaptures().slice(0, 6);
+  const files = capturesUnder(join(CAPTURES, "zeek")).slice(0, 6);
   for (const extra of [[], ["--each"]]) {
     const args = ["--by", "src", "-n", "0", "--stats", ...extra, SAMPLE, ...files];
     assert.equal(top(args, 2), top(args, 1), extra.join(" "));

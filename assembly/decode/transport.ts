@@ -47,11 +47,16 @@ let sumPtr: usize = 0;
 let sumLen: u32 = 0;
 
 // @ts-ignore: decorator
+@inline function sumBad(kind: u32, version: u32, proto: u32, p: usize, len: u32): bool {
+  return kind == SUM_PLAIN ? !plainOk(p, len) : !transportOk(version, proto, p, len);
+}
+
+// @ts-ignore: decorator
 @inline function checksum(kind: u32, version: u32, proto: u32, p: usize, len: u32): void {
   if (partitioned()) {
     sumKind = kind; sumVersion = version; sumProto = proto; sumPtr = p; sumLen = len;
   } else {
-    setChecksumBad(kind == SUM_PLAIN ? !plainOk(p, len) : !transportOk(version, proto, p, len));
+    setChecksumBad(sumBad(kind, version, proto, p, len));
   }
 }
 
@@ -62,7 +67,7 @@ export function verifyTransportChecksum(): void {
   const kind = sumKind;
   if (kind == SUM_NONE) return;
   sumKind = SUM_NONE;
-  setChecksumBad(kind == SUM_PLAIN ? !plainOk(sumPtr, sumLen) : !transportOk(sumVersion, sumProto, sumPtr, sumLen));
+  setChecksumBad(sumBad(kind, sumVersion, sumProto, sumPtr, sumLen));
 }
 
 /**

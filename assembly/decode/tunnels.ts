@@ -300,16 +300,12 @@ export function udpTunnelFind(serial: u64): bool {
   if (l4ChecksumBad) return false; // Zeek's UDP analyzer forwards nothing from such a packet
   const p = payloadPtr;
   const len = payloadCapLen;
-  const resp = respPort();
-  let type = T_NONE;
-  if (resp == VXLAN_PORT) type = T_VXLAN;
-  else if (resp == GENEVE_PORT) type = T_GENEVE;
-  else if (resp == 3544) type = T_TEREDO;
-  else if (resp == 5072) type = T_AYIYA;
-  else if (resp == GTP_U_PORT || resp == 2123) type = T_GTPV1;
-  else if (ayiyaDetect(p, len)) type = T_AYIYA;
-  else if (teredoDetect(p, len)) type = T_TEREDO;
-  else return false;
+  let type = tunnelOfPort(respPort());
+  if (type == T_NONE) {
+    if (ayiyaDetect(p, len)) type = T_AYIYA;
+    else if (teredoDetect(p, len)) type = T_TEREDO;
+    else return false;
+  }
   const st = connState(serial);
   switch (type) {
     case T_VXLAN: return vxlan(st, p, len);
@@ -324,12 +320,19 @@ export function udpTunnelFind(serial: u64): bool {
  *  responder's? (Before its connection is known: a partition keeps another partition's UDP
  *  connection when it may carry a tunnel, whose packets inside may be its own; flow/table.ts.) */
 export function udpTunnelPossible(): bool {
-  return isTunnelPort(srcPort) || isTunnelPort(dstPort) || ayiyaDetect(payloadPtr, payloadCapLen) || teredoDetect(payloadPtr, payloadCapLen);
+  return tunnelOfPort(srcPort) != T_NONE || tunnelOfPort(dstPort) != T_NONE ||
+    ayiyaDetect(payloadPtr, payloadCapLen) || teredoDetect(payloadPtr, payloadCapLen);
 }
 
+/** The tunnel Zeek's UDP analyzers expect on responder port `port` (T_NONE: none by port). */
 // @ts-ignore: decorator
-@inline function isTunnelPort(port: u32): bool {
-  return port == VXLAN_PORT || port == GENEVE_PORT || port == 3544 || port == 5072 || port == GTP_U_PORT || port == 2123;
+@inline function tunnelOfPort(port: u32): u32 {
+  if (port == VXLAN_PORT) return T_VXLAN;
+  if (port == GENEVE_PORT) return T_GENEVE;
+  if (port == 3544) return T_TEREDO;
+  if (port == 5072) return T_AYIYA;
+  if (port == GTP_U_PORT || port == 2123) return T_GTPV1;
+  return T_NONE;
 }
 
 /** Decode the inner packet found by udpTunnelFind() into the view, as tunnelled by connection

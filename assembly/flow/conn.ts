@@ -53,3 +53,5 @@ export const F_DNS_SEEN: u8 = 16; // that analyzer has parsed its first message 
 /** Another partition's connection, kept for the tunnel it may carry (table.ts flowPacket): it
  *  counts nowhere here (no rows, stats, events or records). */
 export const F_SHADOW: u8 = 32;
+// @ts-ignore: decorator
+@inline export function isShadow(r: usize): bool { return (load<u8>(r + C_FLAGS) & F_SHADOW) != 0; }

@@ -17,7 +17,7 @@ export function confirm(r: usize, id: u32): void {
   while (slot < C.MAX_SERVICES && load<u8>(r + C.C_SERVICES + slot) != 0) slot++;
   if (slot == C.MAX_SERVICES) return; // more than 8 analyzers on one connection: keep the first
   store<u8>(r + C.C_SERVICES + slot, <u8>id);
-  const shadow = (load<u8>(r + C.C_FLAGS) & C.F_SHADOW) != 0; // another partition counts it
+  const shadow = C.isShadow(r); // another partition counts it
   if (countersEnabled() && countsService() && !shadow) {
     const row = serviceRow(r, id);
     if (slot < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);

@@ -496,7 +496,7 @@ function connEvent(r: usize, kind: u8, ts: i64): void {
 /** Remove record idx: Zeek's connection ends here. */
 function removeConn(idx: u32): void {
   const r = rec(idx);
-  const shadow = (load<u8>(r + C.C_FLAGS) & C.F_SHADOW) != 0;
+  const shadow = C.isShadow(r);
   if (wants(EV_CONNECTION_END) && !shadow) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
   if (wantsRecords() && !shadow) emitConnRecord(r);
   if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
@@ -530,7 +530,7 @@ function evictOne(): bool {
   // the next victim is the one after this one in its timer list (whose record the unlink writes):
   // its table slot is loaded now, so that its removal does not wait for it
   const next = load<u32>(rec(<u32>victim) + C.C_TNEXT);
-  if ((load<u8>(rec(<u32>victim) + C.C_FLAGS) & C.F_SHADOW) == 0) evictedConnections++;
+  if (!C.isShadow(rec(<u32>victim))) evictedConnections++;
   removeConn(<u32>victim);
   if (next != 0) evictSink ^= touchSlot(<u64>load<u32>(rec(next - 1) + C.C_HASH) << 32);
   return true;

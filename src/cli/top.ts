@@ -118,19 +118,18 @@ function headed(table: string, each: { name: string; first: boolean } | undefine
 /** Reads the files as one capture and prints its table(s). Returns the exit code. */
 async function runCapture(files: string[], s: TopSettings, interruption: Interruption, each?: { name: string; first: boolean }): Promise<number> {
   const options = { by: s.by, ignoreChecksums: s.ignoreChecksums, maxConnections: s.maxConnections, metrics: [s.metric] };
-  const threads = s.threads;
-  const workers = threads > 1 ? new (await import("./threads.js")).PartitionWorkers(files, options, threads) : undefined;
+  const workers = s.threads > 1 ? new (await import("./threads.js")).PartitionWorkers(files, options, s.threads) : undefined;
   try {
-    return await runPartition(files, s, interruption, options, threads, workers, each);
+    return await runPartition(files, s, interruption, options, workers, each);
   } finally {
     await workers?.terminate();
   }
 }
 
-/** runCapture in the main thread: partition 0 of `threads`, the workers' partitions added at the end. */
-async function runPartition(files: string[], s: TopSettings, interruption: Interruption, options: EngineOptions, threads: number,
+/** runCapture in the main thread: partition 0 of s.threads, the workers' partitions added at the end. */
+async function runPartition(files: string[], s: TopSettings, interruption: Interruption, options: EngineOptions,
   workers: PartitionWorkers | undefined, each: { name: string; first: boolean } | undefined): Promise<number> {
-  const engine = new Engine({ ...options, partition: threads > 1 ? { index: 0, count: threads } : undefined });
+  const engine = new Engine({ ...options, partition: workers ? { index: 0, count: s.threads } : undefined });
   const stopWorkers = () => workers?.stop();
   interruption.signal.addEventListener("abort", stopWorkers);
   if (interruption.stopped) stopWorkers(); // a signal before the listener was there
