@@ -139,7 +139,7 @@ for (const c of commands) {
     const top = [...fb.keys()].map((f) => {
       const x = fb.get(f)!, y = fa.get(f) ?? { instructions: 0, calls: 0 };
       return { f, d: x.instructions - y.instructions, calls: x.calls - y.calls };
-    }).sort((x, y) => y.d - x.d).slice(0, 25);
+    }).sort((x, y) => y.d - x.d).slice(0, Number(process.env.ZK_TOP_FUNCTIONS ?? 25));
     const n = packets - half;
     functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half:\n` +
       table(["function", "instructions", "calls", "per call"], top.map(({ f, d, calls }) => [

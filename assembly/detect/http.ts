@@ -8,7 +8,7 @@
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
 import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
 import { A_WEBSOCKET } from "./analyzers";
-import { lineStep, lineEndOrColon, add8, add16, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+import { lineStep, lineEnd, indexOfAny, add8, add16, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
 const S_LINE: u8 = 0;       // request / status line expected
@@ -162,14 +162,15 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
       }
       continue;
     }
-    // runs of characters that only count or only narrow the header names, taken together (the
-    // first character after a CR goes through lineStep, which ends the CR)
+    // the characters of a line up to its CR or LF (or the chunk's end) in one go, without the
+    // line splitter, which only ends lines (the first character after a CR goes through it, to
+    // end the CR)
     if ((load<u8>(st + CR) & bit) == 0) {
-      let run: u32 = 0;
-      if (state == S_HEADERS || state == S_TRAILER) run = headerRun(st + (isOrig ? MSG_O : MSG_R), p + i, n - i);
-      else if (state == S_LINE && isOrig) run = uriRun(st, p + i, n - i);
-      if (run > 0) {
-        i += run;
+      const k = lineEnd(p + i, n - i);
+      if (k > 0) {
+        if (state == S_LINE) lineStart(st, isOrig, p + i, k);
+        else lineRest(st + (isOrig ? MSG_O : MSG_R), state, p + i, k);
+        i += k;
         continue;
       }
     }
@@ -189,20 +190,57 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
 
 let restartedHere = false;
 
-/** headerChar over the longest run of the n bytes at p that it would only count or match against
- *  NAMES (no CR, LF, ':' or value character it reads); returns the run's length. */
+/** The n characters at p of a request or status line, none of them CR or LF. */
+function lineStart(st: usize, isOrig: bool, p: usize, n: u32): void {
+  if (!isOrig) {
+    for (let j: u32 = 0; j < n; j++) statusChar(st, <u32>load<u8>(p + j));
+    return;
+  }
+  let j: u32 = 0;
+  while (j < n) {
+    // runs of URI characters only count
+    const run = uriRun(st, p + j, n - j);
+    if (run > 0) { j += run; continue; }
+    requestChar(st, <u32>load<u8>(p + j));
+    j++;
+  }
+}
+
+/** The n characters at p of a header, trailer or chunk-size line (message state m), none of them
+ *  CR or LF: lineChar's work, with runs of characters that only count or only narrow the header
+ *  names taken together. */
+function lineRest(m: usize, state: u8, p: usize, n: u32): void {
+  const headers = state == S_HEADERS || state == S_TRAILER;
+  let j: u32 = 0;
+  while (j < n) {
+    if (headers) {
+      const run = headerRun(m, p + j, n - j);
+      if (run > 0) { j += run; continue; }
+    }
+    const c = <u32>load<u8>(p + j);
+    j++;
+    const len = load<u8>(m + M_LINELEN);
+    if (len != 255) store<u8>(m + M_LINELEN, len + 1);
+    if (headers) headerChar(m, len, c);
+    else if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, c);
+  }
+}
+
+/** headerChar over the longest run of the n bytes at p (none of them CR or LF) that it would only
+ *  count or match against NAMES (no value character it reads; no ':' ending a name that may be
+ *  one of them); returns the run's length. */
 function headerRun(m: usize, p: usize, n: u32): u32 {
   const which = load<u8>(m + M_WHICH);
   let mask = load<u8>(m + M_NAMEMASK);
-  // a line's first character: a blank there makes a continuation line (headerChar decides)
-  if (which == 0 && load<u8>(m + M_LINELEN) == 0) return 0;
   let j: u32 = 0;
-  if (which == 0 && mask != 0 && mask != 0xff) {
-    // a name that may still be one of NAMES: narrow the candidates a character at a time
+  if (which == 0 && mask != 0xff) {
     let pos = <u32>load<u8>(m + M_LINELEN);
+    // a line's first character: a blank there makes a continuation line (headerChar decides)
+    if (pos == 0 && isBlank(<u32>load<u8>(p))) return 0;
+    // a name that may still be one of NAMES: narrow the candidates a character at a time
     while (j < n && mask != 0) {
       const c = <u32>load<u8>(p + j);
-      if (c == 10 || c == 13 || c == 58) break;
+      if (c == 58) break;
       const lc = lower(c);
       mask &= pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
       if (pos < 255) pos++;
@@ -211,14 +249,20 @@ function headerRun(m: usize, p: usize, n: u32): u32 {
     store<u8>(m + M_NAMEMASK, mask);
     store<u8>(m + M_LINELEN, <u8>pos);
     if (mask != 0) return j;
+    // a name that can no longer be one of NAMES counts only its length; its ':' makes the rest of
+    // the line one nothing is read from
+    const k = j + indexOfAny(p + j, n - j, 58, 58, 58);
+    add8(m + M_LINELEN, k - j);
+    if (k == n) return k;
+    store<u8>(m + M_WHICH, H_NONE);
+    store<u8>(m + M_NAMEMASK, 0xff);
+    j = k;
+  } else if (!headerRestIgnored(m)) {
+    return 0;
   }
-  // a name that can no longer be one of NAMES counts only its length, up to its ':'; the rest of a
-  // line nothing is read from, up to its end
-  const unknownName = which == 0 && mask == 0;
-  if (!unknownName && !headerRestIgnored(m)) return j;
-  const k = j + lineEndOrColon(p + j, n - j, unknownName);
-  add8(m + M_LINELEN, k - j);
-  return k;
+  // the rest of a line nothing is read from: all of it
+  add8(m + M_LINELEN, n - j);
+  return n;
 }
 
 /** requestChar over the longest run of URI characters at p (n bytes) while the URI is open and

@@ -40,24 +40,29 @@ export function handOverAfterLine(at: usize, bit: u8, id: u32, isOrig: bool, p: 
   aHandOver(id, isOrig, p + skip, n - skip);
 }
 
-/** Index of the first CR or LF (or ':' too, with colon) in the n bytes at p, or n: 16 bytes a
- *  step while they last. Reads no byte outside [p, p + n). */
-export function lineEndOrColon(p: usize, n: u32, colon: bool): u32 {
-  const cr = i8x16.splat(13), lf = i8x16.splat(10);
-  const co = i8x16.splat(colon ? 58 : 10);
+/** Index of the first byte equal to a, b or c in the n bytes at p, or n: 16 bytes a step while
+ *  they last. Reads no byte outside [p, p + n). */
+// @ts-ignore: decorator
+@inline export function indexOfAny(p: usize, n: u32, a: u8, b: u8, c: u8): u32 {
+  const va = i8x16.splat(a), vb = i8x16.splat(b), vc = i8x16.splat(c);
   let j: u32 = 0;
   while (j + 16 <= n) {
     const v = v128.load(p + j);
-    const hits = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, cr), i8x16.eq(v, lf)), i8x16.eq(v, co)));
+    const hits = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, va), i8x16.eq(v, vb)), i8x16.eq(v, vc)));
     if (hits != 0) return j + ctz(hits);
     j += 16;
   }
   while (j < n) {
-    const b = <u32>load<u8>(p + j);
-    if (b == 10 || b == 13 || (b == 58 && colon)) break;
+    const x = load<u8>(p + j);
+    if (x == a || x == b || x == c) break;
     j++;
   }
   return j;
+}
+
+/** Index of the first CR or LF in the n bytes at p, or n. */
+export function lineEnd(p: usize, n: u32): u32 {
+  return indexOfAny(p, n, 13, 10, 10);
 }
 
 // @ts-ignore: decorator
