@@ -610,22 +610,34 @@ function skipTables(a: usize, s: u32): void {
   store<u64>(rowAt, load<u64>(rowAt, ROW_ACC) | ROW_SKIPS, ROW_ACC);
 }
 
+/** Bit k set when byte k of v is an exit byte of the nibble tables lo and hi. */
+// @ts-ignore: decorator
+@inline function exitBits(v: v128, lo: v128, hi: v128, nibble: v128): u32 {
+  // (a 16-bit shift and a mask: V8 builds i8x16.shr_u's mask anew each time; and no i8x16.ne,
+  // which V8 makes an equality and a negation)
+  const hit = v128.and(i8x16.swizzle(lo, v128.and(v, nibble)), i8x16.swizzle(hi, v128.and(i16x8.shr_u(v, 4), nibble)));
+  return ~<u32>i8x16.bitmask(i8x16.eq(hit, i8x16.splat(0))) & 0xffff;
+}
+
 /**
  * The first index from i whose byte is an exit byte of the nibble tables at t, 16 bytes at a
- * time; stops at the last 16 bytes (the matcher goes on byte by byte from there).
+ * time, or len when there is none: the chunk's last bytes are looked at in its last 16 (those
+ * before i masked out). A chunk shorter than 16 bytes is left to the matcher byte by byte (returns
+ * i). Reads no byte outside [p, p + len).
  */
 // @ts-ignore: decorator
 @inline function skipToExit(p: usize, i: u32, len: u32, t: usize): u32 {
-  const lo = v128.load(t), hi = v128.load(t, 16);
-  const nibble = i8x16.splat(15);
+  if (len < 16) return i;
+  const lo = v128.load(t), hi = v128.load(t, 16), nibble = i8x16.splat(15);
   while (i + 16 <= len) {
-    const v = v128.load(p + i);
-    const hit = v128.and(i8x16.swizzle(lo, v128.and(v, nibble)), i8x16.swizzle(hi, i8x16.shr_u(v, 4)));
-    const bits = i8x16.bitmask(i8x16.ne(hit, i8x16.splat(0)));
-    if (bits != 0) return i + <u32>ctz(bits);
+    const bits = exitBits(v128.load(p + i), lo, hi, nibble);
+    if (bits != 0) return i + ctz(bits);
     i += 16;
   }
-  return i;
+  if (i == len) return i;
+  const last = len - 16;
+  const bits = exitBits(v128.load(p + last), lo, hi, nibble) >> (i - last);
+  return bits != 0 ? i + ctz(bits) : len;
 }
 
 /** Patterns matched: accumulated by dfaRun. */
