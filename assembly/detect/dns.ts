@@ -94,67 +94,29 @@ function parseMessage(p: usize, n: u32): i32 {
   return R_CONFIRM;
 }
 
-/** ExtractName: labels until the terminator, a pointer, or trouble. Never fails. */
+/** ExtractName on the main cursor: labels (ExtractLabel) until the terminator, a pointer, or
+ *  trouble. Never fails. The cursor is kept in locals while the labels are read. */
 function extractName(): void {
-  nameRoom = 512;
-  while (extractLabel()) {}
-}
-
-/** Room left in Zeek's 512-byte name buffer. */
-let nameRoom: i32 = 0;
-
-/** ExtractLabel on the main cursor; returns true while more labels follow. */
-function extractLabel(): bool {
-  if (left <= 0) return false;
-  const orig = cur;
-  const labelLen = <i32>load<u8>(cur);
-  cur++; left--;
-  if (left <= 0) return false;
-  if (labelLen == 0) return false;
-  if ((labelLen & 0xc0) == 0xc0) {
-    const offset = ((labelLen & 0x3f) << 8) | <i32>load<u8>(cur);
-    cur++; left--;
-    // a pointer must point backwards; the name is resolved there (it only costs name space)
-    if (<usize>offset >= orig - msgStart) return false;
-    nameRoom -= recurseName(msgStart + <usize>offset, <i32>(orig - (msgStart + <usize>offset)), nameRoom);
-    return false;
-  }
-  if (labelLen > left) { cur += <usize>left; left = 0; return false; }
-  if (labelLen > 63 && !nbns) return false;
-  if (labelLen >= nameRoom) return false;
-  nameRoom -= labelLen + 1;
-  cur += <usize>labelLen; left -= labelLen;
-  return true;
-}
-
-/** The name space a compressed name takes (ExtractName on a sub-range). */
-function recurseName(p: usize, len: i32, nameLen: i32): i32 {
-  let used: i32 = 0;
-  let q = p, l = len;
-  let room = nameLen;
-  let depth = 0;
-  while (l > 0 && depth < 64) {
-    const labelLen = <i32>load<u8>(q);
-    q++; l--;
+  let c = cur, l = left;
+  let room: i32 = 512; // left in Zeek's 512-byte name buffer
+  while (l > 0) {
+    const labelLen = <i32>load<u8>(c);
+    c++; l--;
     if (l <= 0 || labelLen == 0) break;
     if ((labelLen & 0xc0) == 0xc0) {
-      const off = ((labelLen & 0x3f) << 8) | <i32>load<u8>(q);
-      const here = <i32>(q - 1 - msgStart);
-      if (off >= here) break;
-      const target = msgStart + <usize>off;
-      l = <i32>(q - 1 - target);
-      q = target;
-      depth++;
-      continue;
+      c++; l--; // the pointer's second byte
+      // a pointer ends the name: Zeek resolves it (backwards only) into the name's text, which
+      // nothing here reads and which cannot fail the message
+      break;
     }
-    if (labelLen > l) break;
+    if (labelLen > l) { c += <usize>l; l = 0; break; }
     if (labelLen > 63 && !nbns) break;
     if (labelLen >= room) break;
     room -= labelLen + 1;
-    used += labelLen + 1;
-    q += <usize>labelLen; l -= labelLen;
+    c += <usize>labelLen; l -= labelLen;
   }
-  return used;
+  cur = c;
+  left = l;
 }
 
 function parseAnswer(): bool {

@@ -164,14 +164,14 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     }
     // the characters of a line up to its CR or LF (or the chunk's end) in one go, without the
     // line splitter, which only ends lines (the first character after a CR goes through it, to
-    // end the CR)
+    // end the CR); then that CR or LF
     if ((load<u8>(st + CR) & bit) == 0) {
       const k = lineEnd(p + i, n - i);
       if (k > 0) {
         if (state == S_LINE) lineStart(st, isOrig, p + i, k);
         else lineRest(st + (isOrig ? MSG_O : MSG_R), state, p + i, k);
         i += k;
-        continue;
+        if (i == n) return;
       }
     }
     const c = <u32>load<u8>(p + i);
@@ -207,62 +207,71 @@ function lineStart(st: usize, isOrig: bool, p: usize, n: u32): void {
 }
 
 /** The n characters at p of a header, trailer or chunk-size line (message state m), none of them
- *  CR or LF: lineChar's work, with runs of characters that only count or only narrow the header
- *  names taken together. */
+ *  CR or LF: lineChar's work. */
 function lineRest(m: usize, state: u8, p: usize, n: u32): void {
-  const headers = state == S_HEADERS || state == S_TRAILER;
-  let j: u32 = 0;
-  while (j < n) {
-    if (headers) {
-      const run = headerRun(m, p + j, n - j);
-      if (run > 0) { j += run; continue; }
-    }
-    const c = <u32>load<u8>(p + j);
-    j++;
+  if (state == S_HEADERS || state == S_TRAILER) {
+    headerText(m, p, n);
+    return;
+  }
+  for (let j: u32 = 0; j < n; j++) {
     const len = load<u8>(m + M_LINELEN);
     if (len != 255) store<u8>(m + M_LINELEN, len + 1);
-    if (headers) headerChar(m, len, c);
-    else if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, c);
+    if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, <u32>load<u8>(p + j));
   }
 }
 
-/** headerChar over the longest run of the n bytes at p (none of them CR or LF) that it would only
- *  count or match against NAMES (no value character it reads; no ':' ending a name that may be
- *  one of them); returns the run's length. */
-function headerRun(m: usize, p: usize, n: u32): u32 {
-  const which = load<u8>(m + M_WHICH);
-  let mask = load<u8>(m + M_NAMEMASK);
+/** One character through headerChar (message state m), counted in the line's length. */
+function headerStep(m: usize, c: u32): void {
+  const len = load<u8>(m + M_LINELEN);
+  if (len != 255) store<u8>(m + M_LINELEN, len + 1);
+  headerChar(m, len, c);
+}
+
+/** headerChar over the n bytes at p (none of them CR or LF), with the characters it would only
+ *  count or match against NAMES taken as runs, and the rest of a line nothing is read from
+ *  skipped. headerChar itself takes a line's first character when it is a blank (a continuation
+ *  line), the ':' ending a name that may be one of NAMES, and the value's first token of those. */
+function headerText(m: usize, p: usize, n: u32): void {
   let j: u32 = 0;
-  if (which == 0 && mask != 0xff) {
-    let pos = <u32>load<u8>(m + M_LINELEN);
-    // a line's first character: a blank there makes a continuation line (headerChar decides)
-    if (pos == 0 && isBlank(<u32>load<u8>(p))) return 0;
-    // a name that may still be one of NAMES: narrow the candidates a character at a time
-    while (j < n && mask != 0) {
-      const c = <u32>load<u8>(p + j);
-      if (c == 58) break;
-      const lc = lower(c);
-      mask &= pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
-      if (pos < 255) pos++;
+  while (j < n) {
+    if (load<u8>(m + M_WHICH) == 0 && load<u8>(m + M_NAMEMASK) != 0xff) {
+      let mask = load<u8>(m + M_NAMEMASK);
+      let pos = <u32>load<u8>(m + M_LINELEN);
+      const first = <u32>load<u8>(p + j);
+      if ((pos == 0 && isBlank(first)) || (first == 58 && mask != 0)) {
+        headerStep(m, first);
+        j++;
+        continue;
+      }
+      // a name that may still be one of NAMES: narrow the candidates a character at a time
+      while (j < n && mask != 0) {
+        const c = <u32>load<u8>(p + j);
+        if (c == 58) break;
+        const lc = lower(c);
+        mask &= pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
+        if (pos < 255) pos++;
+        j++;
+      }
+      store<u8>(m + M_NAMEMASK, mask);
+      store<u8>(m + M_LINELEN, <u8>pos);
+      if (mask != 0) continue;
+      // a name that can no longer be one of NAMES counts only its length; its ':' makes the rest
+      // of the line one nothing is read from
+      const k = j + indexOfAny(p + j, n - j, 58, 58, 58);
+      add8(m + M_LINELEN, k - j);
+      if (k == n) return;
+      store<u8>(m + M_WHICH, H_NONE);
+      store<u8>(m + M_NAMEMASK, 0xff);
+      j = k;
+    } else if (!headerRestIgnored(m)) {
+      headerStep(m, <u32>load<u8>(p + j));
       j++;
+      continue;
     }
-    store<u8>(m + M_NAMEMASK, mask);
-    store<u8>(m + M_LINELEN, <u8>pos);
-    if (mask != 0) return j;
-    // a name that can no longer be one of NAMES counts only its length; its ':' makes the rest of
-    // the line one nothing is read from
-    const k = j + indexOfAny(p + j, n - j, 58, 58, 58);
-    add8(m + M_LINELEN, k - j);
-    if (k == n) return k;
-    store<u8>(m + M_WHICH, H_NONE);
-    store<u8>(m + M_NAMEMASK, 0xff);
-    j = k;
-  } else if (!headerRestIgnored(m)) {
-    return 0;
+    // the rest of a line nothing is read from: all of it
+    add8(m + M_LINELEN, n - j);
+    return;
   }
-  // the rest of a line nothing is read from: all of it
-  add8(m + M_LINELEN, n - j);
-  return n;
 }
 
 /** requestChar over the longest run of URI characters at p (n bytes) while the URI is open and
