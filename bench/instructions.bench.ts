@@ -6,8 +6,8 @@
 //   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump] [--functions]
 //
 // With --functions, zk-stream's rows are followed by the functions that ran the most instructions
-// per packet of the second half, with how often the core's were called and what a call cost
-// (lib/callgrind.ts names V8's generated code from its perf map);
+// per packet of the second half (25 of them; ZK_TOP_FUNCTIONS=N for N), with how often the core's
+// were called and what a call cost (lib/callgrind.ts names V8's generated code from its perf map);
 // their totals then come from those runs, which V8's perf map writing adds a little to.
 //
 // Each command runs under callgrind on the first half of the capture's packets and on all of
