@@ -15,7 +15,6 @@ const R_CONFIRM: i32 = 1;
 const R_VIOLATE: i32 = 2;
 
 // parse cursor (module state: a message is parsed in one call)
-let msgStart: usize = 0;
 let cur: usize = 0;
 let left: i32 = 0;
 let nbns = false;
@@ -77,7 +76,6 @@ export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
 
 function parseMessage(p: usize, n: u32): i32 {
   if (n < 12) return R_NONE;
-  msgStart = p;
   cur = p + 12;
   left = <i32>n - 12;
   nbns = aRespPort() == PORT_NBNS;

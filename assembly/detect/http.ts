@@ -206,8 +206,8 @@ function lineStart(st: usize, isOrig: bool, p: usize, n: u32): void {
   }
 }
 
-/** The n characters at p of a header, trailer or chunk-size line (message state m), none of them
- *  CR or LF: lineChar's work. */
+/** The n characters at p of a header, trailer, chunk-size or chunk-end line (message state m),
+ *  none of them CR or LF: lineChar's work. */
 function lineRest(m: usize, state: u8, p: usize, n: u32): void {
   if (state == S_HEADERS || state == S_TRAILER) {
     headerText(m, p, n);
@@ -229,8 +229,9 @@ function headerStep(m: usize, c: u32): void {
 
 /** headerChar over the n bytes at p (none of them CR or LF), with the characters it would only
  *  count or match against NAMES taken as runs, and the rest of a line nothing is read from
- *  skipped. headerChar itself takes a line's first character when it is a blank (a continuation
- *  line), the ':' ending a name that may be one of NAMES, and the value's first token of those. */
+ *  counted, not examined. headerChar itself takes a line's first character when it is a blank (a
+ *  continuation line), the ':' ending a name that may be one of NAMES, and the value's first token
+ *  of those. */
 function headerText(m: usize, p: usize, n: u32): void {
   let j: u32 = 0;
   while (j < n) {
@@ -260,6 +261,7 @@ function headerText(m: usize, p: usize, n: u32): void {
       const k = j + indexOfAny(p + j, n - j, 58, 58, 58);
       add8(m + M_LINELEN, k - j);
       if (k == n) return;
+      // (what headerChar does for a ':' after a name no NAMES entry has)
       store<u8>(m + M_WHICH, H_NONE);
       store<u8>(m + M_NAMEMASK, 0xff);
       j = k;
