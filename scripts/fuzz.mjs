@@ -18,7 +18,7 @@
 // (--max-connections 1 to 16). A case is a pure function of (seed, case index, corpus): the same
 // command line reproduces it.
 //
-// Every case goes through the CLI's own input path in-process (src/cli/input.ts feedChunks: gzip
+// Every case goes through the CLI's own input path in-process (src/input.ts feedChunks: gzip
 // detection, the Engine, error mapping) three times: in the CLI's 1 MiB reads, in small fixed
 // chunks, in chunks of random sizes, that last run with cache warming for every batch (whose quick
 // parse keys each packet ahead of the table; with ZK_WASM=build/zk.debug.wasm the core asserts
@@ -54,7 +54,7 @@ export const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export const CAPTURES = resolve(REPO, "../shared/captures");
 export const FIXTURES = join(REPO, "test/fixtures/fuzz");
 const CLI = join(REPO, "dist/cli/main.js");
-const CLI_CHUNK = 1 << 20;   // src/cli/input.ts reads files in 1 MiB chunks
+const CLI_CHUNK = 1 << 20;   // src/input.ts reads files in 1 MiB chunks
 const EVENT_SIZE = 64;       // assembly/events.ts
 const ALL_EVENTS = (1 << 1) | (1 << 2) | (1 << 3);   // new_connection, connection_end, analyzer_confirmation
 
@@ -598,10 +598,10 @@ let modules;
 async function loadModules() {
   if (!modules) {
     const engineUrl = pathToFileURL(join(REPO, "dist/engine.js")).href;
-    const inputUrl = pathToFileURL(join(REPO, "dist/cli/input.js")).href;
+    const inputUrl = pathToFileURL(join(REPO, "dist/input.js")).href;
     if (!existsSync(fileURLToPath(inputUrl))) throw new Error("dist/ is not built: run npm run build");
     const [engine, input] = await Promise.all([import(engineUrl), import(inputUrl)]);
-    if (typeof input.feedChunks !== "function") throw new Error("dist/cli/input.js has no feedChunks: rebuild (npm run build)");
+    if (typeof input.feedChunks !== "function") throw new Error("dist/input.js has no feedChunks: rebuild (npm run build)");
     modules = { Engine: engine.Engine, feedChunks: input.feedChunks };
   }
   return modules;

@@ -12,7 +12,7 @@ import { eventsWeb, type EventsWebPair } from "./streams/web.js";
 import { isCaptureSource, toReadable, type CaptureSource } from "./streams/source.js";
 import { ZkError } from "./streams/error.js";
 import { uid } from "./uid.js";
-import { captureFileChunks } from "./cli/input.js";
+import { captureFileChunks } from "./input.js";
 
 /**
  * The events Transform: write capture bytes (pcap or pcapng) to it, read event objects from it.

@@ -11,14 +11,14 @@ import { HAVE_CAPTURES, REPO } from "./helpers/captures.js";
 import { CLI, zk } from "./helpers/cli.js";
 import { udpFlows } from "./helpers/packets.js";
 import { Engine } from "../src/engine.js";
-import { feedSource } from "../src/cli/input.js";
+import { feedSource } from "../src/input.js";
 // @ts-expect-error: a plain ES module without types
 import { checkCase, corpusPaths, loadCorpus, makeCase, runFuzz, runInProcess, summaryLine } from "../scripts/fuzz.mjs";
 
 const FIXTURES = join(REPO, "test/fixtures/fuzz");
 const SAMPLE = readFileSync(join(REPO, "examples/sample.pcap"));
 const SAMPLE_PACKETS = 136; // examples/SOURCE.md
-const WINDOW = 16 << 10;    // decompressed bytes zlib hands out per call (src/cli/input.ts)
+const WINDOW = 16 << 10;    // decompressed bytes zlib hands out per call (src/input.ts)
 
 /** Complete records of a little-endian pcap within its first `limit` bytes, and where the first incomplete one starts. */
 function walk(pcap: Buffer, limit: number): { records: number; cutAt: number } {
@@ -108,7 +108,7 @@ test("fixture gzip-cut: a cut gzip stream: every packet zlib could decompress, t
 });
 
 test("a gzip file is inflated in 256 KiB windows, and again in 16 KiB ones at damage: it loses no more than the 16 KiB windows of a pipe", async () => {
-  // src/cli/input.ts gunzipChunks: the in-process runs here have no file to read again, so they
+  // src/input.ts gunzipChunks: the in-process runs here have no file to read again, so they
   // inflate in 16 KiB windows throughout: the CLI on a file must count exactly their packets
   const dir = mkdtempSync(join(tmpdir(), "zk-gz-"));
   try {

@@ -1,5 +1,5 @@
 // Standard input that is a shell pipe (`tcpdump -w - | zk-stream top`) is read on the thread pool
-// (src/cli/pipe.ts). Through real shell pipes: the rows equal the file's, gzip too, a non-blocking
+// (src/pipe.ts). Through real shell pipes: the rows equal the file's, gzip too, a non-blocking
 // pipe falls back to the stream, and a writer that stays open and quiet holds the command neither
 // after an interruption nor after damaged input.
 import { test } from "uvu";

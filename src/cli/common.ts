@@ -1,7 +1,7 @@
 // Small pieces every command shares: usage errors, stdout writes, warnings about skipped records.
 import type { Engine } from "../engine.js";
 import { errorMessage, EXIT_DAMAGED, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
-import type { InputOutcome } from "./input.js";
+import type { InputOutcome } from "../input.js";
 
 export class UsageError extends Error {}
 

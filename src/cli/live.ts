@@ -2,7 +2,7 @@
 // printed every --interval (redrawn in place on a TTY, one complete table per tick elsewhere).
 import { fstatSync } from "node:fs";
 import type { Engine } from "../engine.js";
-import type { FeedHooks } from "./input.js";
+import type { FeedHooks } from "../input.js";
 
 /** Where live output goes: process.stdout / process.stderr, or a test double. */
 export interface Screen {

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Engine } from "../engine.js";
 import { useCoreModule } from "../wasm/load.js";
-import { feedSource } from "./input.js";
+import { feedSource } from "../input.js";
 import type { PartitionJob } from "./threads.js";
 
 const job = workerData as PartitionJob;

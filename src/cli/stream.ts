@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import type { Engine } from "../engine.js";
 import { EXIT_OK } from "../errors.js";
-import { feedSource } from "./input.js";
+import { feedSource } from "../input.js";
 import { Interruption, reportOutcome, warnAboutSkips } from "./common.js";
 import { Progress, WallClock, stdinIsLive } from "./live.js";
 

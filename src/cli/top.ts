@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { Engine, DEFAULT_MAX_CONNECTIONS, type EngineOptions, type KeyField, type Metric } from "../engine.js";
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
-import { feedSource } from "./input.js";
+import { feedSource } from "../input.js";
 import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseDuration, parseLimit, parseMetric, parseThreads } from "./args.js";
 // threads.ts (and node:worker_threads) are loaded only for --threads: start-up time and heap

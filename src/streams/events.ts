@@ -18,7 +18,7 @@ import {
 import { ZkError } from "./error.js";
 import { CHUNK } from "../buffers.js";
 import type { CaptureError } from "../errors.js";
-import { inDecompressedStream } from "../cli/input.js";
+import { inDecompressedStream } from "../input.js";
 
 /** Bytes fed to the core between two backpressure checks. */
 const SLICE = 64 * 1024;

@@ -20,7 +20,7 @@ export function isCaptureSource(x: unknown): x is CaptureSource {
 }
 
 /** A Readable of the source's bytes (the source itself when it already is a stream). A path is
- *  read as the command line reads a file instead (zk.events, zk.top: cli/input.ts). */
+ *  read as the command line reads a file instead (zk.events, zk.top: src/input.ts). */
 export function toReadable(source: Exclude<CaptureSource, string>): NodeJS.ReadableStream {
   if (source instanceof Uint8Array) return Readable.from([source], { objectMode: false });
   const o = source as unknown as Record<PropertyKey, unknown>;

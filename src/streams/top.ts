@@ -6,7 +6,7 @@ import { CHUNK } from "../buffers.js";
 import { doneEvent, type Row } from "../events.js";
 import { ZkError } from "./error.js";
 import { toReadable, type CaptureSource } from "./source.js";
-import { feedFile } from "../cli/input.js";
+import { feedFile } from "../input.js";
 
 export interface TopOptions {
   /** Key fields (default ["src"]). */

@@ -1,10 +1,10 @@
 // Feeds capture files or stdin into an engine, a chunk at a time, and reports each file's outcome.
 // gzip-compressed captures (first bytes 1f 8b) are decompressed on the way.
 import { fstatSync, readFileSync, statSync } from "node:fs";
-import type { Engine, FileResult } from "../engine.js";
-import { EXIT_DAMAGED, type CaptureError } from "../errors.js";
-import { freshBuffers, takingTurns } from "../buffers.js";
-import { fileChunks } from "../file-chunks.js";
+import type { Engine, FileResult } from "./engine.js";
+import { EXIT_DAMAGED, type CaptureError } from "./errors.js";
+import { freshBuffers, takingTurns } from "./buffers.js";
+import { fileChunks } from "./file-chunks.js";
 
 export interface InputOutcome extends FileResult {
   /** Set when the file could not be opened or read at all. */

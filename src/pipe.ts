@@ -8,7 +8,7 @@
 import { read, openSync, writeSync, closeSync, constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { spawn } from "node:child_process";
-import { CHUNK, takingTurns } from "../buffers.js";
+import { CHUNK, takingTurns } from "./buffers.js";
 import type { FeedHooks } from "./input.js";
 
 const DEBUG = process.env.ZK_DEBUG === "1";
