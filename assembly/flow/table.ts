@@ -304,7 +304,8 @@ function createConn(h: u64): u32 {
     rowAdd(row, 1, 0, 0);
   }
   if (wants(EV_NEW_CONNECTION) && !shadow) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
-  if (detectProtocols) detectStart(idx, r);
+  // a shadow's services count nowhere, and no decapsulation depends on them
+  if (detectProtocols && !shadow) detectStart(idx, r);
   // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
