@@ -111,8 +111,8 @@ function pseudoSum(version: u32, proto: u32, len: u32): u64 {
     acc += <u64>load<u32>(srcAddr, 12) + <u64>load<u32>(dstAddr, 12);
     acc += <u64>(proto << 8) + <u64>bswap<u16>(<u16>len);
   } else {
-    acc = sumBytes(srcAddr, 16, acc);
-    acc = sumBytes(dstAddr, 16, acc);
+    // the two addresses as 32-bit halves of 8-byte loads: no call and vector set-up for 16 bytes
+    acc = halves(load<u64>(srcAddr)) + halves(load<u64>(srcAddr, 8)) + halves(load<u64>(dstAddr)) + halves(load<u64>(dstAddr, 8));
     // 32-bit upper-layer length, then 24 zero bits and the next header
     acc += <u64>bswap<u16>(<u16>(len >> 16)) + <u64>bswap<u16>(<u16>len) + <u64>(proto << 8);
   }

@@ -304,9 +304,19 @@ function feedSlot(ds: usize, r: usize, slot: u32, kind: u32, isOrig: bool, p: us
   }
   // confirmed, and a violation could no longer drop the service: done
   const f = load<u8>(inst + I_FLAGS);
-  if ((f & (IF_CONFIRMED | IF_DEAD)) == IF_CONFIRMED && !dKeepsParsing(id) && connSize(r) > KEEP_AFTER_CONFIRM) {
+  if ((f & (IF_CONFIRMED | IF_DEAD)) == IF_CONFIRMED && !dKeepsParsing(id) && pastKeep(ds, r)) {
     store<u8>(inst + I_FLAGS, f | IF_DEAD);
   }
+}
+
+/** Has the connection passed KEEP_AFTER_CONFIRM bytes? A TCP connection's size (from its sequence
+ *  numbers, 54 instructions) is summed only once its streams have delivered that many bytes, not
+ *  on every chunk of a short one: a size past the limit with fewer bytes delivered (a content gap)
+ *  only keeps the instance parsing, its violations ignored all the same (ctx.ts aViolate). */
+function pastKeep(ds: usize, r: usize): bool {
+  if ((load<u32>(ds + H_FLAGS) & DF_TCP) != 0 &&
+      <u64>load<u32>(ds + H_SEEN_O) + <u64>load<u32>(ds + H_SEEN_R) <= KEEP_AFTER_CONFIRM) return false;
+  return connSize(r) > KEEP_AFTER_CONFIRM;
 }
 
 // ---------------------------------------------------------------- TCP
