@@ -280,6 +280,20 @@ test("WebSocket: a message over two frames confirms at its end; a first frame wi
   assert.equal(services(bad), ["http"]);
 });
 
+// Past DPD::ignore_violations_after (10 KiB) Zeek ignores a confirmed analyzer's violations, but the
+// analyzer keeps running: an upgrade after that much traffic on the connection is still seen.
+test("a WebSocket upgrade after 12 KiB of keep-alive replies: http, websocket", () => {
+  const request = Buffer.from("GET /file HTTP/1.1\r\nHost: example.com\r\n\r\n");
+  const reply = Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n"), Buffer.alloc(4096, 0x61)]);
+  const pcap = conversation(80, [
+    [true, request], [false, reply], [true, request], [false, reply], [true, request], [false, reply],
+    [true, upgradeRequest],
+    [false, upgradeReply],
+    [true, masked(1, true, "hello")],
+  ]);
+  assert.equal(services(pcap), ["http,websocket"]);
+});
+
 // The reply headers that find a message's end (Transfer-Encoding: chunked, Content-Length) and the
 // Upgrade header are recognised by name, case-insensitively: an upgrade after a chunked or a sized
 // reply is found, and a header name as long as "Upgrade" but different is not one. The upgrade's
