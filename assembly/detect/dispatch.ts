@@ -194,17 +194,17 @@ export function dKeepsState(id: u32, tcp: bool): bool {
 
 /**
  * Analyzers that keep parsing after confirming even when a violation could no longer drop their
- * service (registry.feedSlot): those that may still start another analyzer, as Zeek's keep running
- * whatever the connection's size. SMB's session setup and DCE-RPC's auth trailers (GSSAPI, NTLM,
- * KRB) may come late; HTTP upgrades to WebSocket or tunnels with CONNECT after any number of
- * requests; QUIC's ClientHello (SSL) may take several Initial packets; the others hand the stream
- * to SSL (STARTTLS, AUTH TLS, an SSL request) or restart detection (RDP).
+ * service (registry.feedSlot): those that may still start another analyzer after confirming, as
+ * Zeek's analyzers run on whatever the connection's size. SMB's session setup and DCE-RPC's auth
+ * trailers (GSSAPI, NTLM, KRB) may come late; HTTP upgrades to WebSocket or tunnels with CONNECT
+ * after any number of requests; SMTP, POP3, IMAP, IRC and XMPP hand the stream to SSL at STARTTLS,
+ * FTP at AUTH TLS; QUIC's ClientHello (SSL) may take several INITIAL packets. (MySQL, PostgreSQL
+ * and RDP hand over or restart detection before or as they confirm.)
  */
 // @ts-ignore: decorator
 @inline export function dKeepsParsing(id: u32): bool {
   return id < 64 && ((KEEPS_PARSING >> <u64>id) & 1) != 0;
 }
-const KEEPS_PARSING: u64 = (<u64>1 << A.A_SMB) | (<u64>1 << A.A_HTTP) | (<u64>1 << A.A_SMTP) |
-  (<u64>1 << A.A_POP3) | (<u64>1 << A.A_IMAP) | (<u64>1 << A.A_IRC) | (<u64>1 << A.A_FTP) |
-  (<u64>1 << A.A_XMPP) | (<u64>1 << A.A_MYSQL) | (<u64>1 << A.A_POSTGRESQL) | (<u64>1 << A.A_RDP) |
-  (<u64>1 << A.A_DCE_RPC) | (<u64>1 << A.A_QUIC);
+const KEEPS_PARSING: u64 = (<u64>1 << A.A_SMB) | (<u64>1 << A.A_DCE_RPC) | (<u64>1 << A.A_HTTP) |
+  (<u64>1 << A.A_SMTP) | (<u64>1 << A.A_POP3) | (<u64>1 << A.A_IMAP) | (<u64>1 << A.A_IRC) |
+  (<u64>1 << A.A_XMPP) | (<u64>1 << A.A_FTP) | (<u64>1 << A.A_QUIC);

@@ -67,7 +67,8 @@ export function quicDatagram(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (!isOrig) {
     // once the server answered (other than with a Retry) the client's INITIALs use its connection
     // id: they are no longer decrypted
-    if (type != (version == V1 ? 3 : 0)) store<u8>(st + S_SERVER, 1);
+    // and nothing here can confirm or violate any more: done
+    if (type != (version == V1 ? 3 : 0)) { store<u8>(st + S_SERVER, 1); aDone(); }
     return;
   }
   if (load<u8>(st + S_SERVER) != 0) return;
