@@ -17,7 +17,7 @@ import { tcpSetInactivityTimeout, tcpOrigBytes, tcpRespBytes } from "../flow/tcp
 import { A_SSH, A_FTP } from "./analyzers";
 
 // ---------------------------------------------------------------- detection record layout
-export const MAX_INST: u32 = 4;
+export const MAX_INST: u32 = 4; // registry.ts liveMask is written out for four
 export const INST_SIZE: usize = 112;
 export const ST_OFF: usize = 8;                  // analyzer state within an instance
 export const ST_SIZE: usize = INST_SIZE - ST_OFF; // 104 bytes

@@ -264,14 +264,17 @@ function attach(ds: usize, id: u32, how: u8): i32 {
   return slot;
 }
 
-/** Slots to feed now (taken before feeding, so instances attached meanwhile wait for the next chunk). */
+/** Slots to feed now (taken before feeding, so instances attached meanwhile wait for the next chunk).
+ *  Written out for the four slots, and fed by feedLive: V8 checks the stack at every loop
+ *  iteration, and these run for every chunk of every connection still detecting. */
+assert(MAX_INST == 4, "liveMask is written out for four slots");
 function liveMask(ds: usize): u32 {
-  let m: u32 = 0;
-  for (let s: u32 = 0; s < MAX_INST; s++) {
-    const inst = instAt(ds, s);
-    if (inst != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0) m |= 1 << s;
-  }
-  return m;
+  return liveBit(ds, 0) | liveBit(ds, 1) | liveBit(ds, 2) | liveBit(ds, 3);
+}
+// @ts-ignore: decorator
+@inline function liveBit(ds: usize, s: u32): u32 {
+  const inst = instAt(ds, s);
+  return inst != 0 && (load<u8>(inst + I_FLAGS) & IF_DEAD) == 0 ? <u32>1 << s : 0;
 }
 
 const K_STREAM: u32 = 0;
@@ -369,8 +372,7 @@ function streamEof(ds: usize, r: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
   if ((f & (eofBit | gapBit)) != 0) return;
   store<u32>(ds + H_FLAGS, f | eofBit);
-  const m = liveMask(ds);
-  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_EOF, isOrig, 0, 0);
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_EOF, isOrig, 0, 0);
 }
 
 /** A segment's payload; true if it was held behind a hole (its FIN then waits with it). */
@@ -516,8 +518,7 @@ function markGap(ds: usize, r: usize, isOrig: bool): void {
   const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
   store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | gapBit);
   roDrop(ds, isOrig);
-  const m = liveMask(ds);
-  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_GAP, isOrig, 0, 0);
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_GAP, isOrig, 0, 0);
   if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaGap(ds, r, isOrig);
 }
 
@@ -526,8 +527,7 @@ function streamChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32): void 
   const seen = load<u32>(seenAt);
   store<u32>(seenAt, seen + n < seen ? 0xffffffff : seen + n);
   restarted = false;
-  const m = liveMask(ds);
-  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_STREAM, isOrig, p, n);
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_STREAM, isOrig, p, n);
   if (!restarted && load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaChunk(ds, r, isOrig, p, n, false);
 }
 
@@ -536,8 +536,7 @@ function streamChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32): void 
 function udpPacket(ds: usize, r: usize, isOrig: bool): void {
   const n = P.payloadCapLen < P.payloadLen ? P.payloadCapLen : P.payloadLen;
   const p = P.payloadPtr;
-  const m = liveMask(ds);
-  for (let s: u32 = 0; s < MAX_INST; s++) if (m & (1 << s)) feedSlot(ds, r, s, K_DGRAM, isOrig, p, n);
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_DGRAM, isOrig, p, n);
   if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaChunk(ds, r, isOrig, p, n, true);
 }
 
