@@ -264,10 +264,11 @@ function attach(ds: usize, id: u32, how: u8): i32 {
   return slot;
 }
 
-/** Slots to feed now (taken before feeding, so instances attached meanwhile wait for the next chunk).
- *  Written out for the four slots, and fed by feedLive: V8 checks the stack at every loop
- *  iteration, and these run for every chunk of every connection still detecting. */
 assert(MAX_INST == 4, "liveMask is written out for four slots");
+/** Slots to feed now (taken before feeding, so instances attached meanwhile wait for the next chunk).
+ *  Written out for the four slots, and the feeds take its set bits, lowest first: V8 checks the
+ *  stack at every loop iteration, and these run for every chunk of every connection still
+ *  detecting. */
 function liveMask(ds: usize): u32 {
   return liveBit(ds, 0) | liveBit(ds, 1) | liveBit(ds, 2) | liveBit(ds, 3);
 }
@@ -314,8 +315,9 @@ function feedSlot(ds: usize, r: usize, slot: u32, kind: u32, isOrig: bool, p: us
 
 /** Has the connection passed KEEP_AFTER_CONFIRM bytes? A TCP connection's size (from its sequence
  *  numbers, 54 instructions) is summed only once its streams have delivered that many bytes, not
- *  on every chunk of a short one: a size past the limit with fewer bytes delivered (a content gap)
- *  only keeps the instance parsing, its violations ignored all the same (ctx.ts aViolate). */
+ *  on every chunk of a short one. A size past the limit with fewer bytes delivered (segments held
+ *  behind a hole, data acknowledged but not captured) only keeps the instance parsing a while
+ *  longer, its violations ignored all the same (ctx.ts aViolate). */
 function pastKeep(ds: usize, r: usize): bool {
   if ((load<u32>(ds + H_FLAGS) & DF_TCP) != 0 &&
       <u64>load<u32>(ds + H_SEEN_O) + <u64>load<u32>(ds + H_SEEN_R) <= KEEP_AFTER_CONFIRM) return false;
