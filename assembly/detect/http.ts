@@ -210,29 +210,27 @@ function lineStart(st: usize, isOrig: bool, p: usize, n: u32): void {
  *  none of them CR or LF: lineChar's work. */
 function lineRest(m: usize, state: u8, p: usize, n: u32): void {
   if (state == S_HEADERS || state == S_TRAILER) {
-    headerText(m, p, n);
+    headerText(m, state, p, n);
     return;
   }
-  for (let j: u32 = 0; j < n; j++) {
-    const len = load<u8>(m + M_LINELEN);
-    if (len != 255) store<u8>(m + M_LINELEN, len + 1);
-    if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, <u32>load<u8>(p + j));
-  }
+  for (let j: u32 = 0; j < n; j++) messageChar(m, state, <u32>load<u8>(p + j));
 }
 
-/** One character through headerChar (message state m), counted in the line's length. */
-function headerStep(m: usize, c: u32): void {
+/** One character of a header, trailer, chunk-size or chunk-end line (message state m), counted in
+ *  the line's length (saturating), through the parser of its line. */
+function messageChar(m: usize, state: u8, c: u32): void {
   const len = load<u8>(m + M_LINELEN);
   if (len != 255) store<u8>(m + M_LINELEN, len + 1);
-  headerChar(m, len, c);
+  if (state == S_HEADERS || state == S_TRAILER) headerChar(m, len, c);
+  else if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, c);
 }
 
-/** headerChar over the n bytes at p (none of them CR or LF), with the characters it would only
- *  count or match against NAMES taken as runs, and the rest of a line nothing is read from
- *  counted, not examined. headerChar itself takes a line's first character when it is a blank (a
- *  continuation line), the ':' ending a name that may be one of NAMES, and the value's first token
- *  of those. */
-function headerText(m: usize, p: usize, n: u32): void {
+/** headerChar over the n bytes at p of a header or trailer line (none of them CR or LF; message
+ *  state m, line state `state`), with the characters it would only count or match against NAMES
+ *  taken as runs, and the rest of a line nothing is read from counted, not examined. headerChar
+ *  itself takes a line's first character when it is a blank (a continuation line), the ':' ending
+ *  a name that may be one of NAMES, and the value's first token of those. */
+function headerText(m: usize, state: u8, p: usize, n: u32): void {
   let j: u32 = 0;
   while (j < n) {
     if (load<u8>(m + M_WHICH) == 0 && load<u8>(m + M_NAMEMASK) != 0xff) {
@@ -240,7 +238,7 @@ function headerText(m: usize, p: usize, n: u32): void {
       let pos = <u32>load<u8>(m + M_LINELEN);
       const first = <u32>load<u8>(p + j);
       if ((pos == 0 && isBlank(first)) || (first == 58 && mask != 0)) {
-        headerStep(m, first);
+        messageChar(m, state, first);
         j++;
         continue;
       }
@@ -266,7 +264,7 @@ function headerText(m: usize, p: usize, n: u32): void {
       store<u8>(m + M_NAMEMASK, 0xff);
       j = k;
     } else if (!headerRestIgnored(m)) {
-      headerStep(m, <u32>load<u8>(p + j));
+      messageChar(m, state, <u32>load<u8>(p + j));
       j++;
       continue;
     }
@@ -296,11 +294,7 @@ function lineChar(st: usize, isOrig: bool, state: u8, c: u32): void {
     if (isOrig) requestChar(st, c); else statusChar(st, c);
     return;
   }
-  const m = st + (isOrig ? MSG_O : MSG_R);
-  const len = load<u8>(m + M_LINELEN);
-  if (len != 255) store<u8>(m + M_LINELEN, len + 1);
-  if (state == S_HEADERS || state == S_TRAILER) headerChar(m, len, c);
-  else if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, c);
+  messageChar(st + (isOrig ? MSG_O : MSG_R), state, c);
 }
 
 // ---------------------------------------------------------------- request line
