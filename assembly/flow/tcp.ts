@@ -345,7 +345,8 @@ function relSeqOf(e: usize, cur: u32, last: u32, wraps: u32): u32 {
 }
 
 /** update_last_seq; returns delta_last. */
-function updateLastSeq(st: usize, e: usize, lastSeq: u32, flags: u32, len: u32): i32 {
+// @ts-ignore: decorator
+@inline function updateLastSeq(st: usize, e: usize, lastSeq: u32, flags: u32, len: u32): i32 {
   const cur = load<u32>(e + E_LAST);
   const d = seqDelta(lastSeq, cur);
   if ((flags & (TCP_SYN | TCP_RST)) != 0 && (d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA)) {
@@ -458,7 +459,8 @@ function undelivered(st: usize, e: usize, upTo: u32): void {
 }
 
 /** TCP_Reassembler::AckReceived: the peer acked this endpoint's data up to relative `seq`. */
-function ackReceived(st: usize, e: usize, seqIn: u32): void {
+// @ts-ignore: decorator
+@inline function ackReceived(st: usize, e: usize, seqIn: u32): void {
   let seq = seqIn;
   if (eflag(e, EF_FIN_SEEN)) {
     const fs = load<u32>(e + E_FINSEQ);
@@ -686,6 +688,22 @@ export function tcpIsReuse(st: usize, isOrig: bool): bool {
 export function tcpPacket(st: usize, isOrig: bool, ts: i64): u32 {
   fireTimers(st, ts);
   setFlag(st, CF_FLIP_DONE, false);
+  // The common case, a good segment of an established connection with no SYN, FIN or RST from a
+  // side seen before and no flip pending: anySegment would find nothing else to do.
+  const e = isOrig ? epOrig(st) : epResp(st);
+  const p = epPeer(st, e);
+  const flags = tcpFlags;
+  if ((flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0 && state(e) == TCP_ESTABLISHED && state(p) == TCP_ESTABLISHED &&
+      (flagsOf(st) & (isOrig ? CF_SEEN_ORIG : CF_SEEN_RESP)) != 0 && load<u8>(st + C_HLEN) != 1 &&
+      (!l4ChecksumBad || ignoreChecksums)) {
+    establishedSegment(st, e, p, ts, flags, payloadLen);
+    return isOrig ? TCP_COUNT_ORIG : 0;
+  }
+  return anySegment(st, isOrig, ts);
+}
+
+/** tcpPacket for any segment, after the timers. */
+function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
   const flags = tcpFlags;
   const len = payloadLen;
   let ret: u32 = 0;
@@ -776,6 +794,31 @@ export function tcpPacket(st: usize, isOrig: bool, ts: i64): u32 {
   if (gDoClose) connectionClosed(st, e, p, gGenEvent);
 
   return ret | (orig ? TCP_COUNT_ORIG : 0);
+}
+
+/** tcpPacket's steps for a segment without SYN, FIN or RST, both endpoints ESTABLISHED and the
+ *  sender's side seen before (no partial status to set, no endpoint to initialise, no state to
+ *  change, nothing to close): sequence and ack bookkeeping, the 'D', 'A', 'T' and 'W' letters,
+ *  last_time, gaps and reassembly. */
+function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32): void {
+  const seq = tcpSeq;
+  const relSeq = relSeqOf(e, seq, load<u32>(e + E_LAST), load<u32>(e + E_SEQW));
+  const seqUnderflow = gUnderflow;
+  if (len != 0) checkHist(st, e, HIST_DATA_PKT, 0x44);                      // 'D'
+  else if ((flags & TCP_ACK) != 0) checkHist(st, e, HIST_ACK_PKT, 0x41);    // 'A'
+  if (tcpWindow == 0) scaledHist(st, e, E_WIN0, 0x57);                      // 'W'
+  if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
+  const hasAck = (flags & TCP_ACK) != 0;
+  let relAck: u32 = 0;
+  if (hasAck) {
+    const ackSeq = tcpAck;
+    relAck = relSeqOf(p, ackSeq, load<u32>(p + E_ACK), load<u32>(p + E_ACKW));
+    if (gUnderflow) relAck = 0;
+    else updateAckSeq(p, ackSeq);
+  }
+  updateLastSeq(st, e, seq + len, flags, len);
+  if (hasAck) ackReceived(st, p, relAck);
+  if (len > 0 && !seqUnderflow) dataSent(st, e, relSeq, len, payloadCapLen);
 }
 
 /** Connection::FlipRoles at creation (WantConnection said flip): swap roles, append '^'.
