@@ -689,7 +689,8 @@ export function tcpPacket(st: usize, isOrig: bool, ts: i64): u32 {
   fireTimers(st, ts);
   setFlag(st, CF_FLIP_DONE, false);
   // The common case, a good segment of an established connection with no SYN, FIN or RST from a
-  // side seen before and no flip pending: anySegment would find nothing else to do.
+  // side seen before, and a history longer than one letter (a lone SYN-ACK's "H" may flip the
+  // roles): anySegment would find nothing else to do.
   const e = isOrig ? epOrig(st) : epResp(st);
   const p = epPeer(st, e);
   const flags = tcpFlags;
@@ -798,8 +799,8 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
 
 /** tcpPacket's steps for a segment without SYN, FIN or RST, both endpoints ESTABLISHED and the
  *  sender's side seen before (no partial status to set, no endpoint to initialise, no state to
- *  change, nothing to close): sequence and ack bookkeeping, the 'D', 'A', 'T' and 'W' letters,
- *  last_time, gaps and reassembly. */
+ *  change, nothing to close, and the states 'W' asks about are as it wants them): sequence and ack
+ *  bookkeeping, the 'D', 'A', 'T' and 'W' letters, last_time, gaps and reassembly. */
 function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32): void {
   const seq = tcpSeq;
   const relSeq = relSeqOf(e, seq, load<u32>(e + E_LAST), load<u32>(e + E_SEQW));
