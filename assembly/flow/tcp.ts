@@ -836,23 +836,25 @@ export function tcpSwap(st: usize): void {
 export function tcpDeadline(st: usize, lastTs: i64, respPort: u32): i64 {
   const last = load<i64>(st + C_LAST);
   let dl = last + <i64>load<u32>(st + C_TIMEOUT) * SEC;
-  const active = (flagsOf(st) & CF_ACTIVE) != 0;
+  // (an unset timer is NEVER, the largest time: it never comes first)
+  const del = load<i64>(st + C_DELETE);
+  if (del < dl) dl = del;
+  if ((flagsOf(st) & CF_ACTIVE) == 0) return dl; // the other timers remove only an active one
+  const rt = load<i64>(st + C_RESET);
+  if (rt < dl) dl = rt;
   const o = epOrig(st);
   const r = epResp(st);
   const os = state(o);
   const rs = state(r);
+  const oc = didClose(o);
+  const rc = didClose(r);
+  // Most packets: both sides established, neither closed, where neither the attempt timer nor the
+  // expire timer can remove the connection.
+  if (os == TCP_ESTABLISHED && rs == TCP_ESTABLISHED && !oc && !rc) return dl;
   const at = load<i64>(st + C_ATTEMPT);
-  if (at != NEVER && active && (os == TCP_SYN_SENT || os == TCP_SYN_ACK_SENT) && rs == TCP_INACTIVE) {
-    if (at < dl) dl = at;
-  }
-  const del = load<i64>(st + C_DELETE);
-  if (del < dl) dl = del;
-  const rt = load<i64>(st + C_RESET);
-  if (rt != NEVER && active && rt < dl) dl = rt;
+  if ((os == TCP_SYN_SENT || os == TCP_SYN_ACK_SENT) && rs == TCP_INACTIVE && at < dl) dl = at;
   const ex = load<i64>(st + C_EXPIRE);
-  if (ex != NEVER && active) {
-    const oc = didClose(o);
-    const rc = didClose(r);
+  if (ex != NEVER) {
     const condA = (oc || rc) && ((oc && rc) || os == TCP_RESET || rs == TCP_RESET ||
       os == TCP_INACTIVE || rs == TCP_INACTIVE);
     const condB = os == TCP_INACTIVE && rs == TCP_INACTIVE;
