@@ -171,15 +171,22 @@ function matches(r: usize): bool {
   return false;
 }
 
-/** Slot index holding the current packet's connection, or -1 (then lastFreeSlot is where it goes). */
+/** Slot index holding the current packet's connection, or -1 (then lastFreeSlot is where it goes).
+ *  When found, its record's index is lookupIdx and its address lookupRec. */
 let lastFreeSlot: u32 = 0;
+let lookupIdx: u32 = 0;
+let lookupRec: usize = 0;
 function lookup(h: u64): i32 {
   const fp = slotFingerprint(h);
   let i = slotHome(h, slotMask);
   while (true) {
     const slot = load<u64>(slotsPtr + (<usize>i << 3));
     if (slot == 0) { lastFreeSlot = i; return -1; }
-    if (<u32>(slot >> 32) == fp && matches(rec(<u32>slot - 1))) return <i32>i;
+    if (<u32>(slot >> 32) == fp) {
+      const idx = <u32>slot - 1;
+      const r = rec(idx);
+      if (matches(r)) { lookupIdx = idx; lookupRec = r; return <i32>i; }
+    }
     i = (i + 1) & slotMask;
   }
 }
@@ -209,9 +216,10 @@ export function flowPacket(): bool {
   if (P.l4ChecksumBad && !shadowPacket) countBadTransportChecksum();
   let slot = lookup(h);
   let idx: u32 = 0;
+  let r: usize = 0;
   if (slot >= 0) {
-    idx = <u32>load<u64>(slotsPtr + (<usize>slot << 3)) - 1;
-    const r = rec(idx);
+    idx = lookupIdx;
+    r = lookupRec;
     // Past its deadline but not yet removed (its timer slot is processed when network time leaves
     // the slot), or a TCP SYN that reuses the tuple: Zeek starts a new connection either way.
     if (load<i64>(r + C.C_DEADLINE) <= now || (P.ipProto == 6 && tcpIsReuse(r + C.C_TCP, matchIsOrig))) {
@@ -223,10 +231,11 @@ export function flowPacket(): bool {
     // shadows (partitionTakes) do not count against the limit, only against the pool's size
     if ((liveConnections - liveShadows >= liveLimit() || liveConnections >= POOL_LIMIT) && evictOne()) slot = lookup(h);
     idx = createConn(h);
-    matchIsOrig = (load<u8>(rec(idx) + C.C_FLAGS) & C.F_FLIPPED) == 0;
+    r = rec(idx);
+    matchIsOrig = (load<u8>(r + C.C_FLAGS) & C.F_FLIPPED) == 0;
   }
   lastConn = idx;
-  applyPacket(idx, matchIsOrig, ts);
+  applyPacket(idx, r, matchIsOrig, ts);
   return true;
 }
 
@@ -318,8 +327,7 @@ function connRow(r: usize): u32 {
 }
 
 // @ts-ignore: decorator
-@inline function applyPacket(idx: u32, isOrig: bool, ts: i64): void {
-  const r = rec(idx);
+@inline function applyPacket(idx: u32, r: usize, isOrig: bool, ts: i64): void {
   let counted = true;
   let deadline: i64;
   if (P.ipProto == 6) {
