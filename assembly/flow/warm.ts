@@ -124,10 +124,18 @@ function ipAfterEthertype(type: u32, data: usize, off: u32, cap: u32): i32 {
   return -1;
 }
 
+// keyOf's last packet when it was GRE or IP-in-IP (then it returned 0): its IP protocol (0: it
+// was not), where the payload starts, its length by the IP header, and where the captured bytes end
+let tunnelProto: u32 = 0;
+let tunnelL4: usize = 0;
+let tunnelPayload: u32 = 0;
+let tunnelEnd: usize = 0;
+
 /** Key hash of a packet (its link type, data and captured length) when it is a TCP or UDP packet
- *  the quick parse covers, else 0; its key fields go to entry i. With ipTunnels, the packet inside
- *  GRE or IP-in-IP is the one keyed (the outer packet is no connection; quickTunnelled says so). */
-function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u64 {
+ *  the quick parse covers, else 0; its key fields go to entry i. GRE or IP-in-IP is left to the
+ *  caller (tunnelProto). Inlined into warmBatch: a call per packet cost more than its work. */
+// @ts-ignore: decorator
+@inline function keyOf(link: u32, data: usize, cap: u32, i: u32): u64 {
   const src = srcs + (<usize>i << 4), dst = dsts + (<usize>i << 4);
   // untagged Ethernet, nearly every packet of most captures, without the call
   let at: i32 = 14;
@@ -161,7 +169,10 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u
   } else {
     return 0;
   }
-  if (isIpTunnel(proto)) return ipTunnels ? ipTunnelledHash(proto, l4, payload, data + cap, i) : 0;
+  if (isIpTunnel(proto)) {
+    tunnelProto = proto; tunnelL4 = l4; tunnelPayload = payload; tunnelEnd = data + cap;
+    return 0;
+  }
   if (proto != PROTO_TCP && proto != PROTO_UDP) return 0;
   quickProto = proto;
   quickL4 = l4;
@@ -170,6 +181,12 @@ function quickHash(link: u32, data: usize, cap: u32, i: u32, ipTunnels: bool): u
   quickDstPort = dstPort;
   store<u32>(dstPorts + (<usize>i << 2), dstPort);
   return keyHash(src, be16(l4), dst, dstPort, proto, false);
+}
+
+/** keyOf, not inlined, for the packets inside tunnels (which are not followed into further IP
+ *  tunnels). */
+function quickHash(link: u32, data: usize, cap: u32, i: u32): u64 {
+  return keyOf(link, data, cap, i);
 }
 
 /** The key hash of the packet inside an IP tunnel (GRE, IP-in-IP) whose outer payload, `len` bytes
@@ -183,10 +200,10 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
     const at = greHeader(p, len);
     if (at < 0) return 0;
     const q = p + <usize>at, n = len - <u32>at;
-    if (greInner == INNER_ETHERNET) h = quickHash(LINK_ETHERNET, q, n, i, false);
-    else if (greInner == INNER_IP) h = quickHash(LINK_RAW, q, n, i, false);
+    if (greInner == INNER_ETHERNET) h = quickHash(LINK_ETHERNET, q, n, i);
+    else if (greInner == INNER_IP) h = quickHash(LINK_RAW, q, n, i);
   } else if (exactInnerIp(proto == PROTO_IPV6 ? 6 : 4, p, len)) {
-    h = quickHash(LINK_RAW, p, len, i, false);
+    h = quickHash(LINK_RAW, p, len, i);
   }
   quickTunnelled = h != 0;
   return h;
@@ -230,17 +247,17 @@ function tunnelledHash(dstPort: u32, l4: usize, end: usize, i: u32): u64 {
   const p = l4 + 8;
   if (p + 8 > end) return 0;
   const cap = <u32>(end - p);
-  if (dstPort == VXLAN_PORT) return vxlanHeaderOk(p, cap) ? quickHash(LINK_ETHERNET, p + VXLAN_HEADER, cap - VXLAN_HEADER, i, false) : 0;
+  if (dstPort == VXLAN_PORT) return vxlanHeaderOk(p, cap) ? quickHash(LINK_ETHERNET, p + VXLAN_HEADER, cap - VXLAN_HEADER, i) : 0;
   if (dstPort == GTP_U_PORT) {
     const at = gtpPayloadOffset(p, cap);
-    return at >= 0 && gtpIsGpdu(p) ? quickHash(LINK_RAW, p + <usize>at, cap - <u32>at, i, false) : 0;
+    return at >= 0 && gtpIsGpdu(p) ? quickHash(LINK_RAW, p + <usize>at, cap - <u32>at, i) : 0;
   }
   if (geneveVersion(p) != 0) return 0;
   const hdr = geneveHeaderLength(p);
   if (cap < hdr) return 0;
   const type = be16(p + 2);
-  if (type == ETH_TEB) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i, false);
-  return isIpEthertype(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i, false) : 0;
+  if (type == ETH_TEB) return quickHash(LINK_ETHERNET, p + hdr, cap - hdr, i);
+  return isIpEthertype(type) ? quickHash(LINK_RAW, p + hdr, cap - hdr, i) : 0;
 }
 
 /** Warm the table for a batch of records: link types, data pointers and captured lengths as u32 arrays. */
@@ -249,7 +266,10 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
   for (let i: u32 = 0; i < records; i++) {
     const at = <usize>i << 2;
     quickTunnelled = false;
-    const h = quickHash(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), n, true);
+    tunnelProto = 0;
+    let h = keyOf(load<u32>(links + at), <usize>load<u32>(datas + at), load<u32>(caps + at), n);
+    // inside GRE or IP-in-IP the packet inside is the one keyed (the outer one is no connection)
+    if (h == 0 && tunnelProto != 0) h = ipTunnelledHash(tunnelProto, tunnelL4, tunnelPayload, tunnelEnd, n);
     store<u64>(outerHashes + (<usize>i << 3), h);
     if (h == 0) continue;
     warmedRecords++;
