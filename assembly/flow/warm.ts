@@ -49,12 +49,12 @@ const E_TCP: u8 = 1;
 const E_TUNNELLED: u8 = 2;
 const E_CONTROL: u8 = 4; // a TCP segment with SYN, FIN or RST
 const rowHashes: usize = memory.data(<i32>MAX_ENTRIES * 8); // counter rows of new connections (0: none)
-let quickProto: u32 = 0; // the IP protocol of quickHash's last packet (when it returned a hash)
+let quickProto: u32 = 0; // the IP protocol of keyOf's last packet (when it returned a hash)
 let quickL4: usize = 0; // and where its transport header starts
 let quickEnd: usize = 0; // and where its captured bytes end
 let quickDstPort: u32 = 0; // and its destination port
 let quickTunnelled = false; // and whether it came out of an IP tunnel (warmBatch's outer hash only)
-// quickHash's key fields, per entry: a new connection's counter row is keyed by them
+// keyOf's key fields, per entry: a new connection's counter row is keyed by them
 const srcs: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dsts: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dstPorts: usize = memory.data(<i32>MAX_ENTRIES * 4);
@@ -221,7 +221,7 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
   return control ? t ^ load<u64>(r, 384) : t;
 }
 
-/** Whether quickHash's last packet is a TCP segment with SYN, FIN or RST set. */
+/** Whether keyOf's last packet is a TCP segment with SYN, FIN or RST set. */
 function quickControl(): bool {
   return quickProto == PROTO_TCP && quickL4 + 14 <= quickEnd && (<u32>load<u8>(quickL4, 13) & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
 }
