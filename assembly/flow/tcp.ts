@@ -403,9 +403,26 @@ function updateHistory(st: usize, e: usize, flags: u32, relSeq: u32, len: u32): 
       store<u32>(e + E_HRST, relSeq);
     }
   } else {
-    if (len != 0) checkHist(st, e, HIST_DATA_PKT, 0x44);          // 'D'
-    else if ((flags & TCP_ACK) != 0) checkHist(st, e, HIST_ACK_PKT, 0x41); // 'A'
+    plainHistory(st, e, flags, len);
   }
+}
+
+/** update_history for a segment without SYN, FIN or RST: 'D' if it carries data, else 'A' if it
+ *  acks (once each). */
+// @ts-ignore: decorator
+@inline function plainHistory(st: usize, e: usize, flags: u32, len: u32): void {
+  if (len != 0) checkHist(st, e, HIST_DATA_PKT, 0x44);                      // 'D'
+  else if ((flags & TCP_ACK) != 0) checkHist(st, e, HIST_ACK_PKT, 0x41);    // 'A'
+}
+
+/** The ack of a segment to peer p that is past its handshake's INACTIVE state: its relative value
+ *  (0 when below the peer's start), and the peer's ack_seq moved unless the segment is a RST. */
+// @ts-ignore: decorator
+@inline function peerAck(p: usize, ackSeq: u32, rst: bool): u32 {
+  const relAck = relSeqOf(p, ackSeq, load<u32>(p + E_ACK), load<u32>(p + E_ACKW));
+  if (gUnderflow) return 0;
+  if (!rst) updateAckSeq(p, ackSeq);
+  return relAck;
 }
 
 // ---------------------------------------------------------------- reassembly (gaps only)
@@ -774,9 +791,7 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
       const a = ackSeq - 1;
       store<u32>(p + E_START, a); store<u32>(p + E_ACK, a); store<u32>(p + E_LAST, a);
     } else {
-      relAck = relSeqOf(p, ackSeq, load<u32>(p + E_ACK), load<u32>(p + E_ACKW));
-      if (gUnderflow) relAck = 0;
-      else if (!rst) updateAckSeq(p, ackSeq);
+      relAck = peerAck(p, ackSeq, rst);
     }
   }
 
@@ -805,18 +820,11 @@ function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, 
   const seq = tcpSeq;
   const relSeq = relSeqOf(e, seq, load<u32>(e + E_LAST), load<u32>(e + E_SEQW));
   const seqUnderflow = gUnderflow;
-  if (len != 0) checkHist(st, e, HIST_DATA_PKT, 0x44);                      // 'D'
-  else if ((flags & TCP_ACK) != 0) checkHist(st, e, HIST_ACK_PKT, 0x41);    // 'A'
-  if (tcpWindow == 0) scaledHist(st, e, E_WIN0, 0x57);                      // 'W'
+  plainHistory(st, e, flags, len);
+  if (tcpWindow == 0) scaledHist(st, e, E_WIN0, 0x57); // 'W'
   if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
   const hasAck = (flags & TCP_ACK) != 0;
-  let relAck: u32 = 0;
-  if (hasAck) {
-    const ackSeq = tcpAck;
-    relAck = relSeqOf(p, ackSeq, load<u32>(p + E_ACK), load<u32>(p + E_ACKW));
-    if (gUnderflow) relAck = 0;
-    else updateAckSeq(p, ackSeq);
-  }
+  const relAck = hasAck ? peerAck(p, tcpAck, false) : 0;
   updateLastSeq(st, e, seq + len, flags, len);
   if (hasAck) ackReceived(st, p, relAck);
   if (len > 0 && !seqUnderflow) dataSent(st, e, relSeq, len, payloadCapLen);
