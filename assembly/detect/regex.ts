@@ -431,7 +431,21 @@ export function autoFinish(): usize {
   memory.fill(tmp, 0, <usize>W << 3);
   addState(a, tmp); // 0: dead
   addState(a, tmp); // 1: start (never looked up by set)
+  deadSkipsAll(a);
   return a;
+}
+
+/**
+ * The dead state loops to itself on every byte and skips with no exit byte, so that the matcher
+ * reaching it skips to the chunk's end rather than test for it at every byte.
+ */
+function deadSkipsAll(a: usize): void {
+  const rowShift = load<u32>(a + A_ROW_SHIFT);
+  const row = load<usize>(a + A_TRANS) + (<usize>DFA_DEAD << rowShift);
+  const self = (DFA_DEAD << rowShift) | T_KNOWN;
+  for (let at = row + ROW_ENTRIES; at < row + (<usize>1 << rowShift); at += 4) store<u32>(at, self);
+  store<u64>(row, ROW_SKIPS | ROW_LOOKED, ROW_ACC);
+  memory.fill(load<usize>(a + A_SKIP) + <usize>DFA_DEAD * SKIP_SIZE, 0, SKIP_SIZE); // no exit byte
 }
 
 /**
@@ -654,8 +668,8 @@ export function dfaRun(a: usize, state: u32, p: usize, len: u32): u32 {
   let matched: u64 = 0;
   // the current state's row offset: one dependent load per byte, in a table that stays in L1
   let row = <usize>state << rowShift;
+  // (a dead state ends the loop by skipping to the end: deadSkipsAll)
   for (let i: u32 = 0; i < len; i++) {
-    if (row == 0) break; // dead
     const b = <u32>load<u8>(p + i);
     let e = load<u32>(tt + row + <usize>load<u32>(classOf + (<usize>b << 2)));
     if (e == 0) {
