@@ -264,14 +264,47 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
       store<u8>(m + M_NAMEMASK, 0xff);
       j = k;
     } else if (!headerRestIgnored(m)) {
-      messageChar(m, state, <u32>load<u8>(p + j));
-      j++;
+      j = valueToken(m, p, j, n);
       continue;
     }
     // the rest of a line nothing is read from: all of it
     add8(m + M_LINELEN, n - j);
     return;
   }
+}
+
+/** headerChar's work on the value of a header it reads, from j in the n bytes at p (none of them
+ *  CR or LF) up to the end of the value's first token: its blanks before, the token (its first 8
+ *  characters kept in lower case, a Content-Length's digits summed), and the blank, ';' or ','
+ *  that ends it, each counted in the line's length. Returns the index after the last byte taken. */
+function valueToken(m: usize, p: usize, j: u32, n: u32): u32 {
+  const isLength = load<u8>(m + M_WHICH) - 1 == H_CL;
+  let phase = load<u8>(m + M_VPHASE);
+  let t = load<u8>(m + M_TOKLEN);
+  let length = load<u64>(m + M_CL);
+  let k = j;
+  while (k < n) {
+    const c = <u32>load<u8>(p + k);
+    k++;
+    if (isBlank(c)) {
+      if (phase == 0) continue;
+      phase = 2;
+      break;
+    }
+    if (c == 59 || c == 44) { phase = 2; break; }
+    phase = 1;
+    if (t < 8) store<u8>(m + M_TOK + t, <u8>lower(c));
+    if (t != 255) t++;
+    if (isLength) {
+      if (isDigit(c)) length = length * 10 + <u64>(c - 48);
+      else store<u8>(m + M_HASCL, 2); // not a number: no usable length
+    }
+  }
+  store<u8>(m + M_VPHASE, phase);
+  store<u8>(m + M_TOKLEN, t);
+  if (isLength) store<u64>(m + M_CL, length);
+  add8(m + M_LINELEN, k - j);
+  return k;
 }
 
 /** requestChar over the longest run of URI characters at p (n bytes) while the URI is open and
