@@ -242,6 +242,30 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
         j++;
         continue;
       }
+      // a name that ends in this chunk: at most one of NAMES has its length, and only that one's
+      // characters are checked
+      const colon = j + indexOfAny(p + j, n - j, 58, 58, 58);
+      if (colon < n) {
+        const len = pos + (colon - j);
+        let keep: u8 = len < NAME_MAX ? mask & load<u8>(nameLengths + <usize>len) : 0;
+        for (let x = j; keep != 0 && x < colon; x++) {
+          const lc = lower(<u32>load<u8>(p + x));
+          keep &= lc < 128 ? load<u8>(nameBits + <usize>(pos + x - j) * 128 + <usize>lc) : <u8>0;
+        }
+        if (keep != 0) {
+          // its ':' comes next, through headerChar
+          store<u8>(m + M_NAMEMASK, keep);
+          store<u8>(m + M_LINELEN, <u8>len);
+          j = colon;
+          continue;
+        }
+        add8(m + M_LINELEN, colon - j);
+        store<u8>(m + M_WHICH, H_NONE);
+        store<u8>(m + M_NAMEMASK, 0xff);
+        j = colon;
+        add8(m + M_LINELEN, n - j);
+        return;
+      }
       // a name that may still be one of NAMES: narrow the candidates a character at a time
       while (j < n && mask != 0) {
         const c = <u32>load<u8>(p + j);
