@@ -78,7 +78,8 @@ const H_UPGRADE: u8 = 3;
 const NAMES: StaticArray<string> = ["content-length", "transfer-encoding", "connection", "upgrade"];
 // Which NAMES have the lower-case character c at position pos (nameBits[pos * 128 + c]), and which
 // are pos characters long (nameLengths[pos]): one load per header name character, not a loop over
-// the names. The lengths differ, so at most one name matches a whole header name.
+// the names. The lengths differ, so at most one name matches a whole header name, and a name whose
+// ':' is in view is checked against that one only (headerText).
 const NAME_MAX: u32 = 18;
 const nameBits: usize = memory.data(<i32>NAME_MAX * 128);
 const nameLengths: usize = memory.data(<i32>NAME_MAX);
@@ -90,6 +91,13 @@ for (let i = 0; i < NAMES.length; i++) {
     store<u8>(at, <u8>(<u32>load<u8>(at) | (1 << i)));
   }
   store<u8>(nameLengths + <usize>name.length, <u8>(<u32>load<u8>(nameLengths + <usize>name.length) | (1 << i)));
+}
+
+/** Which NAMES may have character c at position pos (any case). */
+// @ts-ignore: decorator
+@inline function nameFits(pos: u32, c: u32): u8 {
+  const lc = lower(c);
+  return pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : 0;
 }
 
 function isToken(c: u32): bool {
@@ -242,51 +250,38 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
         j++;
         continue;
       }
-      // a name that ends in this chunk: at most one of NAMES has its length, and only that one's
-      // characters are checked
       const colon = j + indexOfAny(p + j, n - j, 58, 58, 58);
-      if (colon < n) {
-        const len = pos + (colon - j);
-        let keep: u8 = len < NAME_MAX ? mask & load<u8>(nameLengths + <usize>len) : 0;
-        for (let x = j; keep != 0 && x < colon; x++) {
-          const lc = lower(<u32>load<u8>(p + x));
-          keep &= lc < 128 ? load<u8>(nameBits + <usize>(pos + x - j) * 128 + <usize>lc) : <u8>0;
+      if (colon == n) {
+        // the name goes on in the next chunk: narrow the candidates a character at a time
+        while (j < n && mask != 0) {
+          mask &= nameFits(pos, <u32>load<u8>(p + j));
+          if (pos < 255) pos++;
+          j++;
         }
-        if (keep != 0) {
-          // its ':' comes next, through headerChar
-          store<u8>(m + M_NAMEMASK, keep);
-          store<u8>(m + M_LINELEN, <u8>len);
-          j = colon;
-          continue;
-        }
-        add8(m + M_LINELEN, colon - j);
-        store<u8>(m + M_WHICH, H_NONE);
-        store<u8>(m + M_NAMEMASK, 0xff);
-        j = colon;
-        add8(m + M_LINELEN, n - j);
+        store<u8>(m + M_NAMEMASK, mask);
+        store<u8>(m + M_LINELEN, <u8>pos);
+        // a name that can no longer be one of NAMES counts only its length
+        if (mask == 0) add8(m + M_LINELEN, n - j);
         return;
       }
-      // a name that may still be one of NAMES: narrow the candidates a character at a time
-      while (j < n && mask != 0) {
-        const c = <u32>load<u8>(p + j);
-        if (c == 58) break;
-        const lc = lower(c);
-        mask &= pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
-        if (pos < 255) pos++;
-        j++;
+      // the name ends here: at most one of NAMES has its length, and only that one's characters
+      // are checked
+      const len = pos + (colon - j);
+      let keep: u8 = len < NAME_MAX ? mask & load<u8>(nameLengths + <usize>len) : 0;
+      for (let x = j; keep != 0 && x < colon; x++) keep &= nameFits(pos + x - j, <u32>load<u8>(p + x));
+      if (keep != 0) {
+        // its ':' comes next, through headerChar
+        store<u8>(m + M_NAMEMASK, keep);
+        store<u8>(m + M_LINELEN, <u8>len);
+        j = colon;
+        continue;
       }
-      store<u8>(m + M_NAMEMASK, mask);
-      store<u8>(m + M_LINELEN, <u8>pos);
-      if (mask != 0) continue;
-      // a name that can no longer be one of NAMES counts only its length; its ':' makes the rest
-      // of the line one nothing is read from
-      const k = j + indexOfAny(p + j, n - j, 58, 58, 58);
-      add8(m + M_LINELEN, k - j);
-      if (k == n) return;
-      // (what headerChar does for a ':' after a name no NAMES entry has)
+      // none of NAMES: it counts only its length, and its ':' makes the rest of the line one
+      // nothing is read from (what headerChar does for a ':' after such a name)
+      add8(m + M_LINELEN, colon - j);
       store<u8>(m + M_WHICH, H_NONE);
       store<u8>(m + M_NAMEMASK, 0xff);
-      j = k;
+      j = colon;
     } else if (!headerRestIgnored(m)) {
       j = valueToken(m, p, j, n);
       continue;
@@ -592,9 +587,7 @@ function headerChar(m: usize, pos: u8, c: u32): void {
       return;
     }
     if (pos == 0 && isBlank(c)) { store<u8>(m + M_NAMEMASK, 0xff); store<u8>(m + M_WHICH, H_NONE); return; } // continuation
-    const lc = lower(c);
-    const fits = <u32>pos < NAME_MAX && lc < 128 ? load<u8>(nameBits + <usize>pos * 128 + <usize>lc) : <u8>0;
-    store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & fits);
+    store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & nameFits(<u32>pos, c));
     return;
   }
   if (headerRestIgnored(m)) return;
