@@ -8,7 +8,7 @@
 // rest of the connection into a new stream for signature matching (http,smtp through a proxy).
 import { aConfirm, aViolate, aDone, aPartial, aRestartDpd } from "./ctx";
 import { A_WEBSOCKET } from "./analyzers";
-import { lineStep, lineEnd, indexOfAny, add8, add16, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
+import { lineStep, lineEnd, indexOfAny, add8, eolTail, handOverAfterLine, LN_CHAR, LN_EOL, LN_SKIP, isBlank, isDigit, lower, upper } from "./lines";
 
 // states of each direction's message parser
 const S_LINE: u8 = 0;       // request / status line expected
@@ -118,11 +118,19 @@ function isUri(c: u32): bool {
   }
   return false;
 }
-// isUri as a table, for uriRun
-const uriChars: usize = memory.data(256);
-for (let c: u32 = 0; c < 256; c++) store<u8>(uriChars + <usize>c, isUri(c) ? 1 : 0);
+// isToken and isUri as tables of bits, one load a character (their compares were some 60
+// instructions a method character)
+const TOKEN: u8 = 1;
+const URI: u8 = 2;
+const charClass: usize = memory.data(256);
+for (let c: u32 = 0; c < 256; c++) store<u8>(charClass + <usize>c, (isToken(c) ? TOKEN : 0) | (isUri(c) ? URI : 0));
+// @ts-ignore: decorator
+@inline function inClass(c: u32, bit: u8): bool { return (load<u8>(charClass + <usize>c) & bit) != 0; }
 
-const HTTP_SLASH: StaticArray<u8> = [72, 84, 84, 80, 47]; // "HTTP/"
+// "HTTP/", its k-th character in bits 8k-8k+7 (a StaticArray's element was a call per character)
+const HTTP_SLASH: u64 = 0x2f50545448;
+// @ts-ignore: decorator
+@inline function httpSlash(k: u32): u32 { return <u32>(HTTP_SLASH >> (<u64>k << 3)) & 0xff; }
 
 export function httpInit(st: usize): void {
   store<u8>(st + RL_STARTK, 0);
@@ -192,7 +200,7 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
       if (restartedHere) { restartedHere = false; return; }
       continue;
     }
-    lineChar(st, isOrig, state, c);
+    lineChar(st, isOrig, state, p + i - 1);
   }
 }
 
@@ -200,18 +208,8 @@ let restartedHere = false;
 
 /** The n characters at p of a request or status line, none of them CR or LF. */
 function lineStart(st: usize, isOrig: bool, p: usize, n: u32): void {
-  if (!isOrig) {
-    for (let j: u32 = 0; j < n; j++) statusChar(st, <u32>load<u8>(p + j));
-    return;
-  }
-  let j: u32 = 0;
-  while (j < n) {
-    // runs of URI characters only count
-    const run = uriRun(st, p + j, n - j);
-    if (run > 0) { j += run; continue; }
-    requestChar(st, <u32>load<u8>(p + j));
-    j++;
-  }
+  if (isOrig) requestRun(st, p, n);
+  else statusRun(st, p, n);
 }
 
 /** The n characters at p of a header, trailer, chunk-size or chunk-end line (message state m),
@@ -326,88 +324,97 @@ function valueToken(m: usize, p: usize, j: u32, n: u32): u32 {
   return k;
 }
 
-/** requestChar over the longest run of URI characters at p (n bytes) while the URI is open and
- *  the rest did not start with "HTTP/": they only count. Returns the run's length. */
-function uriRun(st: usize, p: usize, n: u32): u32 {
-  if (load<u8>(st + RL_PHASE) != 2 || load<u8>(st + RL_UOPEN) == 0) return 0;
-  const sk = load<u8>(st + RL_STARTK);
-  if (sk < 8 && sk != 255) return 0; // still matching "HTTP/" or its version
-  let j: u32 = 0;
-  while (j < n && load<u8>(uriChars + <usize>load<u8>(p + j)) != 0) j++;
-  if (j == 0) return 0;
-  add16(st + RL_N, j);
-  add16(st + RL_U, j);
-  add8(st + RL_LEN, j);
-  return j;
-}
-
-function lineChar(st: usize, isOrig: bool, state: u8, c: u32): void {
+/** One character (at `at`) of the line a direction's parser is in, none of them CR or LF. */
+function lineChar(st: usize, isOrig: bool, state: u8, at: usize): void {
   if (state == S_LINE) {
-    if (isOrig) requestChar(st, c); else statusChar(st, c);
+    lineStart(st, isOrig, at, 1);
     return;
   }
-  messageChar(st + (isOrig ? MSG_O : MSG_R), state, c);
+  messageChar(st + (isOrig ? MSG_O : MSG_R), state, <u32>load<u8>(at));
 }
 
 // ---------------------------------------------------------------- request line
 
-function requestChar(st: usize, c: u32): void {
-  const len = load<u8>(st + RL_LEN);
-  if (len != 255) store<u8>(st + RL_LEN, len + 1);
-  const phase = load<u8>(st + RL_PHASE);
-  if (phase == 0) {
-    const m = load<u8>(st + RL_MLEN);
-    if (isToken(c)) {
-      if (m < 8) store<u8>(st + RL_METHOD + m, <u8>upper(c));
-      if (m != 255) store<u8>(st + RL_MLEN, m + 1);
-    } else if (isBlank(c) && m > 0) {
-      store<u8>(st + RL_PHASE, 1);
-    } else {
-      store<u8>(st + RL_PHASE, 3);
+/** The n characters at p of a request line (none of them CR or LF), the line's state held in
+ *  locals while they are read: the method, the blanks after it, then the rest (ParseRequest):
+ *  "HTTP/" and a version at its start, the URI, and "HTTP/" and a version after the URI. Runs of
+ *  URI characters once the rest did not start with "HTTP/" only count. */
+function requestRun(st: usize, p: usize, n: u32): void {
+  let len = <u32>load<u8>(st + RL_LEN);    // these three saturate when stored: nothing reads them here
+  let rn = <u32>load<u16>(st + RL_N);
+  let u = <u32>load<u16>(st + RL_U);
+  let phase = load<u8>(st + RL_PHASE);
+  let mlen = <u32>load<u8>(st + RL_MLEN);
+  let uOpen = load<u8>(st + RL_UOPEN) != 0;
+  let sk = <u32>load<u8>(st + RL_STARTK);
+  let found = <u32>load<u8>(st + RL_FOUND);
+  let k = <u32>load<u8>(st + RL_K);
+  let ver = load<u8>(st + RL_VER);
+  let j: u32 = 0;
+  while (j < n && phase != 3) { // a bad line's characters only count
+    if (phase == 2 && uOpen && sk >= 8) {
+      let r = j;
+      while (r < n && inClass(<u32>load<u8>(p + r), URI)) r++;
+      if (r > j) {
+        len += r - j; rn += r - j; u += r - j;
+        j = r;
+        continue;
+      }
     }
-    return;
-  }
-  if (phase == 1) {
-    if (isBlank(c)) return;
-    store<u8>(st + RL_PHASE, 2);
-  } else if (phase != 2) {
-    return;
-  }
-  // the rest: URI and version (ParseRequest)
-  const n = load<u16>(st + RL_N);
-  if (n != 0xffff) store<u16>(st + RL_N, n + 1);
-  const sk = load<u8>(st + RL_STARTK);
-  if (sk < 5) store<u8>(st + RL_STARTK, c == <u32>HTTP_SLASH[sk] ? sk + 1 : 255);
-  else if (sk >= 5 && sk < 8 && load<u8>(st + RL_UOPEN) != 0) versionChar(st, RL_VER, <u32>(sk - 5), c, RL_STARTK, sk);
-  if (load<u8>(st + RL_UOPEN) != 0) {
-    if (isUri(c)) {
-      const u = load<u16>(st + RL_U);
-      if (u != 0xffff) store<u16>(st + RL_U, u + 1);
-      return;
+    const c = <u32>load<u8>(p + j);
+    j++;
+    len++;
+    if (phase == 0) {
+      if (inClass(c, TOKEN)) {
+        if (mlen < 8) store<u8>(st + RL_METHOD + mlen, <u8>upper(c));
+        if (mlen != 255) mlen++;
+      } else if (isBlank(c) && mlen > 0) {
+        phase = 1;
+      } else {
+        phase = 3;
+      }
+      continue;
     }
-    store<u8>(st + RL_UOPEN, 0);
-    store<u8>(st + RL_VER, 0xff);
+    if (phase == 1) {
+      if (isBlank(c)) continue;
+      phase = 2;
+    }
+    rn++;
+    if (sk < 5) sk = c == httpSlash(sk) ? sk + 1 : 255;
+    else if (sk < 8 && uOpen) { ver = versionDigit(sk - 5, c, ver); sk++; }
+    if (uOpen) {
+      if (inClass(c, URI)) { u++; continue; }
+      uOpen = false;
+      ver = 0xff;
+    }
+    if (found != 0) {
+      if (found < 4) { ver = versionDigit(found - 1, c, ver); found++; }
+      continue;
+    }
+    if (c == httpSlash(k)) k++;
+    else k = c == 72 ? 1 : 0;
+    if (k == 5) { found = 1; k = 0; ver = 0xff; }
   }
-  const found = load<u8>(st + RL_FOUND);
-  if (found != 0) {
-    if (found < 4) { versionChar(st, RL_VER, <u32>(found - 1), c, RL_FOUND, found); }
-    return;
-  }
-  let k = load<u8>(st + RL_K);
-  if (c == <u32>HTTP_SLASH[k]) k++;
-  else k = c == 72 ? 1 : 0;
-  if (k == 5) { store<u8>(st + RL_FOUND, 1); k = 0; store<u8>(st + RL_VER, 0xff); }
-  store<u8>(st + RL_K, k);
+  len += n - j;
+  store<u8>(st + RL_LEN, <u8>(len > 0xff ? 0xff : len));
+  store<u16>(st + RL_N, <u16>(rn > 0xffff ? 0xffff : rn));
+  store<u16>(st + RL_U, <u16>(u > 0xffff ? 0xffff : u));
+  store<u8>(st + RL_PHASE, phase);
+  store<u8>(st + RL_MLEN, <u8>mlen);
+  store<u8>(st + RL_UOPEN, uOpen ? 1 : 0);
+  store<u8>(st + RL_STARTK, <u8>sk);
+  store<u8>(st + RL_FOUND, <u8>found);
+  store<u8>(st + RL_K, <u8>k);
+  store<u8>(st + RL_VER, ver);
 }
 
-/** Collects "d.d" after "HTTP/": i-th character c; bumps the counter at `counterAt`. */
-function versionChar(st: usize, verAt: usize, i: u32, c: u32, counterAt: usize, counter: u8): void {
-  store<u8>(st + counterAt, counter + 1);
-  let v = load<u8>(st + verAt);
-  if (i == 0) v = isDigit(c) ? <u8>((c - 48) << 4) | 0x0f : 0xff;
-  else if (i == 1) { if (c != 46) v = 0xff; }
-  else if (v != 0xff) v = isDigit(c) ? (v & 0xf0) | <u8>(c - 48) : 0xff;
-  store<u8>(st + verAt, v);
+/** The version byte (major * 16 + minor, 0xff unknown) once c is the i-th character (0-2) of the
+ *  "d.d" after "HTTP/", v before it. */
+// @ts-ignore: decorator
+@inline function versionDigit(i: u32, c: u32, v: u8): u8 {
+  if (i == 0) return isDigit(c) ? <u8>((c - 48) << 4) | 0x0f : 0xff;
+  if (i == 1) return c == 46 ? v : 0xff;
+  return v == 0xff ? v : isDigit(c) ? (v & 0xf0) | <u8>(c - 48) : 0xff;
 }
 
 function versionKeepsAlive(v: u8): bool {
@@ -491,41 +498,49 @@ function resetRequestLine(st: usize): void {
 
 // ---------------------------------------------------------------- status line
 
-function statusChar(st: usize, c: u32): void {
-  const len = load<u8>(st + SL_LEN);
-  if (len != 255) store<u8>(st + SL_LEN, len + 1);
-  const phase = load<u8>(st + SL_PHASE);
-  if (phase == 0) {
-    const k = load<u8>(st + SL_K);
-    if (c == <u32>HTTP_SLASH[k]) {
-      store<u8>(st + SL_K, k + 1);
-      if (k + 1 == 5) store<u8>(st + SL_PHASE, 1);
-    } else {
-      store<u8>(st + SL_PHASE, 9);
+/** The n characters at p of a status line (none of them CR or LF), the line's state held in
+ *  locals while they are read: "HTTP/", the version, blanks, the code's three digits. The reason
+ *  after them only counts. */
+function statusRun(st: usize, p: usize, n: u32): void {
+  let phase = load<u8>(st + SL_PHASE);
+  let k = <u32>load<u8>(st + SL_K);
+  let ver = load<u8>(st + SL_VER);
+  let cn = <u32>load<u8>(st + SL_CODEN);
+  let code = <u32>load<u16>(st + SL_CODE);
+  for (let j: u32 = 0; j < n && phase < 4; j++) { // phase 4: the reason, 9: not "HTTP/"
+    const c = <u32>load<u8>(p + j);
+    if (phase == 0) {
+      if (c == httpSlash(k)) {
+        k++;
+        if (k == 5) phase = 1;
+      } else {
+        phase = 9;
+      }
+      continue;
     }
-    return;
-  }
-  if (phase == 1) {
-    const i = <u32>load<u8>(st + SL_K) - 5;
-    if (i < 3) versionChar(st, SL_VER, i, c, SL_K, load<u8>(st + SL_K));
-    if (isBlank(c)) store<u8>(st + SL_PHASE, 2);
-    return;
-  }
-  if (phase == 2) {
-    if (isBlank(c)) return;
-    store<u8>(st + SL_PHASE, 3);
-  }
-  if (load<u8>(st + SL_PHASE) == 3) {
-    const cn = load<u8>(st + SL_CODEN);
-    // the previous reply's code is kept in SL_CODE for its message: a new code starts from 0
-    let code: u16 = cn == 0 ? 0 : load<u16>(st + SL_CODE);
+    if (phase == 1) {
+      if (k - 5 < 3) { ver = versionDigit(k - 5, c, ver); k++; }
+      if (isBlank(c)) phase = 2;
+      continue;
+    }
+    if (phase == 2) {
+      if (isBlank(c)) continue;
+      phase = 3;
+    }
     if (cn < 3) {
-      code = isDigit(c) && (cn == 0 || code != 0xffff) ? <u16>(code * 10 + <u16>(c - 48)) : 0xffff;
-      store<u16>(st + SL_CODE, code);
-      store<u8>(st + SL_CODEN, cn + 1);
-      if (cn + 1 == 3) store<u8>(st + SL_PHASE, 4);
+      // the previous reply's code is kept in SL_CODE for its message: a new code starts from 0
+      if (cn == 0) code = 0;
+      code = isDigit(c) && (cn == 0 || code != 0xffff) ? code * 10 + (c - 48) : 0xffff;
+      cn++;
+      if (cn == 3) phase = 4;
     }
   }
+  add8(st + SL_LEN, n);
+  store<u8>(st + SL_PHASE, phase);
+  store<u8>(st + SL_K, <u8>k);
+  store<u8>(st + SL_VER, ver);
+  store<u8>(st + SL_CODEN, <u8>cn);
+  store<u16>(st + SL_CODE, <u16>code);
 }
 
 function statusLine(st: usize, rest: usize, restLen: u32): void {
