@@ -6,7 +6,7 @@
 // keyword (outside multi-line replies and authentication) is a violation.
 import { aConfirm, aViolate, aDone, aPartial, aAux, ST_SIZE } from "./ctx";
 import { AUX_SIZE } from "./aux";
-import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
+import { lineStep, lineEnd, indexOfAny, add8, add16, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
 // command codes (POP3_cmd.def order)
@@ -92,20 +92,62 @@ export function pop3Stream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const l = st + (isOrig ? 0 : L_SIZE);
   const bit: u8 = isOrig ? 1 : 2;
-  for (let i: u32 = 0; i < n; i++) {
+  let i: u32 = 0;
+  while (i < n) {
+    // a line's characters up to its CR or LF (or the chunk's end) in one go: a mailbox's messages
+    // are most of a POP3 stream (the first character after a CR goes through the splitter, to end the CR)
+    if ((load<u8>(st + CR) & bit) == 0) {
+      const k = lineEnd(p + i, n - i);
+      if (k > 0) {
+        lineText(l, p + i, k);
+        i += k;
+        if (i == n) return;
+      }
+    }
     const c = <u32>load<u8>(p + i);
+    i++;
     const k = lineStep(st + CR, bit, c);
     if (k == LN_SKIP) continue;
     if (k == LN_EOL) {
       if (isOrig) clientLine(st, l);
       else if (serverLine(st, l)) {
-        handOverAfterLine(st + CR, bit, A_SSL, false, p + i + 1, n - i - 1);
+        handOverAfterLine(st + CR, bit, A_SSL, false, p + i, n - i);
         return;
       }
       memory.fill(l, 0, L_SIZE);
       continue;
     }
     lineChar(l, c);
+  }
+}
+
+/** lineChar over the n characters at p of a line (none of them CR or LF), with what only counts
+ *  or is only kept taken in one go: a first token past 8 characters (a line of base64) up to the
+ *  space after it, and the message, of which the first 24 bytes are kept. */
+function lineText(l: usize, p: usize, n: u32): void {
+  let j: u32 = 0;
+  while (j < n) {
+    const phase = load<u8>(l + L_PHASE);
+    if (phase == 3) {
+      const m = <u32>load<u8>(l + L_MLEN);
+      const t = min(24 - m, n - j);
+      memory.copy(l + L_MBUF + m, p + j, t);
+      store<u8>(l + L_MLEN, <u8>(m + t));
+      store<u8>(l + L_MSG, 1);
+      add16(l + L_LEN, n - j);
+      return;
+    }
+    if (phase == 1 && load<u8>(l + L_TLEN) >= 8) {
+      const r = indexOfAny(p + j, n - j, 32, 32, 32);
+      if (r > 0) {
+        add8(l + L_TLEN, r);
+        add16(l + L_LEN, r);
+        j += r;
+        continue;
+      }
+    }
+    lineChar(l, <u32>load<u8>(p + j));
+    j++;
   }
 }
 

@@ -4,7 +4,7 @@
 // not 100..599 is a violation. Commands and replies are paired first-in first-out (pipelining);
 // STARTTLS answered with 220 hands the rest of the connection to SSL (smtp,ssl).
 import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
-import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, upper } from "./lines";
+import { lineStep, lineEnd, add16, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const CMD_OTHER: u32 = 0;
@@ -49,31 +49,75 @@ export function smtpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
   const bit: u8 = isOrig ? 1 : 2;
-  for (let i: u32 = 0; i < n; i++) {
+  let i: u32 = 0;
+  while (i < n) {
+    // a line's characters up to its CR or LF (or the chunk's end) in one go: a mail's body is
+    // most of an SMTP stream (the first character after a CR goes through the splitter, to end the CR)
+    if ((load<u8>(st + CR) & bit) == 0) {
+      const k = lineEnd(p + i, n - i);
+      if (k > 0) {
+        lineText(d, isOrig, p + i, k);
+        i += k;
+        if (i == n) return;
+      }
+    }
     const c = <u32>load<u8>(p + i);
+    i++;
     const k = lineStep(st + CR, bit, c);
     if (k == LN_SKIP) continue;
     if (k == LN_EOL) {
       if (isOrig) clientLine(st, d);
       else if (serverLine(st, d)) {
-        handOverAfterLine(st + CR, bit, A_SSL, false, p + i + 1, n - i - 1);
+        handOverAfterLine(st + CR, bit, A_SSL, false, p + i, n - i);
         return;
       }
       memory.fill(d, 0, D_SIZE);
       continue;
     }
-    const len = load<u16>(d + D_LEN);
-    if (len != 0xffff) store<u16>(d + D_LEN, len + 1);
-    if (isOrig) {
-      if (load<u8>(d + D_WDONE) != 0) continue;
-      if (c == 32 || (c >= 9 && c <= 13) || c == 0) { store<u8>(d + D_WDONE, 1); continue; }
-      const w = load<u8>(d + D_WLEN);
-      if (w < 16) store<u8>(d + D_BUF + w, <u8>upper(c));
-      if (w != 255) store<u8>(d + D_WLEN, w + 1);
-    } else if (len < 16) {
-      store<u8>(d + D_BUF + len, <u8>c);
-    }
+    lineText(d, isOrig, p + i - 1, 1);
   }
+}
+
+/** The n characters at p of a line (none of them CR or LF): counted; a client line's first word
+ *  is kept (upper case, up to 16 characters), a server line's first 16 characters. */
+function lineText(d: usize, isOrig: bool, p: usize, n: u32): void {
+  const len = <u32>load<u16>(d + D_LEN);
+  add16(d + D_LEN, n);
+  if (!isOrig) {
+    for (let j = len; j < 16 && j - len < n; j++) store<u8>(d + D_BUF + j, load<u8>(p + j - len));
+    return;
+  }
+  if (load<u8>(d + D_WDONE) != 0) return;
+  let w = <u32>load<u8>(d + D_WLEN);
+  let j: u32 = 0;
+  while (j < n && w < 16) {
+    const c = <u32>load<u8>(p + j);
+    if (endsWord(c)) break;
+    store<u8>(d + D_BUF + w, <u8>upper(c));
+    w++;
+    j++;
+  }
+  // past 16 characters (a line of base64 in a mail) the word only counts, up to its end
+  if (j < n && w >= 16) {
+    const e = wordEnd(p + j, n - j);
+    w = min(255, w + e);
+    j += e;
+  }
+  if (j < n) store<u8>(d + D_WDONE, 1);
+  store<u8>(d + D_WLEN, <u8>w);
+}
+
+// @ts-ignore: decorator
+@inline function endsWord(c: u32): bool { return c == 32 || (c >= 9 && c <= 13) || c == 0; }
+
+/** Index of the first byte of the n at p that ends a word (endsWord), or n: 16 bytes a step while
+ *  none of them is a control character or a blank. */
+function wordEnd(p: usize, n: u32): u32 {
+  let j: u32 = 0;
+  const blank = i8x16.splat(32);
+  while (j + 16 <= n && i8x16.bitmask(i8x16.le_u(v128.load(p + j), blank)) == 0) j += 16;
+  while (j < n && !endsWord(<u32>load<u8>(p + j))) j++;
+  return j;
 }
 
 function push(st: usize, cmd: u32): void {
