@@ -8,17 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf } from "./helpers/conn.js";
-import { messagesInTurn as conversation } from "./helpers/detect-pcap.js";
-
-/** A TLS 1.2 ClientHello record (no extensions): what follows STARTTLS. */
-function clientHello(): Buffer {
-  const body = Buffer.concat([
-    Buffer.from([0x03, 0x03]), Buffer.alloc(32, 7), Buffer.from([0]), // version, random, session id
-    Buffer.from([0, 4, 0x13, 0x01, 0xc0, 0x2f]), Buffer.from([1, 0]), // cipher suites, compression
-  ]);
-  const hs = Buffer.concat([Buffer.from([1, 0, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
-  return Buffer.concat([Buffer.from([0x16, 0x03, 0x01, (hs.length >> 8) & 0xff, hs.length & 0xff]), hs]);
-}
+import { messagesInTurn as conversation, clientHello } from "./helpers/detect-pcap.js";
 
 const base64Line = "TWFpbCBib2R5IGxpbmVzIGFyZSBiYXNlNjQgd2l0aG91dCBhIHNpbmdsZSBzcGFjZSBpbiB0aGVt";
 // lines that are nearly the end of a body: dot-stuffed, a dot after a blank, a dot and more; a

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf as services } from "./helpers/conn.js";
-import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP } from "./helpers/detect-pcap.js";
+import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP, clientHello } from "./helpers/detect-pcap.js";
 
 const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
 
@@ -38,16 +38,6 @@ function conversation(dport: number, segments: [boolean, number, Buffer][], opts
 
 const request = Buffer.from("GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test\r\n\r\n");
 const reply = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-
-/** A TLS 1.2 ClientHello record (no extensions). */
-function clientHello(): Buffer {
-  const body = Buffer.concat([
-    Buffer.from([0x03, 0x03]), Buffer.alloc(32, 7), Buffer.from([0]), // version, random, session id
-    Buffer.from([0, 4, 0x13, 0x01, 0xc0, 0x2f]), Buffer.from([1, 0]), // cipher suites, compression
-  ]);
-  const hs = Buffer.concat([Buffer.from([1, 0, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
-  return Buffer.concat([Buffer.from([0x16, 0x03, 0x01, (hs.length >> 8) & 0xff, hs.length & 0xff]), hs]);
-}
 
 test("in order: an HTTP request split in two confirms http", () => {
   const a = request.subarray(0, 10), b = request.subarray(10);

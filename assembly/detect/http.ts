@@ -324,7 +324,7 @@ function valueToken(m: usize, p: usize, j: u32, n: u32): u32 {
   return k;
 }
 
-/** One character (at `at`) of the line a direction's parser is in, none of them CR or LF. */
+/** The character at `at` (not a CR or LF) of the line a direction's parser is in. */
 function lineChar(st: usize, isOrig: bool, state: u8, at: usize): void {
   if (state == S_LINE) {
     lineStart(st, isOrig, at, 1);

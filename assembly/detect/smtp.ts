@@ -84,7 +84,7 @@ function lineText(d: usize, isOrig: bool, p: usize, n: u32): void {
   const len = <u32>load<u16>(d + D_LEN);
   add16(d + D_LEN, n);
   if (!isOrig) {
-    for (let j = len; j < 16 && j - len < n; j++) store<u8>(d + D_BUF + j, load<u8>(p + j - len));
+    if (len < 16) memory.copy(d + D_BUF + len, p, min(16 - len, n));
     return;
   }
   if (load<u8>(d + D_WDONE) != 0) return;

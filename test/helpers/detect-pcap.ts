@@ -76,3 +76,13 @@ export function messagesInTurn(dport: number, messages: [boolean, Buffer][]): Bu
   p.tcp(CLIENT_IP, sport, SERVER_IP, dport, cs + 1, ss + 1, ACK, Buffer.alloc(0));
   return p.done();
 }
+
+/** A TLS 1.2 ClientHello record (no extensions). */
+export function clientHello(): Buffer {
+  const body = Buffer.concat([
+    Buffer.from([0x03, 0x03]), Buffer.alloc(32, 7), Buffer.from([0]), // version, random, session id
+    Buffer.from([0, 4, 0x13, 0x01, 0xc0, 0x2f]), Buffer.from([1, 0]), // cipher suites, compression
+  ]);
+  const hs = Buffer.concat([Buffer.from([1, 0, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+  return Buffer.concat([Buffer.from([0x16, 0x03, 0x01, (hs.length >> 8) & 0xff, hs.length & 0xff]), hs]);
+}
