@@ -56,12 +56,12 @@ function cutAt(port: number, messages: [boolean, Buffer][], m: number, cuts: num
 const services = (pcap: Buffer): string => servicesOf(pcap).map((s) => s.split(",").sort().join(",")).join(" ");
 
 for (const [name, port, messages, expected] of [["SMTP", 25, smtp, "smtp,ssl"], ["POP3", 110, pop3, "pop3,ssl"]] as const) {
-  // the messages up to the one that says STARTTLS (STLS) goes ahead
-  const lines = messages.length - 2;
+  // every message before the reply that lets STARTTLS (STLS) go ahead is cut
+  const cutMessages = messages.length - 2;
 
   test(`${name}: ${expected} with each message cut in two at every byte`, () => {
     assert.is(services(conversation(port, [...messages])), expected);
-    for (let m = 0; m < lines; m++) {
+    for (let m = 0; m < cutMessages; m++) {
       const failed: number[] = [];
       for (let k = 1; k < messages[m][1].length; k++) if (services(cutAt(port, [...messages], m, [k])) !== expected) failed.push(k);
       assert.equal(failed, [], `message ${m} cut at these bytes`);
@@ -69,7 +69,7 @@ for (const [name, port, messages, expected] of [["SMTP", 25, smtp, "smtp,ssl"], 
   });
 
   test(`${name}: ${expected} with every byte a segment of its own`, () => {
-    for (let m = 0; m < lines; m++) {
+    for (let m = 0; m < cutMessages; m++) {
       const every = [...Array(messages[m][1].length - 1).keys()].map((i) => i + 1);
       assert.is(services(cutAt(port, [...messages], m, every)), expected, `message ${m}`);
     }
