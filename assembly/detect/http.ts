@@ -219,23 +219,29 @@ function lineRest(m: usize, state: u8, p: usize, n: u32): void {
     headerText(m, state, p, n);
     return;
   }
-  for (let j: u32 = 0; j < n; j++) messageChar(m, state, <u32>load<u8>(p + j));
+  for (let j: u32 = 0; j < n; j++) messageChar(m, state, p + j);
 }
 
-/** One character of a header, trailer, chunk-size or chunk-end line (message state m), counted in
- *  the line's length (saturating), through the parser of its line. */
-function messageChar(m: usize, state: u8, c: u32): void {
+/** The character at `at` of a header, trailer, chunk-size or chunk-end line (message state m),
+ *  counted in the line's length (saturating), through the parser of its line. */
+function messageChar(m: usize, state: u8, at: usize): void {
+  const isHeader = state == S_HEADERS || state == S_TRAILER;
+  if (isHeader && load<u8>(m + M_WHICH) != 0 && !headerRestIgnored(m)) {
+    valueToken(m, at, 0, 1); // the value's first token
+    return;
+  }
+  const c = <u32>load<u8>(at);
   const len = load<u8>(m + M_LINELEN);
   if (len != 255) store<u8>(m + M_LINELEN, len + 1);
-  if (state == S_HEADERS || state == S_TRAILER) headerChar(m, len, c);
+  if (isHeader) headerChar(m, len, c);
   else if (state == S_CHUNK_SIZE) chunkSizeChar(m, len, c);
 }
 
 /** headerChar over the n bytes at p of a header or trailer line (none of them CR or LF; message
  *  state m, line state `state`), with the characters it would only count or match against NAMES
  *  taken as runs, and the rest of a line nothing is read from counted, not examined. headerChar
- *  itself takes a line's first character when it is a blank (a continuation line), the ':' ending
- *  a name that may be one of NAMES, and the value's first token of those. */
+ *  itself takes a line's first character when it is a blank (a continuation line) and the ':'
+ *  ending a name that may be one of NAMES; valueToken the value's first token of those. */
 function headerText(m: usize, state: u8, p: usize, n: u32): void {
   let j: u32 = 0;
   while (j < n) {
@@ -244,7 +250,7 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
       let pos = <u32>load<u8>(m + M_LINELEN);
       const first = <u32>load<u8>(p + j);
       if ((pos == 0 && isBlank(first)) || (first == 58 && mask != 0)) {
-        messageChar(m, state, first);
+        messageChar(m, state, p + j);
         j++;
         continue;
       }
@@ -290,7 +296,7 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
   }
 }
 
-/** headerChar's work on the value of a header it reads, from j in the n bytes at p (none of them
+/** The value of a header that is read, from j in the n bytes at p (none of them
  *  CR or LF) up to the end of the value's first token: its blanks before, the token (its first 8
  *  characters kept in lower case, a Content-Length's digits summed), and the blank, ';' or ','
  *  that ends it, each counted in the line's length. Returns the index after the last byte taken. */
@@ -330,7 +336,7 @@ function lineChar(st: usize, isOrig: bool, state: u8, at: usize): void {
     lineStart(st, isOrig, at, 1);
     return;
   }
-  messageChar(st + (isOrig ? MSG_O : MSG_R), state, <u32>load<u8>(at));
+  messageChar(st + (isOrig ? MSG_O : MSG_R), state, at);
 }
 
 // ---------------------------------------------------------------- request line
@@ -589,35 +595,20 @@ function headerRestIgnored(m: usize): bool {
   return which == H_NONE || load<u8>(m + M_VPHASE) == 2;
 }
 
+/** A character of a header's name (pos: its place in the line) or of a line's rest nothing is
+ *  read from; the value's first token is valueToken's. */
 function headerChar(m: usize, pos: u8, c: u32): void {
-  const which = load<u8>(m + M_WHICH);
-  if (which == 0 && load<u8>(m + M_NAMEMASK) != 0xff) {
-    // still in the name
-    if (c == 58) { // ':'
-      const bits = <u32>load<u8>(m + M_NAMEMASK) & (<u32>pos < NAME_MAX ? <u32>load<u8>(nameLengths + <usize>pos) : 0);
-      const w: u8 = bits == 0 ? H_NONE : <u8>ctz(bits);
-      store<u8>(m + M_WHICH, w == H_NONE ? H_NONE : w + 1);
-      store<u8>(m + M_NAMEMASK, 0xff);
-      if (w == H_CL) { store<u64>(m + M_CL, 0); store<u8>(m + M_HASCL, 1); }
-      return;
-    }
-    if (pos == 0 && isBlank(c)) { store<u8>(m + M_NAMEMASK, 0xff); store<u8>(m + M_WHICH, H_NONE); return; } // continuation
-    store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & nameFits(<u32>pos, c));
+  if (load<u8>(m + M_WHICH) != 0 || load<u8>(m + M_NAMEMASK) == 0xff) return; // past the name
+  if (c == 58) { // ':'
+    const bits = <u32>load<u8>(m + M_NAMEMASK) & (<u32>pos < NAME_MAX ? <u32>load<u8>(nameLengths + <usize>pos) : 0);
+    const w: u8 = bits == 0 ? H_NONE : <u8>ctz(bits);
+    store<u8>(m + M_WHICH, w == H_NONE ? H_NONE : w + 1);
+    store<u8>(m + M_NAMEMASK, 0xff);
+    if (w == H_CL) { store<u64>(m + M_CL, 0); store<u8>(m + M_HASCL, 1); }
     return;
   }
-  if (headerRestIgnored(m)) return;
-  // the value's first token
-  const vp = load<u8>(m + M_VPHASE);
-  if (vp == 0 && isBlank(c)) return;
-  if (isBlank(c) || c == 59 || c == 44) { store<u8>(m + M_VPHASE, 2); return; }
-  store<u8>(m + M_VPHASE, 1);
-  const t = load<u8>(m + M_TOKLEN);
-  if (t < 8) store<u8>(m + M_TOK + t, <u8>lower(c));
-  if (t != 255) store<u8>(m + M_TOKLEN, t + 1);
-  if (which - 1 == H_CL) {
-    if (isDigit(c)) store<u64>(m + M_CL, load<u64>(m + M_CL) * 10 + <u64>(c - 48));
-    else store<u8>(m + M_HASCL, 2); // not a number: no usable length
-  }
+  if (pos == 0 && isBlank(c)) { store<u8>(m + M_NAMEMASK, 0xff); store<u8>(m + M_WHICH, H_NONE); return; } // continuation
+  store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & nameFits(<u32>pos, c));
 }
 
 function tokenIs(m: usize, word: string): bool {

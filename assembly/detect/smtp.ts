@@ -4,7 +4,7 @@
 // not 100..599 is a violation. Commands and replies are paired first-in first-out (pipelining);
 // STARTTLS answered with 220 hands the rest of the connection to SSL (smtp,ssl).
 import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
-import { lineStep, lineEnd, add16, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, upper } from "./lines";
+import { lineStep, lineEnd, add16, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, isSpace, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const CMD_OTHER: u32 = 0;
@@ -108,7 +108,7 @@ function lineText(d: usize, isOrig: bool, p: usize, n: u32): void {
 }
 
 // @ts-ignore: decorator
-@inline function endsWord(c: u32): bool { return c == 32 || (c >= 9 && c <= 13) || c == 0; }
+@inline function endsWord(c: u32): bool { return isSpace(c) || c == 0; }
 
 /** Index of the first byte of the n at p that ends a word (endsWord), or n: 16 bytes a step while
  *  none of them is a control character or a blank. */
