@@ -8,6 +8,7 @@ import { setIgnoreChecksums, setDetectProtocols, setWarming, setPartition, WARM_
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
+import { releasedEarly } from "./detect/registry";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
@@ -144,6 +145,8 @@ export function statFragments(i: i32): f64 { return fragCounter(i); }
 export function statWarmedRecords(): f64 { return <f64>warmedRecords; }
 /** Packets inside UDP tunnels whose table entries flow/warm.ts loaded ahead (a diagnostic). */
 export function statWarmedTunnelled(): f64 { return <f64>warmedTunnelled; }
+/** Connections whose protocol detection ended early, nothing left for the output to see (detect/registry.ts nothingToLearn; a diagnostic). */
+export function statReleasedEarly(): f64 { return <f64>releasedEarly; }
 /** This run keeps partition `index` of `count` (config.ts): the connections whose key hash falls
  *  there. Call after init(), before the first feed(). */
 export function partition(index: u32, count: u32): void { setPartition(index, count); }

@@ -260,6 +260,10 @@ export class Engine {
    *  loaded too: the warming only guesses their key, which the table computes itself. */
   warmedTunnelled(): number { return this.core.warmedTunnelled(); }
 
+  /** Connections whose protocol detection ended once nothing it could still find would show in
+   *  this run's output (assembly/detect/registry.ts nothingToLearn): for tests and measurements. */
+  releasedEarly(): number { return this.core.releasedEarly(); }
+
   /** This partition's share of the counts, for absorb() in another partition's engine (after end()). */
   partitionResult(): PartitionResult {
     const s = this.core.stats(0);

@@ -208,3 +208,15 @@ export function dKeepsState(id: u32, tcp: bool): bool {
 const KEEPS_PARSING: u64 = (<u64>1 << A.A_SMB) | (<u64>1 << A.A_DCE_RPC) | (<u64>1 << A.A_HTTP) |
   (<u64>1 << A.A_SMTP) | (<u64>1 << A.A_POP3) | (<u64>1 << A.A_IMAP) | (<u64>1 << A.A_IRC) |
   (<u64>1 << A.A_XMPP) | (<u64>1 << A.A_FTP) | (<u64>1 << A.A_QUIC);
+
+/**
+ * Analyzers that may start another analyzer (hand the stream over, restart signature matching, or
+ * confirm a nested one) once they have confirmed: those above, and MySQL and PostgreSQL (SSL after
+ * the server's answer) and RDP (a negotiation response restarts detection). The others only
+ * confirm once, or violate (registry.ts nothingToLearn).
+ */
+// @ts-ignore: decorator
+@inline export function dStartsOthers(id: u32): bool {
+  return id < 64 && ((STARTS_OTHERS >> <u64>id) & 1) != 0;
+}
+const STARTS_OTHERS: u64 = KEEPS_PARSING | (<u64>1 << A.A_MYSQL) | (<u64>1 << A.A_POSTGRESQL) | (<u64>1 << A.A_RDP);

@@ -30,7 +30,9 @@ import { zeroSmall } from "../small";
 import { auxFree, auxReset } from "./aux";
 import { sigsInit, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
-import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dInit } from "./dispatch";
+import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dStartsOthers, dInit } from "./dispatch";
+import { wantsRecords } from "../records";
+import { countsTraffic } from "../top/counters";
 
 // ---------------------------------------------------------------- pools (pool.ts)
 
@@ -75,6 +77,7 @@ let pools = false;
 
 /** Reset all detection state (a new run). */
 export function detectReset(): void {
+  releasedEarly = 0;
   // the signature automata take a few milliseconds to build: only a run with detection needs them
   if (detectProtocols) sigsInit();
   if (!pools) {
@@ -214,9 +217,37 @@ function freeInstance(inst: usize): void {
   poolFree(load<u8>(inst + I_HEADER_ONLY) != 0 ? HEADER_INST_POOL : INST_POOL, inst);
 }
 
-/** Nothing can confirm any more: no live instance, no signature matching. */
+/** Nothing can confirm any more: no live instance, no signature matching; or nothing the run's
+ *  output can see (nothingToLearn). */
 function finished(ds: usize): bool {
-  return load<u8>(ds + H_PIA_STATE) == PIA_SKIPPING && liveMask(ds) == 0;
+  if (load<u8>(ds + H_PIA_STATE) != PIA_SKIPPING) return false;
+  const live = liveMask(ds);
+  if (live == 0) return true;
+  if (!nothingToLearn(ds, live)) return false;
+  releasedEarly++;
+  return true;
+}
+
+/** Connections whose detection nothingToLearn released with instances still live (a diagnostic,
+ *  for tests and measurements: no result depends on it). */
+export let releasedEarly: u64 = 0;
+
+/**
+ * A run without conn records and without packets or bytes per service row (`top`, `events`) sees
+ * only confirmations. Once every live instance has confirmed and none can start another analyzer,
+ * the only thing left to happen is a violation, which drops a service from the record (services.ts
+ * violate) but takes no confirmation back: with no signature matching left, no instance can come to
+ * confirm that service again. The roles of a TCP connection can no longer flip (which moves the
+ * rows of its services) once both sides have sent data (flow/tcp.ts).
+ */
+function nothingToLearn(ds: usize, live: u32): bool {
+  if (wantsRecords() || countsTraffic()) return false;
+  if ((load<u32>(ds + H_FLAGS) & DF_TCP) == 0 || load<u32>(ds + H_SEEN_O) == 0 || load<u32>(ds + H_SEEN_R) == 0) return false;
+  for (let m = live; m != 0; m &= m - 1) {
+    const inst = instAt(ds, <u32>ctz(m));
+    if ((load<u8>(inst + I_FLAGS) & IF_CONFIRMED) == 0 || dStartsOthers(<u32>load<u8>(inst + I_ID))) return false;
+  }
+  return true;
 }
 
 /** Is an instance of analyzer id live (Zeek's HasChildAnalyzer)? */

@@ -37,6 +37,7 @@ interface Exports {
   statFragments(i: number): number;
   statWarmedRecords(): number;
   statWarmedTunnelled(): number;
+  statReleasedEarly(): number;
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
@@ -251,6 +252,8 @@ export class Core {
   warmedRecords(): number { return this.ex.statWarmedRecords(); }
   /** Packets inside UDP tunnels (VXLAN, Geneve, GTP-U) whose table entries the warming loaded. */
   warmedTunnelled(): number { return this.ex.statWarmedTunnelled(); }
+  /** Connections whose detection ended once the output could see nothing more (assembly/detect/registry.ts nothingToLearn). */
+  releasedEarly(): number { return this.ex.statReleasedEarly(); }
 
   /** A copy of every counter row (rowSize() bytes each: the key, then conns, pkts, bytes as u64),
    *  for mergeRows() in another partition's core. */

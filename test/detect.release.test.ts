@@ -1,0 +1,83 @@
+// A run that shows only confirmations (top with connection counts, events: no conn records, no
+// packets or bytes per service row) ends a TCP connection's protocol detection as soon as nothing
+// it could still find would show (assembly/detect/registry.ts nothingToLearn): signature matching
+// has stopped, every live analyzer has confirmed, and none of them can start another one. What
+// the analyzers would still parse could only be a violation, which drops a service from conn.log
+// but takes no confirmation back. So the counts must not depend on it: every capture of
+// ../shared/captures, and a generated one, gives the same top rows with conn records written
+// (detection to the end) and without (ended early).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { runBuffer, type EngineOptions, type Engine } from "../src/engine.js";
+import { servicesOf } from "./helpers/conn.js";
+import { messagesInTurn, clientHello } from "./helpers/detect-pcap.js";
+import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
+import { generateCaptureBuffer } from "../bench/gen/index.js";
+
+const COUNTS: EngineOptions = { by: ["src", "dport", "service"], metrics: ["conns"] };
+
+/** The run without conn records, and the same run writing them. */
+function bothWays(pcap: Uint8Array, options: EngineOptions = COUNTS): { early: Engine; full: Engine } {
+  return {
+    early: runBuffer(pcap, options).engine,
+    full: runBuffer(pcap, { ...options, onRecords: () => {} }).engine,
+  };
+}
+
+/** A TLS handshake record of `n` bytes: a Certificate message the SSL analyzer only skips. */
+function certificateRecord(n: number): Buffer {
+  const body = n - 4;
+  const hs = Buffer.concat([Buffer.from([11, 0, (body >> 8) & 0xff, body & 0xff]), Buffer.alloc(body)]);
+  return Buffer.concat([Buffer.from([0x16, 0x03, 0x03, (n >> 8) & 0xff, n & 0xff]), hs]);
+}
+
+test("SSL that violates after confirming: conn.log drops ssl, top counts its confirmation either way", () => {
+  // the ClientHello confirms; the server's 1,100 bytes stop signature matching (dpd_buffer_size);
+  // then the client sends a TLS 1.2 record of content type 48, none of TLS's: a violation below
+  // 10 KiB
+  const pcap = messagesInTurn(443, [
+    [true, clientHello()],
+    [false, certificateRecord(1100)],
+    [true, Buffer.from([48, 3, 3, 0, 2, 0, 0])],
+  ]);
+  assert.equal(servicesOf(pcap), ["-"], "conn.log: the violation dropped ssl");
+  const { early, full } = bothWays(pcap, { by: ["service"], metrics: ["conns"] });
+  const rows = (e: Engine) => e.top(10).map((r) => `${r.service} ${r.conns}`);
+  assert.equal(rows(early), ["ssl 1"]);
+  assert.equal(rows(full), ["ssl 1"]);
+  assert.is(early.releasedEarly(), 1, "without conn records, detection ended after the server's record");
+  assert.is(full.releasedEarly(), 0, "with them, it ran to the violation");
+  // packets per service row would see the violation too (the row stops counting): no early end
+  assert.is(runBuffer(pcap, { by: ["service"] }).engine.releasedEarly(), 0, "metrics pkts and bytes");
+});
+
+test("a generated capture: the same rows with detection ended early and run to the end", () => {
+  // (the first 30,000 packets are mostly sessions starting: 2 of them end early there)
+  const { data } = generateCaptureBuffer({ packets: 60_000, seed: 11 });
+  const { early, full } = bothWays(data);
+  assert.equal(early.top(1_000_000), full.top(1_000_000));
+  assert.ok(early.releasedEarly() > 100, `${early.releasedEarly()} connections ended early`);
+  assert.is(full.releasedEarly(), 0);
+});
+
+if (!HAVE_CAPTURES) {
+  noteMissingCaptures("detect.release.test.ts");
+} else {
+  test("every capture: the same rows with detection ended early and run to the end", () => {
+    const files = capturesUnder(CAPTURES);
+    assert.ok(files.length > 200, `${files.length} captures under ${CAPTURES}`);
+    let released = 0;
+    for (const file of files) {
+      const { early, full } = bothWays(readFileSync(file));
+      const name = relative(CAPTURES, file);
+      assert.equal(early.top(1_000_000), full.top(1_000_000), name);
+      assert.is(full.releasedEarly(), 0, name);
+      released += early.releasedEarly();
+    }
+    assert.ok(released >= 10, `${released} connections ended early (16 when this was written)`);
+  });
+}
+
+test.run();
