@@ -30,6 +30,8 @@
 //     conn record; an error names a layer and an offset inside the input; exit 2 reads no packet;
 //   - identical results whatever the chunking: exit code, error, stats (bytes_read aside: it counts
 //     the bytes fed until the damage was seen), top rows, the event and conn-record streams.
+//   - the same (src, dport, service) counts from a run without conn records, where the core ends a
+//     connection's detection early, as from one with them (two more runs, in the first chunking);
 // Every --cli-every-th case also runs through the real command line (`node dist/cli/main.js top
 // --stats ...`, in turn top from a file, top from stdin, conn from a file, events from stdin):
 // exit code in {0, 2, 3}, no "internal error", stderr names the input, the byte offset and the
@@ -665,6 +667,23 @@ export async function runInProcess(c, chunking, warming = "auto") {
 
 const comparable = (r) => JSON.stringify({ exit: r.exit, error: r.error, stats: r.stats, rows: r.rows, events: r.events, records: r.records });
 
+/** The (src, dport, service) connection counts of the case, from a run that writes conn records
+ *  or not: without them the core ends a connection's detection once nothing it could still find
+ *  would show in those counts (assembly/detect/registry.ts nothingToLearn). */
+async function serviceRows(c, chunking, withRecords) {
+  const { Engine, feedChunks } = await loadModules();
+  const engine = new Engine({
+    by: ["src", "dport", "service"],
+    metrics: ["conns"],
+    ignoreChecksums: c.ignoreChecksums,
+    maxConnections: c.maxConnections,
+    onRecords: withRecords ? () => {} : undefined,
+  });
+  await feedChunks(engine, "case", { chunks: chunksOf(c.bytes, chunking) }, () => false);
+  engine.end();
+  return JSON.stringify(engine.top(0, "conns").map((r) => [r.src, r.dport, r.proto, r.service, r.conns]));
+}
+
 /** Checks one case in every chunking; returns { failures: [...], result, ms }. */
 export async function checkCase(c, { wasmLimit = 256 << 20 } = {}) {
   const failures = [];
@@ -704,6 +723,14 @@ export async function checkCase(c, { wasmLimit = 256 << 20 } = {}) {
       // the warmed run has chunks of its own too: either may be the cause
       const kind = warming === "always" ? "chunking or warming" : "chunking";
       if (comparable(r) !== first) failures.push({ kind, message: `${results[0].label} and ${label} differ: ${diffText(results[0].r, r)}` });
+    }
+  }
+  if (results.length === c.chunkings.length) {
+    try {
+      const early = await serviceRows(c, c.chunkings[0], false), full = await serviceRows(c, c.chunkings[0], true);
+      if (early !== full) failures.push({ kind: "early end of detection", message: `service rows without conn records ${early.slice(0, 300)} vs with them ${full.slice(0, 300)}` });
+    } catch (e) {
+      failures.push({ kind: "exception", message: `service rows: ${e?.constructor?.name ?? "Error"}: ${e?.message ?? e}`, stack: e?.stack });
     }
   }
   return { failures, result: results[0]?.r, ms: performance.now() - t0 };
