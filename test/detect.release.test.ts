@@ -1,5 +1,5 @@
-// A run that shows only confirmations (top with connection counts, events: no conn records, no
-// packets or bytes per service row) ends a TCP connection's protocol detection as soon as nothing
+// A run that shows only confirmations (top with connection counts: no conn records, no packets or
+// bytes per service row) ends a TCP connection's protocol detection as soon as nothing
 // it could still find would show (assembly/detect/registry.ts nothingToLearn): signature matching
 // has stopped, every live analyzer has confirmed, and none of them can start another one. What
 // the analyzers would still parse could only be a violation, which drops a service from conn.log

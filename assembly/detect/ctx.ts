@@ -110,7 +110,8 @@ export function aConfirm(): void {
   if ((curId == A_SSH || curId == A_FTP) && load<u8>(curR + C.C_PROTO) == 6) tcpSetInactivityTimeout(curR + C.C_TCP, HOUR);
 }
 
-/** A nested analyzer confirmed (it has no instance of its own here). */
+/** A nested analyzer confirmed (it has no instance of its own here). Its caller must be in
+ *  dispatch.ts STARTS_OTHERS (see aHandOver). */
 export function aConfirmAs(id: u32): void {
   confirm(curR, id);
 }
@@ -147,6 +148,10 @@ export function aStopped(): bool {
 export function aConfirmed(): bool {
   return (load<u8>(curInst + I_FLAGS) & IF_CONFIRMED) != 0;
 }
+
+// aConfirmAs, aHandOver and aRestartDpd start or confirm another analyzer: an analyzer that calls
+// them after it has confirmed must be in dispatch.ts STARTS_OTHERS, or a `top` run ends its
+// detection too soon (registry.ts nothingToLearn).
 
 /** From here on the stream belongs to analyzer `id` (STARTTLS); p/n: the rest of this chunk. */
 export function aHandOver(id: u32, isOrig: bool, p: usize, n: u32): void {

@@ -233,12 +233,13 @@ function finished(ds: usize): bool {
 export let releasedEarly: u64 = 0;
 
 /**
- * A run without conn records and without packets or bytes per service row (`top`, `events`) sees
- * only confirmations. Once every live instance has confirmed and none can start another analyzer,
- * the only thing left to happen is a violation, which drops a service from the record (services.ts
- * violate) but takes no confirmation back: with no signature matching left, no instance can come to
- * confirm that service again. The roles of a TCP connection can no longer flip (which moves the
- * rows of its services) once both sides have sent data (flow/tcp.ts).
+ * A run without conn records and without packets or bytes per service row (`top` counting
+ * connections) sees only confirmations. Once every live instance has confirmed and none can start
+ * another analyzer, the only thing left to happen is a violation, which drops a service from the
+ * record (services.ts violate) but takes no confirmation back: with no signature matching left, no
+ * instance can come to confirm that service again. The roles of a TCP connection can no longer
+ * flip (which moves the rows of its services) once both sides have sent data (flow/tcp.ts: a lone
+ * SYN-ACK's flip needs a history of just "H", a SYN/SYN-ACK reversal an inactive responder).
  */
 function nothingToLearn(ds: usize, live: u32): bool {
   if (wantsRecords() || countsTraffic()) return false;
