@@ -53,6 +53,30 @@ test("SSL that violates after confirming: conn.log drops ssl, top counts its con
   assert.is(runBuffer(pcap, { by: ["service"] }).engine.releasedEarly(), 0, "metrics pkts and bytes");
 });
 
+test("SMTP, which may still hand over to SSL, keeps its detection past signature matching: STARTTLS after 1 KiB", () => {
+  // the mail takes the stream past dpd_buffer_size before STARTTLS: signature matching has
+  // stopped, SMTP has confirmed, both sides have sent data; SMTP can still start SSL, so the
+  // connection's detection must go on (dispatch.ts STARTS_OTHERS)
+  const text = (s: string) => Buffer.from(s, "latin1");
+  const pcap = messagesInTurn(25, [
+    [false, text("220 mx.example.com ESMTP\r\n")],
+    [true, text("EHLO client.example.com\r\n")],
+    [false, text("250-mx.example.com\r\n250 STARTTLS\r\n")],
+    [true, text("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")],
+    [false, text("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n")],
+    [true, text(`Subject: report\r\n\r\n${"A line of the report, long enough to fill the buffer.\r\n".repeat(30)}.\r\n`)],
+    [false, text("250 2.0.0 Ok: queued\r\n")],
+    [true, text("STARTTLS\r\n")],
+    [false, text("220 2.0.0 Ready to start TLS\r\n")],
+    [true, clientHello()],
+  ]);
+  const { early, full } = bothWays(pcap, { by: ["service"], metrics: ["conns"] });
+  const rows = (e: Engine) => e.top(10).map((r) => `${r.service} ${r.conns}`).sort();
+  assert.equal(rows(full), ["smtp 1", "ssl 1"]);
+  assert.equal(rows(early), ["smtp 1", "ssl 1"]);
+  assert.is(early.releasedEarly(), 1, "released once SSL, which starts no other, had confirmed");
+});
+
 test("a generated capture: the same rows with detection ended early and run to the end", () => {
   // (the first 30,000 packets are mostly sessions starting: 2 of them end early there)
   const { data } = generateCaptureBuffer({ packets: 60_000, seed: 11 });
