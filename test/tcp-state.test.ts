@@ -23,10 +23,12 @@ const ENTRY = "tcp-state-test-entry.ts";
 const ENTRY_SRC = `export * from "./assembly/flow/tcp";
 export { setRecord, setIp, setPorts, setTcp, setPayload, setChecksumBad } from "./assembly/packet";
 export { setIgnoreChecksums } from "./assembly/config";
+export { recordsReset } from "./assembly/records";
 `;
 
 interface TcpWasm {
   memory: WebAssembly.Memory;
+  recordsReset(on: boolean): void;
   TCP_STATE_SIZE: WebAssembly.Global;
   TCP_FLIP: WebAssembly.Global;
   TCP_COUNT_ORIG: WebAssembly.Global;
@@ -82,7 +84,10 @@ function loadWasm(): Promise<TcpWasm> {
     const { instance } = await WebAssembly.instantiate(bin, {
       env: { abort(_m: number, _f: number, line: number, col: number) { throw new Error(`abort at ${line}:${col}`); } },
     });
-    return instance.exports as unknown as TcpWasm;
+    const w = instance.exports as unknown as TcpWasm;
+    // conn records on, as for conn.log: the reassembler tracks gaps only for them (flow/tcp.ts)
+    w.recordsReset(true);
+    return w;
   });
   return wasmPromise;
 }
