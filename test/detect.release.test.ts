@@ -11,19 +11,17 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { runBuffer, type EngineOptions, type Engine } from "../src/engine.js";
-import { servicesOf } from "./helpers/conn.js";
+import { servicesOf, withAndWithoutRecords } from "./helpers/conn.js";
 import { messagesInTurn, clientHello } from "./helpers/detect-pcap.js";
 import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
 
 const COUNTS: EngineOptions = { by: ["src", "dport", "service"], metrics: ["conns"] };
 
-/** The run without conn records, and the same run writing them. */
+/** The run without conn records (detection may end early), and the same run writing them. */
 function bothWays(pcap: Uint8Array, options: EngineOptions = COUNTS): { early: Engine; full: Engine } {
-  return {
-    early: runBuffer(pcap, options).engine,
-    full: runBuffer(pcap, { ...options, onRecords: () => {} }).engine,
-  };
+  const { without, withRecords } = withAndWithoutRecords(pcap, options);
+  return { early: without, full: withRecords };
 }
 
 /** A TLS handshake record of `n` bytes: a Certificate message the SSL analyzer only skips. */

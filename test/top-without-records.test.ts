@@ -7,10 +7,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { runBuffer, type EngineOptions } from "../src/engine.js";
+import type { EngineOptions } from "../src/engine.js";
 import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
-import { asRows, runTrace } from "./helpers/conn.js";
+import { asRows, runTrace, withAndWithoutRecords } from "./helpers/conn.js";
 
 const KEYS: EngineOptions[] = [
   { by: ["src"] },
@@ -18,9 +18,8 @@ const KEYS: EngineOptions[] = [
 ];
 
 function sameRows(pcap: Uint8Array, options: EngineOptions, name: string): void {
-  const without = runBuffer(pcap, options).engine.top(1_000_000);
-  const withRecords = runBuffer(pcap, { ...options, onRecords: () => {} }).engine.top(1_000_000);
-  assert.equal(without, withRecords, `${name} ${JSON.stringify(options)}`);
+  const { without, withRecords } = withAndWithoutRecords(pcap, options);
+  assert.equal(without.top(1_000_000), withRecords.top(1_000_000), `${name} ${JSON.stringify(options)}`);
 }
 
 test("a generated capture, whose packets skip sequence numbers: the same rows with and without conn records", () => {

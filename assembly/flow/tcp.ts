@@ -427,10 +427,13 @@ function updateHistory(st: usize, e: usize, flags: u32, relSeq: u32, len: u32): 
 }
 
 // ---------------------------------------------------------------- reassembly (gaps only)
-// What it finds, the 'G' letters and missed_bytes, only conn records show: a run without them
-// (`top`) skips it (ackReceived and dataSent are called only when wantsRecords()). Nothing else
-// reads its fields, and its 'G' cannot change the one rule that reads the history, the flip of a
-// lone SYN-ACK (a history of just "H"), since a gap needs both sides established.
+
+/** What the gap tracking finds, the 'G' letters and missed_bytes, only conn records show: a run
+ *  without them (`top`) calls neither ackReceived nor dataSent. Nothing else reads their fields,
+ *  and a 'G' cannot change the one rule that reads the history, the flip of a lone SYN-ACK (a
+ *  history of just "H"), since a gap needs both sides established. */
+// @ts-ignore: decorator
+@inline function tracksGaps(): bool { return wantsRecords(); }
 
 @inline function isClean(e: usize): bool {
   const s = state(e);
@@ -805,12 +808,12 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
   if (gFlippedMid) ret |= TCP_FLIP;
   if ((ret & TCP_FLIP) != 0) setFlag(st, CF_FLIP_DONE, true);
 
-  if (hasAck && wantsRecords()) ackReceived(st, p, relAck);
+  if (hasAck && tracksGaps()) ackReceived(st, p, relAck);
 
   // CheckPIA_FirstPacket (with the packet's original direction)
   setFlag(st, orig ? CF_SEEN_ORIG : CF_SEEN_RESP, true);
 
-  if (len > 0 && !rst && !seqUnderflow && wantsRecords()) dataSent(st, e, syn ? relSeq + 1 : relSeq, len, payloadCapLen);
+  if (len > 0 && !rst && !seqUnderflow && tracksGaps()) dataSent(st, e, syn ? relSeq + 1 : relSeq, len, payloadCapLen);
 
   if (gDoClose) connectionClosed(st, e, p, gGenEvent);
 
@@ -831,7 +834,7 @@ function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, 
   const hasAck = (flags & TCP_ACK) != 0;
   const relAck = hasAck ? peerAck(p, tcpAck, false) : 0;
   updateLastSeq(st, e, seq + len, flags, len);
-  if (!wantsRecords()) return;
+  if (!tracksGaps()) return;
   if (hasAck) ackReceived(st, p, relAck);
   if (len > 0 && !seqUnderflow) dataSent(st, e, relSeq, len, payloadCapLen);
 }

@@ -1,6 +1,6 @@
 // Our conn records for a trace, as Zeek ASCII rows keyed by field name (as zeek-cut reads them),
 // and the -b role adjustment shared by the golden tests.
-import { Engine, type EngineOptions } from "../../src/engine.js";
+import { Engine, runBuffer, type EngineOptions } from "../../src/engine.js";
 import { decodeConnRecords, type ConnRecord } from "../../src/conn.js";
 import { CONN_RECORD_SIZE, type EventSink } from "../../src/wasm/core.js";
 import { ZeekConnWriter, CONN_FIELDS } from "../../src/format/conn.js";
@@ -16,6 +16,15 @@ export function collectRecords(records: ConnRecord[]): EventSink {
     decodeConnRecords(batch, view, records);
     const copy = batch.slice(); // the batch is the core's memory, valid during this call only
     records.slice(first).forEach((r, i) => bytesOf.set(r, copy.subarray(i * CONN_RECORD_SIZE, (i + 1) * CONN_RECORD_SIZE)));
+  };
+}
+
+/** A whole trace run twice with the same options: without conn records, where a run skips the work
+ *  only they show (gap tracking, detection nothing could still change), and with them. */
+export function withAndWithoutRecords(pcap: Uint8Array, options: EngineOptions): { without: Engine; withRecords: Engine } {
+  return {
+    without: runBuffer(pcap, options).engine,
+    withRecords: runBuffer(pcap, { ...options, onRecords: () => {} }).engine,
   };
 }
 
