@@ -80,7 +80,7 @@ import {
   tcpFlags, tcpSeq, tcpAck, tcpWindow, payloadLen, payloadCapLen, l4ChecksumBad,
   srcPort, dstPort, pktTs, TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK,
 } from "../packet";
-import { ignoreChecksums } from "../config";
+import { ignoreChecksums, detectProtocols } from "../config";
 import { wantsRecords } from "../records";
 import { zeroSmall } from "../small";
 import {
@@ -434,6 +434,16 @@ function updateHistory(st: usize, e: usize, flags: u32, relSeq: u32, len: u32): 
  *  history of just "H"), since a gap needs both sides established. */
 // @ts-ignore: decorator
 @inline function tracksGaps(): bool { return wantsRecords(); }
+
+/** The endpoints' sequence and ack numbers (sizes: conn.log's orig_bytes and resp_bytes, and the
+ *  bytes after which detection ignores violations, detect/ctx.ts connSize) and the history letters
+ *  are read by conn records and protocol detection only: the state machine, the timers and the
+ *  flips go by flags, states and each side's start. Without either (`top` without `service`), a
+ *  segment on the fast path (establishedSegment) moves only last_time. Of the history, the flips
+ *  read only whether it is a lone SYN-ACK's "H", which the letters skipped ('D', 'A', 'T', 'W') can
+ *  neither make nor unmake: the fast path takes no segment of a one-letter history. */
+// @ts-ignore: decorator
+@inline function keepsSequences(): bool { return wantsRecords() || detectProtocols; }
 
 @inline function isClean(e: usize): bool {
   const s = state(e);
@@ -825,6 +835,10 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
  *  change, nothing to close, and the states 'W' asks about are as it wants them): sequence and ack
  *  bookkeeping, the 'D', 'A', 'T' and 'W' letters, last_time, gaps and reassembly. */
 function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32): void {
+  if (!keepsSequences()) {
+    if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
+    return;
+  }
   const seq = tcpSeq;
   const relSeq = relSeqOf(e, seq, load<u32>(e + E_LAST), load<u32>(e + E_SEQW));
   const seqUnderflow = gUnderflow;
