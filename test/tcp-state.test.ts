@@ -43,7 +43,8 @@ interface TcpWasm {
   tcpInit(st: number): void;
   tcpRelease(st: number): void;
   tcpIsReuse(st: number, isOrig: number): number;
-  tcpPacket(st: number, isOrig: number, ts: bigint): number;
+  /** sequences: keep the sequence bookkeeping, as for conn records (1 here) */
+  tcpPacket(st: number, isOrig: number, ts: bigint, sequences: number): number;
   tcpSwap(st: number): void;
   tcpDeadline(st: number, lastTs: bigint, respPort: number): bigint;
   tcpLastTime(st: number): bigint;
@@ -327,7 +328,7 @@ async function runTrace(pcap: string, ignoreChecksums: boolean, likely: Set<numb
       conns.set(key, c);
     }
     const isOrig = c.origH === p.src && c.origP === p.sport;
-    const r = w.tcpPacket(c.st, isOrig ? 1 : 0, p.ts);
+    const r = w.tcpPacket(c.st, isOrig ? 1 : 0, p.ts, 1);
     if (r & flip) {
       [c.origH, c.origP, c.respH, c.respP] = [c.respH, c.respP, c.origH, c.origP];
       [c.origPkts, c.origIp, c.respPkts, c.respIp] = [c.respPkts, c.respIp, c.origPkts, c.origIp];
@@ -379,7 +380,7 @@ async function gapsAfter(segments: [number, number][], ackTo: number): Promise<{
     w.setTcp(flags, seq >>> 0 | 0, ack >>> 0 | 0, 65535);
     w.setPayload(0, len, len);
     w.setChecksumBad(0);
-    w.tcpPacket(st, isOrig ? 1 : 0, ts);
+    w.tcpPacket(st, isOrig ? 1 : 0, ts, 1);
   };
   w.setIgnoreChecksums(0);
   w.tcpInit(st);

@@ -80,7 +80,7 @@ import {
   tcpFlags, tcpSeq, tcpAck, tcpWindow, payloadLen, payloadCapLen, l4ChecksumBad,
   srcPort, dstPort, pktTs, TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK,
 } from "../packet";
-import { ignoreChecksums, detectProtocols } from "../config";
+import { ignoreChecksums } from "../config";
 import { wantsRecords } from "../records";
 import { zeroSmall } from "../small";
 import {
@@ -435,15 +435,15 @@ function updateHistory(st: usize, e: usize, flags: u32, relSeq: u32, len: u32): 
 // @ts-ignore: decorator
 @inline function tracksGaps(): bool { return wantsRecords(); }
 
-/** The endpoints' sequence and ack numbers (sizes: conn.log's orig_bytes and resp_bytes, and the
- *  bytes after which detection ignores violations, detect/ctx.ts connSize) and the history letters
- *  are read by conn records and protocol detection only: the state machine, the timers and the
- *  flips go by flags, states and each side's start. Without either (`top` without `service`), a
- *  segment on the fast path (establishedSegment) moves only last_time. Of the history, the flips
- *  read only whether it is a lone SYN-ACK's "H", which the letters skipped ('D', 'A', 'T', 'W') can
- *  neither make nor unmake: the fast path takes no segment of a one-letter history. */
-// @ts-ignore: decorator
-@inline function keepsSequences(): bool { return wantsRecords() || detectProtocols; }
+// The endpoints' sequence and ack numbers (sizes: conn.log's orig_bytes and resp_bytes, and the
+// bytes after which detection ignores violations, detect/ctx.ts connSize) and the history letters
+// are read by conn records and by the connection's protocol detection only: the state machine,
+// the timers and the flips go by flags, states and each side's start. Without either (`top`
+// without `service`, or once the connection's detection has ended: it never starts again), a
+// segment on the fast path (establishedSegment) moves only last_time: tcpPacket's `sequences`
+// says whether they are kept. Of the history, the flips read only whether it is a lone SYN-ACK's
+// "H", which the letters skipped ('D', 'A', 'T', 'W') can neither make nor unmake: the fast path
+// takes no segment of a one-letter history.
 
 @inline function isClean(e: usize): bool {
   const s = state(e);
@@ -720,7 +720,7 @@ export function tcpIsReuse(st: usize, isOrig: bool): bool {
 
 /** Apply the current packet (direction isOrig before any flip, time ts). Returns TCP_FLIP,
  *  TCP_COUNT_ORIG, TCP_NOT_COUNTED bits (see their comments). */
-export function tcpPacket(st: usize, isOrig: bool, ts: i64): u32 {
+export function tcpPacket(st: usize, isOrig: bool, ts: i64, sequences: bool): u32 {
   fireTimers(st, ts);
   setFlag(st, CF_FLIP_DONE, false);
   // The common case, a good segment of an established connection with no SYN, FIN or RST from a
@@ -732,7 +732,7 @@ export function tcpPacket(st: usize, isOrig: bool, ts: i64): u32 {
   if ((flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0 && state(e) == TCP_ESTABLISHED && state(p) == TCP_ESTABLISHED &&
       (flagsOf(st) & (isOrig ? CF_SEEN_ORIG : CF_SEEN_RESP)) != 0 && load<u8>(st + C_HLEN) != 1 &&
       (!l4ChecksumBad || ignoreChecksums)) {
-    establishedSegment(st, e, p, ts, flags, payloadLen);
+    establishedSegment(st, e, p, ts, flags, payloadLen, sequences);
     return isOrig ? TCP_COUNT_ORIG : 0;
   }
   return anySegment(st, isOrig, ts);
@@ -834,8 +834,8 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
  *  sender's side seen before (no partial status to set, no endpoint to initialise, no state to
  *  change, nothing to close, and the states 'W' asks about are as it wants them): sequence and ack
  *  bookkeeping, the 'D', 'A', 'T' and 'W' letters, last_time, gaps and reassembly. */
-function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32): void {
-  if (!keepsSequences()) {
+function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32, sequences: bool): void {
+  if (!sequences) {
     if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
     return;
   }
