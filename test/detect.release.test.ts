@@ -51,6 +51,25 @@ test("SSL that violates after confirming: conn.log drops ssl, top counts its con
   assert.is(runBuffer(pcap, { by: ["service"] }).engine.releasedEarly(), 0, "metrics pkts and bytes");
 });
 
+test("SSL that violates past 10 KiB: the violation is ignored, so its row counts every packet, with conn records or without", () => {
+  // While a connection's detection lives it needs the connection's size (DPD's
+  // ignore_violations_after: 10 KiB), taken from the TCP sequence numbers: a run without conn
+  // records must keep them for such a connection too (flow/table.ts `sequences`), or the
+  // violation below would seem to come before 10 KiB and stop the ssl row's counting.
+  const appData = (n: number) => Buffer.concat([Buffer.from([0x17, 0x03, 0x03, (n >> 8) & 0xff, n & 0xff]), Buffer.alloc(n, 1)]);
+  const messages: [boolean, Buffer][] = [[true, clientHello()], [false, certificateRecord(1100)]];
+  for (let i = 0; i < 12; i++) messages.push([false, appData(1000)]);
+  messages.push([true, Buffer.from([48, 3, 3, 0, 2, 0, 0])]);
+  const pcap = messagesInTurn(443, messages);
+  assert.equal(servicesOf(pcap), ["ssl"], "conn.log: past 10 KiB the violation is ignored");
+  const { early, full } = bothWays(pcap, { by: ["service"], metrics: ["pkts", "bytes"] });
+  const rows = (e: Engine) => e.top(10, "pkts").map((r) => `${r.service} ${r.conns} ${r.pkts} ${r.bytes}`);
+  assert.equal(rows(early), rows(full));
+  // the row counts the whole connection: 3 handshake packets, 15 messages, the FIN exchange
+  assert.ok(rows(full)[0].startsWith("ssl 1 "), rows(full)[0]);
+  assert.is(full.top(1, "pkts")[0].pkts, 21);
+});
+
 test("SMTP, which may still hand over to SSL, keeps its detection past signature matching: STARTTLS after 1 KiB", () => {
   // the mail takes the stream past dpd_buffer_size before STARTTLS: signature matching has
   // stopped, SMTP has confirmed, both sides have sent data; SMTP can still start SSL, so the
@@ -92,11 +111,16 @@ if (!HAVE_CAPTURES) {
     assert.ok(files.length > 200, `${files.length} captures under ${CAPTURES}`);
     let released = 0;
     for (const file of files) {
-      const { early, full } = bothWays(readFileSync(file));
+      const pcap = readFileSync(file);
+      const { early, full } = bothWays(pcap);
       const name = relative(CAPTURES, file);
       assert.equal(early.top(1_000_000), full.top(1_000_000), name);
       assert.is(full.releasedEarly(), 0, name);
       released += early.releasedEarly();
+      // packets and bytes per row too: no early end, but a connection whose detection has ended
+      // keeps no sequence numbers without conn records (flow/tcp.ts establishedSegment)
+      const traffic = bothWays(pcap, { by: ["src", "dport", "service"] });
+      assert.equal(traffic.early.top(1_000_000), traffic.full.top(1_000_000), `${name}, packets and bytes`);
     }
     assert.ok(released >= 10, `${released} connections ended early (16 when this was written)`);
   });

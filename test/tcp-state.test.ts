@@ -48,6 +48,8 @@ interface TcpWasm {
   tcpSwap(st: number): void;
   tcpDeadline(st: number, lastTs: bigint, respPort: number): bigint;
   tcpLastTime(st: number): bigint;
+  tcpOrigState(st: number): number;
+  tcpRespState(st: number): number;
   tcpOrigBytes(st: number): bigint;
   tcpRespBytes(st: number): bigint;
   tcpMissedBytes(st: number): bigint;
@@ -412,6 +414,80 @@ test("content gaps: missed_bytes is the sum of the holes below the ack, in any a
   // an ack inside a range counts only the holes below it
   const partial = await gapsAfter([[1, 101], [201, 301], [451, 501]], 251);
   assert.is(partial.missed, 100n);
+});
+
+// Without conn records, a fast-path segment of a connection without live protocol detection skips
+// the sequence bookkeeping (flow/tcp.ts establishedSegment, `sequences` = 0): what it keeps must
+// decide everything a `top` run shows. Two copies of one connection take the same random segments
+// (sequence numbers near the wrap, large jumps, retransmissions, SYN, FIN and RST in any
+// combination, zero windows, bad checksums, pauses past the timeouts), one keeping the bookkeeping
+// and one skipping it: the flips, the packets counted, the endpoint states, last_time, the
+// deadline, whether the history is a lone SYN-ACK's "H", and the expiry and reuse decisions must
+// agree after every segment.
+test("the sequence bookkeeping skipped: every decision a run without conn records shows is the same", async () => {
+  const w = await loadWasm();
+  const size = w.TCP_STATE_SIZE.value as number;
+  const base = w.memory.buffer.byteLength;
+  w.memory.grow(1);
+  const keep = base + 256, skip = keep + size, out = skip + size;
+  let seed = 20261201;
+  const rnd = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 4294967296; };
+  const ri = (n: number) => Math.floor(rnd() * n);
+  const pick = <T>(a: T[]): T => a[ri(a.length)];
+  const FIN = 1, RST = 4, PSH = 8;
+  const loneH = (st: number) => w.tcpHistory(st, out) === 1 && new Uint8Array(w.memory.buffer)[out] === 0x48;
+  const view = (st: number) => [w.tcpOrigState(st), w.tcpRespState(st), w.tcpLastTime(st), w.tcpDeadline(st, 0n, 80), loneH(st)].join(" ");
+  w.setIgnoreChecksums(0);
+  let segments = 0, stale = 0, staleControl = 0;
+  for (let run = 0; run < 1500; run++) {
+    const isn = [pick([ri(2 ** 32), 0xffffffff - ri(5000), 0x7fffffff - ri(3000)]), ri(2 ** 32)];
+    const next = [isn[0], isn[1]];
+    let ts = 1_000_000_000n;
+    let origIsA = true;
+    w.tcpInit(keep); w.tcpInit(skip);
+    const handshake = rnd() < 0.7; // most runs start with one, so that the fast path is taken
+    for (let i = 0, n = 5 + ri(60); i < n; i++) {
+      const d = handshake && i < 3 ? i % 2 : ri(2); // which host sends
+      const flags = handshake && i < 3 ? [SYN, SYN | ACK, ACK][i]
+        : i === 0 ? pick([SYN, SYN | ACK, ACK, ACK | PSH])
+        : i === 1 ? pick([SYN | ACK, ACK])
+        : rnd() < 0.75 ? pick([ACK, ACK | PSH])
+        : pick([SYN, SYN | ACK, FIN | ACK, RST, RST | ACK, FIN, 0, SYN | FIN, FIN | RST | ACK, PSH]);
+      const len = rnd() < 0.5 ? 0 : pick([1, 100, 1460, ri(3000)]);
+      const r = rnd();
+      let seq = r < 0.7 ? next[d] : r < 0.8 ? (next[d] - ri(3000)) >>> 0
+        : r < 0.9 ? (next[d] + pick([1, -1]) * (1048576 + ri(3000000))) >>> 0 : ri(2 ** 32);
+      if ((flags & SYN) && rnd() < 0.5) seq = isn[d];
+      const ack = rnd() < 0.85 ? next[1 - d] : ri(2 ** 32);
+      ts += rnd() < 0.85 ? pick([1000n, 1000000n]) : pick([5_000_000_000n, 61_000_000_000n, 301_000_000_000n]);
+      const seqLen = len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+      if (!(flags & RST) && (((seq + seqLen) >>> 0) - next[d] | 0) > 0) next[d] = (seq + seqLen) >>> 0;
+      w.setRecord(ts, 54 + len, 54 + len);
+      w.setIp(4, 6, 40 + len);
+      w.setPorts(d === 0 ? 40000 : 80, d === 0 ? 80 : 40000);
+      w.setTcp(flags, seq | 0, ack | 0, rnd() < 0.1 ? 0 : 65535);
+      w.setPayload(0, len, len);
+      w.setChecksumBad(rnd() < 0.03 ? 1 : 0);
+      const isOrig = (d === 0) === origIsA;
+      const before = [keep, skip].map((st) => `${w.tcpDeadline(st, 0n, 80) <= ts} ${w.tcpIsReuse(st, isOrig ? 1 : 0)}`);
+      assert.is(before[1], before[0], `run ${run}, segment ${i}: expiry and reuse`);
+      if (w.tcpOrigBytes(keep) !== w.tcpOrigBytes(skip) || w.tcpRespBytes(keep) !== w.tcpRespBytes(skip)) {
+        stale++;
+        if (flags & (SYN | FIN | RST)) staleControl++;
+      }
+      const got = [keep, skip].map((st, k) => {
+        const ret = w.tcpPacket(st, isOrig ? 1 : 0, ts, k === 0 ? 1 : 0);
+        if (ret & (w.TCP_FLIP.value as number)) w.tcpSwap(st);
+        return `${ret} ${view(st)}`;
+      });
+      assert.is(got[1], got[0], `run ${run}, segment ${i}`);
+      if (Number(got[0].split(" ")[0]) & (w.TCP_FLIP.value as number)) origIsA = !origIsA;
+      segments++;
+    }
+    w.tcpRelease(keep); w.tcpRelease(skip);
+  }
+  // the skipping copy did fall behind, and met SYN, FIN and RST segments while behind
+  assert.ok(stale > 5_000 && staleControl > 1_000, `${segments} segments, ${stale} with stale bookkeeping, ${staleControl} of them SYN, FIN or RST`);
 });
 
 noteMissingCaptures("tcp-state baselines");
