@@ -332,7 +332,8 @@ function connRow(r: usize): u32 {
   let deadline: i64;
   if (P.ipProto == 6) {
     // TCP decides the roles (a late flip) and whether Zeek counts the packet at all (bad checksum)
-    // (detectProtocols first: without detection, C_DETECT's line is not loaded)
+    // the sequence bookkeeping is read by conn records and live detection only (tcp.ts
+    // establishedSegment); detectProtocols first: without detection, C_DETECT's line is not loaded
     const sequences = wantsRecords() || (detectProtocols && load<u32>(r + C.C_DETECT) != 0);
     const action = tcpPacket(r + C.C_TCP, isOrig, ts, sequences);
     if (action & TCP_FLIP) flipConn(idx);

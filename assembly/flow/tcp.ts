@@ -435,16 +435,6 @@ function updateHistory(st: usize, e: usize, flags: u32, relSeq: u32, len: u32): 
 // @ts-ignore: decorator
 @inline function tracksGaps(): bool { return wantsRecords(); }
 
-// The endpoints' sequence and ack numbers (sizes: conn.log's orig_bytes and resp_bytes, and the
-// bytes after which detection ignores violations, detect/ctx.ts connSize) and the history letters
-// are read by conn records and by the connection's protocol detection only: the state machine,
-// the timers and the flips go by flags, states and each side's start. Without either (`top`
-// without `service`, or once the connection's detection has ended: it never starts again), a
-// segment on the fast path (establishedSegment) moves only last_time: tcpPacket's `sequences`
-// says whether they are kept. Of the history, the flips read only whether it is a lone SYN-ACK's
-// "H", which the letters skipped ('D', 'A', 'T', 'W') can neither make nor unmake: the fast path
-// takes no segment of a one-letter history.
-
 @inline function isClean(e: usize): bool {
   const s = state(e);
   return s == TCP_ESTABLISHED || (s == TCP_CLOSED && prevState(e) == TCP_ESTABLISHED);
@@ -719,7 +709,8 @@ export function tcpIsReuse(st: usize, isOrig: bool): bool {
 }
 
 /** Apply the current packet (direction isOrig before any flip, time ts). Returns TCP_FLIP,
- *  TCP_COUNT_ORIG, TCP_NOT_COUNTED bits (see their comments). */
+ *  TCP_COUNT_ORIG, TCP_NOT_COUNTED bits (see their comments). `sequences`: something will read
+ *  this connection's sequence bookkeeping (establishedSegment). */
 export function tcpPacket(st: usize, isOrig: bool, ts: i64, sequences: bool): u32 {
   fireTimers(st, ts);
   setFlag(st, CF_FLIP_DONE, false);
@@ -833,7 +824,16 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
 /** tcpPacket's steps for a segment without SYN, FIN or RST, both endpoints ESTABLISHED and the
  *  sender's side seen before (no partial status to set, no endpoint to initialise, no state to
  *  change, nothing to close, and the states 'W' asks about are as it wants them): sequence and ack
- *  bookkeeping, the 'D', 'A', 'T' and 'W' letters, last_time, gaps and reassembly. */
+ *  bookkeeping, the 'D', 'A', 'T' and 'W' letters, last_time, gaps and reassembly.
+ *
+ *  Without `sequences`, last_time only. The sequence and ack numbers (sizes: conn.log's orig_bytes
+ *  and resp_bytes, and the bytes after which detection ignores violations, detect/ctx.ts connSize)
+ *  and the history letters are read by conn records and by the connection's live protocol
+ *  detection only (`top` without `service` has neither; with it, a connection whose detection has
+ *  ended never starts it again). The state machine, the timers, the reuse check and the flips go by
+ *  flags, states and each side's start; of the history, the flips read only whether it is a lone
+ *  SYN-ACK's "H", which the letters skipped here can neither make nor unmake, since this path takes
+ *  no segment of a one-letter history (test/tcp-state.test.ts compares both ways). */
 function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32, sequences: bool): void {
   if (!sequences) {
     if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
