@@ -7,7 +7,8 @@
 // once and cached in /tmp/zk-bench, keyed by the options and the generator's sources. The file is
 // read once before timing (warm page cache: every figure is for a cached file). Then each round
 // runs every command once, in an order rotated from round to round, so that a burst of load from
-// elsewhere on a shared machine hits different commands; the table gives medians over the rounds.
+// elsewhere on a shared machine hits different commands; the table gives medians over the rounds,
+// and each ratio also paired (the median of its per-round ratios).
 // Wall time is measured here around the child; peak RSS and CPU time come from GNU time.
 // A second capture, F2, holds the same packets with Linux cooked capture v2 headers instead of
 // Ethernet, as `tcpdump -i any` writes them (20 link bytes instead of 14); a third, F3, holds each
@@ -49,7 +50,8 @@ interface Command {
 
 interface Measured {
   cmd: Command;
-  runs: RunResult[];
+  /** Each run with the round it ran in (for paired ratios). */
+  runs: (RunResult & { round: number })[];
   failed?: string;
 }
 
@@ -219,7 +221,7 @@ async function main(): Promise<number> {
         continue;
       }
       // keep only what the report needs: outputs can be large (tshark lists every endpoint)
-      m.runs.push({ ...r, stdout: m.runs.length === 0 ? r.stdout.slice(0, 4000) : "", stderr: "" });
+      m.runs.push({ ...r, round, stdout: m.runs.length === 0 ? r.stdout.slice(0, 4000) : "", stderr: "" });
       process.stderr.write(`bench:cli: round ${round + 1}/${rounds}: ${c.label}: ${r.wall.toFixed(2)} s, ${mb(r.rss)} MB\n`);
     }
   }
@@ -235,6 +237,16 @@ async function main(): Promise<number> {
   const rss = (id: string): number => {
     const m = results.get(id);
     return m && !m.failed && m.runs.length ? Math.max(...m.runs.map((r) => r.rss)) : NaN;
+  };
+
+  // The ratio of two commands' runs in the same round, the median over the rounds where both ran:
+  // a round's commands run minutes apart at most, so a machine that slows down for a while slows
+  // both sides of a pair, where it may slow one command's median and not the other's.
+  const paired = (a: string, b: string): number => {
+    const ma = results.get(a), mb_ = results.get(b);
+    if (!ma || !mb_ || ma.failed || mb_.failed) return NaN;
+    const byRound = new Map(mb_.runs.map((r) => [r.round, r.wall]));
+    return median(ma.runs.filter((r) => byRound.has(r.round)).map((r) => r.wall / byRound.get(r.round)!));
   };
 
   const floor = wall("readloop");
@@ -270,33 +282,33 @@ async function main(): Promise<number> {
   console.log(`# This machine is shared and busy (other jobs run beside the benchmark): treat differences under ~20% as noise.\n`);
   console.log(table(["command", "wall s (median)", "range s", "CPU s", "pkt/s", "MB/s", "peak RSS MB", "x read loop"], rows));
 
-  const zkFile = wall("zk-src");
   const service = results.has("zk-service") ? "zk-service" : "zk-detect";
   const serviceLabel = service === "zk-service" ? "top --by src,service" : "events analyzer_confirmation (proxy for src,service)";
-  type Ratio = [string, number, string, (x: number) => boolean];
+  /** A ratio's name, the commands divided (numerator, denominator), its target and test. */
+  type Ratio = [string, string, string, string, (x: number) => boolean];
   const noCerts = results.has("readloop-nocerts");
   const ratios: Ratio[] = [
     // the command starts Node without NODE_EXTRA_CA_CERTS's bundle: the target is judged against
     // the read loop started the same way, when the variable is set
     [noCerts ? "zk top --by src / read loop, both without NODE_EXTRA_CA_CERTS" : "zk top --by src / read loop (floor)",
-      zkFile / (noCerts ? wall("readloop-nocerts") : floor), "<= 1.5", (x) => x <= 1.5],
-    ...(noCerts ? [["zk top --by src / read loop (with it)", zkFile / floor, "(none)", () => true] as Ratio] : []),
-    ["zk top --by src / tcpdump -r -w /dev/null", zkFile / wall("tcpdump"), "<= 1.0", (x) => x <= 1.0],
-    ["argus / zk top --by src", wall("argus") / zkFile, ">= 4", (x) => x >= 4],
-    [`ndpiReader / zk ${serviceLabel}`, wall("ndpi") / wall(service), ">= 10", (x) => x >= 10],
-    ["pcap-parser + Map / zk top --by src", wall("pcap-parser") / zkFile, ">= 10", (x) => x >= 10],
-    ["zk top --by src: stdin / file", wall("zk-src-stdin") / zkFile, "<= 1.2", (x) => x <= 1.2],
-    ["zk top --by src: piped (cat F) / file", wall("zk-src-pipe") / zkFile, "<= 1.2", (x) => x <= 1.2],
-    ["zk top --by src piped / read loop piped", wall("zk-src-pipe") / wall("readloop-pipe"), "(none)", () => true],
-    ["zk top --by src: Linux cooked v2 (F2) / Ethernet (F)", wall("zk-src-sll2") / zkFile, "(none)", () => true],
-    ["zk top --by src: inside VXLAN (F3) / Ethernet (F)", wall("zk-src-vxlan") / zkFile, "(none)", () => true],
-    ["pcap-parser + Map / zk.top(F) (the Node API)", wall("pcap-parser") / wall("zk-api"), "(none)", () => true],
-    ["tshark endpoints / zk top --by src", wall("tshark") / zkFile, "(none)", () => true],
+      "zk-src", noCerts ? "readloop-nocerts" : "readloop", "<= 1.5", (x) => x <= 1.5],
+    ...(noCerts ? [["zk top --by src / read loop (with it)", "zk-src", "readloop", "(none)", () => true] as Ratio] : []),
+    ["zk top --by src / tcpdump -r -w /dev/null", "zk-src", "tcpdump", "<= 1.0", (x) => x <= 1.0],
+    ["argus / zk top --by src", "argus", "zk-src", ">= 4", (x) => x >= 4],
+    [`ndpiReader / zk ${serviceLabel}`, "ndpi", service, ">= 10", (x) => x >= 10],
+    ["pcap-parser + Map / zk top --by src", "pcap-parser", "zk-src", ">= 10", (x) => x >= 10],
+    ["zk top --by src: stdin / file", "zk-src-stdin", "zk-src", "<= 1.2", (x) => x <= 1.2],
+    ["zk top --by src: piped (cat F) / file", "zk-src-pipe", "zk-src", "<= 1.2", (x) => x <= 1.2],
+    ["zk top --by src piped / read loop piped", "zk-src-pipe", "readloop-pipe", "(none)", () => true],
+    ["zk top --by src: Linux cooked v2 (F2) / Ethernet (F)", "zk-src-sll2", "zk-src", "(none)", () => true],
+    ["zk top --by src: inside VXLAN (F3) / Ethernet (F)", "zk-src-vxlan", "zk-src", "(none)", () => true],
+    ["pcap-parser + Map / zk.top(F) (the Node API)", "pcap-parser", "zk-api", "(none)", () => true],
+    ["tshark endpoints / zk top --by src", "tshark", "zk-src", "(none)", () => true],
     // --threads 2 is not the default (more CPU and memory for its gain here): beside the targets
-    ["zk top --by src: --threads 2 / one thread", wall("zk-src-threads") / zkFile, "(none)", () => true],
-    ["zk top --by src,service: --threads 2 / one thread", wall("zk-service-threads") / wall("zk-service"), "(none)", () => true],
-    ["argus / zk top --by src --threads 2", wall("argus") / wall("zk-src-threads"), "(none)", () => true],
-    ["ndpiReader / zk top --by src,service --threads 2", wall("ndpi") / wall("zk-service-threads"), "(none)", () => true],
+    ["zk top --by src: --threads 2 / one thread", "zk-src-threads", "zk-src", "(none)", () => true],
+    ["zk top --by src,service: --threads 2 / one thread", "zk-service-threads", "zk-service", "(none)", () => true],
+    ["argus / zk top --by src --threads 2", "argus", "zk-src-threads", "(none)", () => true],
+    ["ndpiReader / zk top --by src,service --threads 2", "ndpi", "zk-service-threads", "(none)", () => true],
   ];
   const rssRows: string[][] = ["zk-src", "zk-src-stdin", "zk-src-pipe", service, "zk-src-threads", "zk-service-threads"].filter((id) => results.has(id)).map((id) => {
     const r = rss(id);
@@ -305,10 +317,18 @@ async function main(): Promise<number> {
     return [`peak RSS of ${results.get(id)!.cmd.label}`, `${mb(r)} MB`, "<= 150 MB", Number.isFinite(r) ? (r <= 150e6 ? "ok" : "MISS") : "-"];
   });
   console.log("");
-  console.log(table(["ratio (median wall times)", "value", "target", ""], [
-    ...ratios.map(([name, x, target, ok]) => [name, Number.isFinite(x) ? x.toFixed(2) : "-", target, !Number.isFinite(x) ? "n/a" : target === "(none)" ? "" : ok(x) ? "ok" : "MISS"]),
-    ...rssRows,
+  const fixed = (x: number) => Number.isFinite(x) ? x.toFixed(2) : "-";
+  console.log(table(["ratio", "of medians", "paired", "target", ""], [
+    ...ratios.map(([name, a, b, target, ok]) => {
+      const x = wall(a) / wall(b);
+      return [name, fixed(x), fixed(paired(a, b)), target, !Number.isFinite(x) ? "n/a" : target === "(none)" ? "" : ok(x) ? "ok" : "MISS"];
+    }),
+    ...rssRows.map(([name, value, target, ok]) => [name, value, "-", target, ok]),
   ]));
+  console.log("");
+  console.log(`"of medians": the two commands' median wall times divided, as the targets are judged. "paired": ` +
+    `the median, over the rounds, of the ratio of the two commands' runs in the same round, which a slow ` +
+    `spell of the machine moves less.`);
   console.log("");
   console.log(`Node's start-up (node -e 0) is in every Node row, zk-stream's included` +
     (process.env.NODE_EXTRA_CA_CERTS ? ` (the zk-stream command's without NODE_EXTRA_CA_CERTS: see the note).` : `.`));
