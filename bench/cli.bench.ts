@@ -240,13 +240,13 @@ async function main(): Promise<number> {
   };
 
   // The ratio of two commands' runs in the same round, the median over the rounds where both ran:
-  // a round's commands run minutes apart at most, so a machine that slows down for a while slows
-  // both sides of a pair, where it may slow one command's median and not the other's.
+  // a round's commands run a minute or two apart at most, so a machine that slows down for a while
+  // slows both sides of a pair, where it may slow one command's median and not the other's.
   const paired = (a: string, b: string): number => {
-    const ma = results.get(a), mb_ = results.get(b);
-    if (!ma || !mb_ || ma.failed || mb_.failed) return NaN;
-    const byRound = new Map(mb_.runs.map((r) => [r.round, r.wall]));
-    return median(ma.runs.filter((r) => byRound.has(r.round)).map((r) => r.wall / byRound.get(r.round)!));
+    const num = results.get(a), den = results.get(b);
+    if (!num || !den || num.failed || den.failed) return NaN;
+    const denByRound = new Map(den.runs.map((r) => [r.round, r.wall]));
+    return median(num.runs.filter((r) => denByRound.has(r.round)).map((r) => r.wall / denByRound.get(r.round)!));
   };
 
   const floor = wall("readloop");
