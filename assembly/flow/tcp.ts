@@ -835,16 +835,14 @@ function anySegment(st: usize, isOrig: bool, ts: i64): u32 {
  *  SYN-ACK's "H", which the letters skipped here can neither make nor unmake, since this path takes
  *  no segment of a one-letter history (test/tcp-state.test.ts compares both ways). */
 function establishedSegment(st: usize, e: usize, p: usize, ts: i64, flags: u32, len: u32, sequences: bool): void {
-  if (!sequences) {
-    if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
-    return;
-  }
+  // (the history letters below do not close an endpoint: last_time can be moved first)
+  if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
+  if (!sequences) return;
   const seq = tcpSeq;
   const relSeq = relSeqOf(e, seq, load<u32>(e + E_LAST), load<u32>(e + E_SEQW));
   const seqUnderflow = gUnderflow;
   plainHistory(st, e, flags, len);
   if (tcpWindow == 0) scaledHist(st, e, E_WIN0, 0x57); // 'W'
-  if (!didClose(e) || !didClose(p)) store<i64>(st + C_LAST, ts);
   const hasAck = (flags & TCP_ACK) != 0;
   const relAck = hasAck ? peerAck(p, tcpAck, false) : 0;
   updateLastSeq(st, e, seq + len, flags, len);
