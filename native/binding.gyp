@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "huge_pages",
+      "sources": ["huge_pages.c"]
+    }
+  ]
+}
