@@ -260,10 +260,6 @@ export class Engine {
    *  loaded too: the warming only guesses their key, which the table computes itself. */
   warmedTunnelled(): number { return this.core.warmedTunnelled(); }
 
-  /** The address from which the core's memory was advised to take huge pages (src/wasm/huge-pages.ts),
-   *  or undefined (no addon, not Linux, ZK_HUGE_PAGES=0): for tests and measurements. */
-  hugePagesAt(): bigint | undefined { return this.core.hugePagesAt; }
-
   /** Connections whose protocol detection ended once nothing it could still find would show in
    *  this run's output (assembly/detect/registry.ts nothingToLearn): for tests and measurements. */
   releasedEarly(): number { return this.core.releasedEarly(); }

@@ -1,7 +1,6 @@
 // The only file that touches the wasm exports. Integers cross the boundary; JS copies chunks in
 // and reads result rows out, never anything per packet.
 import { coreModule } from "./load.js";
-import { adviseHugePages } from "./huge-pages.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -117,9 +116,6 @@ export class Core {
   private bytes = new Uint8Array(0);
   private view = new DataView(new ArrayBuffer(0));
 
-  /** Where the memory was advised to take huge pages (huge-pages.ts), or undefined: a diagnostic. */
-  hugePagesAt: bigint | undefined;
-
   private sink: EventSink | undefined;
   private recordSink: EventSink | undefined;
 
@@ -149,7 +145,6 @@ export class Core {
     const buf = this.ex.memory.buffer;
     if (buf !== this.buffer) {
       this.buffer = buf;
-      this.hugePagesAt = adviseHugePages(this.ex.memory); // it grew
       this.bytes = new Uint8Array(buf);
       this.view = new DataView(buf);
     }

@@ -1,8 +1,0 @@
-{
-  "targets": [
-    {
-      "target_name": "huge_pages",
-      "sources": ["huge_pages.c"]
-    }
-  ]
-}
