@@ -9,7 +9,7 @@ import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
 import { releasedEarly } from "./detect/registry";
-import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections } from "./flow/table";
+import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
 import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT } from "./top/counters";
@@ -137,6 +137,7 @@ export function statLiveConnections(): f64 { return <f64>liveConnections; }
 export function statTotalConnections(): f64 { return <f64>ownConnections(); }
 export function statEvictedConnections(): f64 { return <f64>evictedConnections; }
 export function statBadTransportChecksums(): f64 { return <f64>badTransportChecksums; }
+export function statLatePackets(): f64 { return <f64>latePackets; }
 /** Fragments held, waiting for the rest of their datagram. */
 export function statFragmentsHeld(): u32 { return fragsPending(); }
 /** Fragment counters (decode/fragments.ts FC_*: held, reassembled, evicted, expired, weirds). */

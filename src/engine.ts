@@ -107,6 +107,9 @@ export interface Stats {
   connections_evicted: number;
   /** Packets with a bad TCP/UDP/ICMP checksum: counted, but their content ignored (as Zeek). */
   bad_transport_checksums: number;
+  /** Packets more than 5 s older than a packet before them (files out of time order): network
+   *  time does not go back, so their connections may have ended already and they start new ones. */
+  late_packets: number;
   /** Reassemblies waiting for fragments at this moment. */
   fragments_pending: number;
   /** Fragment counters that are not zero (held, reassembled, evicted, expired, Zeek's weirds). */
@@ -291,6 +294,7 @@ export class Engine {
       connections: s.totalConnections + this.absorbed.connections,
       connections_evicted: s.evictedConnections + this.absorbed.connectionsEvicted,
       bad_transport_checksums: s.badTransportChecksums + this.absorbed.badTransportChecksums,
+      late_packets: s.latePackets, // every partition sees every packet's time: this one's count is the run's
       fragments_pending: s.fragmentsPending,
       fragments: Object.fromEntries(FRAGMENT_COUNTERS.map((n, i) => [n, s.fragments[i]]).filter(([, v]) => v !== 0)),
     };

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
-import { zk, sh, haveTool } from "./helpers/cli.js";
+import { zk, sh, haveTool, type CliRun } from "./helpers/cli.js";
 import { REPO, CAPTURES, HAVE_CAPTURES, readZeekLog } from "./helpers/captures.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
@@ -179,6 +179,29 @@ if (HAVE_CAPTURES) {
     assert.is(r.code, 3);
     const stats = JSON.parse(r.stderr.trim().split("\n").pop()!);
     assert.is(stats.records_read, 10 + 136);
+  });
+
+  test("several files out of time order: the late packets are counted and warned about; oldest first, the counts of each alone", () => {
+    const newer = join(CAPTURES, "formats/icmp_5-pings_zeek.pcap"); // 2020
+    const older = join(CAPTURES, "formats/icmp6_ping_zeek.pcap");   // 2012
+    const rows = (r: CliRun) => r.stdout.trim().split("\n").sort();
+    const alone = [newer, older].map((f) => zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", f]));
+    const olderPackets = JSON.parse(alone[1].stderr.trim().split("\n").pop()!).records_read;
+    assert.ok(olderPackets > 1);
+    const backwards = zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", newer, older]);
+    assert.is(backwards.code, 0, backwards.stderr);
+    assert.is(JSON.parse(backwards.stderr.trim().split("\n").pop()!).late_packets, olderPackets);
+    assert.match(backwards.stderr, new RegExp(`warning: ${olderPackets} packets more than 5 s older than packets read before them`));
+    const inOrder = zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", older, newer]);
+    assert.is(JSON.parse(inOrder.stderr.trim().split("\n").pop()!).late_packets, 0);
+    assert.not.match(inOrder.stderr, /warning/);
+    assert.equal(rows(inOrder), [...rows(alone[0]), ...rows(alone[1])].sort());
+    if (haveTool("mergecap")) {
+      // the warning's advice: merged by time, the files give the same counts in either order
+      const merged = sh(`mergecap -w - '${newer}' '${older}' | $ZK top --by src,dport -n 0 --format zeek -`);
+      assert.is(merged.code, 0, merged.stderr);
+      assert.equal(rows(merged), rows(inOrder));
+    }
   });
 }
 

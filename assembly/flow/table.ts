@@ -31,6 +31,11 @@ const DNS_SESSION_TIMEOUT: i64 = 10 * SECOND;
 let slotsPtr: usize = 0;
 let slotMask: u32 = 0;
 let now: i64 = i64.MIN_VALUE; // network time: the latest packet timestamp seen
+/** Packets more than LATE older than a packet before them (files given out of time order, a clock
+ *  that jumped back): network time does not go back with them, so the timers of their connections
+ *  may have run out already, and they count as new ones. */
+export let latePackets: u64 = 0;
+const LATE: i64 = 5 * SECOND; // the shortest timers: tcp_attempt_delay, tcp_close_delay
 
 export let liveConnections: u64 = 0;
 /** Record index of the connection the last packet belonged to. */
@@ -70,6 +75,7 @@ export function flowReset(): void {
   poolReset();
   holesReset();
   now = i64.MIN_VALUE;
+  latePackets = 0;
   lastConn = 0;
   finishCursor = 0;
   finishing = false;
@@ -204,6 +210,8 @@ export function flowPacket(): bool {
   if (ts > now) {
     now = ts;
     if (slotsDue(ts)) expireDue(); // network time left a timer slot: nearly every packet does not
+  } else if (now - ts > LATE) {
+    latePackets++; // (a packet inside a UDP tunnel counts too, as each packet does)
   }
   packetPorts();
   let h = presetHash;

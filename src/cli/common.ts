@@ -16,6 +16,11 @@ export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
     const many = s.bad_transport_checksums * 10 >= s.records_decoded;
     process.stderr.write(`zk-stream: warning: ${s.bad_transport_checksums} packets with a bad TCP/UDP/ICMP checksum: their content is ignored, as Zeek does${many ? " (many: a loopback capture or checksum offloading? rerun with -C)" : ""}\n`);
   }
+  if (s.late_packets > 0) {
+    process.stderr.write(`zk-stream: warning: ${s.late_packets} packets more than 5 s older than packets read before them: ` +
+      `network time does not go back, so their connections may have been counted more than once ` +
+      `(files out of time order? give them oldest first, or merge them: mergecap -w - FILES | zk-stream ...)\n`);
+  }
   if (s.connections_evicted > 0) {
     process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections)\n`);
   }

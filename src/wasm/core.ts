@@ -33,6 +33,7 @@ interface Exports {
   statTotalConnections(): number;
   statEvictedConnections(): number;
   statBadTransportChecksums(): number;
+  statLatePackets(): number;
   statFragmentsHeld(): number;
   statFragments(i: number): number;
   statWarmedRecords(): number;
@@ -229,7 +230,7 @@ export class Core {
     return { code: this.ex.errorCode(), offset: this.ex.errorOffset(), detail: this.ex.errorDetail() };
   }
 
-  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; badTransportChecksums: number; fragmentsPending: number; fragments: number[] } {
+  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; badTransportChecksums: number; latePackets: number; fragmentsPending: number; fragments: number[] } {
     const ex = this.ex;
     const skipped: number[] = [];
     for (let r = 0; r < reasons; r++) skipped.push(ex.statSkipped(r));
@@ -243,6 +244,7 @@ export class Core {
       totalConnections: ex.statTotalConnections(),
       evictedConnections: ex.statEvictedConnections(),
       badTransportChecksums: ex.statBadTransportChecksums(),
+      latePackets: ex.statLatePackets(),
       fragmentsPending: ex.statFragmentsHeld(),
       fragments: FRAGMENT_COUNTERS.map((_, i) => ex.statFragments(i)),
     };
