@@ -108,7 +108,7 @@ export interface Stats {
   /** Packets with a bad TCP/UDP/ICMP checksum: counted, but their content ignored (as Zeek). */
   bad_transport_checksums: number;
   /** Packets more than 5 s older than a packet before them (files out of time order): network
-   *  time does not go back, so their connections may have ended already and they start new ones. */
+   *  time does not go back, so their connections may have ended already and they may start new ones. */
   late_packets: number;
   /** Reassemblies waiting for fragments at this moment. */
   fragments_pending: number;

@@ -33,7 +33,7 @@ let slotMask: u32 = 0;
 let now: i64 = i64.MIN_VALUE; // network time: the latest packet timestamp seen
 /** Packets more than LATE older than a packet before them (files given out of time order, a clock
  *  that jumped back): network time does not go back with them, so the timers of their connections
- *  may have run out already, and they count as new ones. */
+ *  may have run out already, and they may count as new ones. */
 export let latePackets: u64 = 0;
 const LATE: i64 = 5 * SECOND; // the shortest timers: tcp_attempt_delay, tcp_close_delay
 
