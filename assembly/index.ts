@@ -12,7 +12,7 @@ import { releasedEarly } from "./detect/registry";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
-import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT } from "./top/counters";
+import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT, setServiceRank } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
 const MAX_INPUT: u32 = 16 << 20;
@@ -158,6 +158,8 @@ export function limitConnections(n: u32): void { setMaxConnections(n); }
 export function rows(): u32 { return counterRows(); }
 /** Select the top n rows (0: all) by metric (0 conns, 1 pkts, 2 bytes); returns how many were selected. */
 export function top(n: u32, metric: u32): u32 { return topSelect(n, metric); }
+/** Analyzer `id` is the `rank`-th name in the order services are output in (ties of the metric). */
+export function serviceRank(id: u32, rank: u32): void { setServiceRank(id, rank); }
 /** Pointer to selected row i: KEY_SIZE key bytes, then conns, pkts, bytes as f64. */
 export function topRow(i: u32): usize { return topRowPtr(i); }
 export function rowSize(): u32 { return ROW_SIZE; }

@@ -24,3 +24,13 @@ export function analyzerName(id: number): string {
 export function analyzerTag(id: number): string {
   return ANALYZERS[id]?.tag ?? `Analyzer::ANALYZER_${id}`;
 }
+
+/** Each analyzer id's place in the order of names, from 1 (0: no analyzer): the core sorts rows
+ *  whose metric ties by it, so that `dns` comes before `http` whatever their ids. */
+export const SERVICE_RANKS: number[] = (() => {
+  const ranks = ANALYZERS.map(() => 0);
+  const named = ANALYZERS.flatMap((a, id) => (a ? [{ id, name: a.name }] : []));
+  named.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  named.forEach(({ id }, i) => { ranks[id] = i + 1; });
+  return ranks;
+})();

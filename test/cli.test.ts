@@ -98,6 +98,23 @@ test("rows are sorted by count descending, then by key", () => {
   }
 });
 
+if (HAVE_CAPTURES) {
+  test("services whose counts tie are sorted by name, and -n cuts that order", () => {
+    // Teredo.pcap: http and dns confirmed 3 times each (http's analyzer id is the smaller)
+    const f = join(CAPTURES, "zeek/teredo/Teredo.pcap");
+    const all = JSON.parse(zk(["top", "--by", "service", "-n", "0", "--format", "json", f]).stdout) as { service: string; count: number }[];
+    assert.ok(all.length > 2);
+    for (let i = 1; i < all.length; i++) {
+      const a = all[i - 1], b = all[i];
+      assert.ok(a.count > b.count || (a.count === b.count && a.service < b.service), `row ${i} out of order: ${JSON.stringify(all)}`);
+    }
+    const tied = all.filter((r) => r.count === all[0].count);
+    assert.ok(tied.length > 1, `no tie at the top: ${JSON.stringify(all)}`);
+    const first = JSON.parse(zk(["top", "--by", "service", "-n", "1", "--format", "json", f]).stdout);
+    assert.equal(first, all.slice(0, 1));
+  });
+}
+
 test("-n limits the rows; the same rows lead in every format", () => {
   const json = JSON.parse(zk(["top", "-n", "2", "--format", "json", SAMPLE]).stdout) as { src: string; count: number }[];
   assert.is(json.length, 2);

@@ -1,6 +1,7 @@
 // Counters keyed by the fields that `--by` asks for, in an open-addressing table. A row's key is
 // laid out so that comparing its bytes gives the output order: source (family byte, IPv4 before
-// IPv6, then 16 address bytes), destination, port (big-endian), transport, service.
+// IPv6, then 16 address bytes), destination, port (big-endian), transport; then the service, by
+// its name's rank (setServiceRank), not by the analyzer id the key holds.
 import { mix64, compareBytes } from "../flow/hash";
 import { zeroSmall, copySmall } from "../small";
 import { LINE, lineStart } from "../cacheline";
@@ -37,6 +38,12 @@ let slotMask: u32 = 0;
 let selPtr: usize = 0;       // u32 row indices chosen by topSelect
 let selCap: u32 = 0;
 const scratch: usize = memory.data(40, 8);
+const serviceRanks: usize = memory.data(256); // per analyzer id: its place in the order of names
+
+/** Analyzer `id` comes `rank`-th in the order of names (src/analyzers.ts sets every id once). */
+export function setServiceRank(id: u32, rank: u32): void {
+  store<u8>(serviceRanks + <usize>(id & 255), <u8>rank);
+}
 
 export function countersReset(byMask: u32): void {
   mask = byMask;
@@ -216,11 +223,15 @@ export function counterRows(): u32 {
   return n;
 }
 
-/** True when row a comes before row b in the output: metric descending, then key ascending. */
+/** True when row a comes before row b in the output: metric descending, then key ascending (the
+ *  service by name). */
 function before(a: u32, b: u32, metric: u32): bool {
   const ma = metricOf(a, metric), mb = metricOf(b, metric);
   if (ma != mb) return ma > mb;
-  return compareBytes(rowAt(a), rowAt(b), KEY_SIZE) < 0;
+  const ka = rowAt(a), kb = rowAt(b);
+  const c = compareBytes(ka, kb, K_SERVICE);
+  if (c != 0) return c < 0;
+  return load<u8>(serviceRanks + <usize>load<u8>(ka + K_SERVICE)) < load<u8>(serviceRanks + <usize>load<u8>(kb + K_SERVICE));
 }
 
 @inline function selAt(i: u32): u32 { return load<u32>(selPtr + (<usize>i << 2)); }

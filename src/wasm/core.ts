@@ -1,6 +1,7 @@
 // The only file that touches the wasm exports. Integers cross the boundary; JS copies chunks in
 // and reads result rows out, never anything per packet.
 import { coreModule } from "./load.js";
+import { SERVICE_RANKS } from "../analyzers.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -42,6 +43,7 @@ interface Exports {
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
+  serviceRank(id: number, rank: number): void;
   topRow(i: number): number;
   rowSize(): number;
   keySize(): number;
@@ -139,6 +141,7 @@ export class Core {
     this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
     if (options.partition) this.ex.partition(options.partition.index, options.partition.count);
+    SERVICE_RANKS.forEach((rank, id) => this.ex.serviceRank(id, rank));
   }
 
   /** Views on memory.buffer, rebuilt when memory.grow has detached the old buffer. */
