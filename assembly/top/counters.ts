@@ -231,7 +231,9 @@ function before(a: u32, b: u32, metric: u32): bool {
   const ka = rowAt(a), kb = rowAt(b);
   const c = compareBytes(ka, kb, K_SERVICE);
   if (c != 0) return c < 0;
-  return load<u8>(serviceRanks + <usize>load<u8>(ka + K_SERVICE)) < load<u8>(serviceRanks + <usize>load<u8>(kb + K_SERVICE));
+  const sa = <usize>load<u8>(ka + K_SERVICE), sb = <usize>load<u8>(kb + K_SERVICE);
+  const ra = load<u8>(serviceRanks + sa), rb = load<u8>(serviceRanks + sb);
+  return ra != rb ? ra < rb : sa < sb; // an id without a rank (none should be) still has a place
 }
 
 @inline function selAt(i: u32): u32 { return load<u32>(selPtr + (<usize>i << 2)); }
