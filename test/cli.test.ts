@@ -201,16 +201,18 @@ if (HAVE_CAPTURES) {
   test("several files out of time order: the late packets are counted and warned about; oldest first, the counts of each alone", () => {
     const newer = join(CAPTURES, "formats/icmp_5-pings_zeek.pcap"); // 2020
     const older = join(CAPTURES, "formats/icmp6_ping_zeek.pcap");   // 2012
+    const top = (...files: string[]) => zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", ...files]);
+    const stats = (r: CliRun) => JSON.parse(r.stderr.trim().split("\n").pop()!);
     const rows = (r: CliRun) => r.stdout.trim().split("\n").sort();
-    const alone = [newer, older].map((f) => zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", f]));
-    const olderPackets = JSON.parse(alone[1].stderr.trim().split("\n").pop()!).records_read;
+    const alone = [top(newer), top(older)];
+    const olderPackets = stats(alone[1]).records_read;
     assert.ok(olderPackets > 1);
-    const backwards = zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", newer, older]);
+    const backwards = top(newer, older);
     assert.is(backwards.code, 0, backwards.stderr);
-    assert.is(JSON.parse(backwards.stderr.trim().split("\n").pop()!).late_packets, olderPackets);
+    assert.is(stats(backwards).late_packets, olderPackets);
     assert.match(backwards.stderr, new RegExp(`warning: ${olderPackets} packets more than 5 s older than packets read before them`));
-    const inOrder = zk(["top", "--by", "src,dport", "-n", "0", "--format", "zeek", "--stats", older, newer]);
-    assert.is(JSON.parse(inOrder.stderr.trim().split("\n").pop()!).late_packets, 0);
+    const inOrder = top(older, newer);
+    assert.is(stats(inOrder).late_packets, 0);
     assert.not.match(inOrder.stderr, /warning/);
     assert.equal(rows(inOrder), [...rows(alone[0]), ...rows(alone[1])].sort());
     if (haveTool("mergecap")) {
