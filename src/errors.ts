@@ -5,6 +5,8 @@ export const EXIT_USAGE = 1;
 export const EXIT_UNREADABLE = 2;
 export const EXIT_DAMAGED = 3;
 export const EXIT_INTERNAL = 4;
+/** stdout could not be written (a full disk, a quota): what was written is incomplete. */
+export const EXIT_OUTPUT = 5;
 
 interface CodeInfo { name: string; layer: string; exit: number; reason: (detail: number) => string }
 

@@ -28,6 +28,25 @@ test("usage errors exit 1 with a message", () => {
   }
 });
 
+test("an empty key field is a usage error, not an empty table (--by \"$KEYS\" with KEYS unset)", () => {
+  for (const by of ["", ",", "src,,dst", "src,"]) {
+    for (const command of ["top", "events"]) {
+      const r = zk([command, SAMPLE, "--by", by]);
+      assert.is(r.code, 1, `${command} --by "${by}": ${r.stderr}`);
+      assert.is(r.stdout, "", `${command} --by "${by}"`);
+      assert.match(r.stderr, /^zk-stream: --by: an empty key field/);
+    }
+  }
+});
+
+test("stdout that cannot be written (a full disk): exit 5 with one line naming the cause, for every command", () => {
+  for (const command of ["top", "conn", "events"]) {
+    const r = sh(`$ZK ${command} '${SAMPLE}' > /dev/full`);
+    assert.is(r.code, 5, `${command}: ${r.stderr}`);
+    assert.is(r.stderr, "zk-stream: cannot write the output: ENOSPC: no space left on device, write\n", command);
+  }
+});
+
 test("unreadable input exits 2 and names the file", () => {
   const dir = mkdtempSync(join(tmpdir(), "zk-"));
   const missing = zk(["top", join(dir, "missing.pcap")]);

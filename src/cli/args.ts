@@ -3,7 +3,9 @@ import { KEY_FIELDS, METRICS, type KeyField, type Metric } from "../engine.js";
 import { UsageError } from "./common.js";
 
 export function parseBy(text: string): KeyField[] {
-  const by = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const by = text.split(",").map((s) => s.trim());
+  // `--by "$KEYS"` with KEYS unset must not read as a capture with no talkers
+  if (by.some((f) => f === "")) throw new UsageError(`--by: an empty key field in "${text}" (known: ${KEY_FIELDS.join(", ")})`);
   for (const f of by) {
     if (!(KEY_FIELDS as readonly string[]).includes(f)) throw new UsageError(`--by: unknown key field "${f}" (known: ${KEY_FIELDS.join(", ")})`);
   }

@@ -2,7 +2,7 @@
 // zk-stream command line: dispatches to a command and turns failures into exit codes.
 import { readFileSync } from "node:fs";
 import { UsageError } from "./common.js";
-import { EXIT_INTERNAL, EXIT_USAGE } from "../errors.js";
+import { EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE } from "../errors.js";
 
 // Each command's module is loaded when it runs: a run loads only its own (start-up time).
 const HELP = (topHelp: string) => `Usage: zk-stream <command> [options]
@@ -43,10 +43,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A closed stdout (`| head`) ends the run quietly.
+// A closed stdout (`| head`) ends the run quietly; any other failure to write it (a full disk) ends
+// the run at once with one line: the output is incomplete, and nothing more can reach it.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);
-  throw e;
+  process.stderr.write(`zk-stream: cannot write the output: ${e.message}\n`);
+  process.exit(EXIT_OUTPUT);
 });
 
 main(process.argv.slice(2)).then(
