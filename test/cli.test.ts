@@ -47,6 +47,20 @@ test("stdout that cannot be written (a full disk): exit 5 with one line naming t
   }
 });
 
+test("stdin on a terminal is refused with a hint, not waited on (a forgotten file name looks like a hang)", () => {
+  assert.ok(haveTool("script"), "script(1) (bsdutils) runs the command on a terminal; .ci/run installs it");
+  for (const command of ["top", "conn", "events"]) {
+    // script(1) gives the command a terminal for stdin; its own stdin is empty, so nothing is typed
+    const r = sh(`script -qec "$ZK ${command}" /dev/null < /dev/null`);
+    assert.is(r.code, 1, `${command}: ${r.stdout}`);
+    assert.match(r.stdout, new RegExp(`stdin is a terminal, not a capture: name a capture file, or pipe one in \\(tcpdump -U -w - \\| zk-stream ${command}\\)`));
+  }
+  // a named file on a terminal is read as always
+  const named = sh(`script -qec "$ZK top '${SAMPLE}' --no-progress -n 1" /dev/null < /dev/null`);
+  assert.is(named.code, 0, named.stdout);
+  assert.match(named.stdout, /141\.142\.220\.118 +23/);
+});
+
 test("unreadable input exits 2 and names the file", () => {
   const dir = mkdtempSync(join(tmpdir(), "zk-"));
   const missing = zk(["top", join(dir, "missing.pcap")]);

@@ -5,6 +5,16 @@ import type { InputOutcome } from "../input.js";
 
 export class UsageError extends Error {}
 
+/** The capture files of a command: its arguments, or stdin ("-") when there are none. A terminal
+ *  never supplies a capture: waiting on one would look like a hang (a forgotten file name). */
+export function inputFiles(positionals: string[], command: string): string[] {
+  const files = positionals.length > 0 ? positionals : ["-"];
+  if (files.includes("-") && process.stdin.isTTY) {
+    throw new UsageError(`stdin is a terminal, not a capture: name a capture file, or pipe one in (tcpdump -U -w - | zk-stream ${command})`);
+  }
+  return files;
+}
+
 export function write(text: string): void {
   if (text.length > 0) process.stdout.write(text);
 }

@@ -4,7 +4,7 @@ import { Engine, DEFAULT_MAX_CONNECTIONS } from "../engine.js";
 import { ZeekConnWriter, ConnRowWriter, LocalNets } from "../format/conn.js";
 import { AsciiBytes } from "../format/bytes.js";
 import { EXIT_OK } from "../errors.js";
-import { UsageError, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { UsageError, inputFiles, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { PendingOutput, streamInputs } from "./stream.js";
 
 export const CONN_HELP = `Usage: zk-stream conn [FILE...|-] [options]
@@ -61,7 +61,7 @@ export async function connCommand(argv: string[]): Promise<number> {
     },
   });
   if (zeek) out.push(zeek.header());
-  const files = positionals.length > 0 ? positionals : ["-"];
+  const files = inputFiles(positionals, "conn");
   return streamInputs(engine, files, out, {
     ignoreChecksums: values["ignore-checksums"],
     stats: values.stats,

@@ -5,7 +5,7 @@ import { EXIT_OK } from "../errors.js";
 import { EVENT_NAMES, checkEventNames, doneEvent, eventMask } from "../events.js";
 import { EventLineWriter } from "../format/events.js";
 import { AsciiBytes } from "../format/bytes.js";
-import { UsageError, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { UsageError, inputFiles, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { PendingOutput, streamInputs } from "./stream.js";
 import { parseBy, parseLimit, parseMetric } from "./args.js";
 import { Progress } from "./live.js";
@@ -84,7 +84,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
       out.push(bytes.take());
     },
   });
-  const files = positionals.length > 0 ? positionals : ["-"];
+  const files = inputFiles(positionals, "events");
   return streamInputs(engine, files, out, {
     ignoreChecksums: values["ignore-checksums"],
     stats: values.stats,

@@ -4,7 +4,7 @@ import { Engine, DEFAULT_MAX_CONNECTIONS, type EngineOptions, type KeyField, typ
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
 import { feedSource } from "../input.js";
-import { Interruption, reportOutcome, UsageError, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { Interruption, reportOutcome, UsageError, inputFiles, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseDuration, parseLimit, parseMetric, parseThreads } from "./args.js";
 // threads.ts (and node:worker_threads) are loaded only for --threads: start-up time and heap
 import type { PartitionWorkers } from "./threads.js";
@@ -86,7 +86,7 @@ export async function topCommand(argv: string[]): Promise<number> {
     maxConnections: parseMaxConnections(values["max-connections"], DEFAULT_MAX_CONNECTIONS),
     threads: parseThreads(values.threads),
   };
-  const files = positionals.length > 0 ? positionals : ["-"];
+  const files = inputFiles(positionals, "top");
   if (settings.threads > 1) {
     const { unsplittable } = await import("./threads.js");
     const why = unsplittable(files);
