@@ -160,8 +160,15 @@ test("--interval with tables off a TTY: complete tables separated by blank lines
   assert.not.match(zkRun.out(), /\x1b/);
 });
 
-test("usage: --interval needs a duration", () => {
-  for (const bad of ["0", "fast", "5x", "-1s"]) assert.is(zk(["top", "--interval", bad, SAMPLE]).code, 1, bad);
+test("usage: --interval needs a duration from 10ms to 24h", () => {
+  for (const bad of ["0", "fast", "5x", "-1s", "9ms"]) assert.is(zk(["top", "--interval", bad, SAMPLE]).code, 1, bad);
+  // beyond Node's timer limit (2^31 - 1 ms) a timer fires at once: a thousand tables a second
+  for (const long of ["25h", "40000m", "99999999999"]) {
+    const r = zk(["top", "--interval", long, SAMPLE]);
+    assert.is(r.code, 1, long);
+    assert.is(r.stderr, "zk-stream: --interval: at most 24h\n", long);
+  }
+  assert.is(zk(["top", "--interval", "24h", SAMPLE, "-n", "1"]).code, 0);
 });
 
 if (haveTool("script")) {

@@ -25,12 +25,14 @@ export function parseMetric(text: string): Metric {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "500ms", "5s", "1.5s", "1m", "1h"; a bare number is seconds. At least 10ms. */
+/** "500ms", "5s", "1.5s", "1m", "1h"; a bare number is seconds. From 10ms to 24h: a timer of more
+ *  than 2^31 - 1 ms fires at once in Node, which would redraw the table a thousand times a second. */
 export function parseDuration(text: string, option = "--interval"): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!m) throw new UsageError(`${option}: not a duration: "${text}" (examples: 500ms, 5s, 1m)`);
   const ms = Number(m[1]) * UNIT_MS[m[2] ?? "s"];
   if (!(ms >= 10)) throw new UsageError(`${option}: at least 10ms`);
+  if (ms > UNIT_MS.h * 24) throw new UsageError(`${option}: at most 24h`);
   return Math.round(ms);
 }
 
