@@ -16,6 +16,7 @@ export const ERR_BLOCK_TRAILER: i32 = 14;     // pcapng trailing length differs 
 export const ERR_BLOCK_BODY: i32 = 15;        // a pcapng block's fields overrun the block
 export const ERR_NO_INTERFACE: i32 = 16;      // a packet block names an interface never described
 export const ERR_BAD_SHB: i32 = 17;           // a later SHB with a bad byte-order magic
+export const ERR_JOINED: i32 = 18;            // another capture's file header where a record or block should start
 
 export let errCode: i32 = ERR_NONE;
 /** Absolute stream offset of the record or block where the damage starts. */

@@ -1,6 +1,7 @@
 // The only wasm ABI. JS copies a chunk to writePtr(), calls feed(n), and reads results in batches.
 // Only integers and f64 cross the boundary; u64 counters are exported as f64 (exact below 2^53).
 import { flushRecords } from "./pipeline";
+import { joinedAfterFeed, joinedReset } from "./capture/joined";
 import { framerReset, framerRun, framerNeed, framerFinish, framerStarted } from "./capture/framer";
 import { errCode, errOffset, errDetail, resetError, setError, ERR_NONE, ERR_RECORD_LEN } from "./errors";
 import { resetStats, badTransportChecksums, recordsRead, recordsDecoded, bytesInRecords, skippedCount, lastUnsupportedLink } from "./stats";
@@ -55,6 +56,7 @@ export function feed(n: u32): i32 {
   const len = carried + n;
   const used = framerRun(inputPtr, len, streamBase);
   flushRecords();
+  joinedAfterFeed(inputPtr, len, used, streamBase);
   const rest = len - used;
   if (rest > 0 && used > 0) memory.copy(inputPtr, inputPtr + used, rest);
   carried = rest;
@@ -92,6 +94,7 @@ export function beginFile(): void {
   streamBase = 0;
   resetError();
   framerReset();
+  joinedReset();
 }
 
 /** End of the current file: report a record cut by the end. Returns the file's error code. */

@@ -13,6 +13,7 @@ import { tunnelsNextRecord, udpTunnelFind, decodeTunnelInner } from "./decode/tu
 import { flowPacket, lastConnSerial, liveConnections, presetKeyHash } from "./flow/table";
 import { warmBatch, warmedHash, MAX_BATCH } from "./flow/warm";
 import { warming, WARM_AUTO, WARM_ALWAYS } from "./config";
+import { noteEmptyRecord } from "./capture/joined";
 
 // Records are taken in batches so that warm.ts can start their table lookups' cache misses
 // together; the framer's buffer stays in place until flushRecords() has run.
@@ -63,6 +64,7 @@ function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen
   const outcome = decodePacket(linkType, data, capLen, wireLen);
   if (outcome != DECODED) {
     countSkip(outcome);
+    if (capLen == 0) noteEmptyRecord(data); // captures joined with cat? (capture/joined.ts)
     return;
   }
   countDecoded();

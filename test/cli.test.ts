@@ -198,6 +198,41 @@ test("stdin redirected from a file is read from where the shell left it, gzip in
   }
 });
 
+test("captures joined with cat: exit 3 at the second file's header, named as such with the fix; the first file's rows", () => {
+  assert.ok(haveTool("editcap"), "editcap (Wireshark's, with tshark) makes the pcapng copy");
+  const dir = mkdtempSync(join(tmpdir(), "zk-joined-"));
+  try {
+    const sample = readFileSync(SAMPLE);
+    const ng = join(dir, "sample.pcapng");
+    const conv = sh(`editcap -F pcapng '${SAMPLE}' '${ng}'`);
+    assert.is(conv.code, 0, conv.stderr);
+    const pcapng = readFileSync(ng);
+    // a big-endian pcap header (magic a1b2c3d4 in network order, version 2.4, snaplen 65535,
+    // Ethernet) and a record header (2020-09-13, an empty packet)
+    const bigEndian = Buffer.from("a1b2c3d4000200040000000000000000" + "0000ffff00000001" + "5f5e1000000000000000000000000000", "hex");
+    const alone = (first: string) => zk(["top", "--by", "src,dport", "-n", "0", "--format", "json", first]).stdout;
+    const cases: [string, Buffer, Buffer, string, string][] = [
+      ["pcap + pcap", sample, sample, SAMPLE, "pcap, magic 0xa1b2c3d4"],
+      ["pcap + pcapng", sample, pcapng, SAMPLE, "pcapng, magic 0x0a0d0d0a"],
+      ["pcapng + pcap", pcapng, sample, ng, "pcap, magic 0xa1b2c3d4"],
+      ["pcap + big-endian pcap header", sample, bigEndian, SAMPLE, "pcap, magic 0xd4c3b2a1"],
+    ];
+    for (const [what, a, b, first, magic] of cases) {
+      const joined = join(dir, "joined");
+      writeFileSync(joined, Buffer.concat([a, b]));
+      const r = zk(["top", "--by", "src,dport", "-n", "0", "--format", "json", joined]);
+      assert.is(r.code, 3, `${what}: ${r.stderr}`);
+      assert.is(r.stderr, `zk-stream: ${joined}: byte ${a.length}: capture header: another capture's file header (${magic}): ` +
+        "files joined with cat? name each file (zk-stream top A B), or merge them by time (mergecap -w - A B | zk-stream top -)\n", what);
+      assert.is(r.stdout, alone(first), `${what}: the first file's rows`);
+    }
+    // pcapng sections one after the other are one valid capture
+    writeFileSync(join(dir, "sections.pcapng"), Buffer.concat([pcapng, pcapng]));
+    assert.is(zk(["top", join(dir, "sections.pcapng")]).code, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 if (HAVE_CAPTURES) {
   test("a gzip-compressed capture is read whole (tshark's packet count)", () => {

@@ -37,6 +37,28 @@ export function maxCapLen(link: u32): u32 {
   return link == 231 || link == 249 || link == 279 ? MAX_CAP_BIG : MAX_CAP_STANDARD;
 }
 
+/**
+ * The magic of another capture's file header at p (avail bytes there), or 0: a pcap magic followed
+ * by major version 2 in that magic's byte order, or a pcapng section header block with its
+ * byte-order magic. Found where a pcap record or a pcap file's block should start, it means
+ * captures joined with cat (each reader would otherwise report the header as damage 16 bytes on,
+ * as an impossible length).
+ */
+export function joinedHeaderAt(p: usize, avail: u32): u32 {
+  if (avail < 8) return 0;
+  const m = load<u32>(p);
+  if (m == PCAPNG_SHB) {
+    if (avail < 12) return 0;
+    const bom = load<u32>(p + 8);
+    return bom == PCAPNG_BOM_LE || bom == PCAPNG_BOM_BE ? m : 0;
+  }
+  const le = m == PCAP_US_LE || m == PCAP_NS_LE || m == PCAP_MOD_LE;
+  const be = m == PCAP_US_BE || m == PCAP_NS_BE || m == PCAP_MOD_BE;
+  if (!le && !be) return 0;
+  const major = le ? <u32>load<u16>(p + 4) : <u32>bswap<u16>(load<u16>(p + 4));
+  return major == 2 ? m : 0;
+}
+
 /** The first four bytes as one little-endian u32 (only valid with >= 4 bytes). */
 @inline export function magicAt(p: usize): u32 {
   return load<u32>(p);

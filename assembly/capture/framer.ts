@@ -63,6 +63,11 @@ export function framerRun(buf: usize, len: u32, base: u64): u32 {
   return pcapngBlocks(buf, 0, len, base);
 }
 
+/** Is the capture classic pcap (capture/joined.ts)? */
+export function framerIsPcap(): bool {
+  return format == FMT_PCAP;
+}
+
 /** After framerRun: total bytes the pending record/block needs from its start, if known; else 0. */
 export function framerNeed(): u32 {
   if (format == FMT_PCAP) return pcapNeed();
