@@ -6,6 +6,14 @@ import { EXIT_DAMAGED, type CaptureError } from "./errors.js";
 import { freshBuffers, takingTurns } from "./buffers.js";
 import { fileChunks } from "./file-chunks.js";
 
+/** Why a file could not be opened, in words, with the system's code for searches. */
+const OPEN_ERRORS: Record<string, string> = {
+  ENOENT: "no such file (ENOENT)",
+  EACCES: "permission denied (EACCES)",
+  EPERM: "operation not permitted (EPERM)",
+  EISDIR: "is a directory",
+};
+
 export interface InputOutcome extends FileResult {
   /** Set when the file could not be opened or read at all. */
   openError?: string;
@@ -320,7 +328,7 @@ export async function feedChunks(engine: Engine, label: string, input: Input, sh
     const result = engine.endFile(label);
     if (hooks.signal?.aborted) return result; // stdin closed by the interruption
     if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EPERM") {
-      return { ...result, openError: err.code === "EISDIR" ? "is a directory" : err.code, openCause: err };
+      return { ...result, openError: OPEN_ERRORS[err.code], openCause: err };
     }
     if (isZlibError(err)) {
       // the complete packets before the damaged gzip data are counted

@@ -20,6 +20,13 @@ test("--version and --help exit 0", () => {
   assert.match(h.stdout, /--by KEYS/);
 });
 
+test("no command: the help on stderr, exit 1", () => {
+  const r = zk([]);
+  assert.is(r.code, 1);
+  assert.is(r.stdout, "");
+  assert.match(r.stderr, /^Usage: zk-stream <command> \[options\]/);
+});
+
 test("usage errors exit 1 with a message", () => {
   for (const args of [["top", "--by", "nope", SAMPLE], ["top", "-n", "x", SAMPLE], ["top", "--format", "xml", SAMPLE], ["frobnicate"], ["top", "--bogus"]]) {
     const r = zk(args);
@@ -65,7 +72,7 @@ test("unreadable input exits 2 and names the file", () => {
   const dir = mkdtempSync(join(tmpdir(), "zk-"));
   const missing = zk(["top", join(dir, "missing.pcap")]);
   assert.is(missing.code, 2);
-  assert.match(missing.stderr, /missing\.pcap: cannot read: ENOENT/);
+  assert.match(missing.stderr, /missing\.pcap: cannot read: no such file \(ENOENT\)\n/);
   const isDir = zk(["top", dir]);
   assert.is(isDir.code, 2);
   assert.match(isDir.stderr, /directory/);

@@ -83,6 +83,9 @@ if (HAVE_CAPTURES) {
       assert.is(row.local_resp, String(row["id.resp_h"]).startsWith("141.142."));
     }
     assert.is(zk(["conn", "--local-nets", "10.0.0.0/33", trace]).code, 1);
+    const word = zk(["conn", "--local-nets", "foo", trace]);
+    assert.is(word.code, 1);
+    assert.is(word.stderr, `zk-stream: --local-nets: bad network "foo" (an address or a CIDR: 10.0.0.0/8, fd00::/8)\n`);
   });
 
   test("a live pipe: the record of a closed connection appears within the close delay plus a second", async () => {

@@ -30,7 +30,8 @@ export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
     process.stderr.write(`zk-stream: warning: ${s.late_packets} packets more than 5 s older than packets read before them: ` +
       `network time does not go back, so their connections may have been counted more than once ` +
       `(files out of time order? give them oldest first, or merge them: mergecap -w - FILES | zk-stream ...; ` +
-      `reordercap sorts a file's packets)\n`);
+      `reordercap sorts a file's packets; or a time stamp damaged into the future, which does the same to every ` +
+      `packet after it)\n`);
   }
   if (s.connections_evicted > 0) {
     process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections)\n`);

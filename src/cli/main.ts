@@ -24,7 +24,8 @@ function version(): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
-    process.stdout.write(HELP((await import("./top.js")).TOP_HELP));
+    // asked for, help is the output; without a command it is a usage error's message
+    (command === undefined ? process.stderr : process.stdout).write(HELP((await import("./top.js")).TOP_HELP));
     return command === undefined ? EXIT_USAGE : 0;
   }
   if (command === "--version" || command === "-V") {

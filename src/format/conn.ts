@@ -1,5 +1,5 @@
 // conn.log writers: Zeek's ASCII log (zeek-cut reads it) and Zeek's JSON log (one object a line).
-import { BlockList, isIPv6 } from "node:net";
+import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { REC, SERVICE_OFFSETS, TUNNEL_OFFSETS, connStateName, times, transportName, u64, type ConnRecord } from "../conn.js";
 import { analyzerName } from "../analyzers.js";
 import { CONN_RECORD_SIZE } from "../wasm/core.js";
@@ -33,6 +33,7 @@ export class LocalNets {
     for (const c of cidrs) {
       const [addr, bits] = c.split("/");
       const v6 = isIPv6(addr);
+      if (!v6 && !isIPv4(addr)) throw new Error(`bad network "${c}" (an address or a CIDR: 10.0.0.0/8, fd00::/8)`);
       const prefix = bits === undefined ? (v6 ? 128 : 32) : Number(bits);
       if (!Number.isInteger(prefix) || prefix < 0 || prefix > (v6 ? 128 : 32)) throw new Error(`bad network "${c}"`);
       this.list.addSubnet(addr, prefix, v6 ? "ipv6" : "ipv4");
