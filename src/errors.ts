@@ -45,5 +45,10 @@ export function describeError(code: number, offset: number, detail: number): Cap
 
 /** The one-line message: file, byte offset, layer, reason. */
 export function errorMessage(file: string, e: CaptureError): string {
-  return `${file}: byte ${e.offset}: ${e.layer}: ${e.reason}`;
+  return `${file}: ${errorWhere(e)}`;
+}
+
+/** The message without the file: byte offset, layer, reason. */
+export function errorWhere(e: CaptureError): string {
+  return `byte ${e.offset}: ${e.layer}: ${e.reason}`;
 }

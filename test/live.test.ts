@@ -225,8 +225,31 @@ if (HAVE_CAPTURES) {
     const json = zk(["top", "--each", "-n", "0", "--format", "json", SAMPLE, pop3]).stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { file: string; rows: unknown[] });
     assert.equal(json.map((o) => o.file), [SAMPLE, pop3]);
     assert.equal(rowsOf(JSON.stringify(json[1].rows)), expectedPop3);
+    assert.ok(json.every((o) => !("error" in o)), "no error key for files read whole");
   });
 }
+
+test("--each --format json: a file not read whole carries stderr's message as \"error\", not only an empty or short table", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-each-"));
+  try {
+    const cut = join(dir, "cut.pcap");
+    writeFileSync(cut, readFileSync(SAMPLE).subarray(0, 500));
+    const missing = join(dir, "missing.pcap");
+    const r = zk(["top", "--each", "-n", "0", "--format", "json", cut, missing, SAMPLE]);
+    assert.is(r.code, 3, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { file: string; error?: string; rows: unknown[] });
+    const messages = r.stderr.trimEnd().split("\n");
+    assert.equal(lines.map((o) => o.file), [cut, missing, SAMPLE]);
+    assert.is(`zk-stream: ${cut}: ${lines[0].error}`, messages[0]);
+    assert.match(lines[0].error!, /^byte 356: pcap record: input ends inside a record/);
+    assert.ok(lines[0].rows.length > 0, "the complete packets before the cut are counted");
+    assert.is(`zk-stream: ${missing}: ${lines[1].error}`, messages[1]);
+    assert.is(lines[1].error, "cannot read: no such file (ENOENT)");
+    assert.ok(!("error" in lines[2]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 // ---- SIGINT / SIGTERM ----
 

@@ -1,6 +1,6 @@
 // Small pieces every command shares: usage errors, stdout writes, warnings about skipped records.
 import type { Engine } from "../engine.js";
-import { errorMessage, EXIT_DAMAGED, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
+import { errorWhere, EXIT_DAMAGED, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
 import type { InputOutcome } from "../input.js";
 
 export class UsageError extends Error {}
@@ -76,16 +76,19 @@ export class Interruption {
  * interruption a record cut short is the interruption's doing, not damage.
  */
 export function reportOutcome(outcome: InputOutcome, name: string, interrupted: boolean): number {
-  const label = name === "-" ? "stdin" : name;
-  if (outcome.openError) {
-    process.stderr.write(`zk-stream: ${label}: cannot read: ${outcome.openError}\n`);
-    return EXIT_UNREADABLE;
-  }
+  const problem = outcomeProblem(outcome, interrupted);
+  if (problem) process.stderr.write(`zk-stream: ${name === "-" ? "stdin" : name}: ${problem.text}\n`);
+  return problem?.code ?? EXIT_OK;
+}
+
+/** What went wrong with one input, as reportOutcome words it after the file's name, and its exit
+ *  code; undefined when nothing did. */
+export function outcomeProblem(outcome: InputOutcome, interrupted: boolean): { text: string; code: number } | undefined {
+  if (outcome.openError) return { text: `cannot read: ${outcome.openError}`, code: EXIT_UNREADABLE };
   if (outcome.error && !(interrupted && outcome.error.exitCode === EXIT_DAMAGED)) {
-    process.stderr.write(`zk-stream: ${errorMessage(label, outcome.error)}\n`);
-    return outcome.error.exitCode;
+    return { text: errorWhere(outcome.error), code: outcome.error.exitCode };
   }
-  return EXIT_OK;
+  return undefined;
 }
 
 /** --max-connections: a count (0: no limit), or the default. */

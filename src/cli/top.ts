@@ -4,7 +4,7 @@ import { Engine, DEFAULT_MAX_CONNECTIONS, type EngineOptions, type KeyField, typ
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
 import { feedSource } from "../input.js";
-import { Interruption, reportOutcome, UsageError, inputFiles, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { Interruption, outcomeProblem, reportOutcome, UsageError, inputFiles, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseDuration, parseLimit, parseMetric, parseThreads } from "./args.js";
 // threads.ts (and node:worker_threads) are loaded only for --threads: start-up time and heap
 import type { PartitionWorkers } from "./threads.js";
@@ -107,11 +107,15 @@ export async function topCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** A table headed by its file's name (--each): "==> name <==" as head(1), or {"file","rows"} in json. */
-function headed(table: string, each: { name: string; first: boolean } | undefined, format: Format): string {
+/** A table headed by its file's name (--each): "==> name <==" as head(1), or {"file","rows"} in json,
+ *  with "error" (stderr's message after the name) when the file could not be read whole: a program
+ *  reading the lines must not take a missing or damaged file for a quiet one. */
+function headed(table: string, each: { name: string; first: boolean } | undefined, format: Format, problem?: string): string {
   if (!each) return table;
   const label = each.name === "-" ? "stdin" : each.name;
-  if (format === "json") return `{"file":${JSON.stringify(label)},"rows":${table.trimEnd()}}\n`;
+  if (format === "json") {
+    return `{"file":${JSON.stringify(label)},${problem ? `"error":${JSON.stringify(problem)},` : ""}"rows":${table.trimEnd()}}\n`;
+  }
   return `==> ${label} <==\n${table}`;
 }
 
@@ -153,10 +157,12 @@ async function runPartition(files: string[], s: TopSettings, interruption: Inter
     live.start();
   }
   let exitCode = EXIT_OK;
+  let problem: string | undefined; // --each: its one file's
   for (const name of files) {
     if (interruption.stopped) break;
     const outcome = await feedSource(engine, name, () => interruption.stopped, { signal: interruption.signal, ...progress?.hooks(name) });
     progress?.clear();
+    problem = outcomeProblem(outcome, interruption.stopped)?.text;
     const code = reportOutcome(outcome, name, interruption.stopped);
     if (code !== EXIT_OK) live?.forget();
     exitCode = Math.max(exitCode, code);
@@ -165,7 +171,7 @@ async function runPartition(files: string[], s: TopSettings, interruption: Inter
   engine.end();
   if (workers) for (const part of await workers.results()) engine.absorb(part);
   interruption.signal.removeEventListener("abort", stopWorkers);
-  const final = headed(render(), each, s.format);
+  const final = headed(render(), each, s.format, problem);
   if (live) live.finish(final);
   else write(each && !each.first && s.format !== "json" ? "\n" + final : final);
   warnAboutSkips(engine, s.ignoreChecksums);
