@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { runBuffer } from "../src/engine.js";
-import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
+import { CAPTURES, HAVE_CAPTURES, JOINED_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 
 const CHUNK_SIZES = [1, 7, 64, 1500, 65536];
 
@@ -22,12 +22,6 @@ const KNOWN_GAPS: Record<string, string> = {
     "gzip-compressed: tshark inflates it; the core sees gzip's magic (the TS input layer must gunzip)",
 };
 
-/** Captures joined with cat (INDEX.tsv: "two classic pcap files back-to-back"). tshark reads the
- *  second file's header as a record of caplen 0 (its thiszone field), as zk-stream does, and
- *  reports an impossible length at the next one, 16 bytes on; zk-stream names the header itself
- *  (joined_captures, with the hint to name the files or merge them): the same records, the damage
- *  16 bytes earlier. */
-const JOINED = new Set(["formats/DERIVED_pcap-two-files-concatenated_ndpi-smtp.pcap"]);
 
 interface Row {
   file: string;
@@ -119,13 +113,13 @@ for (const row of rows) {
   } else {
     test(`${row.file}: refused as tshark does, complete packets before the damage read`, () => {
       const want = expectedDamage(row);
-      if (JOINED.has(row.file)) {
+      if (JOINED_CAPTURES.has(row.file)) {
         assert.is(want.offset !== undefined, true, "INDEX.tsv gives the offset tshark reports");
         want.offset = want.offset! - 16;
       }
       const { stats, error } = run(readFileSync(path));
       assert.ok(error, "an error is reported");
-      assert.is(error!.name === "joined_captures", JOINED.has(row.file), `joined captures named as such (${errText(error)})`);
+      assert.is(error!.name === "joined_captures", JOINED_CAPTURES.has(row.file), `joined captures named as such (${errText(error)})`);
       assert.is(error!.exitCode, want.exit, `exit class (${errText(error)})`);
       assert.is(stats.records_read, want.packets, "complete packets before the damage");
       assert.is(error!.name.endsWith("_cut"), want.cut, `a cut is reported as a cut (${errText(error)})`);

@@ -2,6 +2,7 @@
 import type { Engine } from "../engine.js";
 import { errorWhere, EXIT_DAMAGED, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
 import type { InputOutcome } from "../input.js";
+import { isatty } from "node:tty";
 
 export class UsageError extends Error {}
 
@@ -9,7 +10,8 @@ export class UsageError extends Error {}
  *  never supplies a capture: waiting on one would look like a hang (a forgotten file name). */
 export function inputFiles(positionals: string[], command: string): string[] {
   const files = positionals.length > 0 ? positionals : ["-"];
-  if (files.includes("-") && process.stdin.isTTY) {
+  // isatty, not process.stdin.isTTY: creating process.stdin makes a pipe non-blocking (src/pipe.ts)
+  if (files.includes("-") && isatty(0)) {
     throw new UsageError(`stdin is a terminal, not a capture: name a capture file, or pipe one in (tcpdump -U -w - | zk-stream ${command})`);
   }
   return files;

@@ -47,6 +47,7 @@ export async function connCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--local-nets: ${(e as Error).message}`);
     }
   }
+  const files = inputFiles(positionals, "conn");
   const zeek = values.format === "zeek" ? new ZeekConnWriter(local) : undefined;
   const out = new PendingOutput();
   const rows = new AsciiBytes();
@@ -61,7 +62,6 @@ export async function connCommand(argv: string[]): Promise<number> {
     },
   });
   if (zeek) out.push(zeek.header());
-  const files = inputFiles(positionals, "conn");
   return streamInputs(engine, files, out, {
     ignoreChecksums: values["ignore-checksums"],
     stats: values.stats,

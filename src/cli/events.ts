@@ -68,6 +68,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   const limit = parseLimit(values.limit);
   const metric = parseMetric(values.metric);
   const mask = eventMask(names);
+  const files = inputFiles(positionals, "events");
 
   // one chunk's events, written (with stdout's backpressure) before the next chunk is read
   const out = new PendingOutput();
@@ -84,7 +85,6 @@ export async function eventsCommand(argv: string[]): Promise<number> {
       out.push(bytes.take());
     },
   });
-  const files = inputFiles(positionals, "events");
   return streamInputs(engine, files, out, {
     ignoreChecksums: values["ignore-checksums"],
     stats: values.stats,
