@@ -327,9 +327,8 @@ export async function feedChunks(engine: Engine, label: string, input: Input, sh
     const err = e as NodeJS.ErrnoException;
     const result = engine.endFile(label);
     if (hooks.signal?.aborted) return result; // stdin closed by the interruption
-    if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EPERM") {
-      return { ...result, openError: OPEN_ERRORS[err.code], openCause: err };
-    }
+    const openError = OPEN_ERRORS[err.code ?? ""];
+    if (openError) return { ...result, openError, openCause: err };
     if (isZlibError(err)) {
       // the complete packets before the damaged gzip data are counted
       return { ...result, error: gzipDamage(result.bytes, err) };

@@ -23,8 +23,8 @@ Options:
   --metric M       conns, pkts or bytes (default: conns)
   --format F       table, tsv, csv, json or zeek (default: table)
   -C, --ignore-checksums   do not drop packets with bad IPv4 header checksums (Zeek's -C)
-  --interval D     print the current top every D (500ms, 5s, 1m; at most 24h) and at the end; redrawn in
-                   place on a terminal, one complete table per tick otherwise
+  --interval D     print the current top every D (500ms, 5s, 1m; at most 24h) and at the
+                   end; redrawn in place on a terminal, one complete table per tick otherwise
   --threads N      split the work among N threads, one per core at most (default 1): each
                    reads the whole capture and keeps its share of the connections; the
                    counts are the same unless a thread evicts (--max-connections is split
