@@ -22,7 +22,6 @@ const KNOWN_GAPS: Record<string, string> = {
     "gzip-compressed: tshark inflates it; the core sees gzip's magic (the TS input layer must gunzip)",
 };
 
-
 interface Row {
   file: string;
   size: number;
