@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CAPTURES, HAVE_CAPTURES, REPO, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { CLI, until, zk } from "./helpers/cli.js";
@@ -16,10 +16,25 @@ import { EXIT_USAGE } from "../src/errors.js";
 const SAMPLE = join(REPO, "examples/sample.pcap");
 const TMP = mkdtempSync(join(tmpdir(), "zk-threads-"));
 
-/** stdout, stderr and exit code of `top` with these arguments and --threads n. */
+/** The warning for more threads than cores (3 threads on these 2-core machines are meant). */
+const TOO_MANY = /^zk-stream: warning: --threads \d+ on \d+ cores: every thread reads the whole capture, so threads beyond the cores only compete for them \(and for memory\)\n/;
+
+/** stdout, stderr (without the warning for more threads than cores) and exit code of `top` with
+ *  these arguments and --threads n. */
 function top(args: string[], threads: number): { code: number; stdout: string; stderr: string } {
-  return zk(["top", ...args, "--threads", String(threads)]);
+  const r = zk(["top", ...args, "--threads", String(threads)]);
+  return { ...r, stderr: r.stderr.replace(TOO_MANY, "") };
 }
+
+test("--threads beyond the cores: a warning first, the same rows", () => {
+  const cores = availableParallelism();
+  const args = ["-n", "0", "--format", "tsv", SAMPLE];
+  const one = zk(["top", ...args]);
+  const many = zk(["top", ...args, "--threads", String(cores + 1)]);
+  assert.match(many.stderr, TOO_MANY);
+  assert.is(many.stdout, one.stdout);
+  assert.not.match(zk(["top", ...args, "--threads", String(cores)]).stderr, /warning/);
+});
 
 test("--threads 2 and 3 give a single thread's rows and stats on every Zeek trace", () => {
   if (!HAVE_CAPTURES) return noteMissingCaptures("threads");

@@ -1,5 +1,6 @@
 // zk-stream top: connections (or packets, bytes) per key, the diary's use cases 1 and 2.
 import { parseArgs } from "node:util";
+import { availableParallelism } from "node:os";
 import { Engine, DEFAULT_MAX_CONNECTIONS, type EngineOptions, type KeyField, type Metric } from "../engine.js";
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
@@ -87,6 +88,11 @@ export async function topCommand(argv: string[]): Promise<number> {
     threads: parseThreads(values.threads),
   };
   const files = inputFiles(positionals, "top");
+  const cores = availableParallelism();
+  if (settings.threads > cores) {
+    process.stderr.write(`zk-stream: warning: --threads ${settings.threads} on ${cores} cores: every thread reads the whole ` +
+      `capture, so threads beyond the cores only compete for them (and for memory)\n`);
+  }
   if (settings.threads > 1) {
     const { unsplittable } = await import("./threads.js");
     const why = unsplittable(files);
