@@ -6,7 +6,10 @@ export const ERR_NONE: i32 = 0;
 export const ERR_UNKNOWN_MAGIC: i32 = 1;      // first 4 bytes are no pcap/pcapng magic
 export const ERR_HEADER_CUT: i32 = 2;         // pcap global header or pcapng SHB cut short
 export const ERR_BAD_VERSION: i32 = 3;        // pcap/pcapng version no reader accepts
-export const ERR_BAD_HEADER: i32 = 4;         // pcap header link-type reserved bits set; first pcapng SHB malformed
+export const ERR_BAD_HEADER: i32 = 4;         // pcap header link-type reserved bits set
+export const ERR_FIRST_SHB_LEN: i32 = 5;      // the first pcapng SHB's block length impossible
+export const ERR_FIRST_SHB_TRAILER: i32 = 6;  // the first pcapng SHB's trailing length differs
+export const ERR_FIRST_SHB_BODY: i32 = 7;     // the first pcapng SHB's options overrun it
 // Exit code 3: damage after a valid header.
 export const ERR_RECORD_LEN: i32 = 10;        // pcap record caplen impossible (> snaplen limit)
 export const ERR_RECORD_CUT: i32 = 11;        // input ended inside a pcap record header or data

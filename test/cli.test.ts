@@ -206,6 +206,39 @@ test("stdin redirected from a file is read from where the shell left it, gzip in
   }
 });
 
+test("a refused capture header names its one cause: the link-type field, or the first pcapng section header's length, trailer or options", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-header-"));
+  try {
+    const ng = join(dir, "sample.pcapng");
+    assert.is(sh(`editcap -F pcapng '${SAMPLE}' '${ng}'`).code, 0);
+    const pcapng = readFileSync(ng);
+    const shbLength = pcapng.readUInt32LE(4);
+    const variant = (name: string, edit: (b: Buffer) => void) => {
+      const b = Buffer.from(pcapng);
+      edit(b);
+      writeFileSync(join(dir, name), b);
+      return join(dir, name);
+    };
+    // a big-endian pcap header whose link-type field has reserved bits set (0x00100001)
+    writeFileSync(join(dir, "linktype.pcap"), Buffer.from("a1b2c3d40002000400000000000000000000ffff00100001", "hex"));
+    const cases: [string, string][] = [
+      [join(dir, "linktype.pcap"), "link-type field with reserved bits set (0x00100001)"],
+      [variant("length.pcapng", (b) => b.writeUInt32LE(13, 4)), "first section header with an impossible block length 13"],
+      [variant("trailer.pcapng", (b) => b.writeUInt32LE(shbLength + 4, shbLength - 4)),
+        `first section header's trailing block length ${shbLength + 4} differs from the leading one`],
+      // the first option's length reaches past the block (editcap writes options after the 24 fixed bytes)
+      [variant("options.pcapng", (b) => b.writeUInt16LE(0xfff0, 26)), `first section header's options overrun the block (block length ${shbLength})`],
+    ];
+    for (const [file, reason] of cases) {
+      const r = zk(["top", file]);
+      assert.is(r.code, 2, `${file}: ${r.stderr}`);
+      assert.is(r.stderr, `zk-stream: ${file}: byte 0: capture header: ${reason}\n`, file);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("captures joined with cat: exit 3 at the second file's header, named as such with the fix; the first file's rows", () => {
   assert.ok(haveTool("editcap"), "editcap (Wireshark's, with tshark) makes the pcapng copy");
   const dir = mkdtempSync(join(tmpdir(), "zk-joined-"));

@@ -7,7 +7,8 @@
 //   ERR_UNKNOWN_MAGIC  the first bytes as a big-endian number (the SHB byte-order magic for pcapng)
 //   ERR_HEADER_CUT     bytes of the header present
 //   ERR_BAD_VERSION    major << 16 | minor
-//   ERR_BAD_HEADER     pcap: the link-type field; pcapng SHB: its length or trailer value
+//   ERR_BAD_HEADER     pcap: the link-type field
+//   ERR_FIRST_SHB_*    the first pcapng SHB: its block length, its trailing length, its block length
 //   ERR_RECORD_LEN     the captured length found
 //   ERR_RECORD_CUT / ERR_BLOCK_CUT   bytes of the record/block present
 //   ERR_BLOCK_LEN      the block length found;  ERR_BLOCK_TRAILER  the trailing length found

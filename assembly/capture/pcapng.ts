@@ -9,7 +9,7 @@
 // Errors in the first SHB mean no capture could be read (header codes); later ones are block codes.
 import { onRecord } from "../pipeline";
 import {
-  setError, ERR_UNKNOWN_MAGIC, ERR_BAD_VERSION, ERR_BAD_HEADER, ERR_RECORD_LEN,
+  setError, ERR_UNKNOWN_MAGIC, ERR_BAD_VERSION, ERR_FIRST_SHB_LEN, ERR_FIRST_SHB_TRAILER, ERR_FIRST_SHB_BODY, ERR_RECORD_LEN,
   ERR_BLOCK_LEN, ERR_BLOCK_TRAILER, ERR_BLOCK_BODY, ERR_NO_INTERFACE, ERR_BAD_SHB,
 } from "../errors";
 import { PCAPNG_SHB, PCAPNG_BOM_LE, PCAPNG_BOM_BE, MAX_BLOCK, maxCapLen } from "./detect";
@@ -99,7 +99,7 @@ export function pcapngBlocks(buf: usize, pos: u32, len: u32, base: u64): u32 {
       type = PCAPNG_SHB;
       blen = sw ? bswap<u32>(load<u32>(p + 4)) : load<u32>(p + 4);
       if (blen < MIN_SHB || (blen & 3) != 0 || blen > MAX_BLOCK) {
-        setError(sections == 0 ? ERR_BAD_HEADER : ERR_BLOCK_LEN, at, <u64>blen);
+        setError(sections == 0 ? ERR_FIRST_SHB_LEN : ERR_BLOCK_LEN, at, <u64>blen);
         need = 0;
         break;
       }
@@ -146,7 +146,7 @@ function sectionHeader(p: usize, blen: u32, at: u64): bool {
   const rawTrailer = load<u32>(p + <usize>blen - 4);
   const trailer = sw ? bswap<u32>(rawTrailer) : rawTrailer;
   if (trailer != blen) {
-    setError(first ? ERR_BAD_HEADER : ERR_BLOCK_TRAILER, at, <u64>trailer);
+    setError(first ? ERR_FIRST_SHB_TRAILER : ERR_BLOCK_TRAILER, at, <u64>trailer);
     return false;
   }
   const rawVer = load<u32>(p + 12);
@@ -161,7 +161,7 @@ function sectionHeader(p: usize, blen: u32, at: u64): bool {
   swapped = sw;
   if (!walkOptions(p + 24, p + <usize>blen - 4, false)) {
     swapped = prev;
-    setError(first ? ERR_BAD_HEADER : ERR_BLOCK_BODY, at, <u64>blen);
+    setError(first ? ERR_FIRST_SHB_BODY : ERR_BLOCK_BODY, at, <u64>blen);
     return false;
   }
   sections++;
