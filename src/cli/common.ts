@@ -1,6 +1,6 @@
 // Small pieces every command shares: usage errors, stdout writes, warnings about skipped records.
 import type { Engine } from "../engine.js";
-import { errorWhere, EXIT_DAMAGED, EXIT_OK, EXIT_UNREADABLE } from "../errors.js";
+import { errorWhere, EXIT_DAMAGED, EXIT_UNREADABLE } from "../errors.js";
 import type { InputOutcome } from "../input.js";
 import { isatty } from "node:tty";
 
@@ -73,24 +73,21 @@ export class Interruption {
   }
 }
 
-/**
- * Prints what went wrong with one input and returns its exit code (0: nothing). After an
- * interruption a record cut short is the interruption's doing, not damage.
- */
-export function reportOutcome(outcome: InputOutcome, name: string, interrupted: boolean): number {
-  const problem = outcomeProblem(outcome, interrupted);
-  if (problem) process.stderr.write(`zk-stream: ${name === "-" ? "stdin" : name}: ${problem.text}\n`);
-  return problem?.code ?? EXIT_OK;
-}
+/** What went wrong with one input: its message after the file's name, and its exit code. */
+export interface Problem { text: string; code: number }
 
-/** What went wrong with one input, as reportOutcome words it after the file's name, and its exit
- *  code; undefined when nothing did. */
-export function outcomeProblem(outcome: InputOutcome, interrupted: boolean): { text: string; code: number } | undefined {
-  if (outcome.openError) return { text: `cannot read: ${outcome.openError}`, code: EXIT_UNREADABLE };
-  if (outcome.error && !(interrupted && outcome.error.exitCode === EXIT_DAMAGED)) {
-    return { text: errorWhere(outcome.error), code: outcome.error.exitCode };
+/**
+ * Prints what went wrong with one input and returns it (undefined: nothing, exit code 0). After
+ * an interruption a record cut short is the interruption's doing, not damage.
+ */
+export function reportOutcome(outcome: InputOutcome, name: string, interrupted: boolean): Problem | undefined {
+  let problem: Problem | undefined;
+  if (outcome.openError) problem = { text: `cannot read: ${outcome.openError}`, code: EXIT_UNREADABLE };
+  else if (outcome.error && !(interrupted && outcome.error.exitCode === EXIT_DAMAGED)) {
+    problem = { text: errorWhere(outcome.error), code: outcome.error.exitCode };
   }
-  return undefined;
+  if (problem) process.stderr.write(`zk-stream: ${name === "-" ? "stdin" : name}: ${problem.text}\n`);
+  return problem;
 }
 
 /** --max-connections: a count (0: no limit), or the default. */

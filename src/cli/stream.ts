@@ -56,7 +56,7 @@ export async function streamInputs(engine: Engine, files: string[], out: Pending
       });
       progress?.clear();
       await out.flush(); // the output of every complete packet comes before the damage report
-      exitCode = Math.max(exitCode, reportOutcome(outcome, name, interruption.stopped));
+      exitCode = Math.max(exitCode, reportOutcome(outcome, name, interruption.stopped)?.code ?? EXIT_OK);
     }
     progress?.clear();
     clock?.stop();

@@ -5,7 +5,7 @@ import { Engine, DEFAULT_MAX_CONNECTIONS, type EngineOptions, type KeyField, typ
 import { FORMATS, formatTop, type Format } from "../format/top.js";
 import { EXIT_OK } from "../errors.js";
 import { feedSource } from "../input.js";
-import { Interruption, outcomeProblem, reportOutcome, UsageError, inputFiles, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
+import { Interruption, reportOutcome, UsageError, inputFiles, warnAboutSkips, write, parseMaxConnections, MAX_CONNECTIONS_HELP } from "./common.js";
 import { parseBy, parseDuration, parseLimit, parseMetric, parseThreads } from "./args.js";
 // threads.ts (and node:worker_threads) are loaded only for --threads: start-up time and heap
 import type { PartitionWorkers } from "./threads.js";
@@ -168,8 +168,9 @@ async function runPartition(files: string[], s: TopSettings, interruption: Inter
     if (interruption.stopped) break;
     const outcome = await feedSource(engine, name, () => interruption.stopped, { signal: interruption.signal, ...progress?.hooks(name) });
     progress?.clear();
-    problem = outcomeProblem(outcome, interruption.stopped)?.text;
-    const code = reportOutcome(outcome, name, interruption.stopped);
+    const reported = reportOutcome(outcome, name, interruption.stopped);
+    problem = reported?.text;
+    const code = reported?.code ?? EXIT_OK;
     if (code !== EXIT_OK) live?.forget();
     exitCode = Math.max(exitCode, code);
   }
