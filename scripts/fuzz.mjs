@@ -14,7 +14,8 @@
 // IP/TCP/UDP header set to an extreme, pcapng blocks / pcap records swapped, moved, repeated or
 // dropped, two captures spliced, IPv4 packets wrapped in up to 10 IP-in-IP headers, repeated over
 // thousands of source addresses, or cut into fragments (shuffled, repeated, overlapping, past
-// 64 KiB); sometimes the result is gzip-compressed, sometimes the connection table is tiny
+// 64 KiB); sometimes the result is gzip-compressed (in one member or two, cut, or followed by
+// garbage), sometimes the connection table is tiny
 // (--max-connections 1 to 16). A case is a pure function of (seed, case index, corpus): the same
 // command line reproduces it.
 //
@@ -579,9 +580,16 @@ export function makeCase(corpus, seed, index) {
   }
   const gzip = !(buf[0] === 0x1f && buf[1] === 0x8b) && rng.chance(0.05);
   if (gzip) {
-    buf = gzipSync(buf);
-    ops.push("gzip-compressed");
+    if (rng.chance(0.25)) {
+      const at = rng.range(0, buf.length);
+      buf = Buffer.concat([gzipSync(buf.subarray(0, at)), gzipSync(buf.subarray(at))]);
+      ops.push(`gzip-compressed as two members, split at ${at}`);
+    } else {
+      buf = gzipSync(buf);
+      ops.push("gzip-compressed");
+    }
     if (rng.chance(0.5)) { const at = rng.range(10, buf.length); buf = buf.subarray(0, at); ops.push(`gzip stream cut at ${at}`); }
+    else if (rng.chance(0.3)) { const [tail, what] = MUTATORS.garbage(buf, rng); buf = tail; ops.push(`after the gzip stream: ${what}`); }
   }
   const ignoreChecksums = rng.chance(0.3);
   // a small connection table now and then: evictions at --max-connections must lose nothing either

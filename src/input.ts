@@ -5,6 +5,7 @@ import type { Engine, FileResult } from "./engine.js";
 import { EXIT_DAMAGED, type CaptureError } from "./errors.js";
 import { freshBuffers, takingTurns } from "./buffers.js";
 import { fileChunks } from "./file-chunks.js";
+import { GzipFramingError, gunzipMembers } from "./gunzip.js";
 
 /** Why a file could not be opened, in words, with the system's code for searches. */
 const OPEN_ERRORS: Record<string, string> = {
@@ -63,11 +64,6 @@ async function* maybeGunzip(input: Input, gzip: { seen: boolean }, shouldStop: (
   }
 }
 
-/** Compressed bytes go to zlib in pieces cut at these offsets of the compressed stream. */
-const GZ_PIECE = 64 << 10;
-/** Decompressed bytes waiting for the engine at which zlib is paused. */
-const GZ_HIGH = 1 << 20;
-
 /** zlib's output per call (chunkSize): what a call that fails loses. Each call is a round trip
  *  between zlib's thread and ours: a file is inflated in large windows, and again in small ones
  *  only when it is damaged (gunzipChunks). */
@@ -78,35 +74,36 @@ const GZ_LARGE_WINDOW = 256 << 10;
  * gunzip: at damage, at most one 16 KiB window of decompressed data before it is lost (zlib drops
  * the output of the call that fails). A source that can be read again from its start (`reread`, a
  * file) is inflated in 256 KiB windows, whose round trips cost less (the bench capture gzipped:
- * 6.93 -> 4.70 s; with a bad CRC, found at the end, 6.96 -> 10.01 s); if that fails, it is
- * inflated again from the start in 16 KiB windows and what passes the bytes already handed on goes
- * on to the engine. A small window's calls end wherever a large window's do (the same compressed
- * pieces, and 256 KiB a multiple of 16 KiB), so the result is the 16 KiB windows' own, whatever the
- * source. A cut file needs no second pass: zlib finds the
- * cut in a last call with no input left, which has no output to lose (Z_BUF_ERROR). Other sources
+ * 6.93 -> 4.70 s); if zlib fails on the deflate data, it is inflated again from the start in
+ * 16 KiB windows and what passes the bytes already handed on goes on to the engine. A small
+ * window's calls end wherever a large window's do (the same compressed pieces, and 256 KiB a
+ * multiple of 16 KiB), so the result is the 16 KiB windows' own, whatever the source. A cut file,
+ * and damage in gzip's framing (a header, a bad CRC in a trailer, trailing garbage: gunzip.ts), need
+ * no second pass: nothing before them was lost. Other sources
  * (a pipe) are inflated in 16 KiB windows from the start. `shouldStop`: an interruption ends the
  * second pass while it skips what was handed on.
  */
 async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>, reread: (() => AsyncIterable<Buffer>) | undefined, shouldStop: () => boolean): AsyncGenerator<Buffer> {
   if (!reread) {
-    yield* inflate(head, rest, GZ_SMALL_WINDOW);
+    yield* gunzipMembers(head, rest, GZ_SMALL_WINDOW);
     return;
   }
   let handedOn = 0;
   let damage: unknown;
   try {
-    for await (const d of inflate(head, rest, GZ_LARGE_WINDOW)) {
+    for await (const d of gunzipMembers(head, rest, GZ_LARGE_WINDOW)) {
       handedOn += d.length;
       yield d;
     }
     return;
   } catch (e) {
-    if (!isZlibError(e) || (e as NodeJS.ErrnoException).code === "Z_BUF_ERROR") throw e;
+    // a cut, or damage in gzip's framing, loses no output: only zlib's failed calls do
+    if (!isZlibError(e) || e instanceof GzipFramingError || (e as NodeJS.ErrnoException).code === "Z_BUF_ERROR") throw e;
     damage = e;
   }
   let skip = handedOn;
   try {
-    for await (const d of inflate(Buffer.alloc(0), reread()[Symbol.asyncIterator](), GZ_SMALL_WINDOW)) {
+    for await (const d of gunzipMembers(Buffer.alloc(0), reread()[Symbol.asyncIterator](), GZ_SMALL_WINDOW)) {
       if (skip >= d.length) {
         skip -= d.length;
         if (shouldStop()) return;
@@ -125,87 +122,6 @@ async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>, reread: 
 /** zlib's error on damaged or cut gzip data (Z_DATA_ERROR, Z_BUF_ERROR, ...). */
 function isZlibError(e: unknown): boolean {
   return typeof (e as NodeJS.ErrnoException)?.code === "string" && (e as NodeJS.ErrnoException).code!.startsWith("Z_");
-}
-
-/**
- * Inflates a gzip stream in `window`-byte calls, with two guarantees Node's piped streams lack.
- * Every decompressed byte zlib hands out before an error is yielded before the error is thrown (a
- * Readable's async iterator drops what it still buffers). And the result does not depend on how
- * the input was chunked: zlib drops the output of the call that fails, which depends on where that
- * call's input started, so the input is cut again at fixed offsets (GZ_PIECE). Memory: zlib is
- * paused once GZ_HIGH of its output waits (a 64 KiB piece may inflate to 66 MB), so about GZ_HIGH
- * plus a window or two, and the compressed piece zlib holds.
- */
-async function* inflate(head: Buffer, rest: AsyncIterator<Buffer>, window: number): AsyncGenerator<Buffer> {
-  // loaded for gzip input only (start-up time); were that to fail, the source is released all the same
-  const { createGunzip } = await import("node:zlib").catch((e: unknown) => { rest.return?.()?.catch(() => {}); throw e; });
-  const z = createGunzip({ chunkSize: window });
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let failure: Error | undefined;      // zlib's error: damaged or cut gzip data
-  let sourceError: unknown;            // reading the compressed input failed
-  let ended = false;
-  let stopped = false;
-  let waiters: (() => void)[] = [];
-  const notify = () => { const w = waiters; waiters = []; for (const f of w) f(); };
-  const until = async (ready: () => boolean) => { while (!ready()) await new Promise<void>((r) => waiters.push(r)); };
-  const halted = () => failure !== undefined || stopped;
-  z.on("data", (d: Buffer) => {
-    queue.push(d);
-    queued += d.length;
-    if (queued > GZ_HIGH) z.pause(); // resumed as the engine takes the queue (a pause only delays zlib's calls)
-    notify();
-  });
-  z.on("error", (e) => { failure = e; notify(); });
-  z.on("end", () => { ended = true; notify(); });
-
-  let drained = true;
-  z.on("drain", () => { drained = true; notify(); });
-  const send = async (piece: Buffer) => {
-    // one write per piece: zlib works through each write on its own (no writev)
-    if (!z.write(piece)) drained = false;
-    await until(() => drained || halted()); // a paused zlib (GZ_HIGH waiting) does not drain
-  };
-  const pump = async () => {
-    let held = head;
-    let sourceDone = false;
-    while (!halted()) {
-      while (held.length >= GZ_PIECE && !halted()) {
-        await send(held.subarray(0, GZ_PIECE));
-        held = held.subarray(GZ_PIECE);
-      }
-      if (sourceDone || halted()) break;
-      const r = await rest.next();
-      if (r.done) sourceDone = true;
-      else held = Buffer.concat([held, r.value]);
-    }
-    if (halted()) return;
-    if (held.length > 0) await send(held);
-    if (!halted()) z.end();
-  };
-  pump().catch((e: unknown) => { sourceError = e; notify(); });
-
-  try {
-    for (;;) {
-      const d = queue.shift();
-      if (d) {
-        queued -= d.length;
-        if (queued <= GZ_HIGH && z.isPaused()) z.resume();
-        notify();
-        yield d;
-        continue;
-      }
-      if (failure) throw failure;
-      if (sourceError !== undefined) throw sourceError;
-      if (ended) return;
-      await until(() => queue.length > 0 || failure !== undefined || sourceError !== undefined || ended);
-    }
-  } finally {
-    stopped = true;
-    notify();
-    z.destroy();
-    rest.return?.()?.catch(() => {});   // not awaited: the pump may be waiting on a quiet pipe
-  }
 }
 
 /**

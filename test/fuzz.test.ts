@@ -62,17 +62,18 @@ test("harness: a case is a pure function of seed, index and corpus; a valid capt
 
 // ---- regression fixtures --------------------------------------------------------------------
 
-test("fixture gzip-crc-damaged: exit 3 at the gzip layer, the packets of the windows before the damage, in any chunking", async () => {
+test("fixture gzip-crc-damaged: exit 3 at the gzip layer after every packet, in any chunking", async () => {
   const bytes = readFileSync(join(FIXTURES, "gzip-crc-damaged.pcap.gz"));
-  // the CRC is checked after the last byte: the window it falls in (the second) is lost
-  const want = completeRecords(SAMPLE, WINDOW);
+  // the CRC is checked after the last byte (src/gunzip.ts reads the trailer itself): every
+  // packet inflated is counted, as gzip -d writes every byte before it complains (Node's gunzip
+  // dropped the last window with the call that found the CRC wrong)
   for (const chunk of CHUNKS) {
     const r = await inProcess(bytes, chunk);
     assert.is(r.exit, 3, `chunks of ${chunk}`);
     assert.is(r.error?.layer, "gzip");
     assert.match(r.error!.reason, /incorrect data check/);
-    assert.is(r.stats.records_read, want, `chunks of ${chunk}`);
-    assert.is(r.error!.offset, WINDOW);
+    assert.is(r.stats.records_read, SAMPLE_PACKETS, `chunks of ${chunk}`);
+    assert.is(r.error!.offset, SAMPLE.length);
   }
 });
 
