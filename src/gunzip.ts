@@ -54,9 +54,11 @@ class CompressedInput {
     return this.take(Math.min(n, this.held.length));
   }
 
-  /** Returns the unused end of a piece taken last. */
+  /** Returns the unused end of the piece taken last: it lies just before what is held, in the
+   *  same memory (nothing was read in between), so the view widens back over it without a copy. */
   putBack(b: Buffer): void {
-    this.held = this.held.length === 0 ? b : Buffer.concat([b, this.held]);
+    const adjacent = b.buffer === this.held.buffer && b.byteOffset + b.length === this.held.byteOffset;
+    this.held = adjacent ? Buffer.from(b.buffer, b.byteOffset, b.length + this.held.length) : Buffer.concat([b, this.held]);
     this.offset -= b.length;
   }
 
@@ -75,29 +77,38 @@ type Crc32 = (data: Uint8Array, value?: number) => number;
 
 /**
  * Inflates a gzip stream in `window`-byte calls (zlib's chunkSize: what a call that fails loses),
- * member after member. Between members and after the last, zero bytes are padding (Node takes
- * them so, gzip with a warning); anything else after a member is trailing garbage, reported after
- * every byte before it. Two guarantees Node's piped streams lack: every byte zlib hands out before
+ * member after member. Zero bytes after the last member are padding (Node takes them so, gzip
+ * with a warning); anything else after a member, zero bytes before another member included, is
+ * trailing garbage, reported after every byte before it (gzip warns and ignores it too). Two guarantees Node's piped streams lack: every byte zlib hands out before
  * an error is yielded before the error is thrown, and the result does not depend on how the input
  * was chunked (zlib's pieces are cut at fixed offsets of the compressed stream). Memory: zlib is
  * paused once GZ_HIGH of its output waits, so about GZ_HIGH plus a window or two and one piece.
  */
 export async function* gunzipMembers(head: Buffer, rest: AsyncIterator<Buffer>, window: number): AsyncGenerator<Buffer> {
+  const output = new Output();
   try {
     // loaded for gzip input only (start-up time)
     const { createInflateRaw, crc32 } = await import("node:zlib");
+    if (typeof crc32 !== "function") throw new Error(`reading gzip needs Node.js 20.15 or later (zlib.crc32); this is ${process.version}`);
     const input = new CompressedInput(head, rest);
-    for (;;) {
-      await readHeader(input, crc32);
-      const check = { crc: 0, size: 0 };
-      yield* inflateRaw(input, createInflateRaw({ chunkSize: window }), (d) => {
-        check.crc = crc32(d, check.crc);
-        check.size += d.length;
-      });
-      await readTrailer(input, check);
-      if (!(await anotherMember(input))) return;
-    }
+    // members are read on while the reader takes the output: zlib's thread keeps busy across them
+    const produce = async () => {
+      for (;;) {
+        await readHeader(input, crc32);
+        const check = { crc: 0, size: 0 };
+        await inflateMember(input, createInflateRaw({ chunkSize: window }), output, (d) => {
+          check.crc = crc32(d, check.crc);
+          check.size += d.length;
+        });
+        if (output.stopped) return;
+        await readTrailer(input, check);
+        if (!(await anotherMember(input))) return;
+      }
+    };
+    produce().then(() => output.end(), (e: unknown) => output.fail(e));
+    yield* output.drain();
   } finally {
+    output.stop();
     rest.return?.()?.catch(() => {});   // not awaited: a read of a quiet pipe may be waiting
   }
 }
@@ -157,76 +168,121 @@ async function anotherMember(input: CompressedInput): Promise<boolean> {
 }
 
 /**
- * Inflates one member's deflate data, yielding zlib's output and handing each piece to `onOutput`
- * first. zlib stops taking input at the data's end: what it left of the last piece goes back to
- * `input`, for the trailer.
+ * The members' output on its way to the reader, then the end or an error, after every byte before
+ * it. The member's zlib is paused while more than GZ_HIGH waits (a pause only delays its calls).
  */
-async function* inflateRaw(input: CompressedInput, z: InflateRaw, onOutput: (d: Buffer) => void): AsyncGenerator<Buffer> {
-  const queue: Buffer[] = [];
-  let queued = 0;
+class Output {
+  /** The reader stopped early: the member's zlib and the members after it are given up. */
+  stopped = false;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private outcome: { failed: boolean; error: unknown } | undefined;
+  private paused: InflateRaw | undefined;
+  private waiters: (() => void)[] = [];
+
+  notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  async until(ready: () => boolean): Promise<void> {
+    while (!ready()) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  push(d: Buffer, z: InflateRaw): void {
+    this.queue.push(d);
+    this.queued += d.length;
+    if (this.queued > GZ_HIGH) {
+      z.pause(); // resumed as the reader takes the queue
+      this.paused = z;
+    }
+    this.notify();
+  }
+
+  /** The members are through. */
+  end(): void {
+    this.outcome = { failed: false, error: undefined };
+    this.notify();
+  }
+
+  /** Reading the members failed: thrown once the reader took every byte before. */
+  fail(error: unknown): void {
+    this.outcome = { failed: true, error };
+    this.notify();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.notify();
+  }
+
+  async *drain(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const d = this.queue.shift();
+      if (d) {
+        this.queued -= d.length;
+        if (this.queued <= GZ_HIGH && this.paused) {
+          this.paused.resume();
+          this.paused = undefined;
+        }
+        yield d;
+        continue;
+      }
+      if (this.outcome?.failed) throw this.outcome.error;
+      if (this.outcome) return;
+      await this.until(() => this.queue.length > 0 || this.outcome !== undefined);
+    }
+  }
+}
+
+/**
+ * Inflates one member's deflate data into `output`, handing each piece of it to `onOutput` first;
+ * resolves once zlib put out all of it (or the reader stopped). zlib stops taking input at the
+ * data's end: what it left of the last piece goes back to `input`, for the trailer.
+ */
+async function inflateMember(input: CompressedInput, z: InflateRaw, output: Output, onOutput: (d: Buffer) => void): Promise<void> {
   let failure: Error | undefined;      // zlib's error: damaged or cut deflate data
-  let sourceError: unknown;            // reading the compressed input failed
   let ended = false;
-  let stopped = false;
-  let waiters: (() => void)[] = [];
-  const notify = () => { const w = waiters; waiters = []; for (const f of w) f(); };
-  const until = async (ready: () => boolean) => { while (!ready()) await new Promise<void>((r) => waiters.push(r)); };
-  const halted = () => failure !== undefined || stopped;
-  z.on("data", (d: Buffer) => {
+  const halted = () => failure !== undefined || output.stopped;
+  const take = (d: Buffer) => {
     onOutput(d);
-    queue.push(d);
-    queued += d.length;
-    if (queued > GZ_HIGH) z.pause(); // resumed as the engine takes the queue (a pause only delays zlib's calls)
-    notify();
+    output.push(d, z);
+  };
+  z.on("data", take);
+  z.on("error", (e) => {
+    // a paused zlib still holds output of calls that succeeded: it comes before the error
+    z.off("data", take);
+    for (let d: Buffer | null; (d = z.read() as Buffer | null) !== null;) take(d);
+    failure = e;
+    output.notify();
   });
-  z.on("error", (e) => { failure = e; notify(); });
-  z.on("end", () => { ended = true; notify(); });
+  z.on("end", () => { ended = true; output.notify(); });
 
   /** Writes a piece and waits until zlib is through with it: the count of bytes it took. */
   const send = async (piece: Buffer): Promise<number> => {
     const before = z.bytesWritten;
     let written = false;
-    z.write(piece, () => { written = true; notify(); });
-    await until(() => written || halted()); // a paused zlib (GZ_HIGH waiting) holds the write
+    z.write(piece, () => { written = true; output.notify(); });
+    await output.until(() => written || halted()); // a paused zlib holds the write
     return z.bytesWritten - before;
   };
-  const pump = async () => {
-    while (!halted()) {
-      const piece = await input.takeUpTo(GZ_PIECE - (input.offset % GZ_PIECE));
-      if (piece.length === 0 || halted()) break;
-      const took = await send(piece);
-      if (halted()) return;
-      // zlib takes all of a piece unless the data ended in it; at a piece's end, it takes none of the next
-      if (took < piece.length) {
-        input.putBack(piece.subarray(took));
-        return; // zlib ends its output itself (the stream ended with input left)
-      }
-    }
-    if (!halted()) z.end(); // no input left: zlib ends, or finds the data cut (Z_BUF_ERROR)
-  };
-  const pumped = pump().catch((e: unknown) => { sourceError = e; notify(); });
-
   try {
-    for (;;) {
-      const d = queue.shift();
-      if (d) {
-        queued -= d.length;
-        if (queued <= GZ_HIGH && z.isPaused()) z.resume();
-        notify();
-        yield d;
-        continue;
+    let dataEnded = false;
+    while (!halted() && !dataEnded) {
+      const piece = await input.takeUpTo(GZ_PIECE - (input.offset % GZ_PIECE));
+      if (piece.length === 0) break;
+      const took = await send(piece);
+      // zlib takes all of a piece unless the data ended in it; at a piece's end, it takes none of the next
+      if (!halted() && took < piece.length) {
+        input.putBack(piece.subarray(took));
+        dataEnded = true; // zlib ends its output itself (the data ended with input left)
       }
-      if (failure) throw failure;
-      if (sourceError !== undefined) throw sourceError;
-      if (ended) {
-        await pumped; // it may still be putting back what follows the data, for the trailer
-        return;
-      }
-      await until(() => queue.length > 0 || failure !== undefined || sourceError !== undefined || ended);
     }
+    if (!halted() && !dataEnded) z.end(); // no input left: zlib ends, or finds the data cut (Z_BUF_ERROR)
+    await output.until(() => ended || halted());
+    if (failure) throw failure;
   } finally {
-    stopped = true;
-    notify();
     z.destroy();
   }
 }

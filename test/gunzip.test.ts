@@ -6,7 +6,9 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32, deflateRawSync, gunzipSync, gzipSync } from "node:zlib";
+import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from "node:zlib";
+import { setTimeout as sleep } from "node:timers/promises";
+import { gunzipMembers } from "../src/gunzip.js";
 import { REPO } from "./helpers/captures.js";
 import { zk } from "./helpers/cli.js";
 import { udpFlows } from "./helpers/packets.js";
@@ -115,6 +117,34 @@ test("trailing garbage after a complete gzip stream: every packet counted, then 
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("damaged deflate data met while zlib is paused for a slow reader: every byte zlib put out before it is still handed on", async () => {
+  // 1.5 MB whose deflate data ends in a sync flush exactly at a 64 KiB piece of the compressed
+  // stream (the extra field pads the header), then an invalid block type: zlib fails on the first
+  // call of the next piece. A reader slower than zlib keeps more than 1 MiB queued, so zlib is
+  // paused and holds its last window of the piece before, which the error must not take with it.
+  let seed = 1;
+  const data = Buffer.from(Array.from({ length: 1_500_000 }, () => 0x41 + (((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16) % 4)));
+  const body = deflateRawSync(data, { level: 1, finishFlush: constants.Z_SYNC_FLUSH });
+  const xlen = 65536 * Math.ceil((body.length + 12) / 65536) - 12 - body.length;
+  const header = Buffer.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3, xlen & 0xff, xlen >> 8]);
+  const bytes = Buffer.concat([header, Buffer.alloc(xlen), body, Buffer.from([0x07]), Buffer.alloc(8)]);
+  assert.match(zlibMessage(bytes), /invalid block type/);
+  for (const pause of [0, 3]) {
+    let out = 0;
+    let failure = "";
+    async function* chunks() { for (let i = 0; i < bytes.length; i += 65536) yield bytes.subarray(i, i + 65536); }
+    try {
+      for await (const d of gunzipMembers(Buffer.alloc(0), chunks(), 16 << 10)) {
+        out += d.length;
+        if (pause) await sleep(pause);
+      }
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+    assert.equal([out, failure], [data.length, "invalid block type"], `a reader pausing ${pause} ms a window`);
   }
 });
 
