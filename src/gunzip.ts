@@ -79,10 +79,11 @@ type Crc32 = (data: Uint8Array, value?: number) => number;
  * Inflates a gzip stream in `window`-byte calls (zlib's chunkSize: what a call that fails loses),
  * member after member. Zero bytes after the last member are padding (Node takes them so, gzip
  * with a warning); anything else after a member, zero bytes before another member included, is
- * trailing garbage, reported after every byte before it (gzip warns and ignores it too). Two guarantees Node's piped streams lack: every byte zlib hands out before
- * an error is yielded before the error is thrown, and the result does not depend on how the input
- * was chunked (zlib's pieces are cut at fixed offsets of the compressed stream). Memory: zlib is
- * paused once GZ_HIGH of its output waits, so about GZ_HIGH plus a window or two and one piece.
+ * trailing garbage, reported after every byte before it (gzip warns and ignores it too). Two
+ * guarantees Node's piped streams lack: every byte zlib hands out before an error is yielded
+ * before the error is thrown, and the result does not depend on how the input was chunked (zlib's
+ * pieces are cut at fixed offsets of the compressed stream). Memory: zlib is paused once GZ_HIGH
+ * of its output waits, so about GZ_HIGH plus a window or two and one piece.
  */
 export async function* gunzipMembers(head: Buffer, rest: AsyncIterator<Buffer>, window: number): AsyncGenerator<Buffer> {
   const output = new Output();
