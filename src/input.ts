@@ -15,6 +15,19 @@ const OPEN_ERRORS: Record<string, string> = {
   EISDIR: "is a directory",
 };
 
+/**
+ * The words for a system's refusal to open or read a file (exit 2), or undefined for any other
+ * error. Beyond the common ones, any error of a file system call (ENOTDIR, ELOOP, ENAMETOOLONG,
+ * EIO, ...) is a file that cannot be read, in the words of Node's message.
+ */
+function cannotRead(err: NodeJS.ErrnoException): string | undefined {
+  const code = err.code ?? "";
+  if (OPEN_ERRORS[code]) return OPEN_ERRORS[code];
+  if (!err.syscall || !/^E[A-Z0-9]+$/.test(code)) return undefined;
+  const words = new RegExp(`^${code}: (.*?), ${err.syscall}\\b`).exec(err.message)?.[1];
+  return words ? `${words} (${code})` : code;
+}
+
 export interface InputOutcome extends FileResult {
   /** Set when the file could not be opened or read at all. */
   openError?: string;
@@ -243,7 +256,7 @@ export async function feedChunks(engine: Engine, label: string, input: Input, sh
     const err = e as NodeJS.ErrnoException;
     const result = engine.endFile(label);
     if (hooks.signal?.aborted) return result; // stdin closed by the interruption
-    const openError = OPEN_ERRORS[err.code ?? ""];
+    const openError = cannotRead(err);
     if (openError) return { ...result, openError, openCause: err };
     if (isZlibError(err)) {
       // the complete packets before the damaged gzip data are counted

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { zk, sh, haveTool, type CliRun } from "./helpers/cli.js";
@@ -77,6 +77,15 @@ test("unreadable input exits 2 and names the file", () => {
   const isDir = zk(["top", dir]);
   assert.is(isDir.code, 2);
   assert.match(isDir.stderr, /directory/);
+  // any refusal of the file system is exit 2 with the other files' rows (these were exit 4, no rows)
+  symlinkSync(join(dir, "loop-b"), join(dir, "loop-a"));
+  symlinkSync(join(dir, "loop-a"), join(dir, "loop-b"));
+  for (const [path, words] of [[join(SAMPLE, "x.pcap"), "not a directory (ENOTDIR)"], [join(dir, "loop-a"), "too many symbolic links encountered (ELOOP)"]]) {
+    const r = zk(["top", "-n", "1", SAMPLE, path]);
+    assert.is(r.code, 2, r.stderr);
+    assert.is(r.stderr, `zk-stream: ${path}: cannot read: ${words}\n`);
+    assert.match(r.stdout, /141\.142\.220\.118 +23/);
+  }
   const empty = zk(["top"], Buffer.alloc(0));
   assert.is(empty.code, 2);
   assert.match(empty.stderr, /stdin: .*empty input/);

@@ -15,7 +15,8 @@ is "-"; on a live pipe, time follows the wall clock while no packet arrives.
 
 Options:
   --format F              zeek (Zeek's ASCII log, zeek-cut reads it) or ndjson (Zeek's JSON log)
-  -C, --ignore-checksums  do not drop packets with bad IPv4 header checksums (Zeek's -C)
+  -C, --ignore-checksums  trust bad checksums (Zeek's -C): keep IPv4 packets with a bad header
+                          checksum, analyze TCP/UDP/ICMP segments with a bad one (loopback captures)
   --local-nets CIDRS      comma-separated networks for local_orig/local_resp
   --stats                 print a JSON object of record accounting on stderr at the end
 ${MAX_CONNECTIONS_HELP}  -h, --help              this help

@@ -22,10 +22,11 @@ Reads stdin when no FILE is given or FILE is "-"; several files are read in orde
 Options:
   --events LIST    comma-separated: ${EVENT_NAMES.join(", ")}
                    (default: all)
-  --by KEYS        key fields of zeek_done's table: src, dst, dport (default: src)
+  --by KEYS        key fields of zeek_done's table: src, dst, dport, service (default: src)
   -n, --limit N    rows of zeek_done's table, 0 for all (default: 0)
   --metric M       order of zeek_done's table: conns, pkts or bytes (default: conns)
-  -C, --ignore-checksums   do not drop packets with bad IPv4 header checksums (Zeek's -C)
+  -C, --ignore-checksums   trust bad checksums (Zeek's -C): keep IPv4 packets with a bad header
+                   checksum, analyze TCP/UDP/ICMP segments with a bad one (loopback captures)
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
 ${MAX_CONNECTIONS_HELP}  -h, --help       this help

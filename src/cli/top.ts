@@ -23,13 +23,15 @@ Options:
   -n, --limit N    rows to print, 0 for all (default: 10)
   --metric M       conns, pkts or bytes (default: conns)
   --format F       table, tsv, csv, json or zeek (default: table)
-  -C, --ignore-checksums   do not drop packets with bad IPv4 header checksums (Zeek's -C)
+  -C, --ignore-checksums   trust bad checksums (Zeek's -C): keep IPv4 packets with a bad header
+                   checksum, analyze TCP/UDP/ICMP segments with a bad one (loopback captures)
   --interval D     print the current top every D (500ms, 5s, 1m; at most 24h) and at the
                    end; redrawn in place on a terminal, one complete table per tick otherwise
-  --threads N      split the work among N threads, one per core at most (default 1): each
-                   reads the whole capture and keeps its share of the connections; the
-                   counts are the same unless a thread evicts (--max-connections is split
-                   among them; README, Threads). Capture files only; not with --interval
+  --threads N      split the work among N threads (default 1; more than the cores are warned
+                   about): each reads the whole capture and keeps its share of the
+                   connections; the counts are the same unless a thread evicts
+                   (--max-connections is split among them; README, Threads). Capture files
+                   only; not with --interval
   --each           every FILE is a capture of its own: one table per file, headed by its name
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
