@@ -91,10 +91,10 @@ const GZ_LARGE_WINDOW = 256 << 10;
  * 16 KiB windows and what passes the bytes already handed on goes on to the engine. A small
  * window's calls end wherever a large window's do (the same compressed pieces, and 256 KiB a
  * multiple of 16 KiB), so the result is the 16 KiB windows' own, whatever the source. A cut file,
- * and damage in gzip's framing (a header, a bad CRC in a trailer, trailing garbage: gunzip.ts), need
- * no second pass: nothing before them was lost. Other sources
- * (a pipe) are inflated in 16 KiB windows from the start. `shouldStop`: an interruption ends the
- * second pass while it skips what was handed on.
+ * and damage in gzip's framing (a header, a bad CRC in a trailer, trailing garbage: gunzip.ts),
+ * need no second pass: nothing before them was lost. Other sources (a pipe) are inflated in 16 KiB
+ * windows from the start. `shouldStop`: an interruption ends the second pass while it skips what
+ * was handed on.
  */
 async function* gunzipChunks(head: Buffer, rest: AsyncIterator<Buffer>, reread: (() => AsyncIterable<Buffer>) | undefined, shouldStop: () => boolean): AsyncGenerator<Buffer> {
   if (!reread) {
