@@ -10,8 +10,27 @@ export const EXIT_OUTPUT = 5;
 
 interface CodeInfo { name: string; layer: string; exit: number; reason: (detail: number) => string }
 
+/** What a file is that starts with these bytes instead of a capture's magic, and what to do:
+ *  [first bytes, big-endian; how many of them; the words]. */
+const OTHER_FORMATS: [number, number, string][] = [
+  [0x1f8b, 2, "gzip data (the command line, and zk.top or zk.events given a path, inflate one layer of gzip; a stream must go through zlib.createGunzip() first)"],
+  [0x28b52ffd, 4, "zstd data: decompress it first (zstd -dc FILE | zk-stream top -)"],
+  [0xfd377a58, 4, "xz data: decompress it first (xz -dc FILE | zk-stream top -)"],
+  [0x425a68, 3, "bzip2 data: decompress it first (bzip2 -dc FILE | zk-stream top -)"],
+  [0x04224d18, 4, "lz4 data: decompress it first (lz4 -dc FILE | zk-stream top -)"],
+  [0x504b0304, 4, "a zip archive: extract the capture first (unzip -p FILE NAME | zk-stream top -)"],
+  [0x736e6f6f, 4, "a Solaris snoop capture: convert it first (editcap -F pcap FILE out.pcap)"],
+  [0x23736570, 4, "a Zeek log, not a capture (zk-stream reads the packets Zeek read: zeek -r's file)"],
+];
+
+function notACapture(d: number): string {
+  const magic = d >>> 0;
+  const other = OTHER_FORMATS.find(([bytes, n]) => magic >>> (8 * (4 - n)) === bytes);
+  return `not a pcap or pcapng capture (magic 0x${magic.toString(16).padStart(8, "0")})${other ? `: ${other[2]}` : ""}`;
+}
+
 const CODES: Record<number, CodeInfo> = {
-  1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `not a pcap or pcapng capture (magic 0x${(d >>> 0).toString(16).padStart(8, "0")})${(d >>> 16) === 0x1f8b ? ": gzip data (the command line, and zk.top or zk.events given a path, inflate one layer of gzip; a stream must go through zlib.createGunzip() first)" : ""}` },
+  1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: notACapture },
   2: { name: "header_cut", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header cut short (${d} bytes)` },
   3: { name: "bad_version", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `unsupported format version ${d >>> 16}.${d & 0xffff}` },
   4: { name: "bad_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `link-type field with reserved bits set (0x${(d >>> 0).toString(16).padStart(8, "0")})` },

@@ -96,6 +96,44 @@ test("unreadable input exits 2 and names the file", () => {
   assert.match(notCapture.stderr, /notes\.txt: byte 0: capture header: not a pcap or pcapng capture/);
 });
 
+test("a compressed, archived or converted capture, or a Zeek log, is named, with a command that reads it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zk-other-"));
+  try {
+    const file = join(dir, "capture");
+    const plain = zk(["top", "--no-progress", SAMPLE]);
+    assert.is(plain.code, 0);
+    // made by the real tools (.ci/run installs them); each hint's command is run as printed
+    const cases: [string, string][] = [
+      ["zstd data", `zstd -q -c {sample} > {file}`],
+      ["xz data", `xz -c {sample} > {file}`],
+      ["bzip2 data", `bzip2 -c {sample} > {file}`],
+      ["lz4 data", `lz4 -q -c {sample} > {file}`],
+      ["a zip archive", `zip -q -j {file}.zip {sample} && mv {file}.zip {file}`],
+      ["a Solaris snoop capture", `editcap -F snoop {sample} {file}`],
+    ];
+    for (const [what, make] of cases) {
+      rmSync(file, { force: true });
+      const made = sh(make.replaceAll("{sample}", `'${SAMPLE}'`).replaceAll("{file}", `'${file}'`));
+      assert.is(made.code, 0, `${what}: ${made.stderr}`);
+      const r = zk(["top", "--no-progress", file]);
+      assert.is(r.code, 2, `${what}: ${r.stderr}`);
+      const hint = new RegExp(`^zk-stream: ${file}: byte 0: capture header: not a pcap or pcapng capture \\(magic 0x[0-9a-f]{8}\\): ${what}: [^(]*\\((.+)\\)\n$`).exec(r.stderr);
+      assert.ok(hint, `${what}: ${r.stderr}`);
+      const command = hint![1].replaceAll("FILE", `'${file}'`).replaceAll("NAME", "sample.pcap").replaceAll("zk-stream", "$ZK");
+      const read = command.startsWith("editcap")
+        ? sh(`cd '${dir}' && ${command} && $ZK top --no-progress out.pcap`)
+        : sh(command.replace("top -", "top --no-progress -"));
+      assert.equal([read.code, read.stdout], [0, plain.stdout], `${what}: ${command}: ${read.stderr}`);
+    }
+    writeFileSync(file, zk(["conn", SAMPLE]).stdout);
+    const log = zk(["top", file]);
+    assert.is(log.code, 2);
+    assert.match(log.stderr, /: a Zeek log, not a capture \(zk-stream reads the packets Zeek read: zeek -r's file\)\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 if (HAVE_CAPTURES) {
   /** The diary's use case lines computed from Zeek's conn.log for the sample. */
   function expectedZeekLines(keyOf: (r: Record<string, string>) => string): string[] {
