@@ -246,6 +246,15 @@ test("--each --format json: a file not read whole carries stderr's message as \"
     assert.is(`zk-stream: ${missing}: ${lines[1].error}`, messages[1]);
     assert.is(lines[1].error, "cannot read: no such file (ENOENT)");
     assert.ok(!("error" in lines[2]));
+    // the other formats end such a file's table with the same message
+    for (const format of ["table", "tsv", "csv", "zeek"]) {
+      const other = zk(["top", "--each", "-n", "0", "--format", format, cut, missing, SAMPLE]);
+      const tables = other.stdout.split(/^==> .* <==\n/m).slice(1);
+      assert.is(tables.length, 3, format);
+      assert.ok(tables[0].endsWith(`(not read to its end: ${lines[0].error})\n\n`), `${format}: ${tables[0]}`);
+      assert.ok(tables[1].endsWith(`(not read to its end: ${lines[1].error})\n\n`), `${format}: ${tables[1]}`);
+      assert.ok(!tables[2].includes("not read"), format);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

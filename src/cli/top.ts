@@ -116,15 +116,16 @@ export async function topCommand(argv: string[]): Promise<number> {
 }
 
 /** A table headed by its file's name (--each): "==> name <==" as head(1), or {"file","rows"} in json,
- *  with "error" (stderr's message after the name) when the file could not be read whole: a program
- *  reading the lines must not take a missing or damaged file for a quiet one. */
+ *  with stderr's message after the name ("error" in json, a last line otherwise) when the file
+ *  could not be read whole: a reader of the output, later, must not take a missing or damaged
+ *  file for a quiet one. */
 function headed(table: string, each: { name: string; first: boolean } | undefined, format: Format, problem?: string): string {
   if (!each) return table;
   const label = each.name === "-" ? "stdin" : each.name;
   if (format === "json") {
     return `{"file":${JSON.stringify(label)},${problem ? `"error":${JSON.stringify(problem)},` : ""}"rows":${table.trimEnd()}}\n`;
   }
-  return `==> ${label} <==\n${table}`;
+  return `==> ${label} <==\n${table}${problem ? `(not read to its end: ${problem})\n` : ""}`;
 }
 
 /** Reads the files as one capture and prints its table(s). Returns the exit code. */
