@@ -179,7 +179,7 @@ test("offsets in a gzip capture count its decompressed bytes, say so, and are th
   const framing = zk(["top", "--stats", join(REPO, "examples/sample.pcap"), "-"], gzipSync(SAMPLE.subarray(0, 1000)));
   assert.is(framing.code, 3);
   const want = walk(SAMPLE, 1000).cutAt;
-  assert.match(framing.stderr, new RegExp(`stdin: byte ${want}: pcap record: input ends inside a record \\(\\d+ bytes of it present\\) \\(offset in the decompressed stream\\)`));
+  assert.match(framing.stderr, new RegExp(`stdin: byte ${want}: pcap record: input ends inside a record \\(\\d+ bytes of it present\\): the file is cut short, or still being written \\(offset in the decompressed stream\\)`));
   const cut = readFileSync(join(FIXTURES, "gzip-cut.pcap.gz"));
   const available = gunzipSync(cut, { finishFlush: constants.Z_SYNC_FLUSH }).length;
   const gzip = zk(["top", "--stats", join(REPO, "examples/sample.pcap"), "-"], cut);
