@@ -23,17 +23,20 @@ const OTHER_FORMATS: [number, number, string][] = [
   [0x23736570, 4, "a Zeek log, not a capture (zk-stream reads the packets Zeek read: zeek -r's file)"],
 ];
 
+/** A 32-bit detail as eight hex digits. */
+const hex32 = (d: number) => `0x${(d >>> 0).toString(16).padStart(8, "0")}`;
+
 function notACapture(d: number): string {
   const magic = d >>> 0;
   const other = OTHER_FORMATS.find(([bytes, n]) => magic >>> (8 * (4 - n)) === bytes);
-  return `not a pcap or pcapng capture (magic 0x${magic.toString(16).padStart(8, "0")})${other ? `: ${other[2]}` : ""}`;
+  return `not a pcap or pcapng capture (magic ${hex32(magic)})${other ? `: ${other[2]}` : ""}`;
 }
 
 const CODES: Record<number, CodeInfo> = {
   1: { name: "unknown_magic", layer: "capture header", exit: EXIT_UNREADABLE, reason: notACapture },
   2: { name: "header_cut", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `capture header cut short (${d} bytes)` },
   3: { name: "bad_version", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `unsupported format version ${d >>> 16}.${d & 0xffff}` },
-  4: { name: "bad_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `link-type field with reserved bits set (0x${(d >>> 0).toString(16).padStart(8, "0")})` },
+  4: { name: "bad_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `link-type field with reserved bits set (${hex32(d)})` },
   5: { name: "bad_section_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `first section header with an impossible block length ${d}` },
   6: { name: "bad_section_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `first section header's trailing block length ${d} differs from the leading one` },
   7: { name: "bad_section_header", layer: "capture header", exit: EXIT_UNREADABLE, reason: (d) => `first section header's options overrun the block (block length ${d})` },
@@ -45,7 +48,7 @@ const CODES: Record<number, CodeInfo> = {
   15: { name: "block_body", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `block fields overrun the block (${d})` },
   16: { name: "no_interface", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `packet names interface ${d}, never described` },
   17: { name: "bad_section", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `section header with a bad byte-order magic or an unsupported version (0x${(d >>> 0).toString(16)})` },
-  18: { name: "joined_captures", layer: "capture header", exit: EXIT_DAMAGED, reason: (d) => `another capture's file header (${(d >>> 0) === 0x0a0d0d0a ? "pcapng" : "pcap"}, magic 0x${(d >>> 0).toString(16).padStart(8, "0")}): files joined with cat? name each file (zk-stream top A B), or merge them by time (mergecap -w - A B | zk-stream top -)` },
+  18: { name: "joined_captures", layer: "capture header", exit: EXIT_DAMAGED, reason: (d) => `another capture's file header (${(d >>> 0) === 0x0a0d0d0a ? "pcapng" : "pcap"}, magic ${hex32(d)}): files joined with cat? name each file (zk-stream top A B), or merge them by time (mergecap -w - A B | zk-stream top -)` },
 };
 
 export interface CaptureError {

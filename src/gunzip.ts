@@ -2,7 +2,7 @@
 // deflate data by zlib's raw inflate on the thread pool. Knowing where a member ends is the point:
 // Node's gunzip tries whatever follows a member as the next one within the same call, and when that
 // fails it drops the call's output, so trailing garbage cost the last window of intact packets.
-import type { InflateRaw } from "node:zlib";
+import type { InflateRaw, crc32 } from "node:zlib";
 
 /** Compressed bytes go to zlib in pieces cut at multiples of this offset of the compressed stream. */
 const GZ_PIECE = 64 << 10;
@@ -73,8 +73,6 @@ class CompressedInput {
   }
 }
 
-type Crc32 = (data: Uint8Array, value?: number) => number;
-
 /**
  * Inflates a gzip stream in `window`-byte calls (zlib's chunkSize: what a call that fails loses),
  * member after member. Zero bytes after the last member are padding (Node takes them so, gzip
@@ -115,34 +113,34 @@ export async function* gunzipMembers(head: Buffer, rest: AsyncIterator<Buffer>, 
 }
 
 /** Reads a member's header (RFC 1952, 2.3), checking what zlib checks. */
-async function readHeader(input: CompressedInput, crc32: Crc32): Promise<void> {
+async function readHeader(input: CompressedInput, crc: typeof crc32): Promise<void> {
   if (!(await input.need(10))) throw cutShort();
   const fixed = input.take(10);
   if (fixed[2] !== 8) throw new GzipFramingError("unknown compression method");
   const flags = fixed[3];
   if (flags & 0xe0) throw new GzipFramingError("unknown header flags set");
-  let headerCrc = crc32(fixed);
-  const take = async (n: number) => {
+  let headerCrc = crc(fixed);
+  const takeHashed = async (n: number) => {
     if (!(await input.need(n))) throw cutShort();
     const b = input.take(n);
-    headerCrc = crc32(b, headerCrc);
+    headerCrc = crc(b, headerCrc);
     return b;
   };
   if (flags & 4) {                                   // FEXTRA: a length, then that many bytes
-    const xlen = (await take(2)).readUInt16LE(0);
-    await take(xlen);
+    const xlen = (await takeHashed(2)).readUInt16LE(0);
+    await takeHashed(xlen);
   }
   for (const flag of [8, 16]) {                      // FNAME, FCOMMENT: zero-terminated, any length
     if (!(flags & flag)) continue;
     for (let part: Buffer = Buffer.alloc(0); part.at(-1) !== 0;) {
       if (!(await input.need(1))) throw cutShort();
       part = input.takeToZero();
-      headerCrc = crc32(part, headerCrc);
+      headerCrc = crc(part, headerCrc);
     }
   }
   if (flags & 2) {                                   // FHCRC: the low half of the header's CRC-32
     const want = headerCrc & 0xffff;
-    if ((await take(2)).readUInt16LE(0) !== want) throw new GzipFramingError("header crc mismatch");
+    if ((await takeHashed(2)).readUInt16LE(0) !== want) throw new GzipFramingError("header crc mismatch");
   }
 }
 

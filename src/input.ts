@@ -7,23 +7,21 @@ import { freshBuffers, takingTurns } from "./buffers.js";
 import { fileChunks } from "./file-chunks.js";
 import { GzipFramingError, gunzipMembers } from "./gunzip.js";
 
-/** Why a file could not be opened, in words, with the system's code for searches. */
+/** Where Node's words for why a file could not be read say it less plainly. */
 const OPEN_ERRORS: Record<string, string> = {
   ENOENT: "no such file (ENOENT)",
-  EACCES: "permission denied (EACCES)",
-  EPERM: "operation not permitted (EPERM)",
   EISDIR: "is a directory",
 };
 
 /**
  * The words for a system's refusal to open or read a file (exit 2), or undefined for any other
- * error. Beyond the common ones, any error of a file system call (ENOTDIR, ELOOP, ENAMETOOLONG,
- * EIO, ...) is a file that cannot be read, in the words of Node's message.
+ * error: any error of a file system call (EACCES, ENOTDIR, ELOOP, EIO, ...) is a file that cannot
+ * be read, in the words of Node's message and with the system's code for searches.
  */
 function cannotRead(err: NodeJS.ErrnoException): string | undefined {
   const code = err.code ?? "";
-  if (OPEN_ERRORS[code]) return OPEN_ERRORS[code];
   if (!err.syscall || !/^E[A-Z0-9]+$/.test(code)) return undefined;
+  if (OPEN_ERRORS[code]) return OPEN_ERRORS[code];
   const words = new RegExp(`^${code}: (.*?), ${err.syscall}\\b`).exec(err.message)?.[1];
   return words ? `${words} (${code})` : code;
 }

@@ -52,16 +52,19 @@ export function joinedHeaderAt(p: usize, avail: u32): u32 {
     const bom = load<u32>(p + 8);
     return bom == PCAPNG_BOM_LE || bom == PCAPNG_BOM_BE ? m : 0;
   }
-  const le = m == PCAP_US_LE || m == PCAP_NS_LE || m == PCAP_MOD_LE;
-  const be = m == PCAP_US_BE || m == PCAP_NS_BE || m == PCAP_MOD_BE;
-  if (!le && !be) return 0;
-  const major = le ? <u32>load<u16>(p + 4) : <u32>bswap<u16>(load<u16>(p + 4));
+  if (!isPcapMagic(m)) return 0;
+  const major = pcapBigEndian(m) ? <u32>bswap<u16>(load<u16>(p + 4)) : <u32>load<u16>(p + 4);
   return major == 2 ? m : 0;
 }
 
 /** The first four bytes as one little-endian u32 (only valid with >= 4 bytes). */
 @inline export function magicAt(p: usize): u32 {
   return load<u32>(p);
+}
+
+/** Is the pcap file whose magic is `m` big-endian? */
+export function pcapBigEndian(m: u32): bool {
+  return m == PCAP_US_BE || m == PCAP_NS_BE || m == PCAP_MOD_BE;
 }
 
 /** True if `m` is one of the six classic pcap magics. */

@@ -14,7 +14,7 @@
 import { onRecord } from "../pipeline";
 import { setError, ERR_BAD_VERSION, ERR_BAD_HEADER, ERR_RECORD_LEN } from "../errors";
 import {
-  PCAP_US_LE, PCAP_US_BE, PCAP_NS_LE, PCAP_NS_BE, PCAP_MOD_LE, PCAP_MOD_BE, maxCapLen,
+  PCAP_US_LE, PCAP_US_BE, PCAP_NS_LE, PCAP_NS_BE, PCAP_MOD_LE, PCAP_MOD_BE, maxCapLen, pcapBigEndian,
 } from "./detect";
 
 export const PCAP_GLOBAL_HDR: u32 = 24;
@@ -61,7 +61,7 @@ export function pcapNeed(): u32 { return need; }
 export function pcapHeader(p: usize, avail: u32, base: u64): i32 {
   if (avail < PCAP_GLOBAL_HDR) { need = PCAP_GLOBAL_HDR; return 0; }
   const m = load<u32>(p);
-  swapped = m == PCAP_US_BE || m == PCAP_NS_BE || m == PCAP_MOD_BE;
+  swapped = pcapBigEndian(m);
   nsec = m == PCAP_NS_LE || m == PCAP_NS_BE;
   recHdr = m == PCAP_MOD_LE || m == PCAP_MOD_BE ? 24 : 16;
   const major = rd16(p + 4);
