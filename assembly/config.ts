@@ -1,6 +1,7 @@
 // Run options set once by init().
 export let ignoreChecksums: bool = false;
-/** Protocol detection runs only when the output needs it (service keys, conn.log, confirmations). */
+/** Protocol detection runs only when the output needs it (service keys, conn.log, confirmations).
+ *  Without it SSH and FTP still are detected, since they set a connection's timeout (detect/probe.ts). */
 export let detectProtocols: bool = true;
 
 /** Cache warming of record batches (flow/warm.ts): WARM_AUTO turns it on once the table outgrows

@@ -13,6 +13,12 @@
 //   DPD::ignore_violations_after = 10 KiB).
 // When no instance is left and the PIA has stopped, the record is released (C_DETECT = 0) and the
 // connection costs nothing more.
+//
+// A run without protocol detection (`top` without a service key) still detects SSH and FTP, on
+// the TCP connections probe.ts picks: their confirmation raises the connection's inactivity
+// timeout to an hour, which decides when it ends and so how many connections are counted. Only
+// their analyzers and signatures take part, and a connection stops as soon as its timeout is
+// settled (timeoutSettled) or nothing can enable them any more (canStillEnable).
 import { detectProtocols } from "../config";
 import * as C from "../flow/conn";
 import * as P from "../packet";
@@ -28,10 +34,12 @@ import { portAnalyzer, portAnalyzer2 } from "./ports";
 import { poolInit, poolAlloc, poolFree, poolReset } from "./pool";
 import { zeroSmall } from "../small";
 import { auxFree, auxReset } from "./aux";
-import { sigsInit, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
+import { sigsInit, sigTotal, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
 import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dStartsOthers, dInit } from "./dispatch";
 import { wantsRecords } from "../records";
+import { tcpLongTimeoutKept } from "../flow/tcp";
+import { A_SSH, A_FTP } from "./analyzers";
 import { countsTraffic } from "../top/counters";
 
 // ---------------------------------------------------------------- pools (pool.ts)
@@ -79,7 +87,7 @@ let pools = false;
 export function detectReset(): void {
   releasedEarly = 0;
   // the signature automata take a few milliseconds to build: only a run with detection needs them
-  if (detectProtocols) sigsInit();
+  sigsInit(detectProtocols);
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE, 256);
     poolInit(INST_POOL, <u32>INST_SIZE, 128);
@@ -101,16 +109,32 @@ export function detectReset(): void {
 export function detectStart(idx: u32, r: usize): void {
   const proto = <u32>load<u8>(r + C.C_PROTO);
   if (proto != 6 && proto != 17) return;
-  const ds = poolAlloc(DS_POOL);
-  zeroSmall(ds, DS_SIZE);
+  const ds = newState(r);
   store<u32>(ds + H_FLAGS, proto == 6 ? DF_TCP : 0);
-  store<u8>(ds + H_PIA_STATE, PIA_BUFFERING);
-  store<u32>(r + C.C_DETECT, <u32>ds);
   const port = <u32>load<u16>(r + C.C_RESP_PORT);
   const a1 = portAnalyzer(proto, port);
-  if (a1 != 0) attach(ds, a1, 0);
+  if (a1 != 0 && (detectProtocols || a1 == A_SSH || a1 == A_FTP)) attach(ds, a1, 0);
   const a2 = portAnalyzer2(proto, port);
-  if (a2 != 0) attach(ds, a2, 0);
+  if (a2 != 0 && detectProtocols) attach(ds, a2, 0);
+}
+
+/** Detection state for record r, its PIA buffering. */
+function newState(r: usize): usize {
+  const ds = poolAlloc(DS_POOL);
+  zeroSmall(ds, DS_SIZE);
+  store<u8>(ds + H_PIA_STATE, PIA_BUFFERING);
+  store<u32>(r + C.C_DETECT, <u32>ds);
+  store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) | C.F_DETECTING);
+  return ds;
+}
+
+/** Detection of a TCP connection from here on, its header kept so far at h (probe.ts): as if it
+ *  had run from the connection's start, which saw no payload before. */
+export function detectFrom(r: usize, h: usize): void {
+  const ds = newState(r);
+  store<u32>(ds + H_FLAGS, load<u32>(h + H_FLAGS));
+  store<u32>(ds + H_SEQ_O, load<u32>(h + H_SEQ_O));
+  store<u32>(ds + H_SEQ_R, load<u32>(h + H_SEQ_R));
 }
 
 /** A counted packet of connection idx (payload in packet.ts); isOrig after any flip. */
@@ -119,21 +143,14 @@ export function detectPacket(idx: u32, r: usize, isOrig: bool): void {
   if (ds == 0) return;
   if (load<u32>(ds + H_FLAGS) & DF_TCP) tcpPacket(ds, r, isOrig);
   else udpPacket(ds, r, isOrig);
-  if (finished(ds)) release(ds, r);
+  if (detectProtocols ? finished(ds) : timeoutSettled(ds, r)) release(ds, r);
 }
 
 /** The connection's roles flipped: swap the per-direction state. */
 export function detectFlip(idx: u32, r: usize): void {
   const ds = <usize>load<u32>(r + C.C_DETECT);
   if (ds == 0) return;
-  let f = load<u32>(ds + H_FLAGS);
-  f = swapBits(f, DF_INIT_O, DF_INIT_R);
-  f = swapBits(f, DF_GAP_O, DF_GAP_R);
-  f = swapBits(f, DF_FIRST_O, DF_FIRST_R);
-  f = swapBits(f, DF_EOF_O, DF_EOF_R);
-  f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
-  store<u32>(ds + H_FLAGS, f);
-  swap32(ds + H_SEQ_O, ds + H_SEQ_R);
+  flipHeader(ds);
   swap32(ds + H_SEEN_O, ds + H_SEEN_R);
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro != 0) {
@@ -211,6 +228,7 @@ function release(ds: usize, r: usize): void {
   }
   poolFree(DS_POOL, ds);
   store<u32>(r + C.C_DETECT, 0);
+  store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) & ~C.F_DETECTING);
 }
 
 function freeInstance(inst: usize): void {
@@ -247,6 +265,22 @@ function nothingToLearn(ds: usize, live: u32): bool {
   for (let m = live; m != 0; m &= m - 1) {
     const inst = instAt(ds, <u32>ctz(m));
     if ((load<u8>(inst + I_FLAGS) & IF_CONFIRMED) == 0 || dStartsOthers(<u32>load<u8>(inst + I_ID))) return false;
+  }
+  return true;
+}
+
+/**
+ * A run without protocol detection asks one thing of SSH and FTP: does the connection get the
+ * hour-long inactivity timeout? It is settled once the timeout is an hour for good (a port rule or
+ * a confirmation set it, and both sides have left the handshake, where leaving resets it), or when
+ * nothing can confirm any more: the PIA has stopped and every instance left has confirmed (a
+ * confirmed instance does not confirm again).
+ */
+function timeoutSettled(ds: usize, r: usize): bool {
+  if (tcpLongTimeoutKept(r + C.C_TCP)) return true;
+  if (load<u8>(ds + H_PIA_STATE) != PIA_SKIPPING) return false;
+  for (let m = liveMask(ds); m != 0; m &= m - 1) {
+    if ((load<u8>(instAt(ds, <u32>ctz(m)) + I_FLAGS) & IF_CONFIRMED) == 0) return false;
   }
   return true;
 }
@@ -358,10 +392,16 @@ function pastKeep(ds: usize, r: usize): bool {
 
 // ---------------------------------------------------------------- TCP
 
-function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
+/**
+ * The TCP header's part of a packet, on the first 12 bytes of a detection state (H_FLAGS, H_SEQ_O,
+ * H_SEQ_R), a DS or a probe's (probe.ts): the partial status, from each direction's first packet,
+ * and where each direction's stream starts. `seen`: the bytes the direction delivered so far.
+ */
+// @ts-ignore: decorator
+@inline export function tcpHeader(h: usize, isOrig: bool, seen: u32): void {
   const fl = P.tcpFlags;
   const syn = (fl & P.TCP_SYN) != 0, ack = (fl & P.TCP_ACK) != 0;
-  let f = load<u32>(ds + H_FLAGS);
+  let f = load<u32>(h + H_FLAGS);
   // Zeek's SetPartialStatus: decided by the first packet of each direction
   if (isOrig && (f & DF_FIRST_O) == 0) {
     if (!syn || ack) f |= DF_PARTIAL; else f &= ~DF_PARTIAL;
@@ -374,17 +414,40 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
     if (syn && ack) f |= DF_SYNACK_R;
     f |= DF_FIRST_R;
   }
-  store<u32>(ds + H_FLAGS, f);
   // data in a RST segment is not part of the stream
-  if (fl & P.TCP_RST) return;
-  const initBit = isOrig ? DF_INIT_O : DF_INIT_R;
-  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
-  const dataSeq = syn ? P.tcpSeq + 1 : P.tcpSeq;
-  if ((f & initBit) == 0 || (syn && load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0)) {
-    store<u32>(seqAt, dataSeq);
-    f |= initBit;
-    store<u32>(ds + H_FLAGS, f);
+  if ((fl & P.TCP_RST) == 0) {
+    const initBit = isOrig ? DF_INIT_O : DF_INIT_R;
+    if ((f & initBit) == 0 || (syn && seen == 0)) {
+      store<u32>(h + (isOrig ? H_SEQ_O : H_SEQ_R), dataSeqOf());
+      f |= initBit;
+    }
   }
+  store<u32>(h + H_FLAGS, f);
+}
+
+/** The sequence number of the packet's first payload byte (a SYN takes one). */
+// @ts-ignore: decorator
+@inline export function dataSeqOf(): u32 { return (P.tcpFlags & P.TCP_SYN) != 0 ? P.tcpSeq + 1 : P.tcpSeq; }
+
+/** The roles flipped: the header's directions change sides (tcpHeader's 12 bytes). */
+export function flipHeader(h: usize): void {
+  let f = load<u32>(h + H_FLAGS);
+  f = swapBits(f, DF_INIT_O, DF_INIT_R);
+  f = swapBits(f, DF_GAP_O, DF_GAP_R);
+  f = swapBits(f, DF_FIRST_O, DF_FIRST_R);
+  f = swapBits(f, DF_EOF_O, DF_EOF_R);
+  f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
+  store<u32>(h + H_FLAGS, f);
+  swap32(h + H_SEQ_O, h + H_SEQ_R);
+}
+
+function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
+  const fl = P.tcpFlags;
+  const ack = (fl & P.TCP_ACK) != 0;
+  tcpHeader(ds, isOrig, load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)));
+  if (fl & P.TCP_RST) return;
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  const dataSeq = dataSeqOf();
   // the peer acknowledged data past a hole we hold segments behind: the hole is a content gap
   if (ack && load<u32>(ds + H_REORDER) != 0) {
     const other = !isOrig;
@@ -700,7 +763,37 @@ function piaChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32, udp: bool
       }
     }
   }
-  if (!keep) stopPia(ds);
+  // SSH and FTP only: stop as soon as neither can be enabled (most responders' first byte says so)
+  if (!keep || !detectProtocols && !udp && !canStillEnable(b, t)) stopPia(ds);
+}
+
+/**
+ * Can a signature that enables an analyzer still fire? One fires once its pattern has matched
+ * and the signature it requires in the other direction has fired; a pattern can still match while
+ * the automaton of its direction is alive. With SSH's and FTP's signatures only (a run without
+ * protocol detection), the responder's first bytes decide it for nearly every connection. TCP
+ * only: UDP matches each datagram afresh.
+ */
+function canStillEnable(b: usize, t: u32): bool {
+  const done = load<u64>(b + B_FIRED_O) | load<u64>(b + B_FIRED_R) | load<u64>(b + B_PAT_O) | load<u64>(b + B_PAT_R);
+  const aliveO = load<u32>(b + B_DFA_O) != DFA_DEAD;
+  const aliveR = load<u32>(b + B_DFA_R) != DFA_DEAD;
+  const fired = load<u64>(b + B_FIRED_O) | load<u64>(b + B_FIRED_R);
+  const total = sigTotal(t);
+  for (let i: u32 = 0; i < total; i++) {
+    if (sigEnableOf(t, i) == 0 || (fired & (<u64>1 << i)) != 0) continue;
+    if (!mayMatch(t, i, done, aliveO, aliveR)) continue;
+    const rev = sigReverseOf(t, i);
+    if (rev < 0 || mayMatch(t, <u32>rev, done, aliveO, aliveR)) return true;
+  }
+  return false;
+}
+
+/** Has signature i's pattern matched, or can it still match? */
+function mayMatch(t: u32, i: u32, done: u64, aliveO: bool, aliveR: bool): bool {
+  if ((done & (<u64>1 << i)) != 0) return true;
+  const dir = sigDirOf(t, i);
+  return (dir != SIG_RESP && aliveO) || (dir != SIG_ORIG && aliveR);
 }
 
 /** Zeek's RuleMatcher: a rule fires when its pattern matched and its conditions hold. */

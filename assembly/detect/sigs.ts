@@ -108,16 +108,33 @@ const UDP_SIGS: Sig[] = [
   new Sig("dpd_ldap_server_udp", SIG_ANY, "^\\x30", "dpd_ldap_client_udp", A.A_LDAP_UDP),
 ];
 
-// Compiled tables, per transport (0: TCP, 1: UDP).
-const sigCount = memory.data(8);           // u32 x 2
-const sigDir = memory.data(128);           // u8 [2][64]
-const sigEnable = memory.data(128);        // u8 [2][64]
-const sigCond = memory.data(128);          // u8 [2][64]
-const sigReverse = memory.data(128);       // i8 [2][64]: index of the reverse precondition, -1 none
-const sigDependents = memory.data(2 * 64 * 8); // u64 [2][64]: signatures whose precondition this one is
-/** Automata: [transport][0: payload of the originator, 1: of the responder]. */
-const automata = memory.data(16);
-let ready = false;
+/** The TCP signatures of SSH and FTP, and those they require: a run without protocol detection
+ *  still detects these two, whose confirmation raises a session's inactivity timeout. */
+function sshFtpSigs(): Sig[] {
+  const keep: Sig[] = [];
+  for (let i = 0; i < TCP_SIGS.length; i++) {
+    const s = TCP_SIGS[i];
+    if (s.enable != A.A_SSH && s.enable != A.A_FTP) continue;
+    keep.push(s);
+    for (let j = 0; j < TCP_SIGS.length; j++) if (TCP_SIGS[j].name == s.reverse) keep.push(TCP_SIGS[j]);
+  }
+  return keep;
+}
+
+// Compiled tables (0: TCP, 1: UDP, 2: TCP's SSH and FTP signatures only).
+const TABLES: u32 = 3;
+const sigCount = memory.data(4 * TABLES);            // u32 [3]
+const sigDir = memory.data(64 * TABLES);             // u8 [3][64]
+const sigEnable = memory.data(64 * TABLES);          // u8 [3][64]
+const sigCond = memory.data(64 * TABLES);            // u8 [3][64]
+const sigReverse = memory.data(64 * TABLES);         // i8 [3][64]: index of the reverse precondition, -1 none
+const sigDependents = memory.data(64 * 8 * TABLES);  // u64 [3][64]: signatures whose precondition this one is
+/** Automata: [table][0: payload of the originator, 1: of the responder]. */
+const automata = memory.data(8 * TABLES);
+/** Tables built: bit 0 TCP's and UDP's, bit 1 SSH's and FTP's. */
+let compiled: u32 = 0;
+/** The table TCP payload is matched against: 0 with protocol detection, 2 without. */
+let tcpTable: u32 = 0;
 
 function compileTable(t: u32, sigs: Sig[]): void {
   if (sigs.length > 62) unreachable(); // a match is a bit of a u64 whose top two bits are row flags
@@ -148,25 +165,37 @@ function compileTable(t: u32, sigs: Sig[]): void {
   }
 }
 
-export function sigsInit(): void {
-  if (ready) return;
-  memory.fill(sigDependents, 0, 2 * 64 * 8);
-  compileTable(0, TCP_SIGS);
-  compileTable(1, UDP_SIGS);
-  ready = true;
+/** Picks TCP's table for the run, and builds the automata it needs (once each: a few
+ *  milliseconds, so the SSH and FTP table alone without protocol detection). */
+export function sigsInit(all: bool): void {
+  tcpTable = all ? 0 : 2;
+  if (compiled == 0) memory.fill(sigDependents, 0, 64 * 8 * TABLES);
+  if (all && (compiled & 1) == 0) {
+    compileTable(0, TCP_SIGS);
+    compileTable(1, UDP_SIGS);
+    compiled |= 1;
+  }
+  if (!all && (compiled & 2) == 0) {
+    compileTable(2, sshFtpSigs());
+    compiled |= 2;
+  }
 }
 
+/** The table of a transport (udp: 0 or 1) in this run. */
 // @ts-ignore: decorator
-@inline export function sigAutomaton(udp: u32, resp: u32): usize { return load<usize>(automata + ((udp * 2 + resp) << 2)); }
+@inline function tableOf(udp: u32): u32 { return udp != 0 ? 1 : tcpTable; }
+
 // @ts-ignore: decorator
-@inline export function sigTotal(udp: u32): u32 { return load<u32>(sigCount + (udp << 2)); }
+@inline export function sigAutomaton(udp: u32, resp: u32): usize { return load<usize>(automata + ((tableOf(udp) * 2 + resp) << 2)); }
 // @ts-ignore: decorator
-@inline export function sigDirOf(udp: u32, i: u32): u8 { return load<u8>(sigDir + (udp << 6) + i); }
+@inline export function sigTotal(udp: u32): u32 { return load<u32>(sigCount + (tableOf(udp) << 2)); }
 // @ts-ignore: decorator
-@inline export function sigEnableOf(udp: u32, i: u32): u32 { return <u32>load<u8>(sigEnable + (udp << 6) + i); }
+@inline export function sigDirOf(udp: u32, i: u32): u8 { return load<u8>(sigDir + (tableOf(udp) << 6) + i); }
 // @ts-ignore: decorator
-@inline export function sigCondOf(udp: u32, i: u32): u8 { return load<u8>(sigCond + (udp << 6) + i); }
+@inline export function sigEnableOf(udp: u32, i: u32): u32 { return <u32>load<u8>(sigEnable + (tableOf(udp) << 6) + i); }
 // @ts-ignore: decorator
-@inline export function sigReverseOf(udp: u32, i: u32): i32 { return <i32>load<i8>(sigReverse + (udp << 6) + i); }
+@inline export function sigCondOf(udp: u32, i: u32): u8 { return load<u8>(sigCond + (tableOf(udp) << 6) + i); }
 // @ts-ignore: decorator
-@inline export function sigDependentsOf(udp: u32, i: u32): u64 { return load<u64>(sigDependents + ((<usize>(udp << 6) + <usize>i) << 3)); }
+@inline export function sigReverseOf(udp: u32, i: u32): i32 { return <i32>load<i8>(sigReverse + (tableOf(udp) << 6) + i); }
+// @ts-ignore: decorator
+@inline export function sigDependentsOf(udp: u32, i: u32): u64 { return load<u64>(sigDependents + ((<usize>(tableOf(udp) << 6) + <usize>i) << 3)); }

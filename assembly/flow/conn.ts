@@ -2,8 +2,9 @@
 // only a fingerprint and the record's index; everything else lives here. A packet of a TCP
 // connection without protocol detection touches lines 0, 1, 3 and 4 (warm.ts loads those), and a
 // SYN, FIN or RST line 6 too (the endpoints' cold fields, tcp.ts): line 2 holds what only
-// detection, UDP/ICMP payload counts, tunnels and services use, and line 5 the TCP history letters
-// past the tenth and the missed bytes.
+// detection, UDP/ICMP payload counts, tunnels and services use (and, until a TCP connection's
+// first payload, its SSH/FTP probe: detect/probe.ts), and line 5 the TCP history letters past the
+// tenth and the missed bytes.
 import { TCP_STATE_SIZE } from "./tcp";
 import { UDP_STATE_SIZE } from "./udp";
 import { lineStart } from "../cacheline";
@@ -29,6 +30,9 @@ export const C_RESP_PKTS: usize = 104;   // u64
 export const C_ORIG_IP_BYTES: usize = 112; // u64
 export const C_RESP_IP_BYTES: usize = 120; // u64
 export const C_ORIG_PAYLOAD: usize = 128;  // u64 UDP/ICMP payload bytes (conn.log orig_bytes)
+/** TCP, in a run without protocol detection: an SSH/FTP probe's 12 bytes (detect/probe.ts), where
+ *  other transports count payload. */
+export const C_PROBE: usize = 128;
 export const C_RESP_PAYLOAD: usize = 136;  // u64
 export const C_TUNNEL: usize = 144;      // u64 encapsulating connection serial + 1 (0: not tunnelled)
 export const C_SERVICES: usize = 152;    // 8 x u8 confirmed analyzer ids, in confirmation order (0: empty)
@@ -53,5 +57,10 @@ export const F_DNS_SEEN: u8 = 16; // that analyzer has parsed its first message 
 /** Another partition's connection, kept for the tunnel it may carry (table.ts flowPacket): it
  *  counts nowhere here (no rows, stats, events or records). */
 export const F_SHADOW: u8 = 32;
+/** C_DETECT holds detection state: asked on line 0, which every packet loads (C_DETECT's line is
+ *  loaded only in runs with protocol detection, flow/warm.ts). */
+export const F_DETECTING: u8 = 64;
+/** C_PROBE holds a probe (detect/probe.ts): also asked on line 0. */
+export const F_PROBE: u8 = 128;
 // @ts-ignore: decorator
 @inline export function isShadow(r: usize): bool { return (load<u8>(r + C_FLAGS) & F_SHADOW) != 0; }

@@ -18,6 +18,7 @@ import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
+import { sshFtpStart, probePacket, probeFlip } from "../detect/probe";
 import { detectProtocols, ownsKey, partitioned } from "../config";
 import { verifyTransportChecksum } from "../decode/transport";
 import { udpTunnelPossible } from "../decode/tunnels";
@@ -321,8 +322,10 @@ function createConn(h: u64): u32 {
     rowAdd(row, 1, 0, 0);
   }
   if (wants(EV_NEW_CONNECTION) && !shadow) connEvent(r, EV_NEW_CONNECTION, P.pktTs);
-  // a shadow's services count nowhere, and no decapsulation depends on them
-  if (detectProtocols && !shadow) detectStart(idx, r);
+  // a shadow's services count nowhere, and no decapsulation depends on them. Without protocol
+  // detection, SSH and FTP are still detected, since their confirmation decides the timeout
+  if (!shadow && detectProtocols) detectStart(idx, r);
+  else if (!shadow && P.ipProto == 6) sshFtpStart(idx, r);
   // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
@@ -341,8 +344,8 @@ function connRow(r: usize): u32 {
   if (P.ipProto == 6) {
     // TCP decides the roles (a late flip) and whether Zeek counts the packet at all (bad checksum)
     // the sequence bookkeeping is read by conn records and live detection only (tcp.ts
-    // establishedSegment); detectProtocols first: without detection, C_DETECT's line is not loaded
-    const sequences = wantsRecords() || (detectProtocols && load<u32>(r + C.C_DETECT) != 0);
+    // establishedSegment), and a probe may start detection at this packet
+    const sequences = wantsRecords() || (load<u8>(r + C.C_FLAGS) & (C.F_DETECTING | C.F_PROBE)) != 0;
     const action = tcpPacket(r + C.C_TCP, isOrig, ts, sequences);
     if (action & TCP_FLIP) flipConn(idx);
     counted = (action & TCP_NOT_COUNTED) == 0;
@@ -379,8 +382,9 @@ function connRow(r: usize): u32 {
       isOrig = !isOrig;
     }
     // Zeek analyses no payload of a packet with a bad checksum
-    // (detectProtocols first: without detection, C_DETECT's line is not loaded)
-    if (detectProtocols && load<u32>(r + C.C_DETECT) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
+    const flags = load<u8>(r + C.C_FLAGS);
+    if ((flags & C.F_DETECTING) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
+    else if ((flags & C.F_PROBE) != 0 && !P.l4ChecksumBad) probePacket(idx, r, isOrig);
   }
   store<i64>(r + C.C_DEADLINE, deadline);
   // A record stays in its slot while its deadline only moves later (it is moved when the slot is
@@ -488,7 +492,8 @@ function flipConn(idx: u32): void {
     rowAdd(row, 1, pkts, bytes);
   }
   serviceRowsMove(r, pkts, bytes);
-  if (load<u32>(r + C.C_DETECT) != 0) detectFlip(idx, r);
+  if ((load<u8>(r + C.C_FLAGS) & C.F_DETECTING) != 0) detectFlip(idx, r);
+  else if ((load<u8>(r + C.C_FLAGS) & C.F_PROBE) != 0) probeFlip(r);
 }
 
 @inline function swapU64(a: usize, b: usize): void {
@@ -519,7 +524,7 @@ function removeConn(idx: u32): void {
   const shadow = C.isShadow(r);
   if (wants(EV_CONNECTION_END) && !shadow) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));
   if (wantsRecords() && !shadow) emitConnRecord(r);
-  if (load<u32>(r + C.C_DETECT) != 0) detectEnd(idx, r);
+  if ((load<u8>(r + C.C_FLAGS) & C.F_DETECTING) != 0) detectEnd(idx, r);
   if (load<u8>(r + C.C_PROTO) == 6) tcpRelease(r + C.C_TCP);
   // at the end of input every connection goes: the slots and timer lists are emptied at once
   // afterwards instead (each removal here is a cache miss on its slot and on its timer neighbours)

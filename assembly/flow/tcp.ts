@@ -907,6 +907,12 @@ export function tcpSetInactivityTimeout(st: usize, timeoutNs: i64): void {
   store<u32>(st + C_TIMEOUT, <u32>(timeoutNs / SEC));
 }
 
+/** Is the inactivity timeout an hour for good? Only leaving the handshake resets it (setState). */
+export function tcpLongTimeoutKept(st: usize): bool {
+  return load<u32>(st + C_TIMEOUT) == LONG_TIMEOUT_S &&
+    !isHandshake(state(epOrig(st))) && !isHandshake(state(epResp(st)));
+}
+
 /** Originator / responder endpoint state (TCP_INACTIVE ... TCP_RESET). */
 export function tcpOrigState(st: usize): u32 { return <u32>state(epOrig(st)); }
 export function tcpRespState(st: usize): u32 { return <u32>state(epResp(st)); }

@@ -17,7 +17,7 @@
 // keyed as the decoder finds it (decode/tunnels.ts greHeader, exactInnerIp).
 
 import { keyHash, touchSlot, recordIndexAt, freeRecordAt } from "./table";
-import { C_DETECT } from "./conn";
+import { C_DETECT, C_FLAGS, F_DETECTING, F_PROBE } from "./conn";
 import { rec, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { storeMapped4, store16, be16 } from "../decode/bytes";
 import { PROTO_TCP, PROTO_UDP, VXLAN_PORT, GENEVE_PORT } from "../decode/transport";
@@ -217,9 +217,16 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
 @inline function recordLines(r: usize, isTcp: bool, tunnelled: bool, control: bool): u64 {
   const s = load<u64>(r) ^ load<u64>(r, 64) ^ load<u64>(r, 192);
   if (!isTcp) return s ^ load<u64>(r, 128);
-  const t = (detectProtocols || tunnelled ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256);
+  const t = (detectProtocols || tunnelled || readsLine2(r) ? s ^ load<u64>(r, 128) : s) ^ load<u64>(r, 256);
   return control ? t ^ load<u64>(r, 384) : t;
 }
+
+/** Record r has detection state (a run without protocol detection still detects SSH and FTP). */
+// @ts-ignore: decorator
+@inline function detecting(r: usize): bool { return (load<u8>(r + C_FLAGS) & F_DETECTING) != 0; }
+/** Record r has detection state or an SSH/FTP probe (detect/probe.ts), both read on line 2. */
+// @ts-ignore: decorator
+@inline function readsLine2(r: usize): bool { return (load<u8>(r + C_FLAGS) & (F_DETECTING | F_PROBE)) != 0; }
 
 /** Whether keyOf's last packet is a TCP segment with SYN, FIN or RST set. */
 function quickControl(): bool {
@@ -322,10 +329,10 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
       if (rh != 0) s ^= touchRow(rh);
     }
   }
-  if (detectProtocols) {
+  {
     for (let i: u32 = 0; i < n; i++) {
       const r = <usize>load<u32>(found + (<usize>i << 2));
-      const ds = r == 0 ? <usize>0 : <usize>load<u32>(r + C_DETECT);
+      const ds = r == 0 || !detecting(r) ? <usize>0 : <usize>load<u32>(r + C_DETECT);
       if (ds != 0) s ^= load<u64>(ds);
       store<u32>(found + (<usize>i << 2), <u32>ds);
     }
