@@ -46,7 +46,9 @@ export interface EngineOptions {
   maxConnections?: number;
   /**
    * Run protocol detection. Default: only when the output needs services (a service key, conn
-   * records, confirmation events). Without it, work per packet is much smaller.
+   * records, confirmation events). Without it, work per packet is much smaller, no service is
+   * confirmed (rows, records and events show none), and only SSH and FTP are detected, on the few
+   * connections that could be either, for the 1 h inactivity timeout their confirmation gives.
    */
   detectProtocols?: boolean;
   /** Metrics top() will be asked for (default all); without pkts/bytes no per-packet row update. */

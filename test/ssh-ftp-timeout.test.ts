@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineOptions } from "../src/engine.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
+import { runBuffer } from "../src/engine.js";
 import { asRows, runTrace, withAndWithoutRecords } from "./helpers/conn.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
 
@@ -94,6 +95,13 @@ if (!HAVE_CAPTURES) {
       kept += checkVariants(readFileSync(join(CAPTURES, file)), file);
     }
     assert.ok(kept >= 10, `${kept} connections outlast the gap by their SSH or FTP confirmation only`);
+  });
+
+  test("detectProtocols: false shows no service, though SSH and FTP still set the timeout", () => {
+    const pcap = readFileSync(join(CAPTURES, "zeek/ssh_basic/ssh.pcap"));
+    const services = (detectProtocols: boolean) => runBuffer(pcap, { by: ["src", "service"], detectProtocols }).engine.top(100);
+    assert.ok(services(true).length > 0, "SSH confirmed with detection");
+    assert.equal(services(false), []);
   });
 }
 

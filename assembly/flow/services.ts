@@ -3,6 +3,7 @@ import * as C from "./conn";
 import { wants, eventSlot, EV_CONFIRMATION } from "../events";
 import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
 import * as P from "../packet";
+import { detectProtocols } from "../config";
 
 /** Is analyzer `id` among r's services? */
 export function hasService(r: usize, id: u32): bool {
@@ -10,9 +11,10 @@ export function hasService(r: usize, id: u32): bool {
   return false;
 }
 
-/** Zeek's analyzer_confirmation_info: once per analyzer per connection. */
+/** Zeek's analyzer_confirmation_info: once per analyzer per connection. Without protocol detection
+ *  SSH and FTP confirm only for the timeout they set (detect/probe.ts): nothing shows them. */
 export function confirm(r: usize, id: u32): void {
-  if (id == 0 || hasService(r, id)) return;
+  if (id == 0 || !detectProtocols || hasService(r, id)) return;
   let slot: u32 = 0;
   while (slot < C.MAX_SERVICES && load<u8>(r + C.C_SERVICES + slot) != 0) slot++;
   if (slot == C.MAX_SERVICES) return; // more than 8 analyzers on one connection: keep the first
