@@ -5,7 +5,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Engine } from "../src/engine.js";
-import { servicesOf } from "./helpers/conn.js";
+import { asRows, connRecordsOf, servicesOf } from "./helpers/conn.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 import { messagesInTurn as conversation } from "./helpers/detect-pcap.js";
 
 /** Each connection's services, sorted ("" for none). */
@@ -329,6 +332,28 @@ test("HTTP/0.9: a request without a version is answered by raw data; GET HTTP/1.
     assert.equal(services(conversation(80, [[true, Buffer.from(line)], [false, raw]])), ["http"], line);
   }
   assert.equal(services(conversation(80, [[true, Buffer.from("GET HTTP/1.0\r\n\r\n")], [false, raw]])), [""]);
+});
+
+// ---------------------------------------------------------------- SOCKS tunnels
+
+test("SOCKS4 carrying HTTP (Zeek's tunnels/socks.pcap): socks, http, as in Zeek's baseline", () => {
+  // Zeek's testing/btest/Baseline/core.tunnels.socks/conn.log: service http,socks (a set: sorted here)
+  const file = join(CAPTURES, "zeek-protocols/zeek__tunnels_socks.pcap");
+  if (!existsSync(file)) return noteMissingCaptures("detect.nested.test.ts: SOCKS4");
+  const rows = asRows(connRecordsOf(readFileSync(file), true));
+  assert.equal(rows.map((r) => r.service.split(",").sort().join(",")), ["http,socks"]);
+});
+
+test("SOCKS5 (no authentication) carrying SSH: socks, ssh; a refused SOCKS5 request: socks", () => {
+  const socks5 = (reply: number, tunnelled: [boolean, Buffer][]) => conversation(1080, [
+    [true, Buffer.from([5, 1, 0])], [false, Buffer.from([5, 0])],
+    [true, Buffer.from([5, 1, 0, 1, 10, 0, 0, 9, 0, 22])], [false, Buffer.from([5, reply, 0, 1, 10, 0, 0, 9, 0, 22])],
+    ...tunnelled]);
+  const ssh: [boolean, Buffer][] = [[false, Buffer.from("SSH-2.0-OpenSSH_9.6\r\n")], [true, Buffer.from("SSH-2.0-OpenSSH_9.6\r\n")]];
+  // SSH confirms at NEWKEYS: the banners enable it (signature), they do not confirm it
+  const newkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(services(socks5(0, [...ssh, [true, newkeys], [false, newkeys]])), ["socks,ssh"]);
+  assert.equal(services(socks5(1, [])), ["socks"]);
 });
 
 test.run();
