@@ -86,7 +86,7 @@ let pools = false;
 /** Reset all detection state (a new run). */
 export function detectReset(): void {
   releasedEarly = 0;
-  // the signature automata take a few milliseconds to build: only a run with detection needs them
+  // a run without detection matches SSH's and FTP's signatures only (probe.ts)
   sigsInit(detectProtocols);
   if (!pools) {
     poolInit(DS_POOL, <u32>DS_SIZE, 256);

@@ -165,8 +165,8 @@ function compileTable(t: u32, sigs: Sig[]): void {
   }
 }
 
-/** Picks TCP's table for the run, and builds the automata it needs (once each: a few
- *  milliseconds, so the SSH and FTP table alone without protocol detection). */
+/** Picks TCP's table for the run and builds the automata it needs, each once (a few milliseconds:
+ *  a run without protocol detection builds SSH's and FTP's only). */
 export function sigsInit(all: bool): void {
   tcpTable = all ? 0 : 2;
   if (compiled == 0) memory.fill(sigDependents, 0, 64 * 8 * TABLES);

@@ -4,8 +4,8 @@
 // Linux cooked capture as from `tcpdump -i any`, raw IP or BSD loopback; MPLS, PPPoE; IPv4
 // unfragmented or IPv6 without extension headers; TCP or UDP), then all their slots are loaded,
 // then all their records (or the free records new connections will take, and the counter slots
-// their sources count in), then those counter rows, then, with protocol detection on, the records'
-// detection states, then their signature-matching blocks and first analyzer instances: each pass's
+// their sources count in), then those counter rows, then the detection states of the records
+// that have one, then their signature-matching blocks and first analyzer instances: each pass's
 // loads are independent of each other, so their misses overlap. Nothing here changes state; a
 // packet it cannot parse is simply not warmed. The outer packets' hashes are kept for the table
 // (warmedHash), so that a packet's key is hashed once. The packet inside a VXLAN or Geneve tunnel
@@ -210,7 +210,8 @@ function ipTunnelledHash(proto: u32, p: usize, len: u32, end: usize, i: u32): u6
 }
 
 /** Loads the lines of existing record r that its next packet reads (conn.ts): a TCP record's line
- *  2 only with detection or for a tunnelled packet (its tunnel parents), its line 6 (the
+ *  2 only with detection, for a record with detection state or an SSH/FTP probe (a run without
+ *  detection), or for a tunnelled packet (its tunnel parents), its line 6 (the
  *  endpoints' cold fields) only for a SYN, FIN or RST, and never its line 5 (history letters past
  *  the tenth). */
 // @ts-ignore: decorator
