@@ -25,7 +25,7 @@ import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
 export function sshFtpStart(idx: u32, r: usize): void {
   const a = portAnalyzer(6, <u32>load<u16>(r + C.C_RESP_PORT));
   if (a == A_SSH || a == A_FTP) {
-    detectStart(idx, r);
+    detectStart(idx, r); // attaches that analyzer, the port's only one
     return;
   }
   const h = r + C.C_PROBE;
@@ -51,21 +51,19 @@ export function probePacket(idx: u32, r: usize, isOrig: bool): void {
   const f = load<u32>(h + H_FLAGS);
   const start = (f & initBit) == 0 || (fl & P.TCP_SYN) != 0 ? data : load<u32>(h + (isOrig ? H_SEQ_O : H_SEQ_R));
   const rel = <i32>(data - start);
-  if (n == 0) {
+  if (n == 0 && rel <= 0) {
     // a FIN without data: at the stream's start it ends the stream; an older one does nothing
-    if (rel <= 0) {
-      tcpHeader(h, isOrig, 0);
-      if (rel == 0) store<u32>(h + H_FLAGS, load<u32>(h + H_FLAGS) | (isOrig ? DF_EOF_O : DF_EOF_R));
-      return;
-    }
-  } else if (rel <= 0 && <u32>(-rel) < P.payloadCapLen && <u32>(-rel) < n &&
-             !mayOpen(isOrig, P.payloadPtr + <usize>(-rel), P.payloadCapLen - <u32>(-rel))) {
-    // the stream's first bytes, and no signature of SSH's or FTP's can follow them
-    store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) & ~C.F_PROBE);
+    tcpHeader(h, isOrig, 0);
+    if (rel == 0) store<u32>(h + H_FLAGS, load<u32>(h + H_FLAGS) | (isOrig ? DF_EOF_O : DF_EOF_R));
     return;
   }
-  // the stream's start, a segment past a hole, or a FIN past one: detection takes over from here
   store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) & ~C.F_PROBE);
+  // the stream's first bytes (the data before them trimmed), and no signature of SSH's or FTP's
+  // can follow them: the connection never detects
+  const skip = <u32>(-rel);
+  if (n > 0 && rel <= 0 && skip < P.payloadCapLen && skip < n &&
+      !mayOpen(isOrig, P.payloadPtr + <usize>skip, P.payloadCapLen - skip)) return;
+  // the stream's start, a segment past a hole, or a FIN past one: detection takes over from here
   detectFrom(r, h);
   detectPacket(idx, r, isOrig);
 }

@@ -39,7 +39,6 @@ import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
 import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dStartsOthers, dInit } from "./dispatch";
 import { wantsRecords } from "../records";
 import { tcpLongTimeoutKept } from "../flow/tcp";
-import { A_SSH, A_FTP } from "./analyzers";
 import { countsTraffic } from "../top/counters";
 
 // ---------------------------------------------------------------- pools (pool.ts)
@@ -113,9 +112,9 @@ export function detectStart(idx: u32, r: usize): void {
   store<u32>(ds + H_FLAGS, proto == 6 ? DF_TCP : 0);
   const port = <u32>load<u16>(r + C.C_RESP_PORT);
   const a1 = portAnalyzer(proto, port);
-  if (a1 != 0 && (detectProtocols || a1 == A_SSH || a1 == A_FTP)) attach(ds, a1, 0);
+  if (a1 != 0) attach(ds, a1, 0);
   const a2 = portAnalyzer2(proto, port);
-  if (a2 != 0 && detectProtocols) attach(ds, a2, 0);
+  if (a2 != 0) attach(ds, a2, 0);
 }
 
 /** Detection state for record r, its PIA buffering. */
@@ -775,10 +774,10 @@ function piaChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32, udp: bool
  * only: UDP matches each datagram afresh.
  */
 function canStillEnable(b: usize, t: u32): bool {
-  const done = load<u64>(b + B_FIRED_O) | load<u64>(b + B_FIRED_R) | load<u64>(b + B_PAT_O) | load<u64>(b + B_PAT_R);
+  const fired = load<u64>(b + B_FIRED_O) | load<u64>(b + B_FIRED_R);
+  const done = fired | load<u64>(b + B_PAT_O) | load<u64>(b + B_PAT_R);
   const aliveO = load<u32>(b + B_DFA_O) != DFA_DEAD;
   const aliveR = load<u32>(b + B_DFA_R) != DFA_DEAD;
-  const fired = load<u64>(b + B_FIRED_O) | load<u64>(b + B_FIRED_R);
   const total = sigTotal(t);
   for (let i: u32 = 0; i < total; i++) {
     if (sigEnableOf(t, i) == 0 || (fired & (<u64>1 << i)) != 0) continue;

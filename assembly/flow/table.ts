@@ -492,8 +492,9 @@ function flipConn(idx: u32): void {
     rowAdd(row, 1, pkts, bytes);
   }
   serviceRowsMove(r, pkts, bytes);
-  if ((load<u8>(r + C.C_FLAGS) & C.F_DETECTING) != 0) detectFlip(idx, r);
-  else if ((load<u8>(r + C.C_FLAGS) & C.F_PROBE) != 0) probeFlip(r);
+  const flags = load<u8>(r + C.C_FLAGS);
+  if ((flags & C.F_DETECTING) != 0) detectFlip(idx, r);
+  else if ((flags & C.F_PROBE) != 0) probeFlip(r);
 }
 
 @inline function swapU64(a: usize, b: usize): void {
