@@ -47,7 +47,7 @@ const CODES: Record<number, CodeInfo> = {
   14: { name: "block_trailer", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `trailing block length ${d} differs from the leading one` },
   15: { name: "block_body", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `block fields overrun the block (${d})` },
   16: { name: "no_interface", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `packet names interface ${d}, never described` },
-  17: { name: "bad_section", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `section header with a bad byte-order magic or an unsupported version (0x${(d >>> 0).toString(16)})` },
+  17: { name: "bad_section", layer: "pcapng block", exit: EXIT_DAMAGED, reason: (d) => `section header with a bad byte-order magic or an unsupported version (${hex32(d)})` },
   18: { name: "joined_captures", layer: "capture header", exit: EXIT_DAMAGED, reason: (d) => `another capture's file header (${(d >>> 0) === 0x0a0d0d0a ? "pcapng" : "pcap"}, magic ${hex32(d)}): files joined with cat? name each file (zk-stream top A B), or merge them by time (mergecap -w - A B | zk-stream top -)` },
 };
 

@@ -112,6 +112,22 @@ test("a signature that fires late replays all the payload buffered before it, th
   }
 });
 
+// Zeek splits IRC into lines of at most 1000 bytes (ContentLine_Analyzer's max_line_length): the
+// byte that finds a line full ends it and is consumed with it, so the next line starts after it.
+// A 1000-byte line is ignored (over 512); what follows is a line of its own, here a numeric reply
+// that is well formed or a violation depending on where it starts.
+test("IRC: a line of over 1000 bytes is cut where Zeek cuts it, and the byte after the cut is dropped", () => {
+  const client = Buffer.from("NICK bob\r\nUSER bob 0 * :Bob\r\n");
+  const welcome = ":srv 001 bob :Welcome\r\n";
+  const long = (rest: string) => Buffer.from(`${welcome}${"x".repeat(1000)}${rest}\r\n`);
+  // "1" is dropped: "234 y" is a numeric reply (read from "1", "1234 y" would be a violation)
+  assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, long("1234 y")]])), ["irc"]);
+  // "1" is dropped: "23 y" is a violation (read from "1", "123 y" would be well formed)
+  assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, long("123 y")]])), ["-"]);
+  // a CR found after the cut ends nothing more: its LF is the CR LF's, and the next line is well formed
+  assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, long("\r\n234 y")]])), ["irc"]);
+});
+
 // Zeek's POP3 analyzer queues every pipelined command (a std::list) and pairs each reply with the
 // one at the front: a multi-line reply (TOP, RETR) is read to its "." line. A mail client that
 // pipelines many commands must not run out of queue, or a later reply's lines would be taken for

@@ -202,7 +202,7 @@ function pcapHeader(linkType = 1): Buffer {
 }
 const record = (capLen: number, data = DATA.subarray(0, Math.min(capLen, DATA.length))) => Buffer.concat([u32le(1, 2, capLen, capLen), data]);
 
-interface Case { name: string; buf: Buffer; records: number; error?: string; offset?: number }
+interface Case { name: string; buf: Buffer; records: number; error?: string; offset?: number; reason?: string }
 const CASES: Case[] = [
   { name: "empty input", buf: Buffer.alloc(0), records: 0, error: "empty" },
   { name: "3 bytes that start no magic", buf: Buffer.from("GIF"), records: 0, error: "unknown_magic", offset: 0 },
@@ -230,6 +230,8 @@ const CASES: Case[] = [
   { name: "pcapng: if_tsresol 10^-20 refused (as Wireshark)", buf: Buffer.concat([SHB, idb(1, 0, option(9, Buffer.from([20]))), epb(0)]), records: 0, error: "block_body", offset: SHB.length },
   { name: "pcapng: if_tsresol 2^-63 and if_tsoffset accepted", buf: Buffer.concat([SHB, idb(1, 0, Buffer.concat([option(9, Buffer.from([0x80 | 63])), option(14, Buffer.alloc(8, 1))])), epb(0)]), records: 1 },
   { name: "pcapng: cut inside a block", buf: Buffer.concat([SHB, idb(1, 0), epb(0), epb(0).subarray(0, 30)]), records: 1, error: "block_cut", offset: SHB.length + 20 + epb(0).length },
+  { name: "pcapng: a later SHB with a bad byte-order magic", buf: Buffer.concat([SHB, idb(1, 0), epb(0), block(0x0a0d0d0a, Buffer.concat([u32le(0x00112233), Buffer.alloc(12)]))]), records: 1, error: "bad_section", offset: SHB.length + 20 + epb(0).length, reason: "(0x33221100)" },
+  { name: "pcapng: a later SHB of version 2.0", buf: Buffer.concat([SHB, idb(1, 0), epb(0), block(0x0a0d0d0a, Buffer.concat([u32le(0x1a2b3c4d), Buffer.from([2, 0, 0, 0]), Buffer.alloc(8, 0xff)]))]), records: 1, error: "bad_section", offset: SHB.length + 20 + epb(0).length, reason: "(0x00020000)" },
   { name: "pcapng: SHB version 1.2 accepted (as Wireshark)", buf: Buffer.concat([block(0x0a0d0d0a, Buffer.concat([u32le(0x1a2b3c4d), Buffer.from([1, 0, 2, 0]), Buffer.alloc(8, 0xff)])), idb(1, 0), epb(0)]), records: 1 },
 ];
 
@@ -239,6 +241,7 @@ for (const c of CASES) {
       const { stats, error } = run(c.buf, size);
       assert.is(error?.name ?? "none", c.error ?? "none", `error, chunks of ${size} (${errText(error)})`);
       if (c.offset !== undefined) assert.is(error!.offset, c.offset, `offset, chunks of ${size}`);
+      if (c.reason !== undefined) assert.ok(error!.reason.includes(c.reason), `reason, chunks of ${size}: ${errText(error)}`);
       assert.is(stats.records_read, c.records, `records, chunks of ${size}`);
     }
   });

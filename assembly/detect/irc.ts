@@ -36,6 +36,8 @@ export function ircStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     const c = <u32>load<u8>(p + i);
     const k = lineStep(st + CR, bit, c);
     if (k == LN_SKIP) continue;
+    // A full line ends at the next byte, which Zeek's ContentLine_Analyzer consumes with it
+    // (its offset >= max_line_length check): that byte starts no line.
     if (k == LN_EOL || <u32>load<u16>(d + D_LEN) >= MAX_LINE) {
       const tls = line(st, d, isOrig);
       memory.fill(d, 0, D_SIZE);
@@ -43,7 +45,7 @@ export function ircStream(st: usize, isOrig: bool, p: usize, n: u32): void {
         handOverAfterLine(st + CR, bit, A_SSL, false, p + i + 1, n - i - 1);
         return;
       }
-      if (k == LN_EOL) continue;
+      continue;
     }
     lineChar(d, c);
   }

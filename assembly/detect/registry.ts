@@ -22,7 +22,6 @@
 import { detectProtocols } from "../config";
 import * as C from "../flow/conn";
 import * as P from "../packet";
-import { confirm } from "../flow/services";
 import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
@@ -184,11 +183,6 @@ export function detectFlip(idx: u32, r: usize): void {
 export function detectEnd(idx: u32, r: usize): void {
   const ds = <usize>load<u32>(r + C.C_DETECT);
   if (ds != 0) release(ds, r);
-}
-
-/** For the tunnel decapsulation (decode/tunnels.ts): the outer UDP connection is a tunnel. */
-export function confirmTunnel(r: usize, id: u32): void {
-  confirm(r, id);
 }
 
 // ---------------------------------------------------------------- helpers
