@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { zk, ZkError, type ZkEvent, type ConnFields } from "../src/index.js";
 import { REPO, CAPTURES, HAVE_CAPTURES } from "./helpers/captures.js";
 import { haveTool } from "./helpers/cli.js";
-import { udpFlows } from "./helpers/packets.js";
+import { pcapRecords, udpFlows } from "./helpers/packets.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
 const sample = readFileSync(SAMPLE);
@@ -285,14 +285,11 @@ test("not a capture: ZkError ZK_UNKNOWN_MAGIC at byte 0, after the (empty) final
   assert.equal(evs.map((e) => e.event), ["zeek_done"]);
 });
 
-/** The offset where the record containing byte `cut` starts, walking the pcap record headers. */
+/** The offset where the record containing byte `cut` starts. */
 function recordStart(buf: Buffer, cut: number): number {
-  let off = 24;
-  for (;;) {
-    const next = off + 16 + buf.readUInt32LE(off + 8);
-    if (next > cut) return off;
-    off = next;
-  }
+  const r = pcapRecords(buf).find(({ offset, length }) => offset + length > cut);
+  if (!r) throw new Error(`byte ${cut} is in no record`);
+  return r.offset;
 }
 
 if (haveTool("tcpdump")) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { HAVE_CAPTURES, REPO } from "./helpers/captures.js";
 import { CLI, zk } from "./helpers/cli.js";
-import { udpFlows } from "./helpers/packets.js";
+import { pcapRecords, udpFlows } from "./helpers/packets.js";
 import { Engine } from "../src/engine.js";
 import { feedSource } from "../src/input.js";
 // @ts-expect-error: a plain ES module without types
@@ -22,12 +22,9 @@ const WINDOW = 16 << 10;    // decompressed bytes zlib hands out per call (src/i
 
 /** Complete records of a little-endian pcap within its first `limit` bytes, and where the first incomplete one starts. */
 function walk(pcap: Buffer, limit: number): { records: number; cutAt: number } {
-  let off = 24, n = 0;
-  while (off + 16 <= limit && off + 16 + pcap.readUInt32LE(off + 8) <= limit) {
-    off += 16 + pcap.readUInt32LE(off + 8);
-    n++;
-  }
-  return { records: n, cutAt: off };
+  const records = pcapRecords(pcap, limit);
+  const last = records[records.length - 1];
+  return { records: records.length, cutAt: last ? last.offset + last.length : 24 };
 }
 const completeRecords = (pcap: Buffer, limit: number) => walk(pcap, limit).records;
 

@@ -13,29 +13,19 @@ import type { EngineOptions } from "../src/engine.js";
 import { CAPTURES, HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 import { runBuffer } from "../src/engine.js";
 import { asRows, runTrace, withAndWithoutRecords } from "./helpers/conn.js";
+import { pcapRecords } from "./helpers/packets.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
 
 const GAP_S = 1200;
 const KEYS: EngineOptions[] = [{ by: ["src"] }, { by: ["src", "dst", "dport"], metrics: ["conns"] }];
 
-/** The records of a little-endian microsecond pcap: [offset, length] of each. */
-function records(pcap: Buffer): [number, number][] {
-  assert.is(pcap.readUInt32LE(0), 0xa1b2c3d4, "a little-endian microsecond pcap");
-  const out: [number, number][] = [];
-  for (let off = 24; off + 16 <= pcap.length; ) {
-    const len = 16 + pcap.readUInt32LE(off + 8);
-    out.push([off, len]);
-    off += len;
-  }
-  return out;
-}
-
 /** The capture without its first `drop` packets, and every packet from index `at` on `GAP_S` later. */
 function withGap(pcap: Buffer, drop: number, at: number): Buffer {
+  assert.is(pcap.readUInt32LE(0), 0xa1b2c3d4, "a little-endian microsecond pcap");
   const parts = [pcap.subarray(0, 24)];
-  records(pcap).forEach(([off, len], i) => {
+  pcapRecords(pcap).forEach(({ offset, length }, i) => {
     if (i < drop) return;
-    const rec = Buffer.from(pcap.subarray(off, off + len));
+    const rec = Buffer.from(pcap.subarray(offset, offset + length));
     if (i >= at) rec.writeUInt32LE(rec.readUInt32LE(0) + GAP_S, 0);
     parts.push(rec);
   });
@@ -59,7 +49,7 @@ function sameCounts(pcap: Buffer, name: string): void {
 
 /** Variants of a capture: the first 0, 3 or 10 packets dropped, the gap at each tenth. */
 function checkVariants(pcap: Buffer, name: string): number {
-  const n = records(pcap).length;
+  const n = pcapRecords(pcap).length;
   let kept = 0;
   for (const drop of [0, 3, 10]) {
     for (let tenth = 1; tenth < 10; tenth++) {
@@ -76,7 +66,7 @@ function checkVariants(pcap: Buffer, name: string): number {
 test("a generated capture idle 20 minutes (HTTP, TLS, SMTP, SSH, scans): the same counts without detection as with it", () => {
   // every TCP connection is probed, and SMTP's greeting starts like FTP's: detection starts there
   const pcap = Buffer.from(generateCaptureBuffer({ packets: 20_000, seed: 11 }).data);
-  const n = records(pcap).length;
+  const n = pcapRecords(pcap).length;
   for (const at of [n / 4, n / 2, (3 * n) / 4]) sameCounts(withGap(pcap, 0, Math.floor(at)), `generated, gap before packet ${Math.floor(at)}`);
 });
 

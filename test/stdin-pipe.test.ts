@@ -13,6 +13,7 @@ import { deflateRawSync, constants as zlibConstants } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, zk, sh, haveTool, until } from "./helpers/cli.js";
 import { REPO } from "./helpers/captures.js";
+import { pcapRecords } from "./helpers/packets.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
 const dir = mkdtempSync(join(tmpdir(), "zk-pipe-"));
@@ -208,9 +209,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 /** A little-endian pcap's first records (at most `records`, within `bytes`), then a record header
  *  that claims 2 GB: damage the framer sees as soon as it reads that header. */
 function withImpossibleRecord(pcap: Buffer, { records = Infinity, bytes = Infinity }): Buffer {
-  assert.is(pcap.readUInt32LE(0), 0xa1b2c3d4, "little-endian pcap");
-  let end = 24;
-  for (let i = 0; i < records && end + 16 + pcap.readUInt32LE(end + 8) <= bytes; i++) end += 16 + pcap.readUInt32LE(end + 8);
+  const kept = pcapRecords(pcap, Math.min(bytes, pcap.length)).slice(0, records);
+  const last = kept[kept.length - 1];
+  const end = last ? last.offset + last.length : 24;
   const bad = Buffer.alloc(16);
   bad.writeUInt32LE(0x7fffffff, 8);
   bad.writeUInt32LE(0x7fffffff, 12);

@@ -11,6 +11,7 @@ import type { EngineOptions } from "../src/engine.js";
 import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { generateCaptureBuffer } from "../bench/gen/index.js";
 import { asRows, runTrace, withAndWithoutRecords } from "./helpers/conn.js";
+import { pcapRecords } from "./helpers/packets.js";
 
 const KEYS: EngineOptions[] = [
   { by: ["src"] },
@@ -27,12 +28,9 @@ test("a generated capture, whose packets skip sequence numbers: the same rows wi
   // first packets are mostly sessions starting: 80,000 give about 100 connections with a gap)
   const { data } = generateCaptureBuffer({ packets: 80_000, seed: 7 });
   const kept: Buffer[] = [Buffer.from(data.subarray(0, 24))];
-  let off = 24, i = 0;
-  while (off + 16 <= data.length) {
-    const len = 16 + data.readUInt32LE(off + 8);
-    if (i++ % 50 !== 49) kept.push(Buffer.from(data.subarray(off, off + len)));
-    off += len;
-  }
+  pcapRecords(data).forEach(({ offset, length }, i) => {
+    if (i % 50 !== 49) kept.push(Buffer.from(data.subarray(offset, offset + length)));
+  });
   const holed = Buffer.concat(kept);
   const conns = asRows(runTrace(holed).records);
   const gapped = conns.filter((r) => Number(r.missed_bytes) > 0 && /g/i.test(r.history)).length;

@@ -39,6 +39,24 @@ export function pcapOf(frames: Buffer[], link = 1, t0 = 1_700_000_000): Buffer {
   return Buffer.concat(parts);
 }
 
+/** A record of a classic pcap: where it starts and its length, its 16-byte header included. */
+export interface PcapRecord { offset: number; length: number }
+
+/** The complete records of a little-endian classic pcap (micro- or nanosecond) within its first
+ *  `limit` bytes, in order. Throws on another byte order or format. */
+export function pcapRecords(pcap: Buffer, limit = pcap.length): PcapRecord[] {
+  const magic = pcap.readUInt32LE(0);
+  if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error(`not a little-endian classic pcap (magic 0x${magic.toString(16)})`);
+  const out: PcapRecord[] = [];
+  for (let off = 24; off + 16 <= limit; ) {
+    const length = 16 + pcap.readUInt32LE(off + 8);
+    if (off + length > limit) break;
+    out.push({ offset: off, length });
+    off += length;
+  }
+  return out;
+}
+
 /**
  * A classic pcap (LE, microseconds, Ethernet) of n one-packet UDP flows: flow i goes from
  * 10.(i>>16).(i>>8).(i&255) port 30000+(i%20000) to 192.0.2.1 port 53, at t0 + i ms.
