@@ -128,6 +128,78 @@ test("IRC: a line of over 1000 bytes is cut where Zeek cuts it, and the byte aft
   assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, long("\r\n234 y")]])), ["irc"]);
 });
 
+// Zeek's IMAP and XMPP parsers are binpac datagrams: each in-order delivery of the stream (a TCP
+// segment) is parsed on its own. A token that a segment boundary cuts is a violation (binpac runs
+// out of input), and a violation while the connection is under 10 KiB drops the service.
+test("IMAP: a command or reply cut by a segment boundary is a violation, as in Zeek's binpac parser", () => {
+  const greeting = Buffer.from("* OK IMAP4rev1 ready\r\n");
+  const imap = (client: Buffer[]) => {
+    const segments: [boolean, number, Buffer][] = [[false, 0, greeting]];
+    let off = 0;
+    for (const c of client) { segments.push([true, off, c]); off += c.length; }
+    return services(conversation(143, segments));
+  };
+  const line = "a1 CAPABILITY\r\n";
+  assert.equal(imap([Buffer.from(line)]), ["imap"], "whole");
+  // two lines in one segment, and each line in a segment of its own: whole tokens
+  assert.equal(imap([Buffer.from(line + "a2 NOOP\r\n")]), ["imap"], "two lines, one segment");
+  assert.equal(imap([Buffer.from(line), Buffer.from("a2 NOOP\r\n")]), ["imap"], "two segments");
+  for (const cut of [1, 3, 5, 13]) {
+    assert.equal(imap([Buffer.from(line.slice(0, cut)), Buffer.from(line.slice(cut))]), ["-"], `cut after ${cut} bytes`);
+  }
+  // the LF of a CR LF alone at a segment's start: a token cannot start with it
+  assert.equal(imap([Buffer.from(line.slice(0, 14)), Buffer.from("\n")]), ["-"], "cut between CR and LF");
+  // the server's side too: its greeting cut in two
+  const split: [boolean, number, Buffer][] = [[false, 0, greeting.subarray(0, 6)], [false, 6, greeting.subarray(6)], [true, 0, Buffer.from(line)]];
+  assert.equal(services(conversation(143, split)), ["-"], "greeting cut");
+});
+
+test("XMPP: a tag cut by a segment boundary is a violation, as in Zeek's binpac parser", () => {
+  const open = "<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' version='1.0'>";
+  const reply = Buffer.from("<?xml version='1.0'?><stream:stream from='example.com' id='1' version='1.0'>");
+  const xmpp = (client: string[]) => {
+    const segments: [boolean, number, Buffer][] = [];
+    let off = 0;
+    for (const c of client) { segments.push([true, off, Buffer.from(c)]); off += c.length; }
+    segments.push([false, 0, reply]);
+    return services(conversation(5222, segments));
+  };
+  assert.equal(xmpp([open]), ["xmpp"], "whole");
+  // a boundary between tags, or in the spacing after one: whole tokens
+  const at = open.indexOf("<stream");
+  assert.equal(xmpp([open.slice(0, at), open.slice(at)]), ["xmpp"], "cut between tags");
+  assert.equal(xmpp([open + "\r\n", "  <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"]), ["xmpp"], "cut in the spacing");
+  for (const cut of [at + 1, at + 5, open.length - 1]) {
+    assert.equal(xmpp([open.slice(0, cut), open.slice(cut)]), ["-"], `cut after ${cut} bytes`);
+  }
+});
+
+// IMAP's "login" and XMPP's <message> make Zeek skip the rest of the connection (SetSkip), but
+// binpac still parses the rest of the segment they came in: a violation there counts.
+test("IMAP and XMPP: after the token that ends parsing, the rest of its segment is still parsed", () => {
+  const greeting: [boolean, number, Buffer] = [false, 0, Buffer.from("* OK IMAP4rev1 ready\r\n")];
+  const imap = (...client: string[]) => {
+    const segments: [boolean, number, Buffer][] = [greeting];
+    let off = 0;
+    for (const c of client) { segments.push([true, off, Buffer.from(c)]); off += c.length; }
+    return services(conversation(143, segments));
+  };
+  assert.equal(imap("a1 login bob secret\r\na2 select INBOX\r\n", "not a token"), ["imap"], "later segments skipped");
+  assert.equal(imap("a1 login bob secret\r\na2 select INBOX"), ["-"], "a token cut at the segment's end");
+  assert.equal(imap("a1 login bob secret\r\nnot-a-token\r\n"), ["-"], "a bad token after login, same segment");
+
+  const open = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
+  const reply = Buffer.from("<stream:stream from='example.com' id='1' version='1.0'>");
+  const xmpp = (...client: string[]) => {
+    const segments: [boolean, number, Buffer][] = [[true, 0, open], [false, 0, reply]];
+    let off = open.length;
+    for (const c of client) { segments.push([true, off, Buffer.from(c)]); off += c.length; }
+    return services(conversation(5222, segments));
+  };
+  assert.equal(xmpp("<message to='a@example.com'/>", "hi</body>"), ["xmpp"], "later segments skipped");
+  assert.equal(xmpp("<message to='a@example.com'><body>hi</body></message>"), ["-"], "character data after <message>, same segment");
+});
+
 // Zeek's POP3 analyzer queues every pipelined command (a std::list) and pairs each reply with the
 // one at the front: a multi-line reply (TOP, RETR) is read to its "." line. A mail client that
 // pipelines many commands must not run out of queue, or a later reply's lines would be taken for

@@ -3,7 +3,9 @@
 // '<' and '>', then '>'; anything else is a binpac exception (violation). A client
 // <stream:stream> confirms. The client's <starttls> followed by the server's <proceed> hands the
 // stream to SSL (xmpp,ssl); <success>, <message>, <presence>, <db:result>, <db:verify> end
-// parsing (Zeek skips the rest of the connection).
+// parsing once the segment they came in is parsed (Zeek skips the rest of the connection).
+// Zeek's parser is a binpac datagram: each delivery (a TCP segment, in order) is parsed on its
+// own, so a token it cuts is a violation, and the next delivery starts a token afresh.
 import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
 import { A_SSL } from "./analyzers";
 
@@ -25,6 +27,8 @@ export function xmppEof(st: usize, isOrig: bool): void {}
 export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
+  store<u8>(d + D_PHASE, 0);
+  let skip = false;
   for (let i: u32 = 0; i < n; i++) {
     const c = <u32>load<u8>(p + i);
     const phase = load<u8>(d + D_PHASE);
@@ -48,9 +52,14 @@ export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (c == 60) { aViolate(); return; }
     if (c == 62) {
       store<u8>(d + D_PHASE, 0);
-      if (token(st, d, isOrig, p + i + 1, n - i - 1)) return;
+      const t = token(st, d, isOrig, p + i + 1, n - i - 1);
+      if (t == TOKEN_HANDED_OVER) return;
+      if (t == TOKEN_SKIP) skip = true;
     }
   }
+  // the delivery ended inside a token (before its '>'): binpac runs out of input
+  if (load<u8>(d + D_PHASE) != 0) aViolate();
+  if (skip) aDone();
 }
 
 function add(d: usize, c: u32): void {
@@ -66,12 +75,16 @@ function nameIs(d: usize, w: string): bool {
   return true;
 }
 
-/** A complete token; returns true when parsing stops. */
-function token(st: usize, d: usize, isOrig: bool, rest: usize, restLen: u32): bool {
+const TOKEN_ON: u32 = 0;
+// SetSkip: later deliveries are skipped, but binpac parses the rest of this one (a violation there counts)
+const TOKEN_SKIP: u32 = 1;
+const TOKEN_HANDED_OVER: u32 = 2; // the rest of the stream is SSL's
+
+/** A complete token. */
+function token(st: usize, d: usize, isOrig: bool, rest: usize, restLen: u32): u32 {
   if (isOrig && nameIs(d, "stream:stream")) aConfirm();
   if (nameIs(d, "success") || nameIs(d, "message") || nameIs(d, "db:result") || nameIs(d, "db:verify") || nameIs(d, "presence")) {
-    aDone();
-    return true;
+    return TOKEN_SKIP;
   }
   if (isOrig && nameIs(d, "starttls")) store<u8>(st + CLIENT_STARTTLS, 1);
   if (!isOrig && nameIs(d, "proceed") && load<u8>(st + CLIENT_STARTTLS) != 0) {
@@ -79,7 +92,7 @@ function token(st: usize, d: usize, isOrig: bool, rest: usize, restLen: u32): bo
     let k: u32 = 0;
     while (k < restLen && (load<u8>(rest + k) == 32 || load<u8>(rest + k) == 13 || load<u8>(rest + k) == 10)) k++;
     aHandOver(A_SSL, false, rest + k, restLen - k);
-    return true;
+    return TOKEN_HANDED_OVER;
   }
-  return false;
+  return TOKEN_ON;
 }
