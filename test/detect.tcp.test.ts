@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf as services } from "./helpers/conn.js";
 import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP, clientHello } from "./helpers/detect-pcap.js";
+import { pcapRecords } from "./helpers/packets.js";
 
 const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
 
@@ -198,6 +199,75 @@ test("IMAP and XMPP: after the token that ends parsing, the rest of its segment 
   };
   assert.equal(xmpp("<message to='a@example.com'/>", "hi</body>"), ["xmpp"], "later segments skipped");
   assert.equal(xmpp("<message to='a@example.com'><body>hi</body></message>"), ["-"], "character data after <message>, same segment");
+});
+
+test("IMAP: a server's capability list may end with its segment; an empty one, or one with a TAB, is a violation", () => {
+  // binpac reads "* CAPABILITY" on as a list of capabilities (ServerCapability), which may end
+  // where the input ends; its first capability must follow the spaces
+  const imap = (...server: string[]) => {
+    const segments: [boolean, number, Buffer][] = [[false, 0, Buffer.from("* OK ready\r\n")], [true, 0, Buffer.from("a1 CAPABILITY\r\n")]];
+    let off = 12;
+    for (const s of server) { segments.push([false, off, Buffer.from(s)]); off += s.length; }
+    return services(conversation(143, segments));
+  };
+  assert.equal(imap("* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n"), ["imap"], "whole");
+  assert.equal(imap("* capability IMAP4rev1 STARTTLS\r\na1 OK done\r\n"), ["imap"], "lower case");
+  assert.equal(imap("* CAPABILITY IMAP4rev1 ", "STARTTLS AUTH=PLAIN\r\na1 OK done\r\n"), ["imap"], "cut after a capability");
+  assert.equal(imap("* CAPABILITY IMAP4r", "ev1 STARTTLS\r\na1 OK done\r\n"), ["imap"], "cut inside a capability");
+  assert.equal(imap("* CAPABILITY", "a1 OK done\r\n"), ["imap"], "cut after the command");
+  // the next segment starts a token afresh: a space cannot begin one
+  assert.equal(imap("* CAPABILITY", " IMAP4rev1\r\na1 OK done\r\n"), ["-"], "the rest of the list in the next segment");
+  assert.equal(imap("* CAPABILITY\r\na1 OK done\r\n"), ["-"], "an empty list");
+  assert.equal(imap("* CAPABILITY IMAP4rev1\tSTARTTLS\r\na1 OK done\r\n"), ["-"], "a TAB");
+});
+
+test("XMPP: a segment of spacing only is a violation (a token's leading spacing, then no '<')", () => {
+  const open = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
+  const reply = Buffer.from("<stream:stream from='example.com' id='1' version='1.0'>");
+  for (const keepalive of [" ", "\n", "\r\n  "]) {
+    const segments: [boolean, number, Buffer][] = [[true, 0, open], [false, 0, reply], [true, open.length, Buffer.from(keepalive)]];
+    assert.equal(services(conversation(5222, segments)), ["-"], JSON.stringify(keepalive));
+  }
+  // spacing after a tag in the same segment is that tag's
+  const segments: [boolean, number, Buffer][] = [[true, 0, Buffer.concat([open, Buffer.from(" \r\n")])], [false, 0, reply]];
+  assert.equal(services(conversation(5222, segments)), ["xmpp"], "trailing spacing");
+});
+
+test("IMAP and XMPP: STARTTLS hands later segments to SSL, unless parsing was skipped; the rest of its segment is still parsed", () => {
+  const ch = clientHello();
+  const imap = (server: string) => services(conversation(143, [
+    [false, 0, Buffer.from("* OK ready\r\n")], [true, 0, Buffer.from("a1 STARTTLS\r\n")], [false, 12, Buffer.from(server)], [true, 13, ch],
+  ]));
+  assert.equal(imap("a1 OK go\r\n"), ["imap,ssl"], "STARTTLS");
+  assert.equal(imap("* list x\r\na1 OK go\r\n"), ["imap"], "skipped before the OK");
+  assert.equal(imap("a1 OK go\r\nx"), ["-"], "a violation after the OK, same segment");
+  const open = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
+  const starttls = Buffer.from("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  const xmpp = (server: string) => services(conversation(5222, [
+    [true, 0, open], [true, open.length, starttls], [false, 0, Buffer.from(server)], [true, open.length + starttls.length, ch],
+  ]));
+  const proceed = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+  assert.equal(xmpp(proceed), ["xmpp,ssl"], "proceed");
+  assert.equal(xmpp("<presence/>" + proceed), ["xmpp"], "skipped before the proceed");
+});
+
+/** The capture with record `index` captured to its first `keep` bytes (a snaplen). */
+function cutRecord(pcap: Buffer, index: number, keep: number): Buffer {
+  const { offset, length } = pcapRecords(pcap)[index];
+  const head = Buffer.from(pcap.subarray(offset, offset + 16));
+  head.writeUInt32LE(keep, 8);
+  return Buffer.concat([pcap.subarray(0, offset), head, pcap.subarray(offset + 16, offset + 16 + keep), pcap.subarray(offset + length)]);
+}
+
+test("a TCP payload cut by the snaplen is not delivered to the analyzers or signatures: a content gap", () => {
+  // Zeek's TCP_Endpoint::DataSent hands the reassembler whole payloads only. Record 3 is the
+  // first segment after the handshake; 14 + 20 + 20 bytes of headers come before its payload.
+  const request = conversation(8080, [[true, 0, Buffer.from("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")], [false, 0, reply]]);
+  assert.equal(services(request), ["http"], "whole");
+  assert.equal(services(cutRecord(request, 3, 54 + 20)), ["-"], "the request cut after its request line");
+  const imap = conversation(143, [[false, 0, Buffer.from("* OK ready\r\n")], [true, 0, Buffer.from("a1 CAPABILITY\r\n")],
+    [false, 12, Buffer.from("* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n")]]);
+  assert.equal(services(cutRecord(imap, 5, 54 + 10)), ["imap"], "a reply cut after 10 bytes ends nothing the greeting confirmed");
 });
 
 // Zeek's POP3 analyzer queues every pipelined command (a std::list) and pairs each reply with the

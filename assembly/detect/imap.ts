@@ -4,7 +4,7 @@
 // client "capability" or "starttls", or any "authenticate", "login", "examine", "create", "list",
 // "fetch" (compared as binpac does: starttls and ok case-insensitively, the others as sent) -- the
 // latter also end parsing once the segment they came in is parsed. A tagged "OK" to the client's
-// STARTTLS hands the stream to SSL. Zeek's parser is a binpac datagram: each delivery (a TCP
+// STARTTLS hands later deliveries to SSL. Zeek's parser is a binpac datagram: each delivery (a TCP
 // segment, in order) is parsed on its own, so a token it cuts is a violation, and the next
 // delivery starts a token afresh.
 import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
@@ -12,7 +12,7 @@ import { lower } from "./lines";
 import { A_SSL } from "./analyzers";
 
 // per direction (orig 0, resp 40)
-const D_PHASE: usize = 0;   // 0 tag, 1 spacing, 2 command, 3 content, 4 newlines
+const D_PHASE: usize = 0;   // P_*
 const D_TLEN: usize = 1;    // u8 tag length (saturating)
 const D_CLEN: usize = 2;    // u8 command length (saturating)
 const D_TAG: usize = 3;     // 12 bytes
@@ -20,6 +20,17 @@ const D_CMD: usize = 15;    // 13 bytes, as sent
 const D_SIZE: usize = 40;
 const STARTTLS_TAG: usize = 80;  // 12 bytes
 const STARTTLS_LEN: usize = 92;  // u8, 0: none
+
+// A token: TAG, spacing, COMMAND, then content up to its newline(s); or, for a server's
+// "* CAPABILITY", spaces, then capabilities separated by spaces, up to a newline.
+const P_TAG: u8 = 0;
+const P_SPACING: u8 = 1;
+const P_COMMAND: u8 = 2;
+const P_CONTENT: u8 = 3;
+const P_NEWLINES: u8 = 4;     // the token is complete
+const P_CAPS_SPACING: u8 = 5; // before the first capability
+const P_CAP: u8 = 6;
+const P_CAP_SPACING: u8 = 7;  // after a capability
 
 function isTagChar(c: u32): bool { return c > 32 && c < 127; } // [:alnum:] and [:punct:]
 
@@ -31,50 +42,70 @@ export function imapStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
   newToken(d);
-  let skip = false;
+  let skip = false, tls = false;
   for (let i: u32 = 0; i < n; i++) {
     const c = <u32>load<u8>(p + i);
     let phase = load<u8>(d + D_PHASE);
-    if (phase == 4) {
+    if (phase == P_NEWLINES) {
       if (c == 13 || c == 10) continue;
-      phase = 0;
+      phase = P_TAG;
       newToken(d);
     }
-    if (phase == 0) {
+    let ended = false; // the token's newline
+    if (phase == P_TAG) {
       if (isTagChar(c)) { add(d, D_TAG, D_TLEN, 12, c); continue; }
-      if (c == 32 && load<u8>(d + D_TLEN) > 0) { store<u8>(d + D_PHASE, 1); continue; }
-      aViolate();
-      return;
-    }
-    if (phase == 1) {
+      if (c != 32 || load<u8>(d + D_TLEN) == 0) { aViolate(); return; }
+      store<u8>(d + D_PHASE, P_SPACING);
+    } else if (phase == P_SPACING) {
       if (c == 32) continue;
-      if (isTagChar(c)) { store<u8>(d + D_PHASE, 2); add(d, D_CMD, D_CLEN, 13, c); continue; }
+      if (!isTagChar(c)) { aViolate(); return; }
+      store<u8>(d + D_PHASE, P_COMMAND);
+      add(d, D_CMD, D_CLEN, 13, c);
+    } else if (phase == P_COMMAND) {
+      if (isTagChar(c)) { add(d, D_CMD, D_CLEN, 13, c); continue; }
+      if (serverCapability(d, isOrig)) {
+        // its list must start with a capability, after spaces
+        if (c != 32) { aViolate(); return; }
+        store<u8>(d + D_PHASE, P_CAPS_SPACING);
+      } else if (c == 13 || c == 10) {
+        ended = true;
+      } else {
+        store<u8>(d + D_PHASE, P_CONTENT);
+      }
+    } else if (phase == P_CONTENT) {
+      ended = c == 13 || c == 10;
+    } else if (isTagChar(c)) { // a capability list
+      store<u8>(d + D_PHASE, P_CAP);
+    } else if (c == 32 && phase != P_CAPS_SPACING) {
+      store<u8>(d + D_PHASE, P_CAP_SPACING);
+    } else if (c == 32) {
+      continue;
+    } else if ((c == 13 || c == 10) && phase != P_CAPS_SPACING) {
+      ended = true;
+    } else {
       aViolate();
       return;
     }
-    if (phase == 2) {
-      if (isTagChar(c)) { add(d, D_CMD, D_CLEN, 13, c); continue; }
-      if (c == 13 || c == 10) {
-        store<u8>(d + D_PHASE, 4);
-        const t = token(st, d, isOrig, p + i, n - i);
-        if (t == TOKEN_HANDED_OVER) return;
-        if (t == TOKEN_SKIP) skip = true;
-        continue;
-      }
-      store<u8>(d + D_PHASE, 3);
-      continue;
-    }
-    // content
-    if (c == 13 || c == 10) {
-      store<u8>(d + D_PHASE, 4);
-      const t = token(st, d, isOrig, p + i, n - i);
-      if (t == TOKEN_HANDED_OVER) return;
-      if (t == TOKEN_SKIP) skip = true;
-    }
+    if (!ended) continue;
+    store<u8>(d + D_PHASE, P_NEWLINES);
+    const t = token(st, d, isOrig);
+    if (t == TOKEN_SKIP) skip = true;
+    else if (t == TOKEN_STARTTLS) tls = true;
   }
-  // the delivery ended inside a token (before its newline): binpac runs out of input
-  if (load<u8>(d + D_PHASE) != 4) aViolate();
+  // the delivery ended inside a token: binpac runs out of input (a capability list just ends)
+  const phase = load<u8>(d + D_PHASE);
+  if (phase != P_NEWLINES && phase < P_CAPS_SPACING && !(phase == P_COMMAND && serverCapability(d, isOrig))) {
+    aViolate();
+    return;
+  }
+  // later deliveries are skipped; or, after STARTTLS, they are SSL's
   if (skip) aDone();
+  else if (tls) aHandOver(A_SSL, false, p + n, 0);
+}
+
+/** A server's "* CAPABILITY": binpac parses the rest as a list of capabilities (ServerCapability). */
+function serverCapability(d: usize, isOrig: bool): bool {
+  return !isOrig && load<u8>(d + D_TLEN) == 1 && load<u8>(d + D_TAG) == 42 && cmdIs(d, "capability", true);
 }
 
 function newToken(d: usize): void {
@@ -100,13 +131,14 @@ function cmdIs(d: usize, w: string, fold: bool): bool {
   return true;
 }
 
+// What a token asks for once its delivery is parsed: binpac parses the rest of the delivery either
+// way (a violation there counts)
 const TOKEN_ON: u32 = 0;
-// SetSkip: later deliveries are skipped, but binpac parses the rest of this one (a violation there counts)
-const TOKEN_SKIP: u32 = 1;
-const TOKEN_HANDED_OVER: u32 = 2; // the rest of the stream is SSL's
+const TOKEN_SKIP: u32 = 1;     // SetSkip: later deliveries are skipped
+const TOKEN_STARTTLS: u32 = 2; // later deliveries go to SSL
 
 /** A complete token (its newline reached). */
-function token(st: usize, d: usize, isOrig: bool, rest: usize, restLen: u32): u32 {
+function token(st: usize, d: usize, isOrig: bool): u32 {
   const tlen = load<u8>(d + D_TLEN);
   const star = tlen == 1 && load<u8>(d + D_TAG) == 42;
   if (!isOrig && star && cmdIs(d, "ok", true)) aConfirm();
@@ -122,11 +154,7 @@ function token(st: usize, d: usize, isOrig: bool, rest: usize, restLen: u32): u3
   }
   const sl = load<u8>(st + STARTTLS_LEN);
   if (!isOrig && sl != 0 && sl == tlen && memory.compare(st + STARTTLS_TAG, d + D_TAG, sl) == 0 && cmdIs(d, "ok", true)) {
-    // the rest after this line's newline(s) goes to SSL
-    let k: u32 = 0;
-    while (k < restLen && (load<u8>(rest + k) == 13 || load<u8>(rest + k) == 10)) k++;
-    aHandOver(A_SSL, false, rest + k, restLen - k);
-    return TOKEN_HANDED_OVER;
+    return TOKEN_STARTTLS;
   }
   return TOKEN_ON;
 }

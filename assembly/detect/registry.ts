@@ -483,13 +483,12 @@ function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool):
   if (len == 0) return false;
   const skip = <u32>(-rel);
   if (skip >= len) return false; // retransmission
-  const cap = P.payloadCapLen;
-  const avail = cap > skip ? cap - skip : 0;
   const want = len - skip;
-  const n = avail < want ? avail : want;
   store<u32>(seqAt, next + want);
-  if (n > 0) streamChunk(ds, r, isOrig, P.payloadPtr + skip, n);
-  if (n < want) { markGap(ds, r, isOrig); return false; } // cut by the snaplen
+  // a payload cut by the snaplen is not delivered at all (Zeek's TCP_Endpoint::DataSent gives the
+  // reassembler only whole payloads): a gap
+  if (P.payloadCapLen < len) { markGap(ds, r, isOrig); return false; }
+  streamChunk(ds, r, isOrig, P.payloadPtr + skip, want);
   if (load<u32>(ds + H_REORDER) != 0) roDrain(ds, r, isOrig);
   return false;
 }

@@ -1,8 +1,8 @@
 // XMPP (Zeek: src/analyzer/protocol/xmpp, binpac xmpp-protocol.pac / xmpp-analyzer.pac).
 // The stream is a sequence of tokens: [ \r\n]*, '<', a name (\/?[?:[:alnum:]]+), anything but
 // '<' and '>', then '>'; anything else is a binpac exception (violation). A client
-// <stream:stream> confirms. The client's <starttls> followed by the server's <proceed> hands the
-// stream to SSL (xmpp,ssl); <success>, <message>, <presence>, <db:result>, <db:verify> end
+// <stream:stream> confirms. The client's <starttls> followed by the server's <proceed> hands later
+// deliveries to SSL (xmpp,ssl); <success>, <message>, <presence>, <db:result>, <db:verify> end
 // parsing once the segment they came in is parsed (Zeek skips the rest of the connection).
 // Zeek's parser is a binpac datagram: each delivery (a TCP segment, in order) is parsed on its
 // own, so a token it cuts is a violation, and the next delivery starts a token afresh.
@@ -28,7 +28,7 @@ export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
   store<u8>(d + D_PHASE, 0);
-  let skip = false;
+  let skip = false, tls = false, tokens = 0;
   for (let i: u32 = 0; i < n; i++) {
     const c = <u32>load<u8>(p + i);
     const phase = load<u8>(d + D_PHASE);
@@ -52,14 +52,21 @@ export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (c == 60) { aViolate(); return; }
     if (c == 62) {
       store<u8>(d + D_PHASE, 0);
-      const t = token(st, d, isOrig, p + i + 1, n - i - 1);
-      if (t == TOKEN_HANDED_OVER) return;
+      tokens++;
+      const t = token(st, d, isOrig);
       if (t == TOKEN_SKIP) skip = true;
+      else if (t == TOKEN_STARTTLS) tls = true;
     }
   }
-  // the delivery ended inside a token (before its '>'): binpac runs out of input
-  if (load<u8>(d + D_PHASE) != 0) aViolate();
+  // the delivery ended inside a token (before its '>'), or held only spacing (a token's leading
+  // spacing, then no '<'; spacing after a '>' is that token's): binpac runs out of input
+  if (load<u8>(d + D_PHASE) != 0 || tokens == 0) {
+    aViolate();
+    return;
+  }
+  // later deliveries are skipped; or, after STARTTLS, they are SSL's
   if (skip) aDone();
+  else if (tls) aHandOver(A_SSL, false, p + n, 0);
 }
 
 function add(d: usize, c: u32): void {
@@ -75,24 +82,19 @@ function nameIs(d: usize, w: string): bool {
   return true;
 }
 
+// What a token asks for once its delivery is parsed: binpac parses the rest of the delivery either
+// way (a violation there counts)
 const TOKEN_ON: u32 = 0;
-// SetSkip: later deliveries are skipped, but binpac parses the rest of this one (a violation there counts)
-const TOKEN_SKIP: u32 = 1;
-const TOKEN_HANDED_OVER: u32 = 2; // the rest of the stream is SSL's
+const TOKEN_SKIP: u32 = 1;     // SetSkip: later deliveries are skipped
+const TOKEN_STARTTLS: u32 = 2; // later deliveries go to SSL
 
 /** A complete token. */
-function token(st: usize, d: usize, isOrig: bool, rest: usize, restLen: u32): u32 {
+function token(st: usize, d: usize, isOrig: bool): u32 {
   if (isOrig && nameIs(d, "stream:stream")) aConfirm();
   if (nameIs(d, "success") || nameIs(d, "message") || nameIs(d, "db:result") || nameIs(d, "db:verify") || nameIs(d, "presence")) {
     return TOKEN_SKIP;
   }
   if (isOrig && nameIs(d, "starttls")) store<u8>(st + CLIENT_STARTTLS, 1);
-  if (!isOrig && nameIs(d, "proceed") && load<u8>(st + CLIENT_STARTTLS) != 0) {
-    // the token's trailing spacing belongs to it
-    let k: u32 = 0;
-    while (k < restLen && (load<u8>(rest + k) == 32 || load<u8>(rest + k) == 13 || load<u8>(rest + k) == 10)) k++;
-    aHandOver(A_SSL, false, rest + k, restLen - k);
-    return TOKEN_HANDED_OVER;
-  }
+  if (!isOrig && nameIs(d, "proceed") && load<u8>(st + CLIENT_STARTTLS) != 0) return TOKEN_STARTTLS;
   return TOKEN_ON;
 }
