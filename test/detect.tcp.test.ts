@@ -251,6 +251,25 @@ test("IMAP and XMPP: STARTTLS hands later segments to SSL, unless parsing was sk
   assert.equal(xmpp("<presence/>" + proceed), ["xmpp"], "skipped before the proceed");
 });
 
+// Zeek's reassembler keeps the bytes it holds above a hole: a segment that overlaps them adds only
+// what is around them, and each held block is delivered whole. IMAP's datagram parser shows where
+// the deliveries are cut.
+test("segments overlapping held ones: the held bytes are kept and delivered whole", () => {
+  const greeting: [boolean, number, Buffer][] = [[false, 0, Buffer.from("* OK ready\r\n")]];
+  const imap = (...client: [number, string][]) =>
+    services(conversation(143, [...greeting, ...client.map(([off, s]): [boolean, number, Buffer] => [true, off, Buffer.from(s)])]));
+  const stream = "a1 CAPABILITY\r\na2 NOOP\r\na3 NOOP\r\n"; // tokens end at 15, 24 and 33
+  assert.equal(imap([0, stream.slice(0, 15)], [15, stream.slice(15, 24)], [24, stream.slice(24)]), ["imap"], "in order");
+  // held [15, 24), then [0, 20): delivered as [0, 15) and [15, 24), two whole tokens
+  assert.equal(imap([15, stream.slice(15, 24)], [0, stream.slice(0, 20)], [24, stream.slice(24)]), ["imap"], "a fill overlapping a held segment");
+  // held [24, 33), then [15, 28) (held as [15, 24)), then the fill [0, 15)
+  assert.equal(imap([24, stream.slice(24)], [15, stream.slice(15, 28)], [0, stream.slice(0, 15)]), ["imap"], "held segments overlapping");
+  // the held bytes win over different ones sent again
+  assert.equal(imap([15, stream.slice(15, 24)], [0, stream.slice(0, 15) + "XXXXX"], [24, stream.slice(24)]), ["imap"], "held bytes win");
+  // a segment cut at 20 with nothing held past it is a cut token, as it should be
+  assert.equal(imap([0, stream.slice(0, 20)], [20, stream.slice(20)]), ["-"], "cut in order");
+});
+
 /** The capture with record `index` captured to its first `keep` bytes (a snaplen). */
 function cutRecord(pcap: Buffer, index: number, keep: number): Buffer {
   const { offset, length } = pcapRecords(pcap)[index];

@@ -476,7 +476,7 @@ function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool):
   if (rel > 0) {
     // a hole before this segment: as Zeek's reassembler, hold it until the hole fills (or is
     // acknowledged: a content gap, where analyzers stop)
-    if (P.payloadCapLen >= len && roStore(ds, isOrig, dataSeq, P.payloadPtr, len, fin)) return true;
+    if (P.payloadCapLen >= len && roHold(ds, isOrig, dataSeq, P.payloadPtr, len, fin)) return true;
     markGap(ds, r, isOrig);
     return false;
   }
@@ -484,12 +484,15 @@ function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool):
   const skip = <u32>(-rel);
   if (skip >= len) return false; // retransmission
   const want = len - skip;
+  if (load<u32>(ds + H_REORDER) != 0 && P.payloadCapLen >= len) {
+    roDeliverAround(ds, r, isOrig, P.payloadPtr + skip, next, want);
+    return false;
+  }
   store<u32>(seqAt, next + want);
   // a payload cut by the snaplen is not delivered at all (Zeek's TCP_Endpoint::DataSent gives the
   // reassembler only whole payloads): a gap
   if (P.payloadCapLen < len) { markGap(ds, r, isOrig); return false; }
   streamChunk(ds, r, isOrig, P.payloadPtr + skip, want);
-  if (load<u32>(ds + H_REORDER) != 0) roDrain(ds, r, isOrig);
   return false;
 }
 
@@ -566,6 +569,71 @@ function roCompact(ds: usize): void {
   }
   poolFree(REORDER_POOL, ro);
   store<u32>(ds + H_REORDER, 0);
+}
+
+// Zeek's reassembler keeps the data it holds: a segment overlapping held data adds only the bytes
+// around it, and the stream is delivered block by block (Reassem.cc, TCP_Reassembler.cc
+// BlockInserted). Held entries therefore never overlap, and each is delivered whole.
+
+/** Holds a segment above a hole, without the bytes held entries already cover (so in pieces). A
+ *  FIN stays at the segment's end (an entry of no bytes when that end is covered). */
+function roHold(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32, fin: bool): bool {
+  let from: u32 = 0;
+  while (from < len) {
+    const at = seq + from;
+    const e = roFirstFrom(ds, isOrig, at, len - from);
+    if (e == 0) return roStore(ds, isOrig, at, p + from, len - from, fin);
+    const start = <u32>max(<i32>(load<u32>(e) - at), 0); // where the held entry starts, from `at`
+    if (start > 0 && !roStore(ds, isOrig, at, p + from, start, false)) return false;
+    const heldEnd = <u32>(<i32>(load<u32>(e) - seq) + <i32>load<u16>(e + 4));
+    from = heldEnd > from ? heldEnd : from + start;
+  }
+  return !fin || roStore(ds, isOrig, seq + len, p, 0, true);
+}
+
+/** The held entry of a direction that overlaps [at, at + n) and starts first, or 0. */
+function roFirstFrom(ds: usize, isOrig: bool, at: u32, n: u32): usize {
+  const ro = <usize>load<u32>(ds + H_REORDER);
+  if (ro == 0) return 0;
+  const dir = isOrig ? RO_ORIG : RO_RESP;
+  let best: usize = 0;
+  let bestRel: i32 = i32.MAX_VALUE;
+  let off: usize = RO_DATA;
+  const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
+  while (off < end) {
+    const e = ro + off;
+    const len = <u32>load<u16>(e + 4);
+    off += roEntrySize(len);
+    if ((load<u8>(e + 6) & dir) == 0 || len == 0) continue;
+    const rel = <i32>(load<u32>(e) - at);
+    if (rel >= <i32>n || rel + <i32>len <= 0) continue;
+    if (rel < bestRel) { bestRel = rel; best = e; }
+  }
+  return best;
+}
+
+/** Delivers the n in-order bytes at p (from sequence number `start`, the stream's next) around the
+ *  held entries within them: the bytes before each entry, then the entry whole (roDrain). */
+function roDeliverAround(ds: usize, r: usize, isOrig: bool, p: usize, start: u32, n: u32): void {
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
+  let from: u32 = 0;
+  while (from < n && (load<u32>(ds + H_FLAGS) & gapBit) == 0) {
+    const e = roFirstFrom(ds, isOrig, start + from, n - from);
+    const upTo = e == 0 ? n : from + <u32>max(<i32>(load<u32>(e) - (start + from)), 0);
+    if (upTo > from) {
+      store<u32>(seqAt, start + upTo);
+      streamChunk(ds, r, isOrig, p + from, upTo - from);
+    }
+    if (e == 0) break;
+    roDrain(ds, r, isOrig);
+    // past the entries delivered; a stream that did not reach the entry (a gap) ends here
+    const reached = <i32>(load<u32>(seqAt) - start);
+    if (reached <= <i32>upTo) return;
+    from = <u32>reached;
+  }
+  if (<i32>(load<u32>(seqAt) - (start + n)) < 0 && (load<u32>(ds + H_FLAGS) & gapBit) == 0) store<u32>(seqAt, start + n);
+  if (load<u32>(ds + H_REORDER) != 0) roDrain(ds, r, isOrig);
 }
 
 /** Delivers the held segments of a direction that the stream has now reached. */
