@@ -270,6 +270,22 @@ test("segments overlapping held ones: the held bytes are kept and delivered whol
   assert.equal(imap([0, stream.slice(0, 20)], [20, stream.slice(20)]), ["-"], "cut in order");
 });
 
+test("a FIN held above a hole ends the stream once nothing is held past it, even behind later data", () => {
+  // finger confirms on the end of the client's request ("alice" without a newline)
+  const finger = (segments: [number, string, number][]) => {
+    const p = new PcapBuilder();
+    p.tcp(CLIENT, 40000, SERVER, 79, 1000, 0, SYN, Buffer.alloc(0));
+    p.tcp(SERVER, 79, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+    p.tcp(CLIENT, 40000, SERVER, 79, 1001, 5001, ACK, Buffer.alloc(0));
+    for (const [off, data, flags] of segments) p.tcp(CLIENT, 40000, SERVER, 79, 1001 + off, 5001, PSH | ACK | flags, Buffer.from(data));
+    return services(p.done());
+  };
+  assert.equal(finger([[0, "alice", 0]]), ["-"], "no FIN");
+  assert.equal(finger([[2, "ice", FIN], [0, "al", 0]]), ["finger"], "FIN held with its segment");
+  // held [3, 8), then [1, 5) with the FIN (held as [1, 3) and the FIN at 5), then the fill
+  assert.equal(finger([[3, "ceXYZ", 0], [1, "lice", FIN], [0, "a", 0]]), ["finger"], "data held past the FIN");
+});
+
 /** The capture with record `index` captured to its first `keep` bytes (a snaplen). */
 function cutRecord(pcap: Buffer, index: number, keep: number): Buffer {
   const { offset, length } = pcapRecords(pcap)[index];

@@ -109,7 +109,7 @@ function serverCapability(d: usize, isOrig: bool): bool {
 }
 
 function newToken(d: usize): void {
-  store<u8>(d + D_PHASE, 0);
+  store<u8>(d + D_PHASE, P_TAG);
   store<u8>(d + D_TLEN, 0);
   store<u8>(d + D_CLEN, 0);
 }

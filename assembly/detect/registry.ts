@@ -632,7 +632,6 @@ function roDeliverAround(ds: usize, r: usize, isOrig: bool, p: usize, start: u32
     if (reached <= <i32>upTo) return;
     from = <u32>reached;
   }
-  if (<i32>(load<u32>(seqAt) - (start + n)) < 0 && (load<u32>(ds + H_FLAGS) & gapBit) == 0) store<u32>(seqAt, start + n);
   if (load<u32>(ds + H_REORDER) != 0) roDrain(ds, r, isOrig);
 }
 
@@ -642,10 +641,11 @@ function roDrain(ds: usize, r: usize, isOrig: bool): void {
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
   let progress = true;
+  let fin = false;
   while (progress) {
     progress = false;
     const ro = <usize>load<u32>(ds + H_REORDER);
-    if (ro == 0 || (load<u32>(ds + H_FLAGS) & gapBit) != 0) return;
+    if (ro == 0 || (load<u32>(ds + H_FLAGS) & gapBit) != 0) break;
     let off: usize = RO_DATA;
     const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
     while (off < end) {
@@ -664,10 +664,13 @@ function roDrain(ds: usize, r: usize, isOrig: bool): void {
         store<u32>(seqAt, next + (len - skip));
         streamChunk(ds, r, isOrig, e + 8 + skip, len - skip);
       }
-      if ((d & RO_FIN) != 0 && load<u32>(seqAt) == load<u32>(e) + len) streamEof(ds, r, isOrig);
+      if ((d & RO_FIN) != 0) fin = true;
       break; // delivery may have changed the block: rescan
     }
   }
+  // a FIN held with its segment: the stream ends once nothing is held past it (Zeek's CheckEOF:
+  // everything seen delivered, a FIN seen), wherever data sent after the FIN left the position
+  if (fin && !roHas(ds, isOrig)) streamEof(ds, r, isOrig);
   roCompact(ds);
 }
 
