@@ -129,6 +129,12 @@ test("IRC: a line of over 1000 bytes is cut where Zeek cuts it, and the byte aft
   assert.equal(services(conversation(6667, [[true, 0, client], [false, 0, long("\r\n234 y")]])), ["irc"]);
 });
 
+/** An IMAP server's greeting; an XMPP client's stream header and its server's (conversation()'s
+ *  payloads in the IMAP and XMPP tests below). */
+const IMAP_GREETING = Buffer.from("* OK ready\r\n");
+const XMPP_OPEN = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
+const XMPP_REPLY = Buffer.from("<stream:stream from='example.com' id='1' version='1.0'>");
+
 // Zeek's IMAP and XMPP parsers are binpac datagrams: each in-order delivery of the stream (a TCP
 // segment) is parsed on its own. A token that a segment boundary cuts is a violation (binpac runs
 // out of input), and a violation while the connection is under 10 KiB drops the service.
@@ -189,11 +195,9 @@ test("IMAP and XMPP: after the token that ends parsing, the rest of its segment 
   assert.equal(imap("a1 login bob secret\r\na2 select INBOX"), ["-"], "a token cut at the segment's end");
   assert.equal(imap("a1 login bob secret\r\nnot-a-token\r\n"), ["-"], "a bad token after login, same segment");
 
-  const open = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
-  const reply = Buffer.from("<stream:stream from='example.com' id='1' version='1.0'>");
   const xmpp = (...client: string[]) => {
-    const segments: [boolean, number, Buffer][] = [[true, 0, open], [false, 0, reply]];
-    let off = open.length;
+    const segments: [boolean, number, Buffer][] = [[true, 0, XMPP_OPEN], [false, 0, XMPP_REPLY]];
+    let off = XMPP_OPEN.length;
     for (const c of client) { segments.push([true, off, Buffer.from(c)]); off += c.length; }
     return services(conversation(5222, segments));
   };
@@ -205,7 +209,7 @@ test("IMAP: a server's capability list may end with its segment; an empty one, o
   // binpac reads "* CAPABILITY" on as a list of capabilities (ServerCapability), which may end
   // where the input ends; its first capability must follow the spaces
   const imap = (...server: string[]) => {
-    const segments: [boolean, number, Buffer][] = [[false, 0, Buffer.from("* OK ready\r\n")], [true, 0, Buffer.from("a1 CAPABILITY\r\n")]];
+    const segments: [boolean, number, Buffer][] = [[false, 0, IMAP_GREETING], [true, 0, Buffer.from("a1 CAPABILITY\r\n")]];
     let off = 12;
     for (const s of server) { segments.push([false, off, Buffer.from(s)]); off += s.length; }
     return services(conversation(143, segments));
@@ -222,29 +226,26 @@ test("IMAP: a server's capability list may end with its segment; an empty one, o
 });
 
 test("XMPP: a segment of spacing only is a violation (a token's leading spacing, then no '<')", () => {
-  const open = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
-  const reply = Buffer.from("<stream:stream from='example.com' id='1' version='1.0'>");
   for (const keepalive of [" ", "\n", "\r\n  "]) {
-    const segments: [boolean, number, Buffer][] = [[true, 0, open], [false, 0, reply], [true, open.length, Buffer.from(keepalive)]];
+    const segments: [boolean, number, Buffer][] = [[true, 0, XMPP_OPEN], [false, 0, XMPP_REPLY], [true, XMPP_OPEN.length, Buffer.from(keepalive)]];
     assert.equal(services(conversation(5222, segments)), ["-"], JSON.stringify(keepalive));
   }
   // spacing after a tag in the same segment is that tag's
-  const segments: [boolean, number, Buffer][] = [[true, 0, Buffer.concat([open, Buffer.from(" \r\n")])], [false, 0, reply]];
+  const segments: [boolean, number, Buffer][] = [[true, 0, Buffer.concat([XMPP_OPEN, Buffer.from(" \r\n")])], [false, 0, XMPP_REPLY]];
   assert.equal(services(conversation(5222, segments)), ["xmpp"], "trailing spacing");
 });
 
 test("IMAP and XMPP: STARTTLS hands later segments to SSL, unless parsing was skipped; the rest of its segment is still parsed", () => {
   const ch = clientHello();
   const imap = (server: string) => services(conversation(143, [
-    [false, 0, Buffer.from("* OK ready\r\n")], [true, 0, Buffer.from("a1 STARTTLS\r\n")], [false, 12, Buffer.from(server)], [true, 13, ch],
+    [false, 0, IMAP_GREETING], [true, 0, Buffer.from("a1 STARTTLS\r\n")], [false, 12, Buffer.from(server)], [true, 13, ch],
   ]));
   assert.equal(imap("a1 OK go\r\n"), ["imap,ssl"], "STARTTLS");
   assert.equal(imap("* list x\r\na1 OK go\r\n"), ["imap"], "skipped before the OK");
   assert.equal(imap("a1 OK go\r\nx"), ["-"], "a violation after the OK, same segment");
-  const open = Buffer.from("<stream:stream to='example.com' xmlns='jabber:client' version='1.0'>");
   const starttls = Buffer.from("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
   const xmpp = (server: string) => services(conversation(5222, [
-    [true, 0, open], [true, open.length, starttls], [false, 0, Buffer.from(server)], [true, open.length + starttls.length, ch],
+    [true, 0, XMPP_OPEN], [true, XMPP_OPEN.length, starttls], [false, 0, Buffer.from(server)], [true, XMPP_OPEN.length + starttls.length, ch],
   ]));
   const proceed = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
   assert.equal(xmpp(proceed), ["xmpp,ssl"], "proceed");
@@ -255,7 +256,7 @@ test("IMAP and XMPP: STARTTLS hands later segments to SSL, unless parsing was sk
 // what is around them, and each held block is delivered whole. IMAP's datagram parser shows where
 // the deliveries are cut.
 test("segments overlapping held ones: the held bytes are kept and delivered whole", () => {
-  const greeting: [boolean, number, Buffer][] = [[false, 0, Buffer.from("* OK ready\r\n")]];
+  const greeting: [boolean, number, Buffer][] = [[false, 0, IMAP_GREETING]];
   const imap = (...client: [number, string][]) =>
     services(conversation(143, [...greeting, ...client.map(([off, s]): [boolean, number, Buffer] => [true, off, Buffer.from(s)])]));
   const stream = "a1 CAPABILITY\r\na2 NOOP\r\na3 NOOP\r\n"; // tokens end at 15, 24 and 33
@@ -300,7 +301,7 @@ test("a TCP payload cut by the snaplen is not delivered to the analyzers or sign
   const request = conversation(8080, [[true, 0, Buffer.from("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")], [false, 0, reply]]);
   assert.equal(services(request), ["http"], "whole");
   assert.equal(services(cutRecord(request, 3, 54 + 20)), ["-"], "the request cut after its request line");
-  const imap = conversation(143, [[false, 0, Buffer.from("* OK ready\r\n")], [true, 0, Buffer.from("a1 CAPABILITY\r\n")],
+  const imap = conversation(143, [[false, 0, IMAP_GREETING], [true, 0, Buffer.from("a1 CAPABILITY\r\n")],
     [false, 12, Buffer.from("* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n")]]);
   assert.equal(services(cutRecord(imap, 5, 54 + 10)), ["imap"], "a reply cut after 10 bytes ends nothing the greeting confirmed");
 });

@@ -163,6 +163,21 @@ export function aHandOver(id: u32, isOrig: bool, p: usize, n: u32): void {
   aDone();
 }
 
+// Zeek's binpac analyzers of datagram flows (IMAP, XMPP) parse each TCP segment whole: what a
+// token asks for (a skip, STARTTLS) takes effect once the rest of its segment is parsed too.
+/** A token asks nothing. */
+export const TOKEN_ON: u32 = 0;
+/** SetSkip: later segments are skipped. */
+export const TOKEN_SKIP: u32 = 1;
+/** StartTLS: later segments go to SSL (unless skipped). */
+export const TOKEN_STARTTLS: u32 = 2;
+
+/** A segment parsed to its end without a violation; `asked`: its tokens' requests, ORed. */
+export function aSegmentParsed(asked: u32, ssl: u32): void {
+  if ((asked & TOKEN_SKIP) != 0) aDone();
+  else if ((asked & TOKEN_STARTTLS) != 0) aHandOver(ssl, false, 0, 0);
+}
+
 /** From here on the stream is new to signature matching (a tunnel, e.g. HTTP CONNECT). */
 export function aRestartDpd(isOrig: bool, p: usize, n: u32): void {
   reqKind = REQ_RESTART_DPD;

@@ -7,7 +7,7 @@
 // STARTTLS hands later deliveries to SSL. Zeek's parser is a binpac datagram: each delivery (a TCP
 // segment, in order) is parsed on its own, so a token it cuts is a violation, and the next
 // delivery starts a token afresh.
-import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
+import { aConfirm, aViolate, aDone, aPartial, aSegmentParsed, TOKEN_ON, TOKEN_SKIP, TOKEN_STARTTLS } from "./ctx";
 import { lower } from "./lines";
 import { A_SSL } from "./analyzers";
 
@@ -42,7 +42,7 @@ export function imapStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
   newToken(d);
-  let skip = false, tls = false;
+  let asked: u32 = 0; // the tokens' requests
   for (let i: u32 = 0; i < n; i++) {
     const c = <u32>load<u8>(p + i);
     let phase = load<u8>(d + D_PHASE);
@@ -88,9 +88,7 @@ export function imapStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     }
     if (!ended) continue;
     store<u8>(d + D_PHASE, P_NEWLINES);
-    const t = token(st, d, isOrig);
-    if (t == TOKEN_SKIP) skip = true;
-    else if (t == TOKEN_STARTTLS) tls = true;
+    asked |= token(st, d, isOrig);
   }
   // the delivery ended inside a token: binpac runs out of input (a capability list just ends)
   const phase = load<u8>(d + D_PHASE);
@@ -98,9 +96,7 @@ export function imapStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     aViolate();
     return;
   }
-  // later deliveries are skipped; or, after STARTTLS, they are SSL's
-  if (skip) aDone();
-  else if (tls) aHandOver(A_SSL, false, p + n, 0);
+  aSegmentParsed(asked, A_SSL);
 }
 
 /** A server's "* CAPABILITY": binpac parses the rest as a list of capabilities (ServerCapability). */
@@ -131,13 +127,7 @@ function cmdIs(d: usize, w: string, fold: bool): bool {
   return true;
 }
 
-// What a token asks for once its delivery is parsed: binpac parses the rest of the delivery either
-// way (a violation there counts)
-const TOKEN_ON: u32 = 0;
-const TOKEN_SKIP: u32 = 1;     // SetSkip: later deliveries are skipped
-const TOKEN_STARTTLS: u32 = 2; // later deliveries go to SSL
-
-/** A complete token (its newline reached). */
+/** A complete token (its newline reached); what it asks for (ctx.ts TOKEN_*). */
 function token(st: usize, d: usize, isOrig: bool): u32 {
   const tlen = load<u8>(d + D_TLEN);
   const star = tlen == 1 && load<u8>(d + D_TAG) == 42;

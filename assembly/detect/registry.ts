@@ -484,15 +484,17 @@ function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool):
   const skip = <u32>(-rel);
   if (skip >= len) return false; // retransmission
   const want = len - skip;
-  if (load<u32>(ds + H_REORDER) != 0 && P.payloadCapLen >= len) {
+  if (P.payloadCapLen < len) {
+    // a payload cut by the snaplen is not delivered at all (Zeek's TCP_Endpoint::DataSent gives
+    // the reassembler only whole payloads): a gap
+    store<u32>(seqAt, next + want);
+    markGap(ds, r, isOrig);
+  } else if (load<u32>(ds + H_REORDER) != 0) {
     roDeliverAround(ds, r, isOrig, P.payloadPtr + skip, next, want);
-    return false;
+  } else {
+    store<u32>(seqAt, next + want);
+    streamChunk(ds, r, isOrig, P.payloadPtr + skip, want);
   }
-  store<u32>(seqAt, next + want);
-  // a payload cut by the snaplen is not delivered at all (Zeek's TCP_Endpoint::DataSent gives the
-  // reassembler only whole payloads): a gap
-  if (P.payloadCapLen < len) { markGap(ds, r, isOrig); return false; }
-  streamChunk(ds, r, isOrig, P.payloadPtr + skip, want);
   return false;
 }
 
@@ -585,8 +587,8 @@ function roHold(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32, fin: bool
     if (e == 0) return roStore(ds, isOrig, at, p + from, len - from, fin);
     const start = <u32>max(<i32>(load<u32>(e) - at), 0); // where the held entry starts, from `at`
     if (start > 0 && !roStore(ds, isOrig, at, p + from, start, false)) return false;
-    const heldEnd = <u32>(<i32>(load<u32>(e) - seq) + <i32>load<u16>(e + 4));
-    from = heldEnd > from ? heldEnd : from + start;
+    // past the held entry (it overlaps from `at` on, so this moves forward)
+    from = <u32>(<i32>(load<u32>(e) - seq) + <i32>load<u16>(e + 4));
   }
   return !fin || roStore(ds, isOrig, seq + len, p, 0, true);
 }

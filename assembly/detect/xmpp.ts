@@ -6,7 +6,7 @@
 // parsing once the segment they came in is parsed (Zeek skips the rest of the connection).
 // Zeek's parser is a binpac datagram: each delivery (a TCP segment, in order) is parsed on its
 // own, so a token it cuts is a violation, and the next delivery starts a token afresh.
-import { aConfirm, aViolate, aHandOver, aDone, aPartial } from "./ctx";
+import { aConfirm, aViolate, aDone, aPartial, aSegmentParsed, TOKEN_ON, TOKEN_SKIP, TOKEN_STARTTLS } from "./ctx";
 import { A_SSL } from "./analyzers";
 
 // per direction (orig 0, resp 24)
@@ -28,7 +28,7 @@ export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
   const d = st + (isOrig ? 0 : D_SIZE);
   store<u8>(d + D_PHASE, 0);
-  let skip = false, tls = false, tokens = 0;
+  let asked: u32 = 0, tokens = 0; // the tokens' requests, and how many
   for (let i: u32 = 0; i < n; i++) {
     const c = <u32>load<u8>(p + i);
     const phase = load<u8>(d + D_PHASE);
@@ -53,9 +53,7 @@ export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     if (c == 62) {
       store<u8>(d + D_PHASE, 0);
       tokens++;
-      const t = token(st, d, isOrig);
-      if (t == TOKEN_SKIP) skip = true;
-      else if (t == TOKEN_STARTTLS) tls = true;
+      asked |= token(st, d, isOrig);
     }
   }
   // the delivery ended inside a token (before its '>'), or held only spacing (a token's leading
@@ -64,9 +62,7 @@ export function xmppStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     aViolate();
     return;
   }
-  // later deliveries are skipped; or, after STARTTLS, they are SSL's
-  if (skip) aDone();
-  else if (tls) aHandOver(A_SSL, false, p + n, 0);
+  aSegmentParsed(asked, A_SSL);
 }
 
 function add(d: usize, c: u32): void {
@@ -82,13 +78,7 @@ function nameIs(d: usize, w: string): bool {
   return true;
 }
 
-// What a token asks for once its delivery is parsed: binpac parses the rest of the delivery either
-// way (a violation there counts)
-const TOKEN_ON: u32 = 0;
-const TOKEN_SKIP: u32 = 1;     // SetSkip: later deliveries are skipped
-const TOKEN_STARTTLS: u32 = 2; // later deliveries go to SSL
-
-/** A complete token. */
+/** A complete token; what it asks for (ctx.ts TOKEN_*). */
 function token(st: usize, d: usize, isOrig: bool): u32 {
   if (isOrig && nameIs(d, "stream:stream")) aConfirm();
   if (nameIs(d, "success") || nameIs(d, "message") || nameIs(d, "db:result") || nameIs(d, "db:verify") || nameIs(d, "presence")) {
