@@ -66,9 +66,9 @@ test("on a signature port too (HTTP on 8123, held segment replayed after the hol
   assert.equal(services(conversation(8123, [[true, 5, b], [true, 0, a], [false, 0, reply]])), ["http"]);
 });
 
-test("a hole the peer acknowledges is a content gap: the held data is never parsed", () => {
-  // the client's first bytes are lost; the server acknowledges past them, so the request line in
-  // the held segment is not delivered (Zeek: Undelivered, then HTTP skips the rest)
+test("a hole the peer acknowledges is a content gap: HTTP stops there, before the held request", () => {
+  // the client's first bytes are lost; the server acknowledges past them: the gap comes first, then
+  // the held request (Zeek: Undelivered; HTTP skips the client's side after a gap outside a body)
   const p = new PcapBuilder();
   const cs = 1000, ss = 5000, sport = 40000, dport = 80;
   p.tcp(CLIENT, sport, SERVER, dport, cs, 0, SYN, Buffer.alloc(0));
@@ -304,6 +304,75 @@ test("a TCP payload cut by the snaplen is not delivered to the analyzers or sign
   const imap = conversation(143, [[false, 0, IMAP_GREETING], [true, 0, Buffer.from("a1 CAPABILITY\r\n")],
     [false, 12, Buffer.from("* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n")]]);
   assert.equal(services(cutRecord(imap, 5, 54 + 10)), ["imap"], "a reply cut after 10 bytes ends nothing the greeting confirmed");
+});
+
+/** A connection to `dport` after its handshake (ISNs 1000 and 5000); each side's segments at
+ *  offsets into its stream, acknowledging `ack` bytes of the peer's. */
+function session(dport: number) {
+  const p = new PcapBuilder();
+  p.tcp(CLIENT, 40000, SERVER, dport, 1000, 0, SYN, Buffer.alloc(0));
+  p.tcp(SERVER, dport, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+  p.tcp(CLIENT, 40000, SERVER, dport, 1001, 5001, ACK, Buffer.alloc(0));
+  return {
+    client: (off: number, ack: number, data: string | Buffer) => p.tcp(CLIENT, 40000, SERVER, dport, 1001 + off, 5001 + ack, PSH | ACK, Buffer.from(data)),
+    server: (off: number, ack: number, data: string | Buffer) => p.tcp(SERVER, dport, CLIENT, 40000, 5001 + off, 1001 + ack, PSH | ACK, Buffer.from(data)),
+    services: () => services(p.done()),
+  };
+}
+
+test("an acknowledgement past bytes never seen is a content gap, with nothing held behind it", () => {
+  // Zeek's TCP_Reassembler::AckReceived: the ACK (captured before the data it acknowledges, as
+  // merged taps do) trims the stream, and the ClientHello arriving after it is old data
+  const ch = clientHello();
+  for (const ackFirst of [false, true]) {
+    const c = session(443);
+    if (ackFirst) c.server(0, ch.length, "");
+    c.client(0, 0, ch);
+    c.server(0, ch.length, "");
+    assert.equal(c.services(), ackFirst ? ["-"] : ["ssl"], ackFirst ? "ACK first" : "in order");
+  }
+});
+
+test("after a content gap the stream goes on: FTP reads the lines after it (Zeek's ContentLine passes gaps on)", () => {
+  // the client's USER line is missing from the capture; the server's reply acknowledges it
+  const c = session(21);
+  c.server(0, 0, "220 ready\r\n");
+  c.server(11, 8, "331 password\r\n");
+  c.client(8, 26, "PASS secret\r\n");
+  assert.equal(c.services(), ["ftp"]);
+});
+
+test("SMTP after a content gap: client lines wait, the server's next reply confirms (Zeek's gap recovery)", () => {
+  // the client's EHLO is missing from the capture; the server's 250 acknowledges it
+  const smtp = (clientAfter: string) => {
+    const c = session(25);
+    c.server(0, 0, "220 mail ready\r\n");
+    c.server(16, 19, "250 hello\r\n");
+    if (clientAfter) c.client(19, 27, clientAfter);
+    return c.services();
+  };
+  assert.equal(smtp(""), ["smtp"], "the reply after the gap");
+  const lone = session(25);
+  lone.server(0, 0, "220 mail ready\r\n");
+  lone.client(0, 16, "EHLO example.com\r\n");
+  assert.equal(lone.services(), ["smtp"], "in order, EHLO confirms");
+  // after a gap in the client's stream with no reply yet, a client line does not confirm
+  const waiting = session(25);
+  waiting.server(0, 0, "220 mail ready\r\n");
+  waiting.server(16, 19, "");
+  waiting.client(19, 16, "MAIL FROM:<a@example.com>\r\n");
+  assert.equal(waiting.services(), ["-"], "client lines after the gap wait for a reply");
+});
+
+test("more than the held segments' room above a hole: the hole becomes a gap and the stream goes on", () => {
+  // 5 lines of 1000 bytes held above a lost one overflow the 4 KiB kept: the hole is given up as a
+  // gap, and FTP reads the held lines (Zeek holds them all, until the ACK below delivers them)
+  const c = session(21);
+  c.server(0, 0, "220 ready\r\n");
+  const line = "NOOP " + "a".repeat(993) + "\r\n";
+  for (let i = 1; i <= 5; i++) c.client(i * 1000, 0, line);
+  c.server(11, 6000, "200 ok\r\n");
+  assert.equal(c.services(), ["ftp"]);
 });
 
 // Zeek's POP3 analyzer queues every pipelined command (a std::list) and pairs each reply with the

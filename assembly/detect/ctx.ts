@@ -37,12 +37,14 @@ export const H_SEEN_O: usize = 24;    // u32 stream bytes delivered, originator 
 export const H_SEEN_R: usize = 28;    // u32 responder
 export const H_REORDER: usize = 32;   // usize segments held until a hole before them fills, 0: none
 export const H_INST: usize = 40;      // MAX_INST x u32 instance addresses, 0: slot never used
+export const H_FIN_O: usize = 56;     // u32 where the originator's FIN is (DF_FIN_O: one was seen)
+export const H_FIN_R: usize = 60;     // u32 the responder's
 
 export const DF_TCP: u32 = 1;
 export const DF_INIT_O: u32 = 2;
 export const DF_INIT_R: u32 = 4;
-export const DF_GAP_O: u32 = 8;
-export const DF_GAP_R: u32 = 16;
+export const DF_FIN_O: u32 = 8;     // a FIN of the originator seen (H_FIN_O)
+export const DF_FIN_R: u32 = 16;
 export const DF_FIRST_O: u32 = 32;  // first packet of the originator seen
 export const DF_FIRST_R: u32 = 64;
 export const DF_PARTIAL: u32 = 128; // Zeek's TCP IsPartial(): the connection did not start with a SYN

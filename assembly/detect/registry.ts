@@ -24,8 +24,8 @@ import * as C from "../flow/conn";
 import * as P from "../packet";
 import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
-  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, DF_TCP, DF_INIT_O, DF_INIT_R, DF_GAP_O,
-  DF_GAP_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
+  H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, DF_TCP, DF_INIT_O, DF_INIT_R, DF_FIN_O,
+  DF_FIN_R, H_FIN_O, H_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -150,6 +150,7 @@ export function detectFlip(idx: u32, r: usize): void {
   if (ds == 0) return;
   flipHeader(ds);
   swap32(ds + H_SEEN_O, ds + H_SEEN_R);
+  swap32(ds + H_FIN_O, ds + H_FIN_R);
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro != 0) {
     let off: usize = RO_DATA;
@@ -426,7 +427,7 @@ function pastKeep(ds: usize, r: usize): bool {
 export function flipHeader(h: usize): void {
   let f = load<u32>(h + H_FLAGS);
   f = swapBits(f, DF_INIT_O, DF_INIT_R);
-  f = swapBits(f, DF_GAP_O, DF_GAP_R);
+  f = swapBits(f, DF_FIN_O, DF_FIN_R);
   f = swapBits(f, DF_FIRST_O, DF_FIRST_R);
   f = swapBits(f, DF_EOF_O, DF_EOF_R);
   f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
@@ -436,19 +437,16 @@ export function flipHeader(h: usize): void {
 
 function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   const fl = P.tcpFlags;
-  const ack = (fl & P.TCP_ACK) != 0;
   tcpHeader(ds, isOrig, load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)));
+  // Zeek's TCPSessionAdapter: the acknowledgement first (a RST's too), then the payload
+  if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   if (fl & P.TCP_RST) return;
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   const dataSeq = dataSeqOf();
-  // the peer acknowledged data past a hole we hold segments behind: the hole is a content gap
-  if (ack && load<u32>(ds + H_REORDER) != 0) {
-    const other = !isOrig;
-    const otherNext = load<u32>(ds + (other ? H_SEQ_O : H_SEQ_R));
-    if (<i32>(P.tcpAck - otherNext) > 0 && roHas(ds, other)) {
-      roDrop(ds, other);
-      markGap(ds, r, other);
-    }
+  if ((fl & P.TCP_FIN) != 0) {
+    // where the FIN is, for the acknowledgements that pass it
+    store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), dataSeq + P.payloadLen);
+    store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | (isOrig ? DF_FIN_O : DF_FIN_R));
   }
   if (P.payloadLen > 0 || (fl & P.TCP_FIN) != 0 && <i32>(dataSeq - load<u32>(seqAt)) > 0) {
     if (tcpSegment(ds, r, isOrig, dataSeq, (fl & P.TCP_FIN) != 0)) return; // held for later
@@ -456,46 +454,85 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   if ((fl & P.TCP_FIN) != 0 && load<u32>(seqAt) == dataSeq + P.payloadLen) streamEof(ds, r, isOrig);
 }
 
+/**
+ * The peer acknowledged direction isOrig's stream up to `ack`. Zeek's TCP_Reassembler::AckReceived
+ * and Undelivered: bytes acknowledged but never seen are a content gap, whether or not segments
+ * are held behind them, and the stream goes on after it. An acknowledgement past the FIN counts
+ * up to the FIN only; on a partial connection, one byte past a stream's start that delivered
+ * nothing is no gap (a keep-alive's, Zeek's `up_to_seq <= 2 && IsPartial()`).
+ */
+function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
+  const f = load<u32>(ds + H_FLAGS);
+  if ((f & (isOrig ? DF_INIT_O : DF_INIT_R)) == 0) return; // the stream has not started
+  if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) != 0) {
+    const fin = load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R));
+    if (<i32>(ack - fin) > 0) ack = fin;
+  }
+  const ahead = <i32>(ack - load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R)));
+  if (ahead <= 0) return;
+  if (ahead == 1 && (f & DF_PARTIAL) != 0 && load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0) return;
+  gapTo(ds, r, isOrig, ack);
+}
+
 function streamEof(ds: usize, r: usize, isOrig: bool): void {
   const eofBit = isOrig ? DF_EOF_O : DF_EOF_R;
-  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
   const f = load<u32>(ds + H_FLAGS);
-  if ((f & (eofBit | gapBit)) != 0) return;
+  if ((f & eofBit) != 0) return;
   store<u32>(ds + H_FLAGS, f | eofBit);
   for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_EOF, isOrig, 0, 0);
 }
 
 /** A segment's payload; true if it was held behind a hole (its FIN then waits with it). */
 function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool): bool {
-  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
-  if (load<u32>(ds + H_FLAGS) & gapBit) return false;
+  // a payload cut by the snaplen is not delivered (Zeek's TCP_Endpoint::DataSent gives the
+  // reassembler whole payloads only): its bytes are a hole, a gap once acknowledged
+  const len = P.payloadLen;
+  if (P.payloadCapLen < len) return false;
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   const next = load<u32>(seqAt);
-  const len = P.payloadLen;
   const rel = <i32>(dataSeq - next);
   if (rel > 0) {
-    // a hole before this segment: as Zeek's reassembler, hold it until the hole fills (or is
-    // acknowledged: a content gap, where analyzers stop)
-    if (P.payloadCapLen >= len && roHold(ds, isOrig, dataSeq, P.payloadPtr, len, fin)) return true;
-    markGap(ds, r, isOrig);
-    return false;
+    // a hole before this segment: as Zeek's reassembler, hold it until the hole fills or is
+    // acknowledged (ackReceived)
+    if (roHold(ds, isOrig, dataSeq, P.payloadPtr, len, fin)) return true;
+    // no room left to hold it (Zeek holds far more): the hole is a gap now
+    gapTo(ds, r, isOrig, dataSeq);
+    return tcpSegment(ds, r, isOrig, dataSeq, fin);
   }
   if (len == 0) return false;
   const skip = <u32>(-rel);
   if (skip >= len) return false; // retransmission
   const want = len - skip;
-  if (P.payloadCapLen < len) {
-    // a payload cut by the snaplen is not delivered at all (Zeek's TCP_Endpoint::DataSent gives
-    // the reassembler only whole payloads): a gap
-    store<u32>(seqAt, next + want);
-    markGap(ds, r, isOrig);
-  } else if (load<u32>(ds + H_REORDER) != 0) {
+  if (load<u32>(ds + H_REORDER) != 0) {
     roDeliverAround(ds, r, isOrig, P.payloadPtr + skip, next, want);
   } else {
     store<u32>(seqAt, next + want);
     streamChunk(ds, r, isOrig, P.payloadPtr + skip, want);
   }
   return false;
+}
+
+/**
+ * Zeek's TCP_Reassembler::Undelivered(upTo), then Trim: each held block below upTo is delivered
+ * after a gap up to it, then the rest up to upTo is a gap, and the stream goes on from upTo with
+ * whatever is held there.
+ */
+function gapTo(ds: usize, r: usize, isOrig: bool, upTo: u32): void {
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  let ahead = <i32>(upTo - load<u32>(seqAt));
+  while (ahead > 0) {
+    const next = load<u32>(seqAt);
+    const e = roFirstFrom(ds, isOrig, next, <u32>ahead);
+    const to = e == 0 ? upTo : load<u32>(e); // (held entries start past the stream's next byte)
+    if (<i32>(to - next) > 0) {
+      store<u32>(seqAt, to);
+      reportGap(ds, r, isOrig);
+    }
+    if (e == 0) break;
+    roDrain(ds, r, isOrig);
+    ahead = <i32>(upTo - load<u32>(seqAt));
+  }
+  if (load<u32>(ds + H_REORDER) != 0) roDrain(ds, r, isOrig);
 }
 
 // ---------------------------------------------------------------- segments held behind a hole
@@ -546,20 +583,7 @@ function roHas(ds: usize, isOrig: bool): bool {
   return false;
 }
 
-function roDrop(ds: usize, isOrig: bool): void {
-  const ro = <usize>load<u32>(ds + H_REORDER);
-  if (ro == 0) return;
-  const dir = isOrig ? RO_ORIG : RO_RESP;
-  let off: usize = RO_DATA;
-  const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
-  while (off < end) {
-    if (load<u8>(ro + off + 6) & dir) store<u8>(ro + off + 6, 0);
-    off += roEntrySize(<u32>load<u16>(ro + off + 4));
-  }
-  roCompact(ds);
-}
-
-/** Frees the block once everything in it was delivered or dropped. */
+/** Frees the block once everything in it was delivered. */
 function roCompact(ds: usize): void {
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro == 0) return;
@@ -618,9 +642,8 @@ function roFirstFrom(ds: usize, isOrig: bool, at: u32, n: u32): usize {
  *  held entries within them: the bytes before each entry, then the entry whole (roDrain). */
 function roDeliverAround(ds: usize, r: usize, isOrig: bool, p: usize, start: u32, n: u32): void {
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
-  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
   let from: u32 = 0;
-  while (from < n && (load<u32>(ds + H_FLAGS) & gapBit) == 0) {
+  while (from < n) {
     const e = roFirstFrom(ds, isOrig, start + from, n - from);
     const upTo = e == 0 ? n : from + <u32>max(<i32>(load<u32>(e) - (start + from)), 0);
     if (upTo > from) {
@@ -629,7 +652,7 @@ function roDeliverAround(ds: usize, r: usize, isOrig: bool, p: usize, start: u32
     }
     if (e == 0) break;
     roDrain(ds, r, isOrig);
-    // past the entries delivered; a stream that did not reach the entry (a gap) ends here
+    // past the entries delivered (the guard ends the loop should the drain not reach the entry)
     const reached = <i32>(load<u32>(seqAt) - start);
     if (reached <= <i32>upTo) return;
     from = <u32>reached;
@@ -641,13 +664,12 @@ function roDeliverAround(ds: usize, r: usize, isOrig: bool, p: usize, start: u32
 function roDrain(ds: usize, r: usize, isOrig: bool): void {
   const dir = isOrig ? RO_ORIG : RO_RESP;
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
-  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
   let progress = true;
   let fin = false;
   while (progress) {
     progress = false;
     const ro = <usize>load<u32>(ds + H_REORDER);
-    if (ro == 0 || (load<u32>(ds + H_FLAGS) & gapBit) != 0) break;
+    if (ro == 0) break;
     let off: usize = RO_DATA;
     const end = RO_DATA + <usize>load<u32>(ro + RO_USED);
     while (off < end) {
@@ -676,10 +698,9 @@ function roDrain(ds: usize, r: usize, isOrig: bool): void {
   roCompact(ds);
 }
 
-function markGap(ds: usize, r: usize, isOrig: bool): void {
-  const gapBit = isOrig ? DF_GAP_O : DF_GAP_R;
-  store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | gapBit);
-  roDrop(ds, isOrig);
+/** A content gap before the stream's next bytes: the live analyzers and the PIA's buffer learn of
+ *  it (each analyzer decides whether it goes on), and the stream goes on after it. */
+function reportGap(ds: usize, r: usize, isOrig: bool): void {
   for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_GAP, isOrig, 0, 0);
   if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaGap(ds, r, isOrig);
 }

@@ -2,8 +2,10 @@
 // connections are not parsed. A client line starting with a known command word (or a line in the
 // AUTH exchange, or the "." ending DATA) confirms (RequestEvent). A server line whose reply code is
 // not 100..599 is a violation. Commands and replies are paired first-in first-out (pipelining);
-// STARTTLS answered with 220 hands the rest of the connection to SSL (smtp,ssl).
-import { aConfirm, aViolate, aDone, aPartial } from "./ctx";
+// STARTTLS answered with 220 hands the rest of the connection to SSL (smtp,ssl). After a content
+// gap client lines are ignored until the server's next reply, which confirms (Zeek's
+// SMTP_AFTER_GAP and SMTP_GAP_RECOVERY).
+import { aConfirm, aViolate, aPartial } from "./ctx";
 import { lineStep, lineEnd, add16, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, isSpace, upper } from "./lines";
 import { A_SSL } from "./analyzers";
 
@@ -18,6 +20,7 @@ const CMD_AUTH_ANSWER: u32 = 6;
 const ST_NORMAL: u8 = 0;
 const ST_IN_DATA: u8 = 1;
 const ST_IN_AUTH: u8 = 2;
+const ST_AFTER_GAP: u8 = 3;
 
 // per direction (orig 0, resp 32)
 const D_LEN: usize = 0;    // u16 line length (saturating)
@@ -42,7 +45,13 @@ export function smtpInit(st: usize): void {
   store<u32>(st + QUEUE, CMD_CONN);
 }
 
-export function smtpGap(st: usize, isOrig: bool): void { aDone(); }
+/** Zeek's SMTP_Analyzer::Undelivered, for either side: the mail being sent ends and the commands
+ *  awaiting replies are forgotten; the next reply recovers. */
+export function smtpGap(st: usize, isOrig: bool): void {
+  store<u8>(st + QLEN, 0);
+  store<u32>(st + QUEUE, 0);
+  store<u8>(st + STATE, ST_AFTER_GAP);
+}
 export function smtpEof(st: usize, isOrig: bool): void {}
 
 export function smtpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
@@ -146,6 +155,7 @@ function wordIs(d: usize, w: string): bool {
 function clientLine(st: usize, d: usize): void {
   const state = load<u8>(st + STATE);
   const len = load<u16>(d + D_LEN);
+  if (state == ST_AFTER_GAP) return; // a command or a mail's line: Zeek cannot tell, and keeps it aside
   if (state == ST_IN_DATA) {
     if (len == 1 && load<u8>(d + D_BUF) == 46) { // "."
       push(st, CMD_EOD);
@@ -193,8 +203,15 @@ function serverLine(st: usize, d: usize): bool {
 
 /** A new reply: pairs it with the oldest command (Zeek's NewReply/UpdateState). */
 function reply(st: usize, code: i32): bool {
-  const cmd = pop(st);
   const state = load<u8>(st + STATE);
+  if (state == ST_AFTER_GAP) {
+    // Zeek's NewReply after a gap: SMTP_GAP_RECOVERY and a request event, which confirms; the
+    // reply answers no known command, and a 354 starts a mail (UpdateState)
+    aConfirm();
+    store<u8>(st + STATE, code == 354 ? ST_IN_DATA : ST_NORMAL);
+    return false;
+  }
+  const cmd = pop(st);
   if (cmd == <i32>CMD_STARTTLS) return code == 220;
   if (cmd == <i32>CMD_DATA) {
     if (code != 354) store<u8>(st + STATE, ST_NORMAL);
