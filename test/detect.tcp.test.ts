@@ -364,6 +364,23 @@ test("SMTP after a content gap: client lines wait, the server's next reply confi
   assert.equal(waiting.services(), ["-"], "client lines after the gap wait for a reply");
 });
 
+test("HTTP after a content gap: one inside a body of known length is skipped, any other stops that side", () => {
+  // the reply's body loses the bytes [from, to); the client acknowledges past them; then the server
+  // sends a line that is no status line, a violation that drops http if HTTP is still reading
+  const head = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n", body = "0123456789abcdefghij";
+  const http = (from: number, to: number) => {
+    const c = session(80);
+    c.client(0, 0, request);
+    c.server(0, request.length, head + body.slice(0, from));
+    c.client(request.length, head.length + to, "");
+    c.server(head.length + to, request.length, body.slice(to) + "garbage\r\n");
+    return c.services();
+  };
+  assert.equal(http(5, 5), ["-"], "no gap: the line after the body is a violation");
+  assert.equal(http(5, 10), ["-"], "a gap inside the body is skipped (HTTP_Entity::Undelivered): the violation is seen");
+  assert.equal(http(0, 10), ["http"], "a gap at the body's start stops the replies: no violation");
+});
+
 test("more than the held segments' room above a hole: the hole becomes a gap and the stream goes on", () => {
   // 5 lines of 1000 bytes held above a lost one overflow the 4 KiB kept: the hole is given up as a
   // gap, and FTP reads the held lines (Zeek holds them all, until the ACK below delivers them)

@@ -109,9 +109,9 @@ export function dStream(id: u32, st: usize, isOrig: bool, p: usize, n: u32): voi
   }
 }
 
-export function dGap(id: u32, st: usize, isOrig: bool): void {
+export function dGap(id: u32, st: usize, isOrig: bool, len: u32): void {
   switch (id) {
-    case A.A_HTTP: httpGap(st, isOrig); break;
+    case A.A_HTTP: httpGap(st, isOrig, len); break;
     case A.A_SSL: sslGap(st, isOrig); break;
     case A.A_SSH: sshGap(st, isOrig); break;
     case A.A_DNS: dnsGap(st, isOrig); break;

@@ -139,9 +139,30 @@ export function httpInit(st: usize): void {
   store<u8>(st + SL_VER, 0xff);
 }
 
-export function httpGap(st: usize, isOrig: bool): void {
-  // content gaps outside a body stop Zeek's parser; keep it simple: stop
-  aDone();
+/**
+ * Zeek's HTTP_Analyzer::Undelivered: a gap of `len` bytes inside a body of known length, after its
+ * first bytes, is skipped (HTTP_Entity::Undelivered); any other stops that side for good. A
+ * client's gap also ends the reply being read (ReplyMade): its header lines that follow are read
+ * as status lines. A chunked body's gap stops the side too (Zeek skips one within a chunk).
+ */
+export function httpGap(st: usize, isOrig: bool, len: u32): void {
+  const stateAt = st + (isOrig ? RQ : RP);
+  const state = load<u8>(stateAt);
+  if (state == S_BODY) {
+    const m = st + (isOrig ? MSG_O : MSG_R);
+    const rem = load<u64>(m + M_REMAIN);
+    if (rem < load<u64>(m + M_CL) && <u64>len <= rem) {
+      store<u64>(m + M_REMAIN, rem - len);
+      if (rem == <u64>len) messageDone(st, isOrig);
+      return;
+    }
+  }
+  store<u8>(stateAt, S_NOTHING);
+  const other = load<u8>(st + (isOrig ? RP : RQ));
+  if (isOrig && (other == S_HEADERS || other == S_CHUNK_SIZE || other == S_CHUNK_END || other == S_TRAILER)) {
+    messageDone(st, false);
+  }
+  if (load<u8>(st + (isOrig ? RP : RQ)) == S_NOTHING) aDone();
 }
 
 export function httpEof(st: usize, isOrig: bool): void {

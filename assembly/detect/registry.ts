@@ -354,7 +354,7 @@ function feedSlot(ds: usize, r: usize, slot: u32, kind: u32, isOrig: bool, p: us
   const st = inst + ST_OFF;
   if (kind == K_STREAM) dStream(id, st, isOrig, p, n);
   else if (kind == K_DGRAM) dDatagram(id, st, isOrig, p, n);
-  else if (kind == K_GAP) dGap(id, st, isOrig);
+  else if (kind == K_GAP) dGap(id, st, isOrig, n); // n: the gap's length
   else dEof(id, st, isOrig);
   const req = reqKind;
   if (req == REQ_HANDOVER) {
@@ -526,7 +526,7 @@ function gapTo(ds: usize, r: usize, isOrig: bool, upTo: u32): void {
     const to = e == 0 ? upTo : load<u32>(e); // (held entries start past the stream's next byte)
     if (<i32>(to - next) > 0) {
       store<u32>(seqAt, to);
-      reportGap(ds, r, isOrig);
+      reportGap(ds, r, isOrig, to - next);
     }
     if (e == 0) break;
     roDrain(ds, r, isOrig);
@@ -700,9 +700,9 @@ function roDrain(ds: usize, r: usize, isOrig: bool): void {
 
 /** A content gap before the stream's next bytes: the live analyzers and the PIA's buffer learn of
  *  it (each analyzer decides whether it goes on), and the stream goes on after it. */
-function reportGap(ds: usize, r: usize, isOrig: bool): void {
-  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_GAP, isOrig, 0, 0);
-  if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaGap(ds, r, isOrig);
+function reportGap(ds: usize, r: usize, isOrig: bool, len: u32): void {
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_GAP, isOrig, 0, len);
+  if (load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaGap(ds, isOrig, len);
 }
 
 function streamChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32): void {
@@ -788,11 +788,12 @@ function piaCount(ds: usize, n: u32): bool {
   return bytes <= DPD_BUFFER_SIZE && chunks <= DPD_MAX_PACKETS;
 }
 
-function piaGap(ds: usize, r: usize, isOrig: bool): void {
+/** A gap in the PIA's buffer, its length kept up to 0x3fff bytes (a replay's analyzer sees at most that). */
+function piaGap(ds: usize, isOrig: bool, len: u32): void {
   const b = blockWithRoom(ds, 2);
   if (piaCount(ds, 0)) {
     const used = load<u32>(b + B_USED);
-    store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0)));
+    store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0) | min(len, 0x3fff)));
     store<u32>(b + B_USED, used + 2);
   } else {
     stopPia(ds);
@@ -926,7 +927,7 @@ function activate(ds: usize, r: usize, id: u32): void {
     const h = <u32>load<u16>(b + off);
     const o = (h & SEG_ORIG) != 0;
     if (h & SEG_GAP) {
-      feedSlot(ds, r, slot, K_GAP, o, 0, 0);
+      feedSlot(ds, r, slot, K_GAP, o, 0, h & 0x3fff);
       off += 2;
     } else {
       const len = h & 0x3fff;
