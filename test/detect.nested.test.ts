@@ -195,6 +195,22 @@ test("DCE-RPC on an SMB2 named pipe (tree connected as PIPE): dce_rpc joins smb,
   assert.equal(services(pcap), ["dce_rpc,gssapi,ntlm,smb"]);
 });
 
+test("after a content gap SMB resumes at the next message: a pipe bind after a lost write is still seen", () => {
+  // Zeek's SMB_Analyzer::NeedResync: the partial messages are dropped and parsing restarts at the
+  // next chunk that starts with an SMB message; the write's reply acknowledges the lost write
+  const messages: [boolean, Buffer][] = [
+    [true, negotiate(false)],
+    [false, negotiate(true)],
+    [true, sessionSetupRequest(negTokenInit(ntlmNegotiate()))],
+    [false, sessionSetupResponse(0, negTokenResp(0))],
+    [true, write(9, Buffer.alloc(200, 0x41))],
+    [false, smb2Tree(9, true, 9, Buffer.alloc(16))],
+    ...pipeBind(),
+  ];
+  assert.equal(services(conversation(445, messages)), ["dce_rpc,gssapi,ntlm,smb"], "all captured");
+  assert.equal(services(conversation(445, messages, [4])), ["dce_rpc,gssapi,ntlm,smb"], "the write lost");
+});
+
 // A Kerberos AP-REQ as a GSSAPI mech token: 0x60 header, the Kerberos OID, token id 01 00, then
 // [APPLICATION 14] holding a SEQUENCE (RFC 4121 4.1, RFC 4120 5.5.1).
 const KRB5_OID = Buffer.from("06092a864886f712010202", "hex");

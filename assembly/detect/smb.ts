@@ -1,6 +1,6 @@
 // SMB (Zeek: src/analyzer/protocol/smb, binpac): NetBIOS session messages carrying SMB1
 // ("\xffSMB") or SMB2/3 ("\xfeSMB"). Zeek starts parsing at the first chunk that begins with such a
-// message and confirms after three chunks parsed without error.
+// message, again after a content gap, and confirms after three chunks parsed without error.
 // Session setup carries the authentication: the security blob of SMB1 SESSION_SETUP_ANDX with
 // extended security (12 words in the request, 4 in the response) and of SMB2 SESSION_SETUP goes to
 // GSSAPI (and from there to NTLM or KRB), as Zeek's forward_gssapi does. Messages are framed by
@@ -36,14 +36,23 @@ const HOLD: u32 = 4096;
 const MAX_MSGS: u8 = 64;
 
 export function smbInit(st: usize): void {}
-export function smbGap(st: usize, isOrig: bool): void { aDone(); }
+/** Zeek's SMB_Analyzer::NeedResync: both directions' partial messages are dropped, and parsing
+ *  resumes at the next chunk, of either side, that starts with an SMB message. */
+export function smbGap(st: usize, isOrig: bool): void {
+  store<u8>(st + S_SYNCED, 0);
+  store<u8>(st + 8 + D_PHASE, 0);
+  store<u8>(st + 8 + D_HAVE, 0);
+  store<u8>(st + 32 + D_PHASE, 0);
+  store<u8>(st + 32 + D_HAVE, 0);
+}
 export function smbEof(st: usize, isOrig: bool): void {}
 
 export function smbStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (load<u8>(st + S_SYNCED) == 0) {
     if (n < 8) return;
     const t = load<u8>(p + 4);
-    if (load<u8>(p) != 0 || (t != 0xff && t != 0xfe) || load<u8>(p + 5) != 83 || load<u8>(p + 6) != 77 || load<u8>(p + 7) != 66) return;
+    // Zeek's HasSMBHeader: "\xffSMB" or "\xfeSMB" after the first four bytes, whatever they say
+    if ((t != 0xff && t != 0xfe) || load<u8>(p + 5) != 83 || load<u8>(p + 6) != 77 || load<u8>(p + 7) != 66) return;
     store<u8>(st + S_SYNCED, 1);
   }
   // as Zeek: the chunk is parsed (its blobs reach GSSAPI and NTLM first), then counted

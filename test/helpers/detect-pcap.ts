@@ -58,8 +58,9 @@ export const FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
 export const CLIENT_IP = 0x0a000001, SERVER_IP = 0x0a000002;
 
 /** A TCP connection from 10.0.0.1 to 10.0.0.2 port dport: handshake, one in-order segment per
- *  message [from client?, bytes], then both FINs. */
-export function messagesInTurn(dport: number, messages: [boolean, Buffer][]): Buffer {
+ *  message [from client?, bytes], then both FINs. The messages whose indexes `lost` lists are
+ *  sent but missing from the capture (the peer's next segment acknowledges them). */
+export function messagesInTurn(dport: number, messages: [boolean, Buffer][], lost: number[] = []): Buffer {
   const p = new PcapBuilder();
   let cs = 1000, ss = 5000;
   const sport = 49200;
@@ -67,10 +68,16 @@ export function messagesInTurn(dport: number, messages: [boolean, Buffer][]): Bu
   p.tcp(SERVER_IP, dport, CLIENT_IP, sport, ss, cs + 1, SYN | ACK, Buffer.alloc(0));
   cs++; ss++;
   p.tcp(CLIENT_IP, sport, SERVER_IP, dport, cs, ss, ACK, Buffer.alloc(0));
-  for (const [fromClient, data] of messages) {
-    if (fromClient) { p.tcp(CLIENT_IP, sport, SERVER_IP, dport, cs, ss, PSH | ACK, data); cs += data.length; }
-    else { p.tcp(SERVER_IP, dport, CLIENT_IP, sport, ss, cs, PSH | ACK, data); ss += data.length; }
-  }
+  messages.forEach(([fromClient, data], i) => {
+    const captured = !lost.includes(i);
+    if (fromClient) {
+      if (captured) p.tcp(CLIENT_IP, sport, SERVER_IP, dport, cs, ss, PSH | ACK, data);
+      cs += data.length;
+    } else {
+      if (captured) p.tcp(SERVER_IP, dport, CLIENT_IP, sport, ss, cs, PSH | ACK, data);
+      ss += data.length;
+    }
+  });
   p.tcp(CLIENT_IP, sport, SERVER_IP, dport, cs, ss, FIN | ACK, Buffer.alloc(0));
   p.tcp(SERVER_IP, dport, CLIENT_IP, sport, ss, cs + 1, FIN | ACK, Buffer.alloc(0));
   p.tcp(CLIENT_IP, sport, SERVER_IP, dport, cs + 1, ss + 1, ACK, Buffer.alloc(0));
