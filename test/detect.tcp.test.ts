@@ -306,16 +306,22 @@ test("a TCP payload cut by the snaplen is not delivered to the analyzers or sign
   assert.equal(services(cutRecord(imap, 5, 54 + 10)), ["imap"], "a reply cut after 10 bytes ends nothing the greeting confirmed");
 });
 
-/** A connection to `dport` after its handshake (ISNs 1000 and 5000); each side's segments at
- *  offsets into its stream, acknowledging `ack` bytes of the peer's. */
-function session(dport: number) {
+/** A connection to `dport` after its handshake (ISNs 1000 and 5000), or seen without it
+ *  (`partial`); each side's segments at offsets into its stream, acknowledging `ack` bytes of the
+ *  peer's, with PSH and ACK and any `flags` more. */
+function session(dport: number, partial = false) {
   const p = new PcapBuilder();
-  p.tcp(CLIENT, 40000, SERVER, dport, 1000, 0, SYN, Buffer.alloc(0));
-  p.tcp(SERVER, dport, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
-  p.tcp(CLIENT, 40000, SERVER, dport, 1001, 5001, ACK, Buffer.alloc(0));
+  if (!partial) {
+    p.tcp(CLIENT, 40000, SERVER, dport, 1000, 0, SYN, Buffer.alloc(0));
+    p.tcp(SERVER, dport, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+    p.tcp(CLIENT, 40000, SERVER, dport, 1001, 5001, ACK, Buffer.alloc(0));
+  }
   return {
-    client: (off: number, ack: number, data: string | Buffer) => p.tcp(CLIENT, 40000, SERVER, dport, 1001 + off, 5001 + ack, PSH | ACK, Buffer.from(data)),
-    server: (off: number, ack: number, data: string | Buffer) => p.tcp(SERVER, dport, CLIENT, 40000, 5001 + off, 1001 + ack, PSH | ACK, Buffer.from(data)),
+    client: (off: number, ack: number, data: string | Buffer, flags = 0) =>
+      p.tcp(CLIENT, 40000, SERVER, dport, 1001 + off, 5001 + ack, PSH | ACK | flags, Buffer.from(data)),
+    server: (off: number, ack: number, data: string | Buffer, flags = 0) =>
+      p.tcp(SERVER, dport, CLIENT, 40000, 5001 + off, 1001 + ack, PSH | ACK | flags, Buffer.from(data)),
+    pcap: () => p.done(),
     services: () => services(p.done()),
   };
 }
@@ -379,6 +385,50 @@ test("HTTP after a content gap: one inside a body of known length is skipped, an
   assert.equal(http(5, 5), ["-"], "no gap: the line after the body is a violation");
   assert.equal(http(5, 10), ["-"], "a gap inside the body is skipped (HTTP_Entity::Undelivered): the violation is seen");
   assert.equal(http(0, 10), ["http"], "a gap at the body's start stops the replies: no violation");
+});
+
+test("HTTP: a client's gap while a reply is read stops the replies, without a violation (ReplyMade)", () => {
+  const c = session(80);
+  c.client(0, 0, request);
+  c.server(0, request.length, "HTTP/1.1 200 OK\r\n");
+  // 10 bytes of the client's are missing from the capture; the server's next segment acknowledges them
+  c.server(17, request.length + 10, "Content-Length: 0\r\n\r\n");
+  assert.equal(c.services(), ["http"]);
+});
+
+test("an acknowledgement past the FIN counts up to the FIN: no gap for the FIN itself", () => {
+  // finger's client sends an empty request and its FIN; the server's reply line (over 10 bytes)
+  // confirms, unless a gap stopped the analyzer first (Zeek's AckReceived clamps at FIN_seq - 1)
+  const c = session(79);
+  c.client(0, 0, "\r\n", FIN);
+  c.server(0, 3, "a reply line longer than ten bytes\r\n");
+  assert.equal(c.services(), ["finger"]);
+});
+
+test("a line the stream's end cuts is still read (ContentLine's EndpointEOF), also after a gap", () => {
+  const ftp = (cutLast: boolean) => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.client(0, 11, "USER al");
+    c.client(7, 11, "ice", FIN);
+    c.server(11, 11, "");
+    // record 5 is the client's last segment: cut by the snaplen, its bytes are a gap once
+    // acknowledged, and the FIN it carried still ends the stream
+    return services(cutLast ? cutRecord(c.pcap(), 5, 54) : c.pcap());
+  };
+  assert.equal(ftp(false), ["ftp"], "USER alice, ended by the FIN");
+  assert.equal(ftp(true), ["ftp"], "USER al, a gap, then the end");
+});
+
+test("a partial connection: one byte past its start is no gap only while the stream is at its start", () => {
+  // the client's first packet is a bare ACK; the server acknowledges 10 bytes never seen (a gap),
+  // then one more (a gap too: Zeek's exception is for up_to_seq <= 2 only); USER is then in order
+  const c = session(21, true);
+  c.client(0, 0, "");
+  c.server(0, 10, "");
+  c.server(0, 11, "");
+  c.client(11, 0, "USER alice\r\n");
+  assert.equal(c.services(), ["ftp"]);
 });
 
 test("more than the held segments' room above a hole: the hole becomes a gap and the stream goes on", () => {

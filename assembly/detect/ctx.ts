@@ -52,6 +52,8 @@ export const DF_EOF_O: u32 = 256;
 export const DF_EOF_R: u32 = 512;
 export const DF_SYNACK_O: u32 = 1024; // the originator's first packet was a SYN-ACK
 export const DF_SYNACK_R: u32 = 2048;
+export const DF_GAPPED_O: u32 = 4096; // a content gap moved the originator's stream past its start
+export const DF_GAPPED_R: u32 = 8192;
 
 export const PIA_BUFFERING: u8 = 0;
 export const PIA_SKIPPING: u8 = 1;

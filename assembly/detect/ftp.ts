@@ -4,7 +4,7 @@
 // >= 100 followed by ' ' or '-' (outside a multi-line reply) is a violation. "AUTH TLS" answered
 // with 234 hands the rest of the connection to SSL (ftp,ssl).
 import { aConfirm, aViolate, aHandOver } from "./ctx";
-import { isDigit, upper } from "./lines";
+import { isDigit, upper, LONE_LF } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const MAX_COMMAND_LENGTH: u32 = 100;
@@ -26,7 +26,11 @@ export function ftpInit(st: usize): void {}
 // Zeek's FTP analyzer has no gap handler: its ContentLine_Analyzer only passes a content gap on,
 // so the bytes after one continue the line it was reading
 export function ftpGap(st: usize, isOrig: bool): void {}
-export function ftpEof(st: usize, isOrig: bool): void {}
+/** The line being read ends with the stream (ContentLine_Analyzer::EndpointEOF). */
+export function ftpEof(st: usize, isOrig: bool): void {
+  const d = st + (isOrig ? 0 : D_SIZE);
+  if (load<u16>(d + D_LEN) != 0 || load<u8>(d + D_CR) != 0) ftpStream(st, isOrig, LONE_LF, 1);
+}
 
 export function ftpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   const d = st + (isOrig ? 0 : D_SIZE);

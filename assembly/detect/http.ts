@@ -142,8 +142,8 @@ export function httpInit(st: usize): void {
 /**
  * Zeek's HTTP_Analyzer::Undelivered: a gap of `len` bytes inside a body of known length, after its
  * first bytes, is skipped (HTTP_Entity::Undelivered); any other stops that side for good. A
- * client's gap also ends the reply being read (ReplyMade): its header lines that follow are read
- * as status lines. A chunked body's gap stops the side too (Zeek skips one within a chunk).
+ * client's gap also interrupts the reply being read, which stops the replies (ReplyMade). A chunked
+ * body's gap stops the side too (Zeek skips one within a chunk).
  */
 export function httpGap(st: usize, isOrig: bool, len: u32): void {
   const stateAt = st + (isOrig ? RQ : RP);
@@ -158,10 +158,7 @@ export function httpGap(st: usize, isOrig: bool, len: u32): void {
     }
   }
   store<u8>(stateAt, S_NOTHING);
-  const other = load<u8>(st + (isOrig ? RP : RQ));
-  if (isOrig && (other == S_HEADERS || other == S_CHUNK_SIZE || other == S_CHUNK_END || other == S_TRAILER)) {
-    messageDone(st, false);
-  }
+  if (isOrig && load<u8>(st + RP) != S_LINE) store<u8>(st + RP, S_NOTHING);
   if (load<u8>(st + (isOrig ? RP : RQ)) == S_NOTHING) aDone();
 }
 

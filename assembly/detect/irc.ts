@@ -7,7 +7,7 @@
 // more than 20 commands longer than 20 characters. Reply 670 (STARTTLS accepted) hands the rest of
 // the connection to SSL (irc,ssl).
 import { aConfirm, aViolate } from "./ctx";
-import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isDigit } from "./lines";
+import { lineStep, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, LONE_LF } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const MAX_LINE: u32 = 1000;
@@ -29,7 +29,10 @@ export function ircInit(st: usize): void {}
 // Zeek's IRC analyzer has no gap handler: its ContentLine_Analyzer only passes a content gap on,
 // so the bytes after one continue the line it was reading
 export function ircGap(st: usize, isOrig: bool): void {}
-export function ircEof(st: usize, isOrig: bool): void {}
+/** The line being read ends with the stream (ContentLine_Analyzer::EndpointEOF). */
+export function ircEof(st: usize, isOrig: bool): void {
+  if (load<u16>(st + (isOrig ? 0 : D_SIZE) + D_LEN) != 0) ircStream(st, isOrig, LONE_LF, 1);
+}
 
 export function ircStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   const d = st + (isOrig ? 0 : D_SIZE);

@@ -6,6 +6,9 @@ export const LN_CHAR: u32 = 0; // part of the current line
 export const LN_EOL: u32 = 1;  // the current line ends (the byte is not part of it)
 export const LN_SKIP: u32 = 2; // an LF after CR: ignore
 
+/** A lone LF: at a stream's end ContentLine_Analyzer::EndpointEOF feeds one to end a partial line. */
+export const LONE_LF: usize = memory.data<u8>([10]);
+
 /** One byte through the line splitter whose state bit `bit` (last char was CR) lives at `at`. */
 // @ts-ignore: decorator
 @inline export function lineStep(at: usize, bit: u8, c: u32): u32 {

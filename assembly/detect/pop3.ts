@@ -6,7 +6,7 @@
 // keyword (outside multi-line replies and authentication) is a violation.
 import { aConfirm, aViolate, aPartial, aAux, ST_SIZE } from "./ctx";
 import { AUX_SIZE } from "./aux";
-import { lineStep, lineEnd, indexOfAny, add8, add16, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper } from "./lines";
+import { lineStep, lineEnd, indexOfAny, add8, add16, handOverAfterLine, LN_EOL, LN_SKIP, isSpace, upper, LONE_LF } from "./lines";
 import { A_SSL } from "./analyzers";
 
 // command codes (POP3_cmd.def order)
@@ -88,7 +88,10 @@ export function pop3Init(st: usize): void {
 // Zeek's POP3 analyzer has no gap handler: its ContentLine_Analyzer only passes a content gap on,
 // so the bytes after one continue the line it was reading
 export function pop3Gap(st: usize, isOrig: bool): void {}
-export function pop3Eof(st: usize, isOrig: bool): void {}
+/** The line being read ends with the stream (ContentLine_Analyzer::EndpointEOF). */
+export function pop3Eof(st: usize, isOrig: bool): void {
+  if (load<u16>(st + (isOrig ? 0 : L_SIZE) + L_LEN) != 0) pop3Stream(st, isOrig, LONE_LF, 1);
+}
 
 export function pop3Stream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;

@@ -25,7 +25,7 @@ import * as P from "../packet";
 import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, DF_TCP, DF_INIT_O, DF_INIT_R, DF_FIN_O,
-  DF_FIN_R, H_FIN_O, H_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
+  DF_FIN_R, H_FIN_O, H_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O, DF_GAPPED_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -68,7 +68,7 @@ const B_STARTED: usize = 44;  // u8: bit 0 originator payload seen, bit 1 respon
 const B_SIZE_O: usize = 48;   // u32 first payload size of each direction (payload-size)
 const B_SIZE_R: usize = 52;
 const B_CAP: usize = 56;      // u32 block size (a tierSize)
-const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes
+const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes; a gap: u32 length
 const SEG_ORIG: u32 = 0x8000;
 const SEG_GAP: u32 = 0x4000;
 
@@ -130,9 +130,13 @@ function newState(r: usize): usize {
  *  had run from the connection's start, which saw no payload before. */
 export function detectFrom(r: usize, h: usize): void {
   const ds = newState(r);
-  store<u32>(ds + H_FLAGS, load<u32>(h + H_FLAGS));
+  let f = load<u32>(h + H_FLAGS);
   store<u32>(ds + H_SEQ_O, load<u32>(h + H_SEQ_O));
   store<u32>(ds + H_SEQ_R, load<u32>(h + H_SEQ_R));
+  // a FIN the probe saw ended a stream at its start, where H_SEQ still is
+  if ((f & DF_EOF_O) != 0) { f |= DF_FIN_O; store<u32>(ds + H_FIN_O, load<u32>(h + H_SEQ_O)); }
+  if ((f & DF_EOF_R) != 0) { f |= DF_FIN_R; store<u32>(ds + H_FIN_R, load<u32>(h + H_SEQ_R)); }
+  store<u32>(ds + H_FLAGS, f);
 }
 
 /** A counted packet of connection idx (payload in packet.ts); isOrig after any flip. */
@@ -175,7 +179,7 @@ export function detectFlip(idx: u32, r: usize): void {
     while (off < end) {
       const h = <u32>load<u16>(b + off);
       store<u16>(b + off, <u16>(h ^ SEG_ORIG));
-      off += 2 + ((h & SEG_GAP) != 0 ? 0 : <usize>(h & 0x3fff));
+      off += 2 + ((h & SEG_GAP) != 0 ? 4 : <usize>(h & 0x3fff));
     }
   }
 }
@@ -431,6 +435,7 @@ export function flipHeader(h: usize): void {
   f = swapBits(f, DF_FIRST_O, DF_FIRST_R);
   f = swapBits(f, DF_EOF_O, DF_EOF_R);
   f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
+  f = swapBits(f, DF_GAPPED_O, DF_GAPPED_R);
   store<u32>(h + H_FLAGS, f);
   swap32(h + H_SEQ_O, h + H_SEQ_R);
 }
@@ -448,10 +453,8 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
     store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), dataSeq + P.payloadLen);
     store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | (isOrig ? DF_FIN_O : DF_FIN_R));
   }
-  if (P.payloadLen > 0 || (fl & P.TCP_FIN) != 0 && <i32>(dataSeq - load<u32>(seqAt)) > 0) {
-    if (tcpSegment(ds, r, isOrig, dataSeq, (fl & P.TCP_FIN) != 0)) return; // held for later
-  }
-  if ((fl & P.TCP_FIN) != 0 && load<u32>(seqAt) == dataSeq + P.payloadLen) streamEof(ds, r, isOrig);
+  if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeq)) return; // held for later
+  checkEof(ds, r, isOrig);
 }
 
 /**
@@ -470,8 +473,20 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
   }
   const ahead = <i32>(ack - load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R)));
   if (ahead <= 0) return;
-  if (ahead == 1 && (f & DF_PARTIAL) != 0 && load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0) return;
+  if (ahead == 1 && (f & DF_PARTIAL) != 0 && (f & (isOrig ? DF_GAPPED_O : DF_GAPPED_R)) == 0 &&
+      load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0) return; // the stream is still at its start
   gapTo(ds, r, isOrig, ack);
+  checkEof(ds, r, isOrig);
+}
+
+/** Zeek's CheckEOF: the stream ends once a FIN was seen and everything before it was delivered
+ *  (or given up as a gap), with nothing held. */
+function checkEof(ds: usize, r: usize, isOrig: bool): void {
+  const f = load<u32>(ds + H_FLAGS);
+  if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0 || (f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
+  const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
+  if (<i32>(next - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0 || roHas(ds, isOrig)) return;
+  streamEof(ds, r, isOrig);
 }
 
 function streamEof(ds: usize, r: usize, isOrig: bool): void {
@@ -482,8 +497,8 @@ function streamEof(ds: usize, r: usize, isOrig: bool): void {
   for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_EOF, isOrig, 0, 0);
 }
 
-/** A segment's payload; true if it was held behind a hole (its FIN then waits with it). */
-function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool): bool {
+/** A segment's payload; true if it was held behind a hole. */
+function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32): bool {
   // a payload cut by the snaplen is not delivered (Zeek's TCP_Endpoint::DataSent gives the
   // reassembler whole payloads only): its bytes are a hole, a gap once acknowledged
   const len = P.payloadLen;
@@ -494,12 +509,11 @@ function tcpSegment(ds: usize, r: usize, isOrig: bool, dataSeq: u32, fin: bool):
   if (rel > 0) {
     // a hole before this segment: as Zeek's reassembler, hold it until the hole fills or is
     // acknowledged (ackReceived)
-    if (roHold(ds, isOrig, dataSeq, P.payloadPtr, len, fin)) return true;
+    if (roHold(ds, isOrig, dataSeq, P.payloadPtr, len)) return true;
     // no room left to hold it (Zeek holds far more): the hole is a gap now
     gapTo(ds, r, isOrig, dataSeq);
-    return tcpSegment(ds, r, isOrig, dataSeq, fin);
+    return tcpSegment(ds, r, isOrig, dataSeq);
   }
-  if (len == 0) return false;
   const skip = <u32>(-rel);
   if (skip >= len) return false; // retransmission
   const want = len - skip;
@@ -526,6 +540,7 @@ function gapTo(ds: usize, r: usize, isOrig: bool, upTo: u32): void {
     const to = e == 0 ? upTo : load<u32>(e); // (held entries start past the stream's next byte)
     if (<i32>(to - next) > 0) {
       store<u32>(seqAt, to);
+      store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | (isOrig ? DF_GAPPED_O : DF_GAPPED_R));
       reportGap(ds, r, isOrig, to - next);
     }
     if (e == 0) break;
@@ -537,8 +552,8 @@ function gapTo(ds: usize, r: usize, isOrig: bool, upTo: u32): void {
 
 // ---------------------------------------------------------------- segments held behind a hole
 // A block per connection, only while it holds segments: u32 bytes used at 0, then entries of
-// u32 sequence number, u16 length, u8 direction (RO_ORIG / RO_RESP, 0 once delivered, RO_FIN if
-// the segment carried a FIN), u8 unused, the payload padded to 4 bytes.
+// u32 sequence number, u16 length, u8 direction (RO_ORIG / RO_RESP, 0 once delivered), u8 unused,
+// the payload padded to 4 bytes. (A FIN's position is H_FIN_O / H_FIN_R: checkEof.)
 
 const REORDER_SIZE: usize = 4096;
 const RO_USED: usize = 0;
@@ -546,12 +561,11 @@ const RO_DATA: usize = 8;
 const RO_ORIG: u8 = 1;
 const RO_RESP: u8 = 2;
 const RO_DIRS: u8 = 3;
-const RO_FIN: u8 = 4;
 
 // @ts-ignore: decorator
 @inline function roEntrySize(len: u32): usize { return 8 + ((<usize>len + 3) & ~3); }
 
-function roStore(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32, fin: bool): bool {
+function roStore(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32): bool {
   let ro = <usize>load<u32>(ds + H_REORDER);
   if (ro == 0) {
     ro = poolAlloc(REORDER_POOL);
@@ -564,7 +578,7 @@ function roStore(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32, fin: boo
   const e = ro + RO_DATA + used;
   store<u32>(e, seq);
   store<u16>(e + 4, <u16>len);
-  store<u8>(e + 6, (isOrig ? RO_ORIG : RO_RESP) | (fin ? RO_FIN : 0));
+  store<u8>(e + 6, isOrig ? RO_ORIG : RO_RESP);
   memory.copy(e + 8, p, len);
   store<u32>(ro + RO_USED, <u32>(used + size));
   return true;
@@ -601,20 +615,19 @@ function roCompact(ds: usize): void {
 // around it, and the stream is delivered block by block (Reassem.cc, TCP_Reassembler.cc
 // BlockInserted). Held entries therefore never overlap, and each is delivered whole.
 
-/** Holds a segment above a hole, without the bytes held entries already cover (so in pieces). A
- *  FIN stays at the segment's end (an entry of no bytes when that end is covered). */
-function roHold(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32, fin: bool): bool {
+/** Holds a segment above a hole, without the bytes held entries already cover (so in pieces). */
+function roHold(ds: usize, isOrig: bool, seq: u32, p: usize, len: u32): bool {
   let from: u32 = 0;
   while (from < len) {
     const at = seq + from;
     const e = roFirstFrom(ds, isOrig, at, len - from);
-    if (e == 0) return roStore(ds, isOrig, at, p + from, len - from, fin);
+    if (e == 0) return roStore(ds, isOrig, at, p + from, len - from);
     const start = <u32>max(<i32>(load<u32>(e) - at), 0); // where the held entry starts, from `at`
-    if (start > 0 && !roStore(ds, isOrig, at, p + from, start, false)) return false;
+    if (start > 0 && !roStore(ds, isOrig, at, p + from, start)) return false;
     // past the held entry (it overlaps from `at` on, so this moves forward)
     from = <u32>(<i32>(load<u32>(e) - seq) + <i32>load<u16>(e + 4));
   }
-  return !fin || roStore(ds, isOrig, seq + len, p, 0, true);
+  return true;
 }
 
 /** The held entry of a direction that overlaps [at, at + n) and starts first, or 0. */
@@ -665,7 +678,6 @@ function roDrain(ds: usize, r: usize, isOrig: bool): void {
   const dir = isOrig ? RO_ORIG : RO_RESP;
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   let progress = true;
-  let fin = false;
   while (progress) {
     progress = false;
     const ro = <usize>load<u32>(ds + H_REORDER);
@@ -688,13 +700,9 @@ function roDrain(ds: usize, r: usize, isOrig: bool): void {
         store<u32>(seqAt, next + (len - skip));
         streamChunk(ds, r, isOrig, e + 8 + skip, len - skip);
       }
-      if ((d & RO_FIN) != 0) fin = true;
       break; // delivery may have changed the block: rescan
     }
   }
-  // a FIN held with its segment: the stream ends once nothing is held past it (Zeek's CheckEOF:
-  // everything seen delivered, a FIN seen), wherever data sent after the FIN left the position
-  if (fin && !roHas(ds, isOrig)) streamEof(ds, r, isOrig);
   roCompact(ds);
 }
 
@@ -788,13 +796,14 @@ function piaCount(ds: usize, n: u32): bool {
   return bytes <= DPD_BUFFER_SIZE && chunks <= DPD_MAX_PACKETS;
 }
 
-/** A gap in the PIA's buffer, its length kept up to 0x3fff bytes (a replay's analyzer sees at most that). */
+/** A gap in the PIA's buffer, with its length for a replay. */
 function piaGap(ds: usize, isOrig: bool, len: u32): void {
-  const b = blockWithRoom(ds, 2);
+  const b = blockWithRoom(ds, 6);
   if (piaCount(ds, 0)) {
     const used = load<u32>(b + B_USED);
-    store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0) | min(len, 0x3fff)));
-    store<u32>(b + B_USED, used + 2);
+    store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0)));
+    store<u32>(b + B_DATA + used + 2, len);
+    store<u32>(b + B_USED, used + 6);
   } else {
     stopPia(ds);
   }
@@ -927,8 +936,8 @@ function activate(ds: usize, r: usize, id: u32): void {
     const h = <u32>load<u16>(b + off);
     const o = (h & SEG_ORIG) != 0;
     if (h & SEG_GAP) {
-      feedSlot(ds, r, slot, K_GAP, o, 0, h & 0x3fff);
-      off += 2;
+      feedSlot(ds, r, slot, K_GAP, o, 0, load<u32>(b + off + 2));
+      off += 6;
     } else {
       const len = h & 0x3fff;
       feedSlot(ds, r, slot, udp ? K_DGRAM : K_STREAM, o, b + off + 2, len);

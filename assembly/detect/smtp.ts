@@ -6,7 +6,7 @@
 // gap client lines are ignored until the server's next reply, which confirms (Zeek's
 // SMTP_AFTER_GAP and SMTP_GAP_RECOVERY).
 import { aConfirm, aViolate, aPartial } from "./ctx";
-import { lineStep, lineEnd, add16, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, isSpace, upper } from "./lines";
+import { lineStep, lineEnd, add16, handOverAfterLine, LN_EOL, LN_SKIP, isDigit, isSpace, upper, LONE_LF } from "./lines";
 import { A_SSL } from "./analyzers";
 
 const CMD_OTHER: u32 = 0;
@@ -52,7 +52,10 @@ export function smtpGap(st: usize, isOrig: bool): void {
   store<u32>(st + QUEUE, 0);
   store<u8>(st + STATE, ST_AFTER_GAP);
 }
-export function smtpEof(st: usize, isOrig: bool): void {}
+/** The line being read ends with the stream (ContentLine_Analyzer::EndpointEOF). */
+export function smtpEof(st: usize, isOrig: bool): void {
+  if (load<u16>(st + (isOrig ? 0 : D_SIZE) + D_LEN) != 0) smtpStream(st, isOrig, LONE_LF, 1);
+}
 
 export function smtpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (aPartial()) return;
