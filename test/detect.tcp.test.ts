@@ -385,6 +385,19 @@ test("HTTP after a content gap: one inside a body of known length is skipped, an
   assert.equal(http(5, 5), ["-"], "no gap: the line after the body is a violation");
   assert.equal(http(5, 10), ["-"], "a gap inside the body is skipped (HTTP_Entity::Undelivered): the violation is seen");
   assert.equal(http(0, 10), ["http"], "a gap at the body's start stops the replies: no violation");
+  // a chunked body: the same within a chunk, once the body has begun
+  const chunkedHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n";
+  const chunked = (from: number, to: number) => {
+    const c = session(80);
+    c.client(0, 0, request);
+    c.server(0, request.length, chunkedHead + body.slice(0, from));
+    c.client(request.length, chunkedHead.length + to, "");
+    c.server(chunkedHead.length + to, request.length, body.slice(to) + "\r\n0\r\n\r\ngarbage\r\n");
+    return c.services();
+  };
+  assert.equal(chunked(5, 5), ["-"], "chunked, no gap: the violation is seen");
+  assert.equal(chunked(5, 10), ["-"], "a gap inside a chunk is skipped");
+  assert.equal(chunked(0, 10), ["http"], "a gap at the chunked body's start stops the replies");
 });
 
 test("HTTP: a client's gap while a reply is read stops the replies, without a violation (ReplyMade)", () => {

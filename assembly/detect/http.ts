@@ -140,20 +140,23 @@ export function httpInit(st: usize): void {
 }
 
 /**
- * Zeek's HTTP_Analyzer::Undelivered: a gap of `len` bytes inside a body of known length, after its
- * first bytes, is skipped (HTTP_Entity::Undelivered); any other stops that side for good. A
- * client's gap also interrupts the reply being read, which stops the replies (ReplyMade). A chunked
- * body's gap stops the side too (Zeek skips one within a chunk).
+ * Zeek's HTTP_Analyzer::Undelivered: a gap of `len` bytes inside a body of known length or a chunk,
+ * once the body has begun, is skipped (HTTP_Entity::Undelivered); any other stops that side for
+ * good. A client's gap also interrupts the reply being read, which stops the replies (ReplyMade).
  */
 export function httpGap(st: usize, isOrig: bool, len: u32): void {
   const stateAt = st + (isOrig ? RQ : RP);
   const state = load<u8>(stateAt);
-  if (state == S_BODY) {
+  if (state == S_BODY || state == S_CHUNK_DATA) {
+    // M_CL - M_REMAIN: the body's bytes so far (a chunked body's M_CL sums its chunks' sizes)
     const m = st + (isOrig ? MSG_O : MSG_R);
     const rem = load<u64>(m + M_REMAIN);
     if (rem < load<u64>(m + M_CL) && <u64>len <= rem) {
       store<u64>(m + M_REMAIN, rem - len);
-      if (rem == <u64>len) messageDone(st, isOrig);
+      if (rem == <u64>len) {
+        if (state == S_BODY) messageDone(st, isOrig);
+        else store<u8>(stateAt, S_CHUNK_END);
+      }
       return;
     }
   }
@@ -695,6 +698,7 @@ function headersEnd(st: usize, isOrig: bool, m: usize, rest: usize, restLen: u32
   if (load<u8>(m + M_CHUNKED) != 0) {
     store<u8>(stateAt, S_CHUNK_SIZE);
     store<u8>(m + M_LINELEN, 0);
+    store<u64>(m + M_CL, 0); // from here on: the sizes of the chunks begun (httpGap)
     store<u64>(m + M_REMAIN, 0);
     store<u8>(m + M_HASCL, 0);
     store<u8>(m + M_TOKLEN, 0);
@@ -767,6 +771,7 @@ function eol(st: usize, isOrig: bool, rest: usize, restLen: u32): void {
       return;
     }
     if (size == 0) { store<u8>(stateAt, S_TRAILER); memory.fill(m + M_NAMEMASK, 0, 7); store<u8>(m + M_NAMEMASK, 0x0f); return; }
+    store<u64>(m + M_CL, load<u64>(m + M_CL) + size);
     store<u8>(stateAt, S_CHUNK_DATA);
   } else if (state == S_CHUNK_END) {
     store<u8>(stateAt, S_CHUNK_SIZE);
