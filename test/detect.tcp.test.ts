@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf as services } from "./helpers/conn.js";
-import { PcapBuilder, FIN, SYN, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP, clientHello } from "./helpers/detect-pcap.js";
+import { PcapBuilder, FIN, SYN, RST, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP, clientHello } from "./helpers/detect-pcap.js";
 import { pcapRecords } from "./helpers/packets.js";
 
 const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
@@ -431,6 +431,17 @@ test("a line the stream's end cuts is still read (ContentLine's EndpointEOF), al
   };
   assert.equal(ftp(false), ["ftp"], "USER alice, ended by the FIN");
   assert.equal(ftp(true), ["ftp"], "USER al, a gap, then the end");
+  // a RST at the next byte ends the stream too (Zeek's CheckEOF for a reset side); one past a
+  // missing byte does not
+  const reset = (skip: number) => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.client(0, 11, "USER alice");
+    c.client(10 + skip, 11, "", RST);
+    return c.services();
+  };
+  assert.equal(reset(0), ["ftp"], "USER alice, ended by a RST");
+  assert.equal(reset(5), ["-"], "a RST past missing bytes ends nothing");
 });
 
 test("a partial connection: one byte past its start is no gap only while the stream is at its start", () => {

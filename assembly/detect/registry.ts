@@ -446,8 +446,14 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   tcpHeader(ds, isOrig, load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)));
   // Zeek's TCPSessionAdapter: the acknowledgement first (a RST's too), then the payload
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
-  if (fl & P.TCP_RST) return;
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  if (fl & P.TCP_RST) {
+    // its data is not part of the stream, but a reset side's stream ends once nothing is pending
+    // (Zeek's CheckEOF for TCP_ENDPOINT_RESET: the RST not past the next byte, nothing held)
+    if ((load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) != 0 &&
+        <i32>(P.tcpSeq - load<u32>(seqAt)) <= 1 && !roHas(ds, isOrig)) streamEof(ds, r, isOrig);
+    return;
+  }
   const dataSeq = dataSeqOf();
   if ((fl & P.TCP_FIN) != 0) {
     // where the FIN is, for the acknowledgements that pass it
