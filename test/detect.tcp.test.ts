@@ -9,32 +9,46 @@ import { pcapRecords } from "./helpers/packets.js";
 
 const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
 
-/** A connection to port `dport`: handshake, then the segments given as [from client?, offset, bytes]. */
-function conversation(dport: number, segments: [boolean, number, Buffer][], opts: { clientIsn?: number; serverIsn?: number; close?: boolean } = {}): Buffer {
+/** A connection to `dport` after its handshake (ISNs 1000 and 5000), or seen without it
+ *  (`partial`); each side's segments at offsets into its stream, acknowledging `ack` bytes of the
+ *  peer's, with ACK and `flags` (PSH unless told). */
+function session(dport: number, partial = false) {
   const p = new PcapBuilder();
-  const cs = opts.clientIsn ?? 1000, ss = opts.serverIsn ?? 5000;
-  const sport = 40000;
-  p.tcp(CLIENT, sport, SERVER, dport, cs, 0, SYN, Buffer.alloc(0));
-  p.tcp(SERVER, dport, CLIENT, sport, ss, cs + 1, SYN | ACK, Buffer.alloc(0));
-  p.tcp(CLIENT, sport, SERVER, dport, cs + 1, ss + 1, ACK, Buffer.alloc(0));
+  if (!partial) {
+    p.tcp(CLIENT, 40000, SERVER, dport, 1000, 0, SYN, Buffer.alloc(0));
+    p.tcp(SERVER, dport, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+    p.tcp(CLIENT, 40000, SERVER, dport, 1001, 5001, ACK, Buffer.alloc(0));
+  }
+  return {
+    client: (off: number, ack: number, data: string | Buffer, flags = PSH) =>
+      p.tcp(CLIENT, 40000, SERVER, dport, 1001 + off, 5001 + ack, ACK | flags, Buffer.from(data)),
+    server: (off: number, ack: number, data: string | Buffer, flags = PSH) =>
+      p.tcp(SERVER, dport, CLIENT, 40000, 5001 + off, 1001 + ack, ACK | flags, Buffer.from(data)),
+    pcap: () => p.done(),
+    services: () => services(p.done()),
+  };
+}
+
+/** A connection to port `dport`: handshake, the segments given as [from client?, offset, bytes],
+ *  then both FINs. */
+function conversation(dport: number, segments: [boolean, number, Buffer][]): Buffer {
+  const c = session(dport);
   let cEnd = 0, sEnd = 0;
   for (const [fromClient, off, data] of segments) {
     if (fromClient) {
-      p.tcp(CLIENT, sport, SERVER, dport, cs + 1 + off, ss + 1 + sEnd, PSH | ACK, data);
+      c.client(off, sEnd, data);
       cEnd = Math.max(cEnd, off + data.length);
     } else {
       // the server acknowledges only what the client sent in order so far: the segments' max end
       // would acknowledge a hole
-      p.tcp(SERVER, dport, CLIENT, sport, ss + 1 + off, cs + 1, PSH | ACK, data);
+      c.server(off, 0, data);
       sEnd = Math.max(sEnd, off + data.length);
     }
   }
-  if (opts.close !== false) {
-    p.tcp(CLIENT, sport, SERVER, dport, cs + 1 + cEnd, ss + 1 + sEnd, FIN | ACK, Buffer.alloc(0));
-    p.tcp(SERVER, dport, CLIENT, sport, ss + 1 + sEnd, cs + 2 + cEnd, FIN | ACK, Buffer.alloc(0));
-    p.tcp(CLIENT, sport, SERVER, dport, cs + 2 + cEnd, ss + 2 + sEnd, ACK, Buffer.alloc(0));
-  }
-  return p.done();
+  c.client(cEnd, sEnd, "", FIN);
+  c.server(sEnd, cEnd + 1, "", FIN);
+  c.client(cEnd + 1, sEnd + 1, "", 0);
+  return c.pcap();
 }
 
 const request = Buffer.from("GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test\r\n\r\n");
@@ -69,17 +83,13 @@ test("on a signature port too (HTTP on 8123, held segment replayed after the hol
 test("a hole the peer acknowledges is a content gap: HTTP stops there, before the held request", () => {
   // the client's first bytes are lost; the server acknowledges past them: the gap comes first, then
   // the held request (Zeek: Undelivered; HTTP skips the client's side after a gap outside a body)
-  const p = new PcapBuilder();
-  const cs = 1000, ss = 5000, sport = 40000, dport = 80;
-  p.tcp(CLIENT, sport, SERVER, dport, cs, 0, SYN, Buffer.alloc(0));
-  p.tcp(SERVER, dport, CLIENT, sport, ss, cs + 1, SYN | ACK, Buffer.alloc(0));
-  p.tcp(CLIENT, sport, SERVER, dport, cs + 1, ss + 1, ACK, Buffer.alloc(0));
+  const c = session(80);
   const lost = Buffer.from("XXXX");
-  p.tcp(CLIENT, sport, SERVER, dport, cs + 1 + lost.length, ss + 1, PSH | ACK, request);
-  p.tcp(SERVER, dport, CLIENT, sport, ss + 1, cs + 1 + lost.length + request.length, ACK, Buffer.alloc(0));
+  c.client(lost.length, 0, request);
+  c.server(0, lost.length + request.length, "", 0);
   // the lost bytes show up late: too late, the gap is already declared
-  p.tcp(CLIENT, sport, SERVER, dport, cs + 1, ss + 1, PSH | ACK, lost);
-  assert.equal(services(p.done()), ["-"]);
+  c.client(0, 0, lost);
+  assert.equal(c.services(), ["-"]);
 });
 
 test("a signature that waits for a line end finds it wherever it falls in a long line", () => {
@@ -274,12 +284,9 @@ test("segments overlapping held ones: the held bytes are kept and delivered whol
 test("a FIN held above a hole ends the stream once nothing is held past it, even behind later data", () => {
   // finger confirms on the end of the client's request ("alice" without a newline)
   const finger = (segments: [number, string, number][]) => {
-    const p = new PcapBuilder();
-    p.tcp(CLIENT, 40000, SERVER, 79, 1000, 0, SYN, Buffer.alloc(0));
-    p.tcp(SERVER, 79, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
-    p.tcp(CLIENT, 40000, SERVER, 79, 1001, 5001, ACK, Buffer.alloc(0));
-    for (const [off, data, flags] of segments) p.tcp(CLIENT, 40000, SERVER, 79, 1001 + off, 5001, PSH | ACK | flags, Buffer.from(data));
-    return services(p.done());
+    const c = session(79);
+    for (const [off, data, flags] of segments) c.client(off, 0, data, PSH | flags);
+    return c.services();
   };
   assert.equal(finger([[0, "alice", 0]]), ["-"], "no FIN");
   assert.equal(finger([[2, "ice", FIN], [0, "al", 0]]), ["finger"], "FIN held with its segment");
@@ -305,26 +312,6 @@ test("a TCP payload cut by the snaplen is not delivered to the analyzers or sign
     [false, 12, Buffer.from("* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n")]]);
   assert.equal(services(cutRecord(imap, 5, 54 + 10)), ["imap"], "a reply cut after 10 bytes ends nothing the greeting confirmed");
 });
-
-/** A connection to `dport` after its handshake (ISNs 1000 and 5000), or seen without it
- *  (`partial`); each side's segments at offsets into its stream, acknowledging `ack` bytes of the
- *  peer's, with PSH and ACK and any `flags` more. */
-function session(dport: number, partial = false) {
-  const p = new PcapBuilder();
-  if (!partial) {
-    p.tcp(CLIENT, 40000, SERVER, dport, 1000, 0, SYN, Buffer.alloc(0));
-    p.tcp(SERVER, dport, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
-    p.tcp(CLIENT, 40000, SERVER, dport, 1001, 5001, ACK, Buffer.alloc(0));
-  }
-  return {
-    client: (off: number, ack: number, data: string | Buffer, flags = 0) =>
-      p.tcp(CLIENT, 40000, SERVER, dport, 1001 + off, 5001 + ack, PSH | ACK | flags, Buffer.from(data)),
-    server: (off: number, ack: number, data: string | Buffer, flags = 0) =>
-      p.tcp(SERVER, dport, CLIENT, 40000, 5001 + off, 1001 + ack, PSH | ACK | flags, Buffer.from(data)),
-    pcap: () => p.done(),
-    services: () => services(p.done()),
-  };
-}
 
 test("an acknowledgement past bytes never seen is a content gap, with nothing held behind it", () => {
   // Zeek's TCP_Reassembler::AckReceived: the ACK (captured before the data it acknowledges, as
@@ -402,7 +389,7 @@ test("an acknowledgement past the FIN counts up to the FIN: no gap for the FIN i
   // finger's client sends an empty request and its FIN; the server's reply line (over 10 bytes)
   // confirms, unless a gap stopped the analyzer first (Zeek's AckReceived clamps at FIN_seq - 1)
   const c = session(79);
-  c.client(0, 0, "\r\n", FIN);
+  c.client(0, 0, "\r\n", PSH | FIN);
   c.server(0, 3, "a reply line longer than ten bytes\r\n");
   assert.equal(c.services(), ["finger"]);
 });
@@ -412,7 +399,7 @@ test("a line the stream's end cuts is still read (ContentLine's EndpointEOF), al
     const c = session(21);
     c.server(0, 0, "220 ready\r\n");
     c.client(0, 11, "USER al");
-    c.client(7, 11, "ice", FIN);
+    c.client(7, 11, "ice", PSH | FIN);
     c.server(11, 11, "");
     // record 5 is the client's last segment: cut by the snaplen, its bytes are a gap once
     // acknowledged, and the FIN it carried still ends the stream
@@ -426,7 +413,7 @@ test("a line the stream's end cuts is still read (ContentLine's EndpointEOF), al
     const c = session(21);
     c.server(0, 0, "220 ready\r\n");
     c.client(0, 11, "USER alice");
-    c.client(10 + skip, 11, "", RST);
+    c.client(10 + skip, 11, "", PSH | RST);
     return c.services();
   };
   assert.equal(reset(0), ["ftp"], "USER alice, ended by a RST");

@@ -25,7 +25,9 @@ const S_SESSION: usize = 5; // u8 a session setup succeeded
 const S_DCE: usize = 6;     // u8 DCE-RPC on pipes: 1 confirmed, 2 violated
 const S_NPIPES: usize = 7;  // u8 pipe trees known
 const S_PIPES: usize = 56;  // u32 × 4 tree ids of pipe shares
-// per direction (orig at 8, resp at 32)
+// per direction (orig at D_ORIG, resp at D_RESP)
+const D_ORIG: usize = 8;
+const D_RESP: usize = 32;
 const D_PHASE: usize = 0;   // u8 0: NetBIOS header, 1: message
 const D_HAVE: usize = 1;    // u8 header bytes collected
 const D_HDR: usize = 4;     // 4 bytes
@@ -40,10 +42,10 @@ export function smbInit(st: usize): void {}
  *  resumes at the next chunk, of either side, that starts with an SMB message. */
 export function smbGap(st: usize, isOrig: bool): void {
   store<u8>(st + S_SYNCED, 0);
-  store<u8>(st + 8 + D_PHASE, 0);
-  store<u8>(st + 8 + D_HAVE, 0);
-  store<u8>(st + 32 + D_PHASE, 0);
-  store<u8>(st + 32 + D_HAVE, 0);
+  store<u8>(st + D_ORIG + D_PHASE, 0);
+  store<u8>(st + D_ORIG + D_HAVE, 0);
+  store<u8>(st + D_RESP + D_PHASE, 0);
+  store<u8>(st + D_RESP + D_HAVE, 0);
 }
 export function smbEof(st: usize, isOrig: bool): void {}
 
@@ -67,7 +69,7 @@ export function smbStream(st: usize, isOrig: bool, p: usize, n: u32): void {
 
 function frame(st: usize, isOrig: bool, p: usize, n: u32): void {
   if (load<u8>(st + S_STOP) != 0) return;
-  const d = st + (isOrig ? 8 : 32);
+  const d = st + (isOrig ? D_ORIG : D_RESP);
   const buf = aAux() + (isOrig ? 0 : <usize>HOLD);
   let i: u32 = 0;
   while (i < n) {
