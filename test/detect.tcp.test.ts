@@ -431,6 +431,22 @@ test("a partial connection: one byte past its start is no gap only while the str
   assert.equal(c.services(), ["ftp"]);
 });
 
+test("a flip clears the partial status: the SYN-ACK's sender's data before its peer's first packet is read", () => {
+  // Seen from its SYN-ACK on, between two likely server ports (no flip at creation): the roles
+  // flip at the sender's next segment (Zeek PR #2191), and Zeek's FlipRoles clears is_partial, so
+  // its banner reaches SSH, attached by the responder's port 22 at creation. Kept partial, SSH
+  // would drop it and violate at the first binary packet.
+  const p = new PcapBuilder();
+  const banner = Buffer.from("SSH-2.0-OpenSSH_9.6\r\n");
+  const newkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  p.tcp(SERVER, 80, CLIENT, 22, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+  p.tcp(SERVER, 80, CLIENT, 22, 5001, 1001, ACK | PSH, banner);
+  p.tcp(CLIENT, 22, SERVER, 80, 1001, 5001 + banner.length, ACK | PSH, banner);
+  p.tcp(CLIENT, 22, SERVER, 80, 1001 + banner.length, 5001 + banner.length, ACK | PSH, newkeys);
+  p.tcp(SERVER, 80, CLIENT, 22, 5001 + banner.length, 1001 + banner.length + newkeys.length, ACK | PSH, newkeys);
+  assert.equal(services(p.done()), ["ssh"]);
+});
+
 test("more than the held segments' room above a hole: the hole becomes a gap and the stream goes on", () => {
   // 5 lines of 1000 bytes held above a lost one overflow the 4 KiB kept: the hole is given up as a
   // gap, and FTP reads the held lines (Zeek holds them all, until the ACK below delivers them)

@@ -428,9 +428,11 @@ function pastKeep(ds: usize, r: usize): bool {
 // @ts-ignore: decorator
 @inline export function dataSeqOf(): u32 { return (P.tcpFlags & P.TCP_SYN) != 0 ? P.tcpSeq + 1 : P.tcpSeq; }
 
-/** The roles flipped: the header's directions change sides (tcpHeader's 12 bytes). */
+/** The roles flipped: the header's directions change sides (tcpHeader's 12 bytes), and the
+ *  connection is no longer partial until a first packet says so again (Zeek's
+ *  TCPSessionAdapter::FlipRoles clears is_partial, as flow/tcp.ts flipRoles does). */
 export function flipHeader(h: usize): void {
-  let f = load<u32>(h + H_FLAGS);
+  let f = load<u32>(h + H_FLAGS) & ~DF_PARTIAL;
   f = swapBits(f, DF_INIT_O, DF_INIT_R);
   f = swapBits(f, DF_FIN_O, DF_FIN_R);
   f = swapBits(f, DF_FIRST_O, DF_FIRST_R);
