@@ -420,6 +420,22 @@ test("a line the stream's end cuts is still read (ContentLine's EndpointEOF), al
   assert.equal(reset(5), ["-"], "a RST past missing bytes ends nothing");
 });
 
+test("a stream's end waits for the peer's data it has not acknowledged (Zeek's DataPending)", () => {
+  // The client's FIN does not acknowledge the server's greeting: Zeek's reassembler still holds
+  // the greeting, so the client's end of stream, and with it the cut line, waits for the client's
+  // next acknowledgement. A reset server does not end the wait (only the client's own RST would).
+  const ftp = (thenClientAcks: boolean) => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.client(0, 0, "USER alice", PSH | FIN);
+    c.server(11, 11, "", RST);
+    if (thenClientAcks) c.client(11, 11, "", 0);
+    return c.services();
+  };
+  assert.equal(ftp(false), ["-"], "the greeting never acknowledged: the line is never read");
+  assert.equal(ftp(true), ["ftp"], "acknowledged after the FIN: the line is read then");
+});
+
 test("a partial connection: one byte past its start is no gap only while the stream is at its start", () => {
   // the client's first packet is a bare ACK; the server acknowledges 10 bytes never seen (a gap),
   // then one more (a gap too: Zeek's exception is for up_to_seq <= 2 only); USER is then in order

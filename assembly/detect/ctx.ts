@@ -54,6 +54,10 @@ export const DF_SYNACK_O: u32 = 1024; // the originator's first packet was a SYN
 export const DF_SYNACK_R: u32 = 2048;
 export const DF_GAPPED_O: u32 = 4096; // a content gap moved the originator's stream past its start
 export const DF_GAPPED_R: u32 = 8192;
+// the originator's stream has delivered bytes the responder has not acknowledged yet (Zeek's
+// reassembler keeps them as blocks until then: the responder's end of stream waits for them)
+export const DF_UNACKED_O: u32 = 16384;
+export const DF_UNACKED_R: u32 = 32768;
 
 export const PIA_BUFFERING: u8 = 0;
 export const PIA_SKIPPING: u8 = 1;

@@ -26,7 +26,7 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, PIA_BUFFERING, PIA_SKIPPING,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -439,6 +439,7 @@ export function flipHeader(h: usize): void {
   f = swapBits(f, DF_EOF_O, DF_EOF_R);
   f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
   f = swapBits(f, DF_GAPPED_O, DF_GAPPED_R);
+  f = swapBits(f, DF_UNACKED_O, DF_UNACKED_R);
   store<u32>(h + H_FLAGS, f);
   swap32(h + H_SEQ_O, h + H_SEQ_R);
 }
@@ -480,21 +481,32 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
     const fin = load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R));
     if (<i32>(ack - fin) > 0) ack = fin;
   }
-  const ahead = <i32>(ack - load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R)));
-  if (ahead <= 0) return;
+  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
+  const ahead = <i32>(ack - load<u32>(seqAt));
+  if (ahead < 0) return;
+  const unacked = isOrig ? DF_UNACKED_O : DF_UNACKED_R;
+  if (ahead == 0) { store<u32>(ds + H_FLAGS, f & ~unacked); return; }
   if (ahead == 1 && (f & DF_PARTIAL) != 0 && (f & (isOrig ? DF_GAPPED_O : DF_GAPPED_R)) == 0 &&
       load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0) return; // the stream is still at its start
   gapTo(ds, r, isOrig, ack);
+  // held segments the gap let through may reach past the acknowledgement
+  const g = load<u32>(ds + H_FLAGS);
+  store<u32>(ds + H_FLAGS, <i32>(load<u32>(seqAt) - ack) > 0 ? g | unacked : g & ~unacked);
   checkEof(ds, r, isOrig);
 }
 
 /** Zeek's CheckEOF: the stream ends once a FIN was seen and everything before it was delivered
- *  (or given up as a gap), with nothing held. */
+ *  (or given up as a gap), with nothing held, and the peer's stream holds nothing either: neither
+ *  segments above a hole nor bytes delivered that this side has not acknowledged (DataPending asks
+ *  the peer's reassembler whether it has blocks; it keeps delivered ones until they are
+ *  acknowledged). Zeek also drops a side's delivered blocks once it has sent 16 KiB of which none
+ *  was acknowledged; not modelled: the end waits here for this side's next acknowledgement. */
 function checkEof(ds: usize, r: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
   if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0 || (f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
   const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
   if (<i32>(next - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0 || roHas(ds, isOrig)) return;
+  if ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig)) return;
   streamEof(ds, r, isOrig);
 }
 
@@ -726,6 +738,7 @@ function streamChunk(ds: usize, r: usize, isOrig: bool, p: usize, n: u32): void 
   const seenAt = ds + (isOrig ? H_SEEN_O : H_SEEN_R);
   const seen = load<u32>(seenAt);
   store<u32>(seenAt, seen + n < seen ? 0xffffffff : seen + n);
+  store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | (isOrig ? DF_UNACKED_O : DF_UNACKED_R));
   restarted = false;
   for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_STREAM, isOrig, p, n);
   if (!restarted && load<u8>(ds + H_PIA_STATE) == PIA_BUFFERING) piaChunk(ds, r, isOrig, p, n, false);
