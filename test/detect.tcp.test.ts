@@ -436,6 +436,49 @@ test("a stream's end waits for the peer's data it has not acknowledged (Zeek's D
   assert.equal(ftp(true), ["ftp"], "acknowledged after the FIN: the line is read then");
 });
 
+test("a RST: a reset side's end no longer waits for the peer, but one after both FINs still does", () => {
+  // Zeek's UpdateClosedState keeps a side that sent its FIN closed at a RST when the peer had
+  // closed too; otherwise the side is TCP_ENDPOINT_RESET from then on, and DataPending asks no
+  // more of the peer. The client never acknowledges the greeting.
+  const afterBothFins = () => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.server(11, 0, "", FIN);
+    c.client(0, 0, "USER alice", PSH | FIN);
+    c.client(11, 0, "", RST);
+    return c.services();
+  };
+  assert.equal(afterBothFins(), ["-"], "closed, not reset: the end still waits for the greeting");
+  // the client's FIN is held above a hole when it resets; the hole fills later: its stream ends
+  const holeFilledAfterReset = () => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.client(5, 0, "alice", PSH | FIN);
+    c.client(11, 0, "", RST);
+    c.client(0, 0, "USER ");
+    return c.services();
+  };
+  assert.equal(holeFilledAfterReset(), ["ftp"], "reset: USER alice is read once the hole fills");
+});
+
+test("the SYN/SYN-ACK reversal: the SYN's sender is the originator for its data from that packet on", () => {
+  // A SYN-ACK, then the SYN it answers: Zeek flips the roles inside the SYN's packet
+  // (UpdateInactiveState) and counts that packet on its old side, but the SYN's sender's endpoint,
+  // now the originator's, numbers its stream. Both streams start where their SYNs say.
+  const p = new PcapBuilder();
+  const banner = Buffer.from("SSH-2.0-OpenSSH_9.6\r\n");
+  const newkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const s = banner.length, k = newkeys.length;
+  p.tcp(SERVER, 2222, CLIENT, 40000, 1000, 5001, SYN | ACK, Buffer.alloc(0));
+  p.tcp(CLIENT, 40000, SERVER, 2222, 5000, 0, SYN, Buffer.alloc(0));
+  p.tcp(CLIENT, 40000, SERVER, 2222, 5001, 1001, ACK, Buffer.alloc(0));
+  p.tcp(SERVER, 2222, CLIENT, 40000, 1001, 5001, ACK | PSH, banner);
+  p.tcp(CLIENT, 40000, SERVER, 2222, 5001, 1001 + s, ACK | PSH, banner);
+  p.tcp(CLIENT, 40000, SERVER, 2222, 5001 + s, 1001 + s, ACK | PSH, newkeys);
+  p.tcp(SERVER, 2222, CLIENT, 40000, 1001 + s, 5001 + s + k, ACK | PSH, newkeys);
+  assert.equal(services(p.done()), ["ssh"]);
+});
+
 test("a partial connection: one byte past its start is no gap only while the stream is at its start", () => {
   // the client's first packet is a bare ACK; the server acknowledges 10 bytes never seen (a gap),
   // then one more (a gap too: Zeek's exception is for up_to_seq <= 2 only); USER is then in order

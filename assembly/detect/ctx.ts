@@ -58,6 +58,10 @@ export const DF_GAPPED_R: u32 = 8192;
 // reassembler keeps them as blocks until then: the responder's end of stream waits for them)
 export const DF_UNACKED_O: u32 = 16384;
 export const DF_UNACKED_R: u32 = 32768;
+// the originator reset the connection (Zeek's TCP_ENDPOINT_RESET): its stream ends at the byte
+// before the RST (H_FIN_O, unless a FIN was seen), without waiting for the responder's data
+export const DF_RESET_O: u32 = 65536;
+export const DF_RESET_R: u32 = 131072;
 
 export const PIA_BUFFERING: u8 = 0;
 export const PIA_SKIPPING: u8 = 1;

@@ -26,7 +26,7 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, PIA_BUFFERING, PIA_SKIPPING,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -440,6 +440,7 @@ export function flipHeader(h: usize): void {
   f = swapBits(f, DF_SYNACK_O, DF_SYNACK_R);
   f = swapBits(f, DF_GAPPED_O, DF_GAPPED_R);
   f = swapBits(f, DF_UNACKED_O, DF_UNACKED_R);
+  f = swapBits(f, DF_RESET_O, DF_RESET_R);
   store<u32>(h + H_FLAGS, f);
   swap32(h + H_SEQ_O, h + H_SEQ_R);
 }
@@ -451,10 +452,20 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   if (fl & P.TCP_RST) {
-    // its data is not part of the stream, but a reset side's stream ends once nothing is pending
-    // (Zeek's CheckEOF for TCP_ENDPOINT_RESET: the RST not past the next byte, nothing held)
-    if ((load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) != 0 &&
-        <i32>(P.tcpSeq - load<u32>(seqAt)) <= 1 && !roHas(ds, isOrig)) streamEof(ds, r, isOrig);
+    // its data is not part of the stream. The side is reset from here on (Zeek's
+    // TCP_ENDPOINT_RESET), unless both sides had closed with a FIN, where Zeek's
+    // UpdateClosedState keeps it closed: then its end still waits for the peer's data.
+    let f = load<u32>(ds + H_FLAGS);
+    if ((f & (isOrig ? DF_INIT_O : DF_INIT_R)) == 0) return;
+    const resetBit = isOrig ? DF_RESET_O : DF_RESET_R;
+    const closed = DF_FIN_O | DF_FIN_R;
+    if ((f & (closed | DF_RESET_O | DF_RESET_R)) != closed && (f & resetBit) == 0) {
+      // a reset stream ends at the byte before the RST, unless a FIN said where (Zeek trusts
+      // no later sequence number of a reset side)
+      if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0) store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), P.tcpSeq - 1);
+      store<u32>(ds + H_FLAGS, f | resetBit);
+    }
+    checkEof(ds, r, isOrig);
     return;
   }
   const dataSeq = dataSeqOf();
@@ -495,18 +506,21 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
   checkEof(ds, r, isOrig);
 }
 
-/** Zeek's CheckEOF: the stream ends once a FIN was seen and everything before it was delivered
- *  (or given up as a gap), with nothing held, and the peer's stream holds nothing either: neither
+/** Zeek's CheckEOF: the stream ends once a FIN was seen (or the side was reset) and everything
+ *  before it was delivered (or given up as a gap), with nothing held, and, unless the side was
+ *  reset, the peer's stream holds nothing either: neither
  *  segments above a hole nor bytes delivered that this side has not acknowledged (DataPending asks
  *  the peer's reassembler whether it has blocks; it keeps delivered ones until they are
  *  acknowledged). Zeek also drops a side's delivered blocks once it has sent 16 KiB of which none
  *  was acknowledged; not modelled: the end waits here for this side's next acknowledgement. */
 function checkEof(ds: usize, r: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
-  if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0 || (f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
+  const reset = (f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0;
+  if (((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0 && !reset) || (f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
   const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
   if (<i32>(next - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0 || roHas(ds, isOrig)) return;
-  if ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig)) return;
+  // a reset side no longer waits for the peer (DataPending skips the peer for TCP_ENDPOINT_RESET)
+  if (!reset && ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig))) return;
   streamEof(ds, r, isOrig);
 }
 

@@ -341,14 +341,18 @@ function connRow(r: usize): u32 {
 @inline function applyPacket(idx: u32, r: usize, isOrig: bool, ts: i64): void {
   let counted = true;
   let deadline: i64;
+  // the sender's role after any flip: the stream its payload belongs to
+  let sender = isOrig;
   if (P.ipProto == 6) {
     // TCP decides the roles (a late flip) and whether Zeek counts the packet at all (bad checksum)
     // the sequence bookkeeping is read by conn records and live detection only (tcp.ts
     // establishedSegment), and a probe may start detection at this packet
     const sequences = wantsRecords() || (load<u8>(r + C.C_FLAGS) & (C.F_DETECTING | C.F_PROBE)) != 0;
     const action = tcpPacket(r + C.C_TCP, isOrig, ts, sequences);
-    if (action & TCP_FLIP) flipConn(idx);
+    if (action & TCP_FLIP) { flipConn(idx); sender = !sender; }
     counted = (action & TCP_NOT_COUNTED) == 0;
+    // the side it counts on: the sender's, but for a flip inside the packet (the SYN/SYN-ACK
+    // reversal), where Zeek's is_orig is stale while the sender's endpoint delivers its data
     isOrig = (action & TCP_COUNT_ORIG) != 0;
     deadline = tcpDeadline(r + C.C_TCP, ts, <u32>load<u16>(r + C.C_RESP_PORT));
   } else {
@@ -380,11 +384,12 @@ function connRow(r: usize): u32 {
     countPacket(r, isOrig, proto == 17 || proto == 1 || proto == 58);
     if ((load<u8>(r + C.C_FLAGS) & (C.F_DNS_TIMER | C.F_DNS_SEEN)) == C.F_DNS_TIMER && dnsFirstMessage(idx, r, isOrig)) {
       isOrig = !isOrig;
+      sender = !sender;
     }
     // Zeek analyses no payload of a packet with a bad checksum
     const flags = load<u8>(r + C.C_FLAGS);
-    if ((flags & C.F_DETECTING) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, isOrig);
-    else if ((flags & C.F_PROBE) != 0 && !P.l4ChecksumBad) probePacket(idx, r, isOrig);
+    if ((flags & C.F_DETECTING) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, sender);
+    else if ((flags & C.F_PROBE) != 0 && !P.l4ChecksumBad) probePacket(idx, r, sender);
   }
   store<i64>(r + C.C_DEADLINE, deadline);
   // A record stays in its slot while its deadline only moves later (it is moved when the slot is
