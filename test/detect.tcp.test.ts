@@ -424,16 +424,18 @@ test("a stream's end waits for the peer's data it has not acknowledged (Zeek's D
   // The client's FIN does not acknowledge the server's greeting: Zeek's reassembler still holds
   // the greeting, so the client's end of stream, and with it the cut line, waits for the client's
   // next acknowledgement. A reset server does not end the wait (only the client's own RST would).
-  const ftp = (thenClientAcks: boolean) => {
+  const ftp = (finAcks: number, thenClientAcks: boolean) => {
     const c = session(21);
     c.server(0, 0, "220 ready\r\n");
-    c.client(0, 0, "USER alice", PSH | FIN);
+    c.client(0, finAcks, "USER alice", PSH | FIN);
     c.server(11, 11, "", RST);
     if (thenClientAcks) c.client(11, 11, "", 0);
     return c.services();
   };
-  assert.equal(ftp(false), ["-"], "the greeting never acknowledged: the line is never read");
-  assert.equal(ftp(true), ["ftp"], "acknowledged after the FIN: the line is read then");
+  assert.equal(ftp(0, false), ["-"], "the greeting never acknowledged: the line is never read");
+  assert.equal(ftp(5, false), ["-"], "part of it acknowledged: still waiting");
+  assert.equal(ftp(11, false), ["ftp"], "all of it acknowledged by the FIN: the line is read at once");
+  assert.equal(ftp(0, true), ["ftp"], "acknowledged after the FIN: the line is read then");
 });
 
 test("a RST: a reset side's end no longer waits for the peer, but one after both FINs still does", () => {
