@@ -461,6 +461,27 @@ test("a RST: a reset side's end no longer waits for the peer, but one after both
     return c.services();
   };
   assert.equal(holeFilledAfterReset(), ["ftp"], "reset: USER alice is read once the hole fills");
+  // the server's FIN then RST was a normal close once the client sends its FIN (Zeek's
+  // UpdateEstablishedState): both are closed, and the client's RST leaves it closed, waiting
+  const peerClosedAgain = () => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.server(11, 0, "", FIN);
+    c.server(12, 0, "", RST);
+    c.client(0, 0, "USER alice", PSH | FIN);
+    c.client(11, 0, "", RST);
+    return c.services();
+  };
+  assert.equal(peerClosedAgain(), ["-"], "a FIN then a RST, then the peer's FIN: closed again");
+  // a RST's sequence number over 1 MB away is not trusted (update_last_seq): the stream ends
+  // where its data does
+  const farReset = () => {
+    const c = session(21);
+    c.client(0, 0, "USER alice");
+    c.client(10 + 0x200000, 0, "", RST);
+    return c.services();
+  };
+  assert.equal(farReset(), ["ftp"], "a RST 2 MB ahead ends the stream where its data ends");
 });
 
 test("the SYN/SYN-ACK reversal: the SYN's sender is the originator for its data from that packet on", () => {

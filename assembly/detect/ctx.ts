@@ -62,6 +62,10 @@ export const DF_UNACKED_R: u32 = 32768;
 // before the RST (H_FIN_O, unless a FIN was seen), without waiting for the responder's data
 export const DF_RESET_O: u32 = 65536;
 export const DF_RESET_R: u32 = 131072;
+// the originator's reset came after its FIN (Zeek's prev_state CLOSED): the responder's FIN turns
+// it back into a closed side (UpdateEstablishedState: a FIN then a RST was a normal close)
+export const DF_RESET_CLOSED_O: u32 = 262144;
+export const DF_RESET_CLOSED_R: u32 = 524288;
 
 export const PIA_BUFFERING: u8 = 0;
 export const PIA_SKIPPING: u8 = 1;

@@ -26,7 +26,8 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, PIA_BUFFERING, PIA_SKIPPING,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_RESET_CLOSED_O, DF_RESET_CLOSED_R,
+  PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -441,6 +442,7 @@ export function flipHeader(h: usize): void {
   f = swapBits(f, DF_GAPPED_O, DF_GAPPED_R);
   f = swapBits(f, DF_UNACKED_O, DF_UNACKED_R);
   f = swapBits(f, DF_RESET_O, DF_RESET_R);
+  f = swapBits(f, DF_RESET_CLOSED_O, DF_RESET_CLOSED_R);
   store<u32>(h + H_FLAGS, f);
   swap32(h + H_SEQ_O, h + H_SEQ_R);
 }
@@ -452,30 +454,52 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   if (fl & P.TCP_RST) {
-    // its data is not part of the stream. The side is reset from here on (Zeek's
-    // TCP_ENDPOINT_RESET), unless both sides had closed with a FIN, where Zeek's
-    // UpdateClosedState keeps it closed: then its end still waits for the peer's data.
-    let f = load<u32>(ds + H_FLAGS);
-    if ((f & (isOrig ? DF_INIT_O : DF_INIT_R)) == 0) return;
-    const resetBit = isOrig ? DF_RESET_O : DF_RESET_R;
-    const closed = DF_FIN_O | DF_FIN_R;
-    if ((f & (closed | DF_RESET_O | DF_RESET_R)) != closed && (f & resetBit) == 0) {
-      // a reset stream ends at the byte before the RST, unless a FIN said where (Zeek trusts
-      // no later sequence number of a reset side)
-      if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0) store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), P.tcpSeq - 1);
-      store<u32>(ds + H_FLAGS, f | resetBit);
-    }
+    // its data is not part of the stream
+    if ((load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) == 0) return;
+    resetSeen(ds, isOrig);
     checkEof(ds, r, isOrig);
     return;
   }
   const dataSeq = dataSeqOf();
-  if ((fl & P.TCP_FIN) != 0) {
-    // where the FIN is, for the acknowledgements that pass it
-    store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), dataSeq + P.payloadLen);
-    store<u32>(ds + H_FLAGS, load<u32>(ds + H_FLAGS) | (isOrig ? DF_FIN_O : DF_FIN_R));
-  }
+  if ((fl & P.TCP_FIN) != 0) finSeen(ds, isOrig, dataSeq + P.payloadLen);
   if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeq)) return; // held for later
   checkEof(ds, r, isOrig);
+}
+
+/** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */
+const TOO_LARGE_SEQ_DELTA: i32 = 1048576;
+
+/** A RST from side isOrig: the side is reset from here on (Zeek's TCP_ENDPOINT_RESET), unless both
+ *  sides had closed with a FIN, where Zeek's UpdateClosedState keeps it closed (its end then still
+ *  waits for the peer's data). A reset stream ends at the byte before the RST, unless its FIN said
+ *  where (update_last_seq: no later sequence number of a reset side counts, nor one over 1 MB off). */
+function resetSeen(ds: usize, isOrig: bool): void {
+  const f = load<u32>(ds + H_FLAGS);
+  const resetBit = isOrig ? DF_RESET_O : DF_RESET_R;
+  const closed = DF_FIN_O | DF_FIN_R;
+  if ((f & resetBit) != 0 || (f & (closed | DF_RESET_O | DF_RESET_R)) == closed) return;
+  if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) != 0) {
+    store<u32>(ds + H_FLAGS, f | resetBit | (isOrig ? DF_RESET_CLOSED_O : DF_RESET_CLOSED_R));
+    return;
+  }
+  const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
+  const d = <i32>(P.tcpSeq - next);
+  const last = d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA ? next : P.tcpSeq;
+  store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), last - 1);
+  store<u32>(ds + H_FLAGS, f | resetBit);
+}
+
+/** A FIN from side isOrig at sequence number `at`: where its stream ends, for the acknowledgements
+ *  that pass it. A peer that reset after its own FIN is closed again (Zeek's
+ *  UpdateEstablishedState: the peer's FIN then RST was a normal close). */
+function finSeen(ds: usize, isOrig: bool, at: u32): void {
+  let f = load<u32>(ds + H_FLAGS);
+  const peerResetClosed = isOrig ? DF_RESET_CLOSED_R : DF_RESET_CLOSED_O;
+  if ((f & peerResetClosed) != 0 && (f & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) == 0) {
+    f &= ~(peerResetClosed | (isOrig ? DF_RESET_R : DF_RESET_O));
+  }
+  store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), at);
+  store<u32>(ds + H_FLAGS, f | (isOrig ? DF_FIN_O : DF_FIN_R));
 }
 
 /**
