@@ -436,6 +436,19 @@ test("a stream's end waits for the peer's data it has not acknowledged (Zeek's D
   assert.equal(ftp(5, false), ["-"], "part of it acknowledged: still waiting");
   assert.equal(ftp(11, false), ["ftp"], "all of it acknowledged by the FIN: the line is read at once");
   assert.equal(ftp(0, true), ["ftp"], "acknowledged after the FIN: the line is read then");
+  // an acknowledgement into a hole: the gap, then the held reply past it, delivered but not
+  // acknowledged by it
+  const afterGap = (finAcks: number) => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.server(22, 0, "220 later\r\n");
+    c.client(0, 22, "");
+    c.client(0, finAcks, "USER alice", PSH | FIN);
+    c.server(33, 11, "", RST);
+    return c.services();
+  };
+  assert.equal(afterGap(22), ["-"], "the reply held past the gap is not acknowledged: waiting");
+  assert.equal(afterGap(33), ["ftp"], "acknowledged: the line is read");
 });
 
 test("a RST: a reset side's end no longer waits for the peer, but one after both FINs still does", () => {
