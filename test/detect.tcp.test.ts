@@ -486,6 +486,29 @@ test("a RST: a reset side's end no longer waits for the peer, but one after both
     return c.services();
   };
   assert.equal(peerClosedAgain(), ["-"], "a FIN then a RST, then the peer's FIN: closed again");
+  // the peer's FIN closes the reset side again before its acknowledgement fills that side's hole
+  // (Zeek's state machine runs before AckReceived): the end then waits for the greeting
+  const closedBeforeTheAck = () => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.client(4, 0, "alice");
+    c.client(9, 0, "", FIN);
+    c.client(10, 0, "", RST);
+    c.server(11, 10, "", FIN);
+    return c.services();
+  };
+  assert.equal(closedBeforeTheAck(), ["-"], "closed again, then the gap: still waiting");
+  // a reset side's FIN counts for nothing (UpdateResetState): its stream still ends before the RST
+  const finAfterReset = () => {
+    const c = session(21);
+    c.server(0, 0, "220 ready\r\n");
+    c.client(5, 0, "alice");
+    c.client(10, 0, "", RST);
+    c.client(20, 0, "", FIN);
+    c.client(0, 0, "USER ");
+    return c.services();
+  };
+  assert.equal(finAfterReset(), ["ftp"], "a FIN after the RST does not move the end");
   // a RST's sequence number over 1 MB away is not trusted (update_last_seq): the stream ends
   // where its data does
   const farReset = () => {

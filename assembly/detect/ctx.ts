@@ -59,13 +59,10 @@ export const DF_GAPPED_R: u32 = 8192;
 export const DF_UNACKED_O: u32 = 16384;
 export const DF_UNACKED_R: u32 = 32768;
 // the originator reset the connection (Zeek's TCP_ENDPOINT_RESET): its stream ends at the byte
-// before the RST (H_FIN_O, unless a FIN was seen), without waiting for the responder's data
+// before the RST (H_FIN_O, unless a FIN was seen), without waiting for the responder's data; with
+// DF_FIN_O too, it was reset after its FIN (a FIN after the RST counts for nothing)
 export const DF_RESET_O: u32 = 65536;
 export const DF_RESET_R: u32 = 131072;
-// the originator's reset came after its FIN (Zeek's prev_state CLOSED): the responder's FIN turns
-// it back into a closed side (UpdateEstablishedState: a FIN then a RST was a normal close)
-export const DF_RESET_CLOSED_O: u32 = 262144;
-export const DF_RESET_CLOSED_R: u32 = 524288;
 
 export const PIA_BUFFERING: u8 = 0;
 export const PIA_SKIPPING: u8 = 1;

@@ -26,8 +26,7 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_RESET_CLOSED_O, DF_RESET_CLOSED_R,
-  PIA_BUFFERING, PIA_SKIPPING,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -442,7 +441,6 @@ export function flipHeader(h: usize): void {
   f = swapBits(f, DF_GAPPED_O, DF_GAPPED_R);
   f = swapBits(f, DF_UNACKED_O, DF_UNACKED_R);
   f = swapBits(f, DF_RESET_O, DF_RESET_R);
-  f = swapBits(f, DF_RESET_CLOSED_O, DF_RESET_CLOSED_R);
   store<u32>(h + H_FLAGS, f);
   swap32(h + H_SEQ_O, h + H_SEQ_R);
 }
@@ -450,19 +448,21 @@ export function flipHeader(h: usize): void {
 function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   const fl = P.tcpFlags;
   tcpHeader(ds, isOrig, load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)));
-  // Zeek's TCPSessionAdapter: the acknowledgement first (a RST's too), then the payload
+  // Zeek's TCPSessionAdapter::Process: the state machine (a RST, a FIN), then the acknowledgement
+  // (a RST's too), then the payload, then the end of stream. A RST's data is not part of the stream.
+  const rst = (fl & P.TCP_RST) != 0;
+  const started = (load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) != 0;
+  if (rst) {
+    if (started) resetSeen(ds, isOrig);
+  } else if ((fl & P.TCP_FIN) != 0) {
+    finSeen(ds, isOrig, dataSeqOf() + P.payloadLen);
+  }
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
-  const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
-  if (fl & P.TCP_RST) {
-    // its data is not part of the stream
-    if ((load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) == 0) return;
-    resetSeen(ds, isOrig);
-    checkEof(ds, r, isOrig);
+  if (rst) {
+    if (started) checkEof(ds, r, isOrig);
     return;
   }
-  const dataSeq = dataSeqOf();
-  if ((fl & P.TCP_FIN) != 0) finSeen(ds, isOrig, dataSeq + P.payloadLen);
-  if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeq)) return; // held for later
+  if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) return; // held for later
   checkEof(ds, r, isOrig);
 }
 
@@ -471,33 +471,32 @@ const TOO_LARGE_SEQ_DELTA: i32 = 1048576;
 
 /** A RST from side isOrig: the side is reset from here on (Zeek's TCP_ENDPOINT_RESET), unless both
  *  sides had closed with a FIN, where Zeek's UpdateClosedState keeps it closed (its end then still
- *  waits for the peer's data). A reset stream ends at the byte before the RST, unless its FIN said
- *  where (update_last_seq: no later sequence number of a reset side counts, nor one over 1 MB off). */
+ *  waits for the peer's data). A reset stream ends where the RST's segment does (a FIN or SYN in
+ *  it takes a number), unless the side's FIN said where: update_last_seq counts no later
+ *  sequence number of a reset side, nor one over 1 MB off. */
 function resetSeen(ds: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
   const resetBit = isOrig ? DF_RESET_O : DF_RESET_R;
   const closed = DF_FIN_O | DF_FIN_R;
   if ((f & resetBit) != 0 || (f & (closed | DF_RESET_O | DF_RESET_R)) == closed) return;
-  if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) != 0) {
-    store<u32>(ds + H_FLAGS, f | resetBit | (isOrig ? DF_RESET_CLOSED_O : DF_RESET_CLOSED_R));
-    return;
-  }
-  const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
-  const d = <i32>(P.tcpSeq - next);
-  const last = d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA ? next : P.tcpSeq;
-  store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), last - 1);
   store<u32>(ds + H_FLAGS, f | resetBit);
+  if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) != 0) return;
+  const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
+  const onePast = P.tcpSeq + ((P.tcpFlags & P.TCP_SYN) != 0 ? 1 : 0) + ((P.tcpFlags & P.TCP_FIN) != 0 ? 1 : 0);
+  const d = <i32>(onePast - next);
+  const last = d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA ? next : onePast;
+  store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), last - 1);
 }
 
 /** A FIN from side isOrig at sequence number `at`: where its stream ends, for the acknowledgements
- *  that pass it. A peer that reset after its own FIN is closed again (Zeek's
- *  UpdateEstablishedState: the peer's FIN then RST was a normal close). */
+ *  that pass it; a reset side's FIN counts for nothing (Zeek's UpdateResetState). A peer that was
+ *  reset after its own FIN is closed again (UpdateEstablishedState: its FIN then RST was a normal
+ *  close), and its end waits for this side's data again. */
 function finSeen(ds: usize, isOrig: bool, at: u32): void {
   let f = load<u32>(ds + H_FLAGS);
-  const peerResetClosed = isOrig ? DF_RESET_CLOSED_R : DF_RESET_CLOSED_O;
-  if ((f & peerResetClosed) != 0 && (f & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) == 0) {
-    f &= ~(peerResetClosed | (isOrig ? DF_RESET_R : DF_RESET_O));
-  }
+  if ((f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0) return;
+  const peerResetAfterFin = isOrig ? DF_RESET_R | DF_FIN_R : DF_RESET_O | DF_FIN_O;
+  if ((f & peerResetAfterFin) == peerResetAfterFin) f &= ~(isOrig ? DF_RESET_R : DF_RESET_O);
   store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), at);
   store<u32>(ds + H_FLAGS, f | (isOrig ? DF_FIN_O : DF_FIN_R));
 }
