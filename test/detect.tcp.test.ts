@@ -52,6 +52,9 @@ function conversation(dport: number, segments: [boolean, number, Buffer][]): Buf
 }
 
 const request = Buffer.from("GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test\r\n\r\n");
+// SSH's identification line, and a NEWKEYS packet (SSH confirms at NEWKEYS)
+const sshBanner = Buffer.from("SSH-2.0-OpenSSH_9.6\r\n");
+const sshNewkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const reply = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 
 test("in order: an HTTP request split in two confirms http", () => {
@@ -525,16 +528,29 @@ test("the SYN/SYN-ACK reversal: the SYN's sender is the originator for its data 
   // (UpdateInactiveState) and counts that packet on its old side, but the SYN's sender's endpoint,
   // now the originator's, numbers its stream. Both streams start where their SYNs say.
   const p = new PcapBuilder();
-  const banner = Buffer.from("SSH-2.0-OpenSSH_9.6\r\n");
-  const newkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  const s = banner.length, k = newkeys.length;
+  const s = sshBanner.length, k = sshNewkeys.length;
   p.tcp(SERVER, 2222, CLIENT, 40000, 1000, 5001, SYN | ACK, Buffer.alloc(0));
   p.tcp(CLIENT, 40000, SERVER, 2222, 5000, 0, SYN, Buffer.alloc(0));
   p.tcp(CLIENT, 40000, SERVER, 2222, 5001, 1001, ACK, Buffer.alloc(0));
-  p.tcp(SERVER, 2222, CLIENT, 40000, 1001, 5001, ACK | PSH, banner);
-  p.tcp(CLIENT, 40000, SERVER, 2222, 5001, 1001 + s, ACK | PSH, banner);
-  p.tcp(CLIENT, 40000, SERVER, 2222, 5001 + s, 1001 + s, ACK | PSH, newkeys);
-  p.tcp(SERVER, 2222, CLIENT, 40000, 1001 + s, 5001 + s + k, ACK | PSH, newkeys);
+  p.tcp(SERVER, 2222, CLIENT, 40000, 1001, 5001, ACK | PSH, sshBanner);
+  p.tcp(CLIENT, 40000, SERVER, 2222, 5001, 1001 + s, ACK | PSH, sshBanner);
+  p.tcp(CLIENT, 40000, SERVER, 2222, 5001 + s, 1001 + s, ACK | PSH, sshNewkeys);
+  p.tcp(SERVER, 2222, CLIENT, 40000, 1001 + s, 5001 + s + k, ACK | PSH, sshNewkeys);
+  assert.equal(services(p.done()), ["ssh"]);
+});
+
+test("a flip clears the partial status: the SYN-ACK's sender's data before its peer's first packet is read", () => {
+  // Seen from its SYN-ACK on, between two likely server ports (no flip at creation): the roles
+  // flip at the sender's next segment (Zeek PR #2191), and Zeek's FlipRoles clears is_partial, so
+  // its banner reaches SSH, attached by the responder's port 22 at creation. Kept partial, SSH
+  // would drop it and violate at the first binary packet.
+  const p = new PcapBuilder();
+  const s = sshBanner.length, k = sshNewkeys.length;
+  p.tcp(SERVER, 80, CLIENT, 22, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+  p.tcp(SERVER, 80, CLIENT, 22, 5001, 1001, ACK | PSH, sshBanner);
+  p.tcp(CLIENT, 22, SERVER, 80, 1001, 5001 + s, ACK | PSH, sshBanner);
+  p.tcp(CLIENT, 22, SERVER, 80, 1001 + s, 5001 + s, ACK | PSH, sshNewkeys);
+  p.tcp(SERVER, 80, CLIENT, 22, 5001 + s, 1001 + s + k, ACK | PSH, sshNewkeys);
   assert.equal(services(p.done()), ["ssh"]);
 });
 
@@ -547,22 +563,6 @@ test("a partial connection: one byte past its start is no gap only while the str
   c.server(0, 11, "");
   c.client(11, 0, "USER alice\r\n");
   assert.equal(c.services(), ["ftp"]);
-});
-
-test("a flip clears the partial status: the SYN-ACK's sender's data before its peer's first packet is read", () => {
-  // Seen from its SYN-ACK on, between two likely server ports (no flip at creation): the roles
-  // flip at the sender's next segment (Zeek PR #2191), and Zeek's FlipRoles clears is_partial, so
-  // its banner reaches SSH, attached by the responder's port 22 at creation. Kept partial, SSH
-  // would drop it and violate at the first binary packet.
-  const p = new PcapBuilder();
-  const banner = Buffer.from("SSH-2.0-OpenSSH_9.6\r\n");
-  const newkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  p.tcp(SERVER, 80, CLIENT, 22, 5000, 1001, SYN | ACK, Buffer.alloc(0));
-  p.tcp(SERVER, 80, CLIENT, 22, 5001, 1001, ACK | PSH, banner);
-  p.tcp(CLIENT, 22, SERVER, 80, 1001, 5001 + banner.length, ACK | PSH, banner);
-  p.tcp(CLIENT, 22, SERVER, 80, 1001 + banner.length, 5001 + banner.length, ACK | PSH, newkeys);
-  p.tcp(SERVER, 80, CLIENT, 22, 5001 + banner.length, 1001 + banner.length + newkeys.length, ACK | PSH, newkeys);
-  assert.equal(services(p.done()), ["ssh"]);
 });
 
 test("more than the held segments' room above a hole: the hole becomes a gap and the stream goes on", () => {

@@ -531,11 +531,11 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
 
 /** Zeek's CheckEOF: the stream ends once a FIN was seen (or the side was reset) and everything
  *  before it was delivered (or given up as a gap), with nothing held, and, unless the side was
- *  reset, the peer's stream holds nothing either: neither
- *  segments above a hole nor bytes delivered that this side has not acknowledged (DataPending asks
- *  the peer's reassembler whether it has blocks; it keeps delivered ones until they are
- *  acknowledged). Zeek also drops a side's delivered blocks once it has sent 16 KiB of which none
- *  was acknowledged; not modelled: the end waits here for this side's next acknowledgement. */
+ *  reset, the peer's stream holds nothing either: neither segments above a hole nor bytes
+ *  delivered that this side has not acknowledged (DataPending asks the peer's reassembler whether
+ *  it has blocks; it keeps delivered ones until they are acknowledged). Zeek also drops a side's
+ *  delivered blocks once it has sent 16 KiB of which none was acknowledged; not modelled: the end
+ *  waits here for this side's next acknowledgement. */
 function checkEof(ds: usize, r: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
   const reset = (f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0;
