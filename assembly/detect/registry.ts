@@ -72,6 +72,11 @@ const B_CAP: usize = 56;      // u32 block size (a tierSize)
 const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes; a gap: u32 length
 const SEG_ORIG: u32 = 0x8000;
 const SEG_GAP: u32 = 0x4000;
+const GAP_SEG_SIZE: u32 = 6; // a gap's entry: its u16 header, then its u32 length
+
+/** The size of the buffered segment whose u16 header is h. */
+// @ts-ignore: decorator
+@inline function segSize(h: u32): usize { return (h & SEG_GAP) != 0 ? GAP_SEG_SIZE : 2 + <usize>(h & 0x3fff); }
 
 const DPD_BUFFER_SIZE: u32 = 1024;
 const DPD_MAX_PACKETS: u32 = 100;
@@ -180,7 +185,7 @@ export function detectFlip(idx: u32, r: usize): void {
     while (off < end) {
       const h = <u32>load<u16>(b + off);
       store<u16>(b + off, <u16>(h ^ SEG_ORIG));
-      off += 2 + ((h & SEG_GAP) != 0 ? 4 : <usize>(h & 0x3fff));
+      off += segSize(h);
     }
   }
 }
@@ -482,7 +487,7 @@ function resetSeen(ds: usize, isOrig: bool): void {
   store<u32>(ds + H_FLAGS, f | resetBit);
   if ((f & (isOrig ? DF_FIN_O : DF_FIN_R)) != 0) return;
   const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
-  const onePast = P.tcpSeq + ((P.tcpFlags & P.TCP_SYN) != 0 ? 1 : 0) + ((P.tcpFlags & P.TCP_FIN) != 0 ? 1 : 0);
+  const onePast = dataSeqOf() + ((P.tcpFlags & P.TCP_FIN) != 0 ? 1 : 0);
   const d = <i32>(onePast - next);
   const last = d > TOO_LARGE_SEQ_DELTA || d < -TOO_LARGE_SEQ_DELTA ? next : onePast;
   store<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R), last - 1);
@@ -518,15 +523,13 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   const ahead = <i32>(ack - load<u32>(seqAt));
   if (ahead < 0) return;
-  const unacked = isOrig ? DF_UNACKED_O : DF_UNACKED_R;
-  if (ahead == 0) { store<u32>(ds + H_FLAGS, f & ~unacked); return; }
   if (ahead == 1 && (f & DF_PARTIAL) != 0 && (f & (isOrig ? DF_GAPPED_O : DF_GAPPED_R)) == 0 &&
       load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0) return; // the stream is still at its start
-  gapTo(ds, r, isOrig, ack);
-  // held segments the gap let through may reach past the acknowledgement
-  const g = load<u32>(ds + H_FLAGS);
+  if (ahead > 0) gapTo(ds, r, isOrig, ack);
+  // delivered up to the acknowledgement; held segments a gap let through may reach past it
+  const g = load<u32>(ds + H_FLAGS), unacked = isOrig ? DF_UNACKED_O : DF_UNACKED_R;
   store<u32>(ds + H_FLAGS, <i32>(load<u32>(seqAt) - ack) > 0 ? g | unacked : g & ~unacked);
-  checkEof(ds, r, isOrig);
+  if (ahead > 0) checkEof(ds, r, isOrig);
 }
 
 /** Zeek's CheckEOF: the stream ends once a FIN was seen (or the side was reset) and everything
@@ -857,12 +860,12 @@ function piaCount(ds: usize, n: u32): bool {
 
 /** A gap in the PIA's buffer, with its length for a replay. */
 function piaGap(ds: usize, isOrig: bool, len: u32): void {
-  const b = blockWithRoom(ds, 6);
+  const b = blockWithRoom(ds, GAP_SEG_SIZE);
   if (piaCount(ds, 0)) {
     const used = load<u32>(b + B_USED);
     store<u16>(b + B_DATA + used, <u16>(SEG_GAP | (isOrig ? SEG_ORIG : 0)));
     store<u32>(b + B_DATA + used + 2, len);
-    store<u32>(b + B_USED, used + 6);
+    store<u32>(b + B_USED, used + GAP_SEG_SIZE);
   } else {
     stopPia(ds);
   }
@@ -994,14 +997,9 @@ function activate(ds: usize, r: usize, id: u32): void {
     if (<usize>load<u32>(ds + H_BLOCK) != b) return;
     const h = <u32>load<u16>(b + off);
     const o = (h & SEG_ORIG) != 0;
-    if (h & SEG_GAP) {
-      feedSlot(ds, r, slot, K_GAP, o, 0, load<u32>(b + off + 2));
-      off += 6;
-    } else {
-      const len = h & 0x3fff;
-      feedSlot(ds, r, slot, udp ? K_DGRAM : K_STREAM, o, b + off + 2, len);
-      off += 2 + <usize>len;
-    }
+    if (h & SEG_GAP) feedSlot(ds, r, slot, K_GAP, o, 0, load<u32>(b + off + 2));
+    else feedSlot(ds, r, slot, udp ? K_DGRAM : K_STREAM, o, b + off + 2, h & 0x3fff);
+    off += segSize(h);
   }
   if (!stored && <usize>load<u32>(ds + H_BLOCK) == b) feedSlot(ds, r, slot, udp ? K_DGRAM : K_STREAM, isOrig, p, n);
 }
