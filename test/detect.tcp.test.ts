@@ -52,10 +52,20 @@ function conversation(dport: number, segments: [boolean, number, Buffer][]): Buf
 }
 
 const request = Buffer.from("GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test\r\n\r\n");
+const reply = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+
+/** An FTP session after its handshake and the server's greeting ("220 ready\r\n", 11 bytes), then
+ *  `steps`: its services. */
+function greeted(steps: (c: ReturnType<typeof session>) => void): string[] {
+  const c = session(21);
+  c.server(0, 0, "220 ready\r\n");
+  steps(c);
+  return c.services();
+}
+
 // SSH's identification line, and a NEWKEYS packet (SSH confirms at NEWKEYS)
 const sshBanner = Buffer.from("SSH-2.0-OpenSSH_9.6\r\n");
 const sshNewkeys = Buffer.from([0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-const reply = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 
 test("in order: an HTTP request split in two confirms http", () => {
   const a = request.subarray(0, 10), b = request.subarray(10);
@@ -331,11 +341,10 @@ test("an acknowledgement past bytes never seen is a content gap, with nothing he
 
 test("after a content gap the stream goes on: FTP reads the lines after it (Zeek's ContentLine passes gaps on)", () => {
   // the client's USER line is missing from the capture; the server's reply acknowledges it
-  const c = session(21);
-  c.server(0, 0, "220 ready\r\n");
-  c.server(11, 8, "331 password\r\n");
-  c.client(8, 26, "PASS secret\r\n");
-  assert.equal(c.services(), ["ftp"]);
+  assert.equal(greeted((c) => {
+    c.server(11, 8, "331 password\r\n");
+    c.client(8, 26, "PASS secret\r\n");
+  }), ["ftp"]);
 });
 
 test("SMTP after a content gap: client lines wait, the server's next reply confirms (Zeek's gap recovery)", () => {
@@ -412,13 +421,10 @@ test("a line the stream's end cuts is still read (ContentLine's EndpointEOF), al
   assert.equal(ftp(true), ["ftp"], "USER al, a gap, then the end");
   // a RST at the next byte ends the stream too (Zeek's CheckEOF for a reset side); one past a
   // missing byte does not
-  const reset = (skip: number) => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  const reset = (skip: number) => greeted((c) => {
     c.client(0, 11, "USER alice");
     c.client(10 + skip, 11, "", PSH | RST);
-    return c.services();
-  };
+  });
   assert.equal(reset(0), ["ftp"], "USER alice, ended by a RST");
   assert.equal(reset(5), ["-"], "a RST past missing bytes ends nothing");
 });
@@ -427,29 +433,23 @@ test("a stream's end waits for the peer's data it has not acknowledged (Zeek's D
   // The client's FIN does not acknowledge the server's greeting: Zeek's reassembler still holds
   // the greeting, so the client's end of stream, and with it the cut line, waits for the client's
   // next acknowledgement. A reset server does not end the wait (only the client's own RST would).
-  const ftp = (finAcks: number, thenClientAcks: boolean) => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  const ftp = (finAcks: number, thenClientAcks: boolean) => greeted((c) => {
     c.client(0, finAcks, "USER alice", PSH | FIN);
     c.server(11, 11, "", RST);
     if (thenClientAcks) c.client(11, 11, "", 0);
-    return c.services();
-  };
+  });
   assert.equal(ftp(0, false), ["-"], "the greeting never acknowledged: the line is never read");
   assert.equal(ftp(5, false), ["-"], "part of it acknowledged: still waiting");
   assert.equal(ftp(11, false), ["ftp"], "all of it acknowledged by the FIN: the line is read at once");
   assert.equal(ftp(0, true), ["ftp"], "acknowledged after the FIN: the line is read then");
   // an acknowledgement into a hole: the gap, then the held reply past it, delivered but not
   // acknowledged by it
-  const afterGap = (finAcks: number) => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  const afterGap = (finAcks: number) => greeted((c) => {
     c.server(22, 0, "220 later\r\n");
     c.client(0, 22, "");
     c.client(0, finAcks, "USER alice", PSH | FIN);
     c.server(33, 11, "", RST);
-    return c.services();
-  };
+  });
   assert.equal(afterGap(22), ["-"], "the reply held past the gap is not acknowledged: waiting");
   assert.equal(afterGap(33), ["ftp"], "acknowledged: the line is read");
 });
@@ -458,60 +458,40 @@ test("a RST: a reset side's end no longer waits for the peer, but one after both
   // Zeek's UpdateClosedState keeps a side that sent its FIN closed at a RST when the peer had
   // closed too; otherwise the side is TCP_ENDPOINT_RESET from then on, and DataPending asks no
   // more of the peer. The client never acknowledges the greeting.
-  const afterBothFins = () => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  assert.equal(greeted((c) => {
     c.server(11, 0, "", FIN);
     c.client(0, 0, "USER alice", PSH | FIN);
     c.client(11, 0, "", RST);
-    return c.services();
-  };
-  assert.equal(afterBothFins(), ["-"], "closed, not reset: the end still waits for the greeting");
+  }), ["-"], "closed, not reset: the end still waits for the greeting");
   // the client's FIN is held above a hole when it resets; the hole fills later: its stream ends
-  const holeFilledAfterReset = () => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  assert.equal(greeted((c) => {
     c.client(5, 0, "alice", PSH | FIN);
     c.client(11, 0, "", RST);
     c.client(0, 0, "USER ");
-    return c.services();
-  };
-  assert.equal(holeFilledAfterReset(), ["ftp"], "reset: USER alice is read once the hole fills");
+  }), ["ftp"], "reset: USER alice is read once the hole fills");
   // the server's FIN then RST was a normal close once the client sends its FIN (Zeek's
   // UpdateEstablishedState): both are closed, and the client's RST leaves it closed, waiting
-  const peerClosedAgain = () => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  assert.equal(greeted((c) => {
     c.server(11, 0, "", FIN);
     c.server(12, 0, "", RST);
     c.client(0, 0, "USER alice", PSH | FIN);
     c.client(11, 0, "", RST);
-    return c.services();
-  };
-  assert.equal(peerClosedAgain(), ["-"], "a FIN then a RST, then the peer's FIN: closed again");
+  }), ["-"], "a FIN then a RST, then the peer's FIN: closed again");
   // the peer's FIN closes the reset side again before its acknowledgement fills that side's hole
   // (Zeek's state machine runs before AckReceived): the end then waits for the greeting
-  const closedBeforeTheAck = () => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  assert.equal(greeted((c) => {
     c.client(4, 0, "alice");
     c.client(9, 0, "", FIN);
     c.client(10, 0, "", RST);
     c.server(11, 10, "", FIN);
-    return c.services();
-  };
-  assert.equal(closedBeforeTheAck(), ["-"], "closed again, then the gap: still waiting");
+  }), ["-"], "closed again, then the gap: still waiting");
   // a reset side's FIN counts for nothing (UpdateResetState): its stream still ends before the RST
-  const finAfterReset = () => {
-    const c = session(21);
-    c.server(0, 0, "220 ready\r\n");
+  assert.equal(greeted((c) => {
     c.client(5, 0, "alice");
     c.client(10, 0, "", RST);
     c.client(20, 0, "", FIN);
     c.client(0, 0, "USER ");
-    return c.services();
-  };
-  assert.equal(finAfterReset(), ["ftp"], "a FIN after the RST does not move the end");
+  }), ["ftp"], "a FIN after the RST does not move the end");
   // a RST's sequence number over 1 MB away is not trusted (update_last_seq): the stream ends
   // where its data does
   const farReset = () => {
@@ -568,12 +548,11 @@ test("a partial connection: one byte past its start is no gap only while the str
 test("more than the held segments' room above a hole: the hole becomes a gap and the stream goes on", () => {
   // 5 lines of 1000 bytes held above a lost one overflow the 4 KiB kept: the hole is given up as a
   // gap, and FTP reads the held lines (Zeek holds them all, until the ACK below delivers them)
-  const c = session(21);
-  c.server(0, 0, "220 ready\r\n");
   const line = "NOOP " + "a".repeat(993) + "\r\n";
-  for (let i = 1; i <= 5; i++) c.client(i * 1000, 0, line);
-  c.server(11, 6000, "200 ok\r\n");
-  assert.equal(c.services(), ["ftp"]);
+  assert.equal(greeted((c) => {
+    for (let i = 1; i <= 5; i++) c.client(i * 1000, 0, line);
+    c.server(11, 6000, "200 ok\r\n");
+  }), ["ftp"]);
 });
 
 // Zeek's POP3 analyzer queues every pipelined command (a std::list) and pairs each reply with the
