@@ -523,13 +523,16 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
   const seqAt = ds + (isOrig ? H_SEQ_O : H_SEQ_R);
   const ahead = <i32>(ack - load<u32>(seqAt));
   if (ahead < 0) return;
+  const unacked = isOrig ? DF_UNACKED_O : DF_UNACKED_R;
+  // everything delivered is acknowledged (the common case, kept short)
+  if (ahead == 0) { store<u32>(ds + H_FLAGS, f & ~unacked); return; }
   if (ahead == 1 && (f & DF_PARTIAL) != 0 && (f & (isOrig ? DF_GAPPED_O : DF_GAPPED_R)) == 0 &&
       load<u32>(ds + (isOrig ? H_SEEN_O : H_SEEN_R)) == 0) return; // the stream is still at its start
-  if (ahead > 0) gapTo(ds, r, isOrig, ack);
-  // delivered up to the acknowledgement; held segments a gap let through may reach past it
-  const g = load<u32>(ds + H_FLAGS), unacked = isOrig ? DF_UNACKED_O : DF_UNACKED_R;
+  gapTo(ds, r, isOrig, ack);
+  // held segments the gap let through may reach past the acknowledgement
+  const g = load<u32>(ds + H_FLAGS);
   store<u32>(ds + H_FLAGS, <i32>(load<u32>(seqAt) - ack) > 0 ? g | unacked : g & ~unacked);
-  if (ahead > 0) checkEof(ds, r, isOrig);
+  checkEof(ds, r, isOrig);
 }
 
 /** Zeek's CheckEOF: the stream ends once a FIN was seen (or the side was reset) and everything
