@@ -328,7 +328,7 @@ export function autoBegin(): void {
   classCount = 0;
 }
 
-/** Add pattern `pattern` whose matches report bit `sig` (0..61; 62 and 63 are row flags). */
+/** Add pattern `pattern` whose matches report bit `sig` (0..61; 63 is a row flag). */
 export function autoAdd(pattern: string, sig: i32): void {
   pat = pattern;
   at = 0;
@@ -361,7 +361,8 @@ const A_HMASK: usize = 52;   // u32
 const A_TMP: usize = 56;     // ptr: W words scratch
 const A_ROW_SHIFT: usize = 60; // u32: log2 of a transition row's bytes
 const A_CLASS_OF: usize = 64;  // ptr: 256 x u32, the offset of a byte's class in a row
-const A_SIZE: usize = 72;
+const A_LOOKED: usize = 72;    // ptr: cap bytes: 1 once skipTables looked at the state
+const A_SIZE: usize = 80;
 
 const MAX_STATES: u32 = 16384;
 
@@ -371,12 +372,10 @@ export const DFA_START: u32 = 1;
 /** Transition entries: the next state's row offset (state << row shift) | T_KNOWN (0: not
  *  computed yet). */
 const T_KNOWN: u32 = 1;
-const ROW_ACC: usize = 0;      // u64 at the start of each row: accepted patterns, and two flags
-/** Row flag: the state has exit-byte tables (A_SKIP); the sign bit, tested with one compare. */
+const ROW_ACC: usize = 0;      // u64 at the start of each row: accepted patterns, and a flag
+/** Row flag: the state has exit-byte tables (A_SKIP); the sign bit, tested with one compare. A row
+ *  without accepted patterns or this flag (most) reads 0, and costs the matcher one test. */
 const ROW_SKIPS: u64 = <u64>1 << 63;
-/** Row flag: the state's self-loops were looked at (skipTables). */
-const ROW_LOOKED: u64 = <u64>1 << 62;
-const ROW_FLAGS: u64 = ROW_SKIPS | ROW_LOOKED;
 const SKIP_SIZE: usize = 32;   // two v128 nibble tables per state
 const MAX_EXITS: u32 = 8;      // one bit of a nibble table's byte per exit byte
 const ROW_ENTRIES: usize = 8;
@@ -417,6 +416,9 @@ export function autoFinish(): usize {
   store<u32>(a + A_CAP, cap);
   store<usize>(a + A_SETS, heap.alloc(<usize>cap * W << 3));
   store<usize>(a + A_SKIP, heap.alloc(<usize>cap * SKIP_SIZE));
+  const looked = heap.alloc(<usize>cap);
+  memory.fill(looked, 0, <usize>cap);
+  store<usize>(a + A_LOOKED, looked);
   const rowShift = load<u32>(a + A_ROW_SHIFT);
   const trans = heap.alloc(<usize>cap << rowShift);
   memory.fill(trans, 0, <usize>cap << rowShift);
@@ -444,7 +446,8 @@ function deadSkipsAll(a: usize): void {
   const row = load<usize>(a + A_TRANS) + (<usize>DFA_DEAD << rowShift);
   const self = (DFA_DEAD << rowShift) | T_KNOWN;
   for (let at = row + ROW_ENTRIES; at < row + (<usize>1 << rowShift); at += 4) store<u32>(at, self);
-  store<u64>(row, ROW_SKIPS | ROW_LOOKED, ROW_ACC);
+  store<u64>(row, ROW_SKIPS, ROW_ACC);
+  store<u8>(load<usize>(a + A_LOOKED) + <usize>DFA_DEAD, 1);
   memory.fill(load<usize>(a + A_SKIP) + <usize>DFA_DEAD * SKIP_SIZE, 0, SKIP_SIZE); // no exit byte
 }
 
@@ -495,6 +498,9 @@ function addState(a: usize, s: usize): u32 {
     const ncap = cap * 2;
     store<usize>(a + A_SETS, heap.realloc(load<usize>(a + A_SETS), <usize>ncap * W << 3));
     store<usize>(a + A_SKIP, heap.realloc(load<usize>(a + A_SKIP), <usize>ncap * SKIP_SIZE));
+    const looked = heap.realloc(load<usize>(a + A_LOOKED), <usize>ncap);
+    memory.fill(looked + <usize>cap, 0, <usize>(ncap - cap));
+    store<usize>(a + A_LOOKED, looked);
     const rowShift = load<u32>(a + A_ROW_SHIFT);
     const trans = heap.realloc(load<usize>(a + A_TRANS), <usize>ncap << rowShift);
     memory.fill(trans + (<usize>cap << rowShift), 0, <usize>(ncap - cap) << rowShift); // not computed yet
@@ -597,9 +603,9 @@ function skipTables(a: usize, s: u32): void {
   const rowShift = load<u32>(a + A_ROW_SHIFT);
   const classOf = load<usize>(a + A_CLASS_OF);
   let rowAt = load<usize>(a + A_TRANS) + (<usize>s << rowShift);
-  const flags = load<u64>(rowAt, ROW_ACC);
-  if ((flags & ROW_LOOKED) != 0) return;
-  store<u64>(rowAt, flags | ROW_LOOKED, ROW_ACC);
+  const looked = load<usize>(a + A_LOOKED) + <usize>s;
+  if (load<u8>(looked) != 0) return;
+  store<u8>(looked, 1);
   if (load<u32>(a + A_NSTATES) < MAX_STATES / 2) {
     for (let b: u32 = 0; b < 256; b++) {
       rowAt = load<usize>(a + A_TRANS) + (<usize>s << rowShift); // computeTrans may move the table
@@ -634,24 +640,24 @@ function skipTables(a: usize, s: u32): void {
 }
 
 /**
- * The first index from i whose byte is an exit byte of the nibble tables at t, 16 bytes at a
- * time, or len when there is none: the chunk's last bytes are looked at in its last 16 (those
- * before i masked out). A chunk shorter than 16 bytes is left to the matcher byte by byte (returns
- * i). Reads no byte outside [p, p + len).
+ * The first address from q whose byte is an exit byte of the nibble tables at t, 16 bytes at a
+ * time, or end when there is none: the chunk's last bytes are looked at in its last 16 (those
+ * before q masked out). A chunk [p, end) shorter than 16 bytes is left to the matcher byte by byte
+ * (returns q). Reads no byte outside [p, end).
  */
 // @ts-ignore: decorator
-@inline function skipToExit(p: usize, i: u32, len: u32, t: usize): u32 {
-  if (len < 16) return i;
+@inline function skipToExit(p: usize, q: usize, end: usize, t: usize): usize {
+  if (end - p < 16) return q;
   const lo = v128.load(t), hi = v128.load(t, 16), nibble = i8x16.splat(15);
-  while (i + 16 <= len) {
-    const bits = exitBits(v128.load(p + i), lo, hi, nibble);
-    if (bits != 0) return i + ctz(bits);
-    i += 16;
+  while (q + 16 <= end) {
+    const bits = exitBits(v128.load(q), lo, hi, nibble);
+    if (bits != 0) return q + ctz(bits);
+    q += 16;
   }
-  if (i == len) return i;
-  const last = len - 16;
-  const bits = exitBits(v128.load(p + last), lo, hi, nibble) >> (i - last);
-  return bits != 0 ? i + ctz(bits) : len;
+  if (q == end) return q;
+  const last = end - 16;
+  const bits = exitBits(v128.load(last), lo, hi, nibble) >> <u32>(q - last);
+  return bits != 0 ? q + ctz(bits) : end;
 }
 
 /** Patterns matched: accumulated by dfaRun. */
@@ -662,26 +668,26 @@ export let dfaMatched: u64 = 0;
  * state was reached into dfaMatched.
  */
 export function dfaRun(a: usize, state: u32, p: usize, len: u32): u32 {
-  const rowShift = load<u32>(a + A_ROW_SHIFT);
+  // Only the byte, its class and the transition are on the hot path, so that its values stay in
+  // registers: the row shift and the automaton are read again where they are needed.
   const classOf = load<usize>(a + A_CLASS_OF);
   let tt = load<usize>(a + A_TRANS);
-  let matched: u64 = 0;
   // the current state's row offset: one dependent load per byte, in a table that stays in L1
-  let row = <usize>state << rowShift;
+  let row = <usize>state << load<u32>(a + A_ROW_SHIFT);
+  const end = p + len;
   // (a dead state ends the loop by skipping to the end: deadSkipsAll)
-  for (let i: u32 = 0; i < len; i++) {
-    const b = <u32>load<u8>(p + i);
-    let e = load<u32>(tt + row + <usize>load<u32>(classOf + (<usize>b << 2)));
+  for (let q = p; q < end; q++) {
+    let e = load<u32>(tt + row + <usize>load<u32>(classOf + (<usize>load<u8>(q) << 2)));
     if (e == 0) {
-      e = computeTrans(a, <u32>(row >> rowShift), b);
+      e = computeTrans(a, <u32>(row >> load<u32>(a + A_ROW_SHIFT)), load<u8>(q));
       tt = load<usize>(a + A_TRANS); // adding a state may have moved the table
     }
     row = <usize>(e & ~T_KNOWN);
     const acc = load<u64>(tt + row, ROW_ACC);
-    matched |= acc;
+    if (acc == 0) continue;
+    dfaMatched |= acc & ~ROW_SKIPS;
     // the bytes up to the next exit byte keep this state: skip them
-    if (<i64>acc < 0) i = skipToExit(p, i + 1, len, load<usize>(a + A_SKIP) + (row >> rowShift) * SKIP_SIZE) - 1;
+    if (<i64>acc < 0) q = skipToExit(p, q + 1, end, load<usize>(a + A_SKIP) + (row >> load<u32>(a + A_ROW_SHIFT)) * SKIP_SIZE) - 1;
   }
-  dfaMatched |= matched & ~ROW_FLAGS;
-  return <u32>(row >> rowShift);
+  return <u32>(row >> load<u32>(a + A_ROW_SHIFT));
 }
