@@ -330,13 +330,15 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
       if (rh != 0) s ^= touchRow(rh);
     }
   }
-  {
-    for (let i: u32 = 0; i < n; i++) {
-      const r = <usize>load<u32>(found + (<usize>i << 2));
-      const ds = r == 0 || !detecting(r) ? <usize>0 : <usize>load<u32>(r + C_DETECT);
-      if (ds != 0) s ^= load<u64>(ds);
-      store<u32>(found + (<usize>i << 2), <u32>ds);
-    }
+  // detection states: without protocol detection only SSH and FTP probes that started one have any
+  let states = false;
+  for (let i: u32 = 0; i < n; i++) {
+    const r = <usize>load<u32>(found + (<usize>i << 2));
+    const ds = r == 0 || !detecting(r) ? <usize>0 : <usize>load<u32>(r + C_DETECT);
+    if (ds != 0) { s ^= load<u64>(ds); states = true; }
+    store<u32>(found + (<usize>i << 2), <u32>ds);
+  }
+  if (states) {
     for (let i: u32 = 0; i < n; i++) {
       const ds = <usize>load<u32>(found + (<usize>i << 2));
       if (ds == 0) continue;
