@@ -649,13 +649,13 @@ function skipTables(a: usize, s: u32): void {
 @inline function skipToExit(p: usize, q: usize, end: usize, t: usize): usize {
   if (end - p < 16) return q;
   const lo = v128.load(t), hi = v128.load(t, 16), nibble = i8x16.splat(15);
-  while (q + 16 <= end) {
+  const last = end - 16; // (at or after p; q + 16 could wrap at the top of memory)
+  while (q <= last) {
     const bits = exitBits(v128.load(q), lo, hi, nibble);
     if (bits != 0) return q + ctz(bits);
     q += 16;
   }
   if (q == end) return q;
-  const last = end - 16;
   const bits = exitBits(v128.load(last), lo, hi, nibble) >> <u32>(q - last);
   return bits != 0 ? q + ctz(bits) : end;
 }
