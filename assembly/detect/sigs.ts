@@ -137,7 +137,7 @@ let compiled: u32 = 0;
 let tcpTable: u32 = 0;
 
 function compileTable(t: u32, sigs: Sig[]): void {
-  if (sigs.length > 62) unreachable(); // a match is a bit of a u64 whose top bit is a row flag (bit 62 spare)
+  if (sigs.length > 62) unreachable(); // a match is a bit of a u64 whose top bit is a row flag
   store<u32>(sigCount + (t << 2), <u32>sigs.length);
   for (let i = 0; i < sigs.length; i++) {
     const s = sigs[i];
