@@ -464,11 +464,11 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   }
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   if (rst) {
-    if (started) checkEof(ds, r, isOrig);
+    if (started && closing(ds, isOrig)) checkEof(ds, r, isOrig);
     return;
   }
   if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) return; // held for later
-  checkEof(ds, r, isOrig);
+  if (closing(ds, isOrig)) checkEof(ds, r, isOrig);
 }
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */
@@ -532,7 +532,14 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
   // held segments the gap let through may reach past the acknowledgement
   const g = load<u32>(ds + H_FLAGS);
   store<u32>(ds + H_FLAGS, <i32>(load<u32>(seqAt) - ack) > 0 ? g | unacked : g & ~unacked);
-  checkEof(ds, r, isOrig);
+  if (closing(ds, isOrig)) checkEof(ds, r, isOrig);
+}
+
+/** Has side isOrig sent a FIN or been reset? Only then can its stream end (checkEof): tested
+ *  before the call, which most segments would make for nothing. */
+// @ts-ignore: decorator
+@inline function closing(ds: usize, isOrig: bool): bool {
+  return (load<u32>(ds + H_FLAGS) & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) != 0;
 }
 
 /** Zeek's CheckEOF: the stream ends once a FIN was seen (or the side was reset) and everything
