@@ -464,11 +464,11 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   }
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   if (rst) {
-    if (started && closing(ds, isOrig)) checkEof(ds, r, isOrig);
+    if (started) checkEof(ds, r, isOrig);
     return;
   }
   if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) return; // held for later
-  if (closing(ds, isOrig)) checkEof(ds, r, isOrig);
+  checkEof(ds, r, isOrig);
 }
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */
@@ -532,14 +532,7 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
   // held segments the gap let through may reach past the acknowledgement
   const g = load<u32>(ds + H_FLAGS);
   store<u32>(ds + H_FLAGS, <i32>(load<u32>(seqAt) - ack) > 0 ? g | unacked : g & ~unacked);
-  if (closing(ds, isOrig)) checkEof(ds, r, isOrig);
-}
-
-/** Has side isOrig sent a FIN or been reset? Only then can its stream end (checkEof): tested
- *  before the call, which most segments would make for nothing. */
-// @ts-ignore: decorator
-@inline function closing(ds: usize, isOrig: bool): bool {
-  return (load<u32>(ds + H_FLAGS) & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) != 0;
+  checkEof(ds, r, isOrig);
 }
 
 /** Zeek's CheckEOF: the stream ends once a FIN was seen (or the side was reset) and everything
@@ -548,14 +541,21 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
  *  delivered that this side has not acknowledged (DataPending asks the peer's reassembler whether
  *  it has blocks; it keeps delivered ones until they are acknowledged). Zeek also drops a side's
  *  delivered blocks once it has sent 16 KiB of which none was acknowledged; not modelled: the end
- *  waits here for this side's next acknowledgement. */
-function checkEof(ds: usize, r: usize, isOrig: bool): void {
+ *  waits here for this side's next acknowledgement. The FIN or reset test is inlined: most segments
+ *  have neither, and the call would cost more than the test. */
+// @ts-ignore: decorator
+@inline function checkEof(ds: usize, r: usize, isOrig: bool): void {
+  if ((load<u32>(ds + H_FLAGS) & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) != 0) closedSideEof(ds, r, isOrig);
+}
+
+/** checkEof for a side that sent a FIN or was reset. */
+function closedSideEof(ds: usize, r: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
-  const reset = (f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0;
-  if (((f & (isOrig ? DF_FIN_O : DF_FIN_R)) == 0 && !reset) || (f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
+  if ((f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
   const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
   if (<i32>(next - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0 || roHas(ds, isOrig)) return;
   // a reset side no longer waits for the peer (DataPending skips the peer for TCP_ENDPOINT_RESET)
+  const reset = (f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0;
   if (!reset && ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig))) return;
   streamEof(ds, r, isOrig);
 }
