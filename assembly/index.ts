@@ -9,7 +9,8 @@ import { setIgnoreChecksums, setDetectProtocols, setWarming, setPartition, WARM_
 import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
-import { releasedEarly } from "./detect/registry";
+import { releasedEarly, detectRecordsInUse } from "./detect/registry";
+import { holesInUse } from "./flow/holes";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
@@ -151,6 +152,8 @@ export function statWarmedRecords(): f64 { return <f64>warmedRecords; }
 export function statWarmedTunnelled(): f64 { return <f64>warmedTunnelled; }
 /** Connections whose protocol detection ended early, nothing left for the output to see (detect/registry.ts nothingToLearn; a diagnostic). */
 export function statReleasedEarly(): f64 { return <f64>releasedEarly; }
+/** Records of detect/pool.ts's pools (detection state, holes) not returned: 0 after the end. For tests. */
+export function statPoolRecordsInUse(): u32 { return detectRecordsInUse() + <u32>abs<i32>(holesInUse()); }
 /** This run keeps partition `index` of `count` (config.ts): the connections whose key hash falls
  *  there. Call after init(), before the first feed(). */
 export function partition(index: u32, count: u32): void { setPartition(index, count); }

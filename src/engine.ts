@@ -269,6 +269,10 @@ export class Engine {
    *  this run's output (assembly/detect/registry.ts nothingToLearn): for tests and measurements. */
   releasedEarly(): number { return this.core.releasedEarly(); }
 
+  /** Records of the pools of detection state and TCP holes still handed out: 0 once the input has
+   *  ended and every connection with it (none leaked, none freed twice). For tests. */
+  poolRecordsInUse(): number { return this.core.poolRecordsInUse(); }
+
   /** This partition's share of the counts, for absorb() in another partition's engine (after end()). */
   partitionResult(): PartitionResult {
     const s = this.core.stats(0);

@@ -101,6 +101,7 @@ test("a generated capture: the same rows with detection ended early and run to t
   assert.equal(early.top(1_000_000), full.top(1_000_000));
   assert.ok(early.releasedEarly() > 100, `${early.releasedEarly()} connections ended early`);
   assert.is(full.releasedEarly(), 0);
+  for (const e of [early, full]) assert.is(e.poolRecordsInUse(), 0, "records still handed out");
 });
 
 if (!HAVE_CAPTURES) {
@@ -117,10 +118,13 @@ if (!HAVE_CAPTURES) {
       assert.equal(early.top(1_000_000), full.top(1_000_000), name);
       assert.is(full.releasedEarly(), 0, name);
       released += early.releasedEarly();
+      // every detection state, instance, PIA block, aux buffer and holes block is back in its pool
+      for (const e of [early, full]) assert.is(e.poolRecordsInUse(), 0, `${name}: records still handed out`);
       // packets and bytes per row too: no early end, but a connection whose detection has ended
       // keeps no sequence numbers without conn records (flow/tcp.ts establishedSegment)
       const traffic = bothWays(pcap, { by: ["src", "dport", "service"] });
       assert.equal(traffic.early.top(1_000_000), traffic.full.top(1_000_000), `${name}, packets and bytes`);
+      for (const e of [traffic.early, traffic.full]) assert.is(e.poolRecordsInUse(), 0, `${name}, packets and bytes: records still handed out`);
     }
     assert.ok(released >= 10, `${released} connections ended early (16 when this was written)`);
   });

@@ -63,6 +63,15 @@ export const DF_UNACKED_R: u32 = 32768;
 // DF_FIN_O too, it was reset after its FIN (a FIN after the RST counts for nothing)
 export const DF_RESET_O: u32 = 65536;
 export const DF_RESET_R: u32 = 131072;
+// What the state's blocks are, kept here so that releasing them at the connection's end reads
+// nothing from them (a connection that timed out has them out of the cache): the tier of the PIA's
+// block (H_BLOCK, registry.ts), whether an instance took an aux.ts buffer (aAux), and which slots
+// hold a header-only block (HEADER_INST_SIZE bytes, not INST_SIZE), slot s at DF_HEADER_ONLY << s.
+export const DF_TIER_SHIFT: u32 = 24;
+export const DF_TIER: u32 = 3 << DF_TIER_SHIFT;
+export const DF_AUX: u32 = 1 << 26;
+export const DF_HEADER_ONLY: u32 = 1 << 27;
+export const DF_BLOCKS: u32 = DF_TIER | DF_AUX | (15 * DF_HEADER_ONLY);
 
 export const PIA_BUFFERING: u8 = 0;
 export const PIA_SKIPPING: u8 = 1;
@@ -70,7 +79,6 @@ export const PIA_SKIPPING: u8 = 1;
 // instance header (first ST_OFF bytes)
 export const I_ID: usize = 0;     // u8 analyzer id, 0: free slot
 export const I_FLAGS: usize = 1;  // u8 IF_*
-export const I_HEADER_ONLY: usize = 2; // u8 1: the block is HEADER_INST_SIZE bytes, not INST_SIZE
 export const I_AUX: usize = 4;    // u32 the instance's aux.ts buffer, 0: none
 export const IF_CONFIRMED: u8 = 1;
 export const IF_DEAD: u8 = 2;      // violated, or finished: gets no more data
@@ -136,6 +144,7 @@ export function aViolateAs(id: u32): void {
 
 /** The current instance's 8 KiB buffer (aux.ts). */
 export function aAux(): usize {
+  store<u32>(curDs + H_FLAGS, load<u32>(curDs + H_FLAGS) | DF_AUX);
   return auxGet(curInst);
 }
 

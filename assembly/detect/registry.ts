@@ -26,14 +26,14 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, PIA_BUFFERING, PIA_SKIPPING,
-  I_ID, I_FLAGS, I_HEADER_ONLY, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_TIER_SHIFT, DF_TIER, DF_AUX, DF_HEADER_ONLY, DF_BLOCKS, PIA_BUFFERING, PIA_SKIPPING,
+  I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
 import { portAnalyzer, portAnalyzer2 } from "./ports";
-import { poolInit, poolAlloc, poolFree, poolReset } from "./pool";
+import { POOL_HEADER, poolInit, poolAlloc, poolFree, poolReset, poolInUse } from "./pool";
 import { zeroSmall } from "../small";
-import { auxFree, auxReset } from "./aux";
+import { auxFree, auxReset, auxInUse } from "./aux";
 import { sigsInit, sigTotal, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
 import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dStartsOthers, dInit } from "./dispatch";
@@ -43,10 +43,10 @@ import { countsTraffic } from "../top/counters";
 
 // ---------------------------------------------------------------- pools (pool.ts)
 
-const DS_POOL: usize = memory.data(16);
-const INST_POOL: usize = memory.data(16);
-const HEADER_INST_POOL: usize = memory.data(16);
-const REORDER_POOL: usize = memory.data(16);
+const DS_POOL: usize = memory.data(POOL_HEADER);
+const INST_POOL: usize = memory.data(POOL_HEADER);
+const HEADER_INST_POOL: usize = memory.data(POOL_HEADER);
+const REORDER_POOL: usize = memory.data(POOL_HEADER);
 
 /** The PIA's signature-matching block, only while it buffers. Most connections buffer a request
  *  or a greeting of a few hundred bytes, a DNS exchange less: a block starts at the smallest tier
@@ -55,9 +55,9 @@ const REORDER_POOL: usize = memory.data(16);
 const BLOCK_TIERS: u32 = 4;
 // @ts-ignore: decorator
 @inline function tierSize(t: u32): usize { return t == 0 ? 256 : t == 1 ? 448 : t == 2 ? 832 : 2048; }
-const BLOCK_POOLS: usize = memory.data(<i32>BLOCK_TIERS * 16);
+const BLOCK_POOLS: usize = memory.data(<i32>BLOCK_TIERS * POOL_HEADER);
 // @ts-ignore: decorator
-@inline function tierPool(t: u32): usize { return BLOCK_POOLS + (<usize>t << 4); }
+@inline function tierPool(t: u32): usize { return BLOCK_POOLS + <usize>t * <usize>POOL_HEADER; }
 const B_FIRED_O: usize = 0;   // u64 signatures fired on originator payload
 const B_FIRED_R: usize = 8;
 const B_PAT_O: usize = 16;    // u64 patterns matched (conditions may still be pending)
@@ -68,7 +68,6 @@ const B_USED: usize = 40;     // u32 bytes used in the data area
 const B_STARTED: usize = 44;  // u8: bit 0 originator payload seen, bit 1 responder
 const B_SIZE_O: usize = 48;   // u32 first payload size of each direction (payload-size)
 const B_SIZE_R: usize = 52;
-const B_CAP: usize = 56;      // u32 block size (a tierSize)
 const B_DATA: usize = 64;     // segments: u16 (bit 15 originator, bit 14 gap, length), bytes; a gap: u32 length
 const SEG_ORIG: u32 = 0x8000;
 const SEG_GAP: u32 = 0x4000;
@@ -109,6 +108,17 @@ export function detectReset(): void {
   auxReset();
 }
 
+/** Records of the detection pools not on their free stacks, each pool's count as an absolute value
+ *  (a record freed twice, or into another size's pool, shows too): 0 once every connection has
+ *  ended. For tests. */
+export function detectRecordsInUse(): u32 {
+  if (!pools) return 0;
+  let n = abs<i32>(poolInUse(DS_POOL)) + abs<i32>(poolInUse(INST_POOL)) + abs<i32>(poolInUse(HEADER_INST_POOL)) +
+    abs<i32>(poolInUse(REORDER_POOL)) + abs<i32>(auxInUse());
+  for (let t: u32 = 0; t < BLOCK_TIERS; t++) n += abs<i32>(poolInUse(tierPool(t)));
+  return <u32>n;
+}
+
 /** A connection was created (roles set): attach the analyzers of its responder port; start the PIA. */
 export function detectStart(idx: u32, r: usize): void {
   const proto = <u32>load<u8>(r + C.C_PROTO);
@@ -136,7 +146,7 @@ function newState(r: usize): usize {
  *  had run from the connection's start, which saw no payload before. */
 export function detectFrom(r: usize, h: usize): void {
   const ds = newState(r);
-  let f = load<u32>(h + H_FLAGS);
+  let f = load<u32>(h + H_FLAGS) & ~DF_BLOCKS;
   store<u32>(ds + H_SEQ_O, load<u32>(h + H_SEQ_O));
   store<u32>(ds + H_SEQ_R, load<u32>(h + H_SEQ_R));
   // a FIN the probe saw ended a stream at its start, where H_SEQ still is
@@ -221,22 +231,26 @@ function swap64(a: usize, b: usize): void {
 
 function release(ds: usize, r: usize): void {
   const b = <usize>load<u32>(ds + H_BLOCK);
-  if (b != 0) freeBlock(b);
+  if (b != 0) freeBlock(ds, b);
   const ro = <usize>load<u32>(ds + H_REORDER);
   if (ro != 0) poolFree(REORDER_POOL, ro);
+  const aux = (load<u32>(ds + H_FLAGS) & DF_AUX) != 0;
   for (let s: u32 = 0; s < MAX_INST; s++) {
     const inst = instAt(ds, s);
     if (inst == 0) continue;
-    auxFree(inst);
-    freeInstance(inst);
+    if (aux) auxFree(inst);
+    freeInstance(ds, s, inst);
   }
   poolFree(DS_POOL, ds);
   store<u32>(r + C.C_DETECT, 0);
   store<u8>(r + C.C_FLAGS, load<u8>(r + C.C_FLAGS) & ~C.F_DETECTING);
 }
 
-function freeInstance(inst: usize): void {
-  poolFree(load<u8>(inst + I_HEADER_ONLY) != 0 ? HEADER_INST_POOL : INST_POOL, inst);
+// @ts-ignore: decorator
+@inline function headerOnly(ds: usize, slot: u32): bool { return (load<u32>(ds + H_FLAGS) & (DF_HEADER_ONLY << slot)) != 0; }
+
+function freeInstance(ds: usize, slot: u32, inst: usize): void {
+  poolFree(headerOnly(ds, slot) ? HEADER_INST_POOL : INST_POOL, inst);
 }
 
 /** Nothing can confirm any more: no live instance, no signature matching; or nothing the run's
@@ -313,21 +327,20 @@ function attach(ds: usize, id: u32, how: u8): i32 {
     auxFree(inst);
     // a header-only block cannot take state; nothing holds its address (its analyzer, stateless,
     // asks the registry for nothing: no hand-over, no restart), so it is replaced
-    if (keepsState && load<u8>(inst + I_HEADER_ONLY) != 0) {
-      freeInstance(inst);
+    if (keepsState && headerOnly(ds, <u32>slot)) {
+      freeInstance(ds, <u32>slot, inst);
       inst = 0;
     }
   }
-  let headerOnly: u8;
   if (inst == 0) {
-    headerOnly = keepsState ? 0 : 1;
     inst = poolAlloc(keepsState ? INST_POOL : HEADER_INST_POOL);
     store<u32>(ds + H_INST + (<usize>slot << 2), <u32>inst);
-  } else {
-    headerOnly = load<u8>(inst + I_HEADER_ONLY); // a reused block keeps its size
+    const bit = DF_HEADER_ONLY << <u32>slot;
+    const f = load<u32>(ds + H_FLAGS);
+    store<u32>(ds + H_FLAGS, keepsState ? f & ~bit : f | bit);
   }
-  zeroSmall(inst, headerOnly != 0 ? HEADER_INST_SIZE : INST_SIZE);
-  store<u8>(inst + I_HEADER_ONLY, headerOnly);
+  // a reused block keeps its size
+  zeroSmall(inst, headerOnly(ds, <u32>slot) ? HEADER_INST_SIZE : INST_SIZE);
   store<u8>(inst + I_ID, <u8>id);
   store<u8>(inst + I_FLAGS, how);
   dInit(id, inst + ST_OFF);
@@ -810,12 +823,19 @@ function block(ds: usize): usize {
   if (b == 0) {
     b = poolAlloc(tierPool(0));
     zeroSmall(b, B_DATA);
-    store<u32>(b + B_CAP, <u32>tierSize(0));
     store<u32>(b + B_DFA_O, DFA_START);
     store<u32>(b + B_DFA_R, DFA_START);
     store<u32>(ds + H_BLOCK, <u32>b);
+    setTier(ds, 0);
   }
   return b;
+}
+
+// @ts-ignore: decorator
+@inline function blockTier(ds: usize): u32 { return (load<u32>(ds + H_FLAGS) & DF_TIER) >> DF_TIER_SHIFT; }
+// @ts-ignore: decorator
+@inline function setTier(ds: usize, t: u32): void {
+  store<u32>(ds + H_FLAGS, (load<u32>(ds + H_FLAGS) & ~DF_TIER) | (t << DF_TIER_SHIFT));
 }
 
 /** The block, with room for `more` bytes of data after what it holds (moved to a larger one). */
@@ -823,29 +843,26 @@ function blockWithRoom(ds: usize, more: u32): usize {
   const b = block(ds);
   const used = load<u32>(b + B_USED);
   const need = B_DATA + <usize>(used + more);
-  if (need <= <usize>load<u32>(b + B_CAP)) return b;
+  if (need <= tierSize(blockTier(ds))) return b;
   let t: u32 = 1;
   while (t < BLOCK_TIERS - 1 && need > tierSize(t)) t++;
   const bigger = poolAlloc(tierPool(t));
   memory.copy(bigger, b, B_DATA + <usize>used);
-  store<u32>(bigger + B_CAP, <u32>tierSize(t));
-  freeBlock(b);
+  freeBlock(ds, b);
   store<u32>(ds + H_BLOCK, <u32>bigger);
+  setTier(ds, t);
   return bigger;
 }
 
-function freeBlock(b: usize): void {
-  const size = <usize>load<u32>(b + B_CAP);
-  let t: u32 = 0;
-  while (t < BLOCK_TIERS - 1 && size != tierSize(t)) t++;
-  poolFree(tierPool(t), b);
+function freeBlock(ds: usize, b: usize): void {
+  poolFree(tierPool(blockTier(ds)), b);
 }
 
 function stopPia(ds: usize): void {
   store<u8>(ds + H_PIA_STATE, PIA_SKIPPING);
   const b = <usize>load<u32>(ds + H_BLOCK);
   if (b != 0) {
-    freeBlock(b);
+    freeBlock(ds, b);
     store<u32>(ds + H_BLOCK, 0);
   }
 }

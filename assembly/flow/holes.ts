@@ -8,14 +8,14 @@
 // touching. When a side has more, the highest range is dropped: its bytes count as missed if an
 // ack passes them (Zeek would keep them all).
 
-import { poolInit, poolAlloc, poolFree, poolReset } from "../detect/pool";
+import { POOL_HEADER, poolInit, poolAlloc, poolFree, poolReset, poolInUse } from "../detect/pool";
 
 const SIDE_SIZE: usize = 64;
 const BLOCK_SIZE: u32 = 128;
 const MAX_RANGES: u32 = 7;
 const RANGES: usize = 8; // first range within a side
 
-const POOL: usize = memory.data(16);
+const POOL: usize = memory.data(POOL_HEADER);
 let ready = false;
 
 @inline function delta(a: u32, b: u32): i32 { return <i32>(a - b); }
@@ -37,6 +37,8 @@ export function holesAlloc(): usize {
 }
 
 export function holesFree(block: usize): void { poolFree(POOL, block); }
+
+export function holesInUse(): i32 { return ready ? poolInUse(POOL) : 0; }
 
 /** Side k (endpoint slot 0 or 1) of a block. */
 export function holesSide(block: usize, k: u32): usize { return block + <usize>k * SIDE_SIZE; }

@@ -40,6 +40,7 @@ interface Exports {
   statWarmedRecords(): number;
   statWarmedTunnelled(): number;
   statReleasedEarly(): number;
+  statPoolRecordsInUse(): number;
   limitConnections(n: number): void;
   rows(): number;
   top(n: number, metric: number): number;
@@ -259,6 +260,8 @@ export class Core {
   warmedTunnelled(): number { return this.ex.statWarmedTunnelled(); }
   /** Connections whose detection ended once the output could see nothing more (assembly/detect/registry.ts nothingToLearn). */
   releasedEarly(): number { return this.ex.statReleasedEarly(); }
+  /** Records of the detection and holes pools not returned (assembly/detect/pool.ts): 0 after the end. */
+  poolRecordsInUse(): number { return this.ex.statPoolRecordsInUse(); }
 
   /** A copy of every counter row (rowSize() bytes each: the key, then conns, pkts, bytes as u64),
    *  for mergeRows() in another partition's core. */
