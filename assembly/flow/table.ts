@@ -7,11 +7,11 @@ import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
 import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued, slotsDue } from "./timers";
-import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS } from "./pool";
+import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
 import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
-import { tcpInit, tcpRelease, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
+import { tcpInit, tcpRelease, tcpReleaseTouch, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
 import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./udp";
@@ -572,16 +572,47 @@ function expireDue(): void {
   const n = dueSlots(now);
   for (let i: u32 = 0; i < n; i++) {
     let next = takeSlot(i);
-    while (next != 0) {
-      const idx = next - 1;
-      const r = rec(idx);
-      next = load<u32>(r + C.C_TNEXT);
-      store<i64>(r + C.C_QUEUED, i64.MAX_VALUE); // detached
-      const deadline = load<i64>(r + C.C_DEADLINE);
-      if (deadline <= now) removeConn(idx);
-      else timerInsert(idx, deadline);
+    while (next != 0) next = expireSome(next);
+  }
+}
+
+/**
+ * Up to EXPIRE_BATCH connections of a detached timer list from next (index + 1): those past their
+ * deadline are removed, the others go to the slot of their new deadline. Returns where the list
+ * goes on. A timed-out connection's lines are out of the cache: the removals are taken in order
+ * after two passes of loads that do not wait on each other (its record's lines, then its table
+ * slot and detection state), rather than each removal waiting on its own misses in turn.
+ */
+const EXPIRE_BATCH: u32 = 32;
+const expiring: usize = memory.data(<i32>EXPIRE_BATCH * 4);
+let expireSink: u64 = 0;
+function expireSome(next: u32): u32 {
+  let k: u32 = 0;
+  let sink: u64 = 0;
+  while (next != 0 && k < EXPIRE_BATCH) {
+    const idx = next - 1;
+    const r = rec(idx);
+    next = load<u32>(r + C.C_TNEXT);
+    store<i64>(r + C.C_QUEUED, i64.MAX_VALUE); // detached
+    const deadline = load<i64>(r + C.C_DEADLINE);
+    if (deadline <= now) {
+      store<u32>(expiring + (<usize>k << 2), idx);
+      k++;
+      sink ^= load<u64>(r) ^ load<u64>(r + C.C_DETECT);
+      if ((idx & SHORT_CLASS) == 0) sink ^= tcpReleaseTouch(r + C.C_TCP);
+    } else {
+      timerInsert(idx, deadline);
     }
   }
+  for (let j: u32 = 0; j < k; j++) {
+    const r = rec(load<u32>(expiring + (<usize>j << 2)));
+    sink ^= touchSlot(<u64>load<u32>(r + C.C_HASH) << 32);
+    const ds = <usize>load<u32>(r + C.C_DETECT);
+    if (ds != 0) sink ^= load<u64>(ds);
+  }
+  expireSink ^= sink;
+  for (let j: u32 = 0; j < k; j++) removeConn(load<u32>(expiring + (<usize>j << 2)));
+  return next;
 }
 
 /** Network time: the latest packet timestamp seen (ns). */
