@@ -1,7 +1,7 @@
 // Confirmed analyzers of a connection (conn.log `service`), their events and their counters.
 import * as C from "./conn";
 import { wants, eventSlot, EV_CONFIRMATION } from "../events";
-import { countersEnabled, countsService, rowFor, rowAdd } from "../top/counters";
+import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd, rowAddLater, countersSettle } from "../top/counters";
 import * as P from "../packet";
 import { detectProtocols } from "../config";
 
@@ -21,11 +21,20 @@ export function confirm(r: usize, id: u32): void {
   store<u8>(r + C.C_SERVICES + slot, <u8>id);
   const shadow = C.isShadow(r); // another partition counts it
   if (countersEnabled() && countsService() && !shadow) {
-    const row = serviceRow(r, id);
-    if (slot < C.ROW_SLOTS) store<u32>(r + C.C_SERVICE_ROWS + (slot << 2), row + 1);
+    const out = slot < C.ROW_SLOTS ? r + C.C_SERVICE_ROWS + (slot << 2) : 0;
     const pkts = <i64>(load<u64>(r + C.C_ORIG_PKTS) + load<u64>(r + C.C_RESP_PKTS));
     const bytes = <i64>(load<u64>(r + C.C_ORIG_IP_BYTES) + load<u64>(r + C.C_RESP_IP_BYTES));
-    rowAdd(row, 1, pkts, bytes);
+    if (countsTraffic()) {
+      // the connection's next packet adds to the row (flow/table.ts): it must be known now
+      const row = serviceRow(r, id);
+      if (out != 0) store<u32>(out, row + 1);
+      rowAdd(row, 1, pkts, bytes);
+    } else {
+      // nothing reads the row before countersSettle (violate and serviceRowsMove call it, the table
+      // before a record goes, and every reader of rows): looked up with others, its misses overlap
+      rowAddLater(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u8>(r + C.C_IPVER), <u32>load<u16>(r + C.C_RESP_PORT),
+        <u32>load<u8>(r + C.C_PROTO), id, pkts, bytes, out);
+    }
   }
   if (wants(EV_CONFIRMATION) && !shadow) {
     const e = eventSlot();
@@ -46,6 +55,7 @@ export function confirm(r: usize, id: u32): void {
 
 /** An analyzer found the protocol is not its own after all: Zeek drops it from `service`. */
 export function violate(r: usize, id: u32): void {
+  countersSettle(); // the rows of confirmations still to be looked up
   for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
     if (<u32>load<u8>(r + C.C_SERVICES + i) != id) continue;
     // close the gap, keeping confirmation order (counters keep the confirmation, as the diary's script does)
@@ -92,6 +102,7 @@ export function serviceRowsAdd(r: usize, conns: i64, pkts: i64, bytes: i64): voi
 /** After a flip (addresses and ports already swapped): move each service row's share to the rows
  *  of the new originator. */
 export function serviceRowsMove(r: usize, pkts: i64, bytes: i64): void {
+  countersSettle(); // the rows of confirmations still to be looked up
   if (load<u32>(r + C.C_SERVICE_ROWS) == 0) return; // no service, or rows not counted
   for (let i: u32 = 0; i < C.MAX_SERVICES; i++) {
     const id = <u32>load<u8>(r + C.C_SERVICES + i);

@@ -12,7 +12,7 @@ import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
 import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
 import { tcpInit, tcpRelease, tcpReleaseTouch, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
-import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd } from "../top/counters";
+import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd, countersSettle } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
 import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./udp";
 import { emitConnRecord } from "./record";
@@ -526,6 +526,7 @@ function connEvent(r: usize, kind: u8, ts: i64): void {
 
 /** Remove record idx: Zeek's connection ends here. */
 function removeConn(idx: u32): void {
+  countersSettle(); // a row looked up later may still have to be stored in this record
   const r = rec(idx);
   const shadow = C.isShadow(r);
   if (wants(EV_CONNECTION_END) && !shadow) connEvent(r, EV_CONNECTION_END, load<i64>(r + C.C_LAST_TS));

@@ -47,6 +47,7 @@ export function setServiceRank(id: u32, rank: u32): void {
 
 export function countersReset(byMask: u32): void {
   mask = byMask;
+  laterCount = 0;
   for (let i: u32 = 0; i < segmentCount; i++) heap.free(<usize>load<u32>(segmentBlocks + (<usize>i << 2)));
   if (slotsPtr != 0) heap.free(slotsPtr);
   segmentCount = 0;
@@ -74,24 +75,24 @@ export function transportCode(proto: u32): u8 {
   return 4;
 }
 
-/** Puts the key of a connection's row (orig, resp, resp port, transport, service) in `scratch`. */
-function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): void {
-  zeroSmall(scratch, <usize>KEY_SIZE);
+/** Puts the key of a connection's row (orig, resp, resp port, transport, service) at `key`. */
+function writeKey(key: usize, origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): void {
+  zeroSmall(key, <usize>KEY_SIZE);
   if (mask & BY_SRC) {
-    store<u8>(scratch + K_SRC, <u8>ipVer);
-    store<u64>(scratch + K_SRC + 1, load<u64>(origAddr));
-    store<u64>(scratch + K_SRC + 9, load<u64>(origAddr, 8));
+    store<u8>(key + K_SRC, <u8>ipVer);
+    store<u64>(key + K_SRC + 1, load<u64>(origAddr));
+    store<u64>(key + K_SRC + 9, load<u64>(origAddr, 8));
   }
   if (mask & BY_DST) {
-    store<u8>(scratch + K_DST, <u8>ipVer);
-    store<u64>(scratch + K_DST + 1, load<u64>(respAddr));
-    store<u64>(scratch + K_DST + 9, load<u64>(respAddr, 8));
+    store<u8>(key + K_DST, <u8>ipVer);
+    store<u64>(key + K_DST + 1, load<u64>(respAddr));
+    store<u64>(key + K_DST + 9, load<u64>(respAddr, 8));
   }
   if (mask & BY_DPORT) {
-    store<u16>(scratch + K_PORT, bswap<u16>(<u16>respPort));
-    store<u8>(scratch + K_TRANSPORT, transportCode(proto));
+    store<u16>(key + K_PORT, bswap<u16>(<u16>respPort));
+    store<u8>(key + K_TRANSPORT, transportCode(proto));
   }
-  if (mask & BY_SERVICE) store<u8>(scratch + K_SERVICE, <u8>service);
+  if (mask & BY_SERVICE) store<u8>(key + K_SERVICE, <u8>service);
 }
 
 /** An address's second word with its upper half folded into its lower one: an IPv4 address sits
@@ -119,8 +120,56 @@ function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, 
 
 /** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
 export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
-  writeKey(origAddr, respAddr, ipVer, respPort, proto, service);
+  writeKey(scratch, origAddr, respAddr, ipVer, respPort, proto, service);
   return findOrInsert(scratch, keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service));
+}
+
+// Rows added later (rowAddLater). A confirmation's (source, service) key is one the caches rarely
+// hold: its table slot and its row are a miss each, one after the other. Such additions wait here
+// until LATER_MAX of them do, or until anything reads rows or a connection's record goes
+// (countersSettle); then the slots of all of them are loaded, then their rows, so that the misses
+// overlap, and each is added in the order it came. (Settling at the end of every batch of 32
+// records, with about 4 waiting, left half of the misses' time.)
+const LATER_MAX: u32 = 32;
+const LATER_SIZE: usize = 72;
+const L_HASH: usize = 40;  // u64 (the key, KEY_SIZE bytes, first)
+const L_PKTS: usize = 48;  // i64
+const L_BYTES: usize = 56; // i64
+const L_OUT: usize = 64;   // u32 where to store the row + 1, 0: nowhere
+const later: usize = memory.data(<i32>(<usize>LATER_MAX * LATER_SIZE), 8);
+let laterCount: u32 = 0;
+let laterSink: u64 = 0;
+
+/** rowFor's row gets one connection with pkts and bytes, and `out` (if not 0) the row + 1, by the
+ *  next countersSettle. */
+export function rowAddLater(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32,
+    pkts: i64, bytes: i64, out: usize): void {
+  if (laterCount == LATER_MAX) countersSettle();
+  const e = later + <usize>laterCount * LATER_SIZE;
+  writeKey(e, origAddr, respAddr, ipVer, respPort, proto, service);
+  store<u64>(e + L_HASH, keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service));
+  store<i64>(e + L_PKTS, pkts);
+  store<i64>(e + L_BYTES, bytes);
+  store<u32>(e + L_OUT, <u32>out);
+  laterCount++;
+}
+
+/** Every addition rowAddLater holds is made: rows and the records' row numbers are up to date. */
+export function countersSettle(): void {
+  const n = laterCount;
+  if (n == 0) return;
+  let sink: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) sink ^= touchRowSlot(load<u64>(later + <usize>i * LATER_SIZE + L_HASH));
+  for (let i: u32 = 0; i < n; i++) sink ^= touchRow(load<u64>(later + <usize>i * LATER_SIZE + L_HASH));
+  laterSink ^= sink;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = later + <usize>i * LATER_SIZE;
+    const row = findOrInsert(e, load<u64>(e + L_HASH));
+    rowAdd(row, 1, load<i64>(e + L_PKTS), load<i64>(e + L_BYTES));
+    const out = <usize>load<u32>(e + L_OUT);
+    if (out != 0) store<u32>(out, row + 1);
+  }
+  laterCount = 0;
 }
 
 /** Cache warming (flow/warm.ts) for a connection about to be created: rowHash is the hash of its
@@ -191,6 +240,7 @@ function hashOfKey(key: usize): u64 {
 /** Rows handed over by another partition of the run (config.ts), `n` rows of ROW_SIZE bytes at
  *  `ptr` as rowsSegment lays them out: each is added to the row of its key here. */
 export function countersMerge(ptr: usize, n: u32): void {
+  countersSettle();
   for (let i: u32 = 0; i < n; i++) {
     const p = ptr + <usize>i * ROW_SIZE;
     const row = findOrInsert(p, hashOfKey(p));
@@ -200,7 +250,7 @@ export function countersMerge(ptr: usize, n: u32): void {
 
 /** All rows, for the hand-over: `counterRowCount()` rows, in segments of SEG_ROWS rows (the last
  *  one partly filled) starting at `rowsSegment(i)`. */
-export function counterRowCount(): u32 { return rowsLen; }
+export function counterRowCount(): u32 { countersSettle(); return rowsLen; }
 export function rowsSegment(i: u32): usize { return <usize>load<u32>(segments + (<usize>i << 2)); }
 export const ROWS_PER_SEGMENT: u32 = SEG_ROWS;
 
@@ -218,6 +268,7 @@ export function rowAdd(row: u32, conns: i64, pkts: i64, bytes: i64): void {
 
 /** Rows with at least one connection (a flip can leave a row at zero). */
 export function counterRows(): u32 {
+  countersSettle();
   let n: u32 = 0;
   for (let r: u32 = 0; r < rowsLen; r++) if (metricOf(r, 0) != 0) n++;
   return n;
