@@ -81,4 +81,29 @@ for (const [name, port, messages, expected] of [["SMTP", 25, smtp, "smtp,ssl"], 
   });
 }
 
+test("SMTP: a client line's first word ends at a blank, 9..13 or NUL, in a line's first 16 bytes taken at once or byte by byte", () => {
+  // STARTTLS followed by an argument makes a line of 16 bytes or more, whose first 16 the parser
+  // takes at once when the line starts a segment; cut into single bytes, it takes them one at a
+  // time. Only a word that ends at STARTTLS is the command that the 220 hands over to SSL.
+  const withStarttls = (line: string): [boolean, Buffer][] => {
+    const messages = smtp.slice(0, 3);
+    messages.push([true, Buffer.from(`${line}\r\n`, "latin1")], smtp[smtp.length - 2], smtp[smtp.length - 1]);
+    return messages;
+  };
+  const cases: [string, string][] = [
+    ["STARTTLS please-now", "smtp,ssl"], ["STARTTLS\tplease-now", "smtp,ssl"], ["STARTTLS\vplease-now", "smtp,ssl"],
+    ["STARTTLS\fplease-now", "smtp,ssl"], ["STARTTLS\0please-now", "smtp,ssl"], ["starttls please-now", "smtp,ssl"],
+    ["StartTls\x0bplease", "smtp,ssl"], ["STARTTLS\x01please-now", "smtp"], ["STARTTLS\x1fplease-now", "smtp"],
+    ["STARTTLS!please-now", "smtp"], ["STARTTLS{please-now", "smtp"], ["STARTTLSS please-now", "smtp"],
+    ["X-ANONYMOUSTLS 16", "smtp,ssl"], ["X-ANONYMOUSTLS16 +", "smtp"],
+  ];
+  for (const [line, expected] of cases) {
+    const messages = withStarttls(line);
+    const m = 3;
+    const every = [...Array(messages[m][1].length - 1).keys()].map((i) => i + 1);
+    assert.is(services(conversation(25, [...messages])), expected, `${JSON.stringify(line)} in one segment`);
+    assert.is(services(cutAt(25, [...messages], m, every)), expected, `${JSON.stringify(line)} a byte a segment`);
+  }
+});
+
 test.run();
