@@ -580,13 +580,8 @@ function expireDue(): void {
 /**
  * Up to EXPIRE_BATCH connections of a detached timer list from next (index + 1): those past their
  * deadline are removed, the others go to the slot of their new deadline. Returns where the list
- * goes on. A timed-out connection's lines are out of the cache: the removals are taken in order
- * after two passes of loads that do not wait on each other (its record's lines, then its table
- * slot and detection state), rather than each removal waiting on its own misses in turn.
+ * goes on.
  */
-const EXPIRE_BATCH: u32 = 32;
-const expiring: usize = memory.data(<i32>EXPIRE_BATCH * 4);
-let expireSink: u64 = 0;
 function expireSome(next: u32): u32 {
   let k: u32 = 0;
   let sink: u64 = 0;
@@ -597,23 +592,45 @@ function expireSome(next: u32): u32 {
     store<i64>(r + C.C_QUEUED, i64.MAX_VALUE); // detached
     const deadline = load<i64>(r + C.C_DEADLINE);
     if (deadline <= now) {
-      store<u32>(expiring + (<usize>k << 2), idx);
+      sink ^= listForRemoval(idx, k);
       k++;
-      sink ^= load<u64>(r) ^ load<u64>(r + C.C_DETECT);
-      if ((idx & SHORT_CLASS) == 0) sink ^= tcpReleaseTouch(r + C.C_TCP);
     } else {
       timerInsert(idx, deadline);
     }
   }
+  expireSink ^= sink;
+  removeListed(k);
+  return next;
+}
+
+// Removals in batches. The connections that time out, or all of them at the end of input, have
+// their lines out of the cache: they are listed first, with the record lines removeConn reads
+// loaded as each is listed, then their table slots and detection states are loaded, and only then
+// are they removed in order, rather than each removal waiting on its own misses in turn.
+const EXPIRE_BATCH: u32 = 32;
+const expiring: usize = memory.data(<i32>EXPIRE_BATCH * 4);
+let expireSink: u64 = 0;
+
+/** Record idx is k-th in the list to remove: returns its lines' loads. */
+// @ts-ignore: decorator
+@inline function listForRemoval(idx: u32, k: u32): u64 {
+  store<u32>(expiring + (<usize>k << 2), idx);
+  const r = rec(idx);
+  const s = load<u64>(r) ^ load<u64>(r + C.C_DETECT);
+  return (idx & SHORT_CLASS) == 0 ? s ^ tcpReleaseTouch(r + C.C_TCP) : s;
+}
+
+/** Remove the k connections listed, in order. */
+function removeListed(k: u32): void {
+  let sink: u64 = 0;
   for (let j: u32 = 0; j < k; j++) {
     const r = rec(load<u32>(expiring + (<usize>j << 2)));
-    sink ^= touchSlot(<u64>load<u32>(r + C.C_HASH) << 32);
+    if (!finishing) sink ^= touchSlot(<u64>load<u32>(r + C.C_HASH) << 32); // the end empties the slots at once
     const ds = <usize>load<u32>(r + C.C_DETECT);
     if (ds != 0) sink ^= load<u64>(ds);
   }
   expireSink ^= sink;
   for (let j: u32 = 0; j < k; j++) removeConn(load<u32>(expiring + (<usize>j << 2)));
-  return next;
 }
 
 /** Network time: the latest packet timestamp seen (ns). */
@@ -646,12 +663,19 @@ export function flowFinishSome(batch: u32): u64 {
   const tcpUsed = poolUsed(TCP_RECORDS);
   const total = tcpUsed + poolUsed(SHORT_RECORDS);
   while (finishCursor < total && n < batch) {
-    const idx = finishCursor < tcpUsed ? recordIndex(TCP_RECORDS, finishCursor) : recordIndex(SHORT_RECORDS, finishCursor - tcpUsed);
-    if ((load<u8>(rec(idx) + C.C_FLAGS) & C.F_LIVE) != 0) {
-      removeConn(idx);
-      n++;
+    let k: u32 = 0;
+    let sink: u64 = 0;
+    while (finishCursor < total && k < EXPIRE_BATCH && n + k < batch) {
+      const idx = finishCursor < tcpUsed ? recordIndex(TCP_RECORDS, finishCursor) : recordIndex(SHORT_RECORDS, finishCursor - tcpUsed);
+      if ((load<u8>(rec(idx) + C.C_FLAGS) & C.F_LIVE) != 0) {
+        sink ^= listForRemoval(idx, k);
+        k++;
+      }
+      finishCursor++;
     }
-    finishCursor++;
+    expireSink ^= sink;
+    removeListed(k);
+    n += k;
   }
   if (finishCursor < total) return liveConnections;
   // every record has been visited: nothing is left to end, and no slot or timer list holds one
