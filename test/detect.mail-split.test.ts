@@ -93,7 +93,7 @@ test("SMTP: a client line's first word ends at a blank, 9..13 or NUL, in a line'
   const cases: [string, string][] = [
     ["STARTTLS please-now", "smtp,ssl"], ["STARTTLS\tplease-now", "smtp,ssl"], ["STARTTLS\vplease-now", "smtp,ssl"],
     ["STARTTLS\fplease-now", "smtp,ssl"], ["STARTTLS\0please-now", "smtp,ssl"], ["starttls please-now", "smtp,ssl"],
-    ["StartTls\x0bplease", "smtp,ssl"], ["STARTTLS\x01please-now", "smtp"], ["STARTTLS\x1fplease-now", "smtp"],
+    ["StartTls\x0bplease-now", "smtp,ssl"], ["STARTTLS\x01please-now", "smtp"], ["STARTTLS\x1fplease-now", "smtp"],
     ["STARTTLS!please-now", "smtp"], ["STARTTLS{please-now", "smtp"], ["STARTTLSS please-now", "smtp"],
     ["X-ANONYMOUSTLS 16", "smtp,ssl"], ["X-ANONYMOUSTLS16 +", "smtp"],
   ];

@@ -1,9 +1,8 @@
 // Fixed-size records for detection state, from slabs that are kept for the whole run. A pool is
 // POOL_HEADER bytes of static memory: free stack, slab head, record size, records per slab, free
-// count, stack capacity, records in all slabs. The free records' addresses live on a stack apart from the records, so
-// taking or returning one reads nothing from it: a record freed long ago is out of the cache, and
-// the load of a link threaded through it was the run's cost (most of poolAlloc's time and half of
-// release's, in perf's annotation).
+// count, stack capacity, records in all slabs. The free records' addresses live on a stack apart
+// from the records, so taking or returning one reads nothing from it: a record freed long ago is
+// out of the cache, and loading a link threaded through it was most of poolAlloc's time.
 import { LINE, lineStart } from "../cacheline";
 
 export const POOL_HEADER: i32 = 32;
@@ -76,6 +75,8 @@ export function poolAlloc(pool: usize): usize {
 
 export function poolFree(pool: usize, rec: usize): void {
   const count = load<u32>(pool + COUNT);
+  // a record freed twice, or into another size's pool, would write past the stack (debug builds check)
+  if (!ASC_NO_ASSERT) assert(count < load<u32>(pool + CAP));
   store<u32>(<usize>load<u32>(pool + STACK) + (<usize>count << 2), <u32>rec);
   store<u32>(pool + COUNT, count + 1);
 }

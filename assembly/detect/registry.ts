@@ -26,7 +26,8 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_TIER_SHIFT, DF_TIER, DF_AUX, DF_HEADER_ONLY, DF_BLOCKS, PIA_BUFFERING, PIA_SKIPPING,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_TIER_SHIFT, DF_TIER,
+  DF_AUX, DF_HEADER_ONLY, DF_BLOCKS, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
@@ -247,7 +248,9 @@ function release(ds: usize, r: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function headerOnly(ds: usize, slot: u32): bool { return (load<u32>(ds + H_FLAGS) & (DF_HEADER_ONLY << slot)) != 0; }
+@inline function headerOnly(ds: usize, slot: u32): bool {
+  return (load<u32>(ds + H_FLAGS) & (DF_HEADER_ONLY << slot)) != 0;
+}
 
 function freeInstance(ds: usize, slot: u32, inst: usize): void {
   poolFree(headerOnly(ds, slot) ? HEADER_INST_POOL : INST_POOL, inst);

@@ -625,7 +625,8 @@ function removeListed(k: u32): void {
   let sink: u64 = 0;
   for (let j: u32 = 0; j < k; j++) {
     const r = rec(load<u32>(expiring + (<usize>j << 2)));
-    if (!finishing) sink ^= touchSlot(<u64>load<u32>(r + C.C_HASH) << 32); // the end empties the slots at once
+    // (the end of input empties the slots at once)
+    if (!finishing) sink ^= touchSlot(<u64>load<u32>(r + C.C_HASH) << 32);
     const ds = <usize>load<u32>(r + C.C_DETECT);
     if (ds != 0) sink ^= load<u64>(ds);
   }

@@ -682,14 +682,14 @@ export function tcpInit(st: usize): void {
 }
 
 /** The connection leaves the table: its out-of-order ranges go back to their pool. */
-/** Cache warming of a removal (table.ts expireSome): the line tcpRelease reads. */
-// @ts-ignore: decorator
-@inline export function tcpReleaseTouch(st: usize): u64 { return <u64>load<u32>(st + C_HOLES); }
-
 export function tcpRelease(st: usize): void {
   const b = <usize>load<u32>(st + C_HOLES);
   if (b != 0) { holesFree(b); store<u32>(st + C_HOLES, 0); }
 }
+
+/** Cache warming of a removal (table.ts listForRemoval): the line tcpRelease reads. */
+// @ts-ignore: decorator
+@inline export function tcpReleaseTouch(st: usize): u64 { return <u64>load<u32>(st + C_HOLES); }
 
 /** TCPSessionAdapter::IsReuse for the current packet: must it end this connection and start a new
  *  one? (isOrig is unused: Zeek does not look at the direction.) */
