@@ -1,7 +1,7 @@
 // Confirmed analyzers of a connection (conn.log `service`), their events and their counters.
 import * as C from "./conn";
 import { wants, eventSlot, EV_CONFIRMATION } from "../events";
-import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd, rowAddLater, countersSettle } from "../top/counters";
+import { countersEnabled, countsService, countsTraffic, keyFor, rowOfKey, rowAdd, rowAddLater, countersSettle } from "../top/counters";
 import * as P from "../packet";
 import { detectProtocols } from "../config";
 
@@ -32,8 +32,7 @@ export function confirm(r: usize, id: u32): void {
     } else {
       // nothing reads the row before countersSettle (violate and serviceRowsMove call it, the table
       // before a record goes, and every reader of rows): looked up with others, its misses overlap
-      rowAddLater(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u8>(r + C.C_IPVER), <u32>load<u16>(r + C.C_RESP_PORT),
-        <u32>load<u8>(r + C.C_PROTO), id, pkts, bytes, out);
+      rowAddLater(serviceKey(r, id), pkts, bytes, out);
     }
   }
   if (wants(EV_CONFIRMATION) && !shadow) {
@@ -75,7 +74,12 @@ export function violate(r: usize, id: u32): void {
 
 /** The counter row of service id for the connection's roles (`flipped`: as they were before a flip). */
 function serviceRow(r: usize, id: u32, flipped: bool = false): u32 {
-  return rowFor(r + (flipped ? C.C_RESP_ADDR : C.C_ORIG_ADDR), r + (flipped ? C.C_ORIG_ADDR : C.C_RESP_ADDR),
+  return rowOfKey(serviceKey(r, id, flipped));
+}
+
+/** That row's key, written aside (counters.ts keyFor): its hash. */
+function serviceKey(r: usize, id: u32, flipped: bool = false): u64 {
+  return keyFor(r + (flipped ? C.C_RESP_ADDR : C.C_ORIG_ADDR), r + (flipped ? C.C_ORIG_ADDR : C.C_RESP_ADDR),
     <u32>load<u8>(r + C.C_IPVER), <u32>load<u16>(r + (flipped ? C.C_ORIG_PORT : C.C_RESP_PORT)), <u32>load<u8>(r + C.C_PROTO), id);
 }
 

@@ -152,6 +152,9 @@ export function presetKeyHash(h: u64): void {
 export function touchSlot(h: u64): u64 {
   return slotAtHome(slotsPtr, slotMask, h);
 }
+/** touchSlot for the slot that record r's removal will look up (C_HASH keeps its fingerprint). */
+// @ts-ignore: decorator
+@inline function touchSlotOf(r: usize): u64 { return touchSlot(<u64>load<u32>(r + C.C_HASH) << 32); }
 export function recordIndexAt(h: u64): u32 {
   return slotProbe(slotsPtr, slotMask, h, 4);
 }
@@ -564,7 +567,7 @@ function evictOne(): bool {
   const next = load<u32>(rec(<u32>victim) + C.C_TNEXT);
   if (!C.isShadow(rec(<u32>victim))) evictedConnections++;
   removeConn(<u32>victim);
-  if (next != 0) evictSink ^= touchSlot(<u64>load<u32>(rec(next - 1) + C.C_HASH) << 32);
+  if (next != 0) evictSink ^= touchSlotOf(rec(next - 1));
   return true;
 }
 
@@ -626,7 +629,7 @@ function removeListed(k: u32): void {
   for (let j: u32 = 0; j < k; j++) {
     const r = rec(load<u32>(expiring + (<usize>j << 2)));
     // (the end of input empties the slots at once)
-    if (!finishing) sink ^= touchSlot(<u64>load<u32>(r + C.C_HASH) << 32);
+    if (!finishing) sink ^= touchSlotOf(r);
     const ds = <usize>load<u32>(r + C.C_DETECT);
     if (ds != 0) sink ^= load<u64>(ds);
   }

@@ -75,24 +75,24 @@ export function transportCode(proto: u32): u8 {
   return 4;
 }
 
-/** Puts the key of a connection's row (orig, resp, resp port, transport, service) at `key`. */
-function writeKey(key: usize, origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): void {
-  zeroSmall(key, <usize>KEY_SIZE);
+/** Puts the key of a connection's row (orig, resp, resp port, transport, service) in `scratch`. */
+function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): void {
+  zeroSmall(scratch, <usize>KEY_SIZE);
   if (mask & BY_SRC) {
-    store<u8>(key + K_SRC, <u8>ipVer);
-    store<u64>(key + K_SRC + 1, load<u64>(origAddr));
-    store<u64>(key + K_SRC + 9, load<u64>(origAddr, 8));
+    store<u8>(scratch + K_SRC, <u8>ipVer);
+    store<u64>(scratch + K_SRC + 1, load<u64>(origAddr));
+    store<u64>(scratch + K_SRC + 9, load<u64>(origAddr, 8));
   }
   if (mask & BY_DST) {
-    store<u8>(key + K_DST, <u8>ipVer);
-    store<u64>(key + K_DST + 1, load<u64>(respAddr));
-    store<u64>(key + K_DST + 9, load<u64>(respAddr, 8));
+    store<u8>(scratch + K_DST, <u8>ipVer);
+    store<u64>(scratch + K_DST + 1, load<u64>(respAddr));
+    store<u64>(scratch + K_DST + 9, load<u64>(respAddr, 8));
   }
   if (mask & BY_DPORT) {
-    store<u16>(key + K_PORT, bswap<u16>(<u16>respPort));
-    store<u8>(key + K_TRANSPORT, transportCode(proto));
+    store<u16>(scratch + K_PORT, bswap<u16>(<u16>respPort));
+    store<u8>(scratch + K_TRANSPORT, transportCode(proto));
   }
-  if (mask & BY_SERVICE) store<u8>(key + K_SERVICE, <u8>service);
+  if (mask & BY_SERVICE) store<u8>(scratch + K_SERVICE, <u8>service);
 }
 
 /** An address's second word with its upper half folded into its lower one: an IPv4 address sits
@@ -120,9 +120,17 @@ function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, 
 
 /** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
 export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
-  writeKey(scratch, origAddr, respAddr, ipVer, respPort, proto, service);
-  return findOrInsert(scratch, keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service));
+  return rowOfKey(keyFor(origAddr, respAddr, ipVer, respPort, proto, service));
 }
+
+/** The key of a connection's row written aside (for rowOfKey or rowAddLater); returns its hash. */
+export function keyFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u64 {
+  writeKey(origAddr, respAddr, ipVer, respPort, proto, service);
+  return keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service);
+}
+
+/** Row of the key keyFor wrote (h its hash), created at zero if new. */
+export function rowOfKey(h: u64): u32 { return findOrInsert(scratch, h); }
 
 // Rows added later (rowAddLater). A confirmation's (source, service) key is one the caches rarely
 // hold: its table slot and its row are a miss each, one after the other. Such additions wait here
@@ -140,14 +148,13 @@ const later: usize = memory.data(<i32>(<usize>LATER_MAX * LATER_SIZE), 8);
 let laterCount: u32 = 0;
 let laterSink: u64 = 0;
 
-/** rowFor's row gets one connection with pkts and bytes, and `out` (if not 0) the row + 1, by the
- *  next countersSettle. */
-export function rowAddLater(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32,
-    pkts: i64, bytes: i64, out: usize): void {
+/** The row of the key keyFor wrote (h its hash) gets one connection with pkts and bytes, and `out`
+ *  (if not 0) the row + 1, by the next countersSettle. */
+export function rowAddLater(h: u64, pkts: i64, bytes: i64, out: usize): void {
   if (laterCount == LATER_MAX) countersSettle();
   const e = later + <usize>laterCount * LATER_SIZE;
-  writeKey(e, origAddr, respAddr, ipVer, respPort, proto, service);
-  store<u64>(e + L_HASH, keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service));
+  copySmall(e, scratch, <usize>KEY_SIZE);
+  store<u64>(e + L_HASH, h);
   store<i64>(e + L_PKTS, pkts);
   store<i64>(e + L_BYTES, bytes);
   store<u32>(e + L_OUT, <u32>out);
