@@ -73,6 +73,13 @@ export function poolAlloc(pool: usize): usize {
   return <usize>load<u32>(<usize>load<u32>(pool + STACK) + (<usize>count << 2));
 }
 
+/** The record the k-th poolAlloc from now returns if nothing is freed meanwhile, or 0 when the
+ *  free stack holds fewer (a new slab's): for the warming, which loads it ahead. */
+export function poolNext(pool: usize, k: u32): usize {
+  const count = load<u32>(pool + COUNT);
+  return k < count ? <usize>load<u32>(<usize>load<u32>(pool + STACK) + (<usize>(count - 1 - k) << 2)) : 0;
+}
+
 export function poolFree(pool: usize, rec: usize): void {
   const count = load<u32>(pool + COUNT);
   // a record freed twice, or into another size's pool, would write past the stack (debug builds check)

@@ -32,7 +32,7 @@ import {
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
 } from "./ctx";
 import { portAnalyzer, portAnalyzer2 } from "./ports";
-import { POOL_HEADER, poolInit, poolAlloc, poolFree, poolReset, poolInUse } from "./pool";
+import { POOL_HEADER, poolInit, poolAlloc, poolFree, poolReset, poolInUse, poolNext } from "./pool";
 import { zeroSmall } from "../small";
 import { auxFree, auxReset, auxInUse } from "./aux";
 import { sigsInit, sigTotal, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
@@ -131,6 +131,14 @@ export function detectStart(idx: u32, r: usize): void {
   if (a1 != 0) attach(ds, a1, 0);
   const a2 = portAnalyzer2(proto, port);
   if (a2 != 0) attach(ds, a2, 0);
+}
+
+/** Loads the detection state the k-th connection created from now takes (detectStart), which its
+ *  creation writes and its first packet reads: for the warming (flow/warm.ts). A record freed in
+ *  between is taken first, and it was touched when freed: the guess is only a hint. */
+export function touchFreshState(k: u32): u64 {
+  const ds = poolNext(DS_POOL, k);
+  return ds != 0 ? load<u64>(ds) : 0;
 }
 
 /** Detection state for record r, its PIA buffering. */

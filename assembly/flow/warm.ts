@@ -31,6 +31,7 @@ import {
 } from "../decode/link";
 import { ETH_VLAN, ETH_QINQ, ETH_MPLS, ETH_PPPOE_SESSION, ETH_TEB, PPP_IPV4, PPP_IPV6, PPPOE_HEADER, PPPOE_PROTOCOL, mplsStackLength, isIpEthertype } from "../decode/ether";
 import { H_BLOCK, H_INST } from "../detect/ctx";
+import { touchFreshState } from "../detect/registry";
 import { TCP_SYN, TCP_FIN, TCP_RST } from "../packet";
 import { detectProtocols, ownsKey } from "../config";
 import { countersEnabled, countsService, rowHash, touchRowSlot, touchRow } from "../top/counters";
@@ -301,7 +302,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
   // packets whose connection is not there yet will take the next free records, and count in
   // their source's row (as the connection's originator, unless its roles flip)
   const rows = countersEnabled() && !countsService();
-  let freshTcp: u32 = 0, freshShort: u32 = 0;
+  let freshTcp: u32 = 0, freshShort: u32 = 0, freshStates: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     let r: usize = 0;
     let rh: u64 = 0;
@@ -310,6 +311,8 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
       const isTcp = (load<u8>(entryFlags + <usize>i) & E_TCP) != 0;
       const f = isTcp ? freeRecordAt(TCP_RECORDS, freshTcp++) : freeRecordAt(SHORT_RECORDS, freshShort++);
       if (f != 0) s ^= freshLines(f, isTcp);
+      // and, with protocol detection, the detection state it starts with
+      if (detectProtocols) s ^= touchFreshState(freshStates++);
       if (rows) {
         rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), <u32>load<u8>(ipVersions + <usize>i),
           load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);
