@@ -6,12 +6,14 @@
 //   npm run bench:ab -- --a OLD.wasm --b NEW.wasm [--by src,service] [--pairs 10] [--capture F]
 //
 // The command is `node dist/cli/main.js top --by KEYS F` with ZK_WASM naming the core (src/wasm/
-// load.ts). Before timing, both cores' full tables (`-n 0`) are compared: a speed-up that changes
-// the output is no speed-up, and the run then exits with 1. The report gives each core's median
-// wall and CPU time, the ratio of the medians, the median of the pairs' ratios, how many pairs B
-// won, and the sign test's two-sided p: the same core moves by 5-10% from one run to the next
-// here, so a change of a few percent needs many pairs, and p says whether the pairs tell at all.
-// Without --capture, the mixed bench capture of 2,000,000 packets (seed 1, cached as bench:cli's).
+// load.ts). First both cores' full tables (`-n 0`) are compared: a speed-up that changes the
+// output is no speed-up, so then nothing is timed and the run exits with 1. The report gives each
+// core's median wall and CPU time, the ratio of the medians, the median of the pairs' ratios, how
+// many pairs B won and lost (equal times count for neither), and the sign test's two-sided p: the
+// same core moves by 5-10% from one run to the next here, so a change of a few percent needs many
+// pairs, and p says whether the pairs tell at all. An odd --pairs is taken up to the next even
+// number, so that each core runs first as often. Without --capture, the mixed bench capture of
+// 2,000,000 packets (seed 1, cached as bench:cli's).
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,36 +35,61 @@ const { values: opts } = parseArgs({
   },
 });
 
-/** Two-sided sign test: the chance of a split at least this uneven if neither core were faster. */
-export function signTestP(wins: number, n: number): number {
+const MAX_PAIRS = 500;
+
+/** Two-sided sign test: the chance of a split at least this uneven (`wins` of `n` pairs that
+ *  differ) if neither core were faster. Each term C(n, i) / 2^n is kept as a probability, so that
+ *  nothing overflows (n is at most MAX_PAIRS). */
+function signTestP(wins: number, n: number): number {
+  if (n === 0) return 1;
   const k = Math.min(wins, n - wins);
+  let term = 2 ** -n; // C(n, 0) / 2^n
   let tail = 0;
-  let c = 1; // C(n, i)
   for (let i = 0; i <= k; i++) {
-    tail += c;
-    c = (c * (n - i)) / (i + 1);
+    tail += term;
+    term = (term * (n - i)) / (i + 1);
   }
-  return Math.min(1, (2 * tail) / 2 ** n);
+  return Math.min(1, 2 * tail);
+}
+
+/** A path as the user typed it: npm runs the script from the package's directory. */
+function userPath(name: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), name);
 }
 
 function core(name: string | undefined, flag: string): string {
   if (!name) throw new Error(`--${flag} names a core (a .wasm file), e.g. a copy of build/zk.wasm`);
-  const path = resolve(name);
+  const path = userPath(name);
   if (!existsSync(path)) throw new Error(`--${flag}: no such file: ${path}`);
   return path;
 }
 
 function run(wasm: string, args: string[]): RunResult {
-  const r = runTimed([process.execPath, CLI, ...args], { env: { ...process.env, ZK_WASM: wasm } });
-  if (r.status !== 0) throw new Error(`ZK_WASM=${wasm} ${args.join(" ")}: exit ${r.status}\n${r.stderr}`);
+  // (the -n 0 tables of a large capture run to hundreds of MB)
+  const r = runTimed([process.execPath, CLI, ...args], { env: { ...process.env, ZK_WASM: wasm }, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`ZK_WASM=${wasm} ${args.join(" ")}: ${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}\n${r.stderr}`);
   return r;
 }
 
+/** Where two outputs first differ, as their lines there. */
+function firstDifference(x: string, y: string): string {
+  const xs = x.split("\n"), ys = y.split("\n");
+  for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
+    if (xs[i] !== ys[i]) return `line ${i + 1}: A ${JSON.stringify(xs[i] ?? "(none)")}, B ${JSON.stringify(ys[i] ?? "(none)")}`;
+  }
+  return "no line differs";
+}
+
 function main(): number {
+  if (!existsSync(CLI)) {
+    console.error(`bench:ab: ${CLI} is missing: run npm run build first`);
+    return 2;
+  }
   const a = core(opts.a, "a"), b = core(opts.b, "b");
-  const pairs = Number(opts.pairs);
-  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs: a whole number above 0: ${opts.pairs}`);
-  const capture = opts.capture ?? cachedCapture({ profile: "mixed", packets: 2_000_000, seed: 1 }).path;
+  let pairs = Number(opts.pairs);
+  if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`--pairs: a whole number from 1 to ${MAX_PAIRS}: ${opts.pairs}`);
+  pairs += pairs % 2; // each core first as often
+  const capture = opts.capture ? userPath(opts.capture) : cachedCapture({ profile: "mixed", packets: 2_000_000, seed: 1 }).path;
   const by = opts.by!;
 
   console.log(`# zk-stream cores side by side: npm run bench:ab`);
@@ -73,8 +100,10 @@ function main(): number {
   // the page cache warmed, and the two outputs compared
   const rowsA = run(a, ["top", "--by", by, "-n", "0", capture]).stdout;
   const rowsB = run(b, ["top", "--by", by, "-n", "0", capture]).stdout;
-  const same = rowsA === rowsB;
-  if (!same) console.log(`OUTPUTS DIFFER: top --by ${by} -n 0 gives ${rowsA.length} bytes with A, ${rowsB.length} with B\n`);
+  if (rowsA !== rowsB) {
+    console.log(`OUTPUTS DIFFER: top --by ${by} -n 0, ${firstDifference(rowsA, rowsB)}. Nothing timed.`);
+    return 1;
+  }
 
   const wall = { a: [] as number[], b: [] as number[] };
   const cpu = { a: [] as number[], b: [] as number[] };
@@ -94,15 +123,18 @@ function main(): number {
   if (HAVE_GNU_TIME) metrics.push(["CPU s (user + sys)", cpu]);
   for (const [name, m] of metrics) {
     const ratios = m.a.map((x, i) => m.b[i] / x);
-    const wins = ratios.filter((r) => r < 1).length;
+    // in milliseconds: GNU time gives CPU seconds to 0.01, and a sum of two can differ in its last bits
+    const diffs = m.a.map((x, i) => Math.round(m.b[i] * 1000) - Math.round(x * 1000));
+    const wins = diffs.filter((d) => d < 0).length, losses = diffs.filter((d) => d > 0).length;
     rows.push([name, median(m.a).toFixed(3), median(m.b).toFixed(3), (median(m.b) / median(m.a)).toFixed(3),
-      median(ratios).toFixed(3), `${wins} of ${pairs}`, signTestP(wins, pairs).toFixed(3)]);
+      median(ratios).toFixed(3), `${wins} of ${pairs}`, `${losses}`, signTestP(wins, wins + losses).toFixed(3)]);
   }
-  console.log(table(["metric", "A (median)", "B (median)", "B / A of medians", "B / A paired", "B faster", "sign test p"], rows));
+  console.log(table(["metric", "A (median)", "B (median)", "B / A of medians", "B / A paired", "B faster", "B slower", "sign test p"], rows));
   console.log(`\nB / A below 1: B is faster. p is the chance of so uneven a split between two equal cores; above`);
-  console.log(`0.05 the pairs cannot tell the two apart, whatever the ratios say.`);
+  console.log(`0.05 the pairs cannot tell the two apart, whatever the ratios say (with 4 pairs or fewer it never`);
+  console.log(`goes below).`);
   if (!HAVE_GNU_TIME) console.log("Note: GNU time (/usr/bin/time) is not installed: no CPU times.");
-  return same ? 0 : 1;
+  return 0;
 }
 
 process.exitCode = main();

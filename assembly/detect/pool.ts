@@ -74,7 +74,8 @@ export function poolAlloc(pool: usize): usize {
 }
 
 /** The record the k-th poolAlloc from now returns if nothing is freed meanwhile, or 0 when the
- *  free stack holds fewer (a new slab's): for the warming, which loads it ahead. */
+ *  free stack holds fewer (a new slab's): for the warming, which loads it ahead (as flow/pool.ts
+ *  nextFree does for connection records). */
 export function poolNext(pool: usize, k: u32): usize {
   const count = load<u32>(pool + COUNT);
   return k < count ? <usize>load<u32>(<usize>load<u32>(pool + STACK) + (<usize>(count - 1 - k) << 2)) : 0;

@@ -3,11 +3,12 @@
 // stalls the packet. Here the batch's keys are hashed from a quick parse (Ethernet with VLAN tags,
 // Linux cooked capture as from `tcpdump -i any`, raw IP or BSD loopback; MPLS, PPPoE; IPv4
 // unfragmented or IPv6 without extension headers; TCP or UDP), then all their slots are loaded,
-// then all their records (or the free records new connections will take, and the counter slots
-// their sources count in), then those counter rows, then the detection states of the records
-// that have one, then their signature-matching blocks and first analyzer instances: each pass's
-// loads are independent of each other, so their misses overlap. Nothing here changes state; a
-// packet it cannot parse is simply not warmed. The outer packets' hashes are kept for the table
+// then all their records (or the free records new connections will take, with protocol
+// detection the detection states they will take, and the counter slots their sources count in),
+// then those counter rows, then the detection states of the records that have one, then their
+// signature-matching blocks and first analyzer instances: each pass's loads are independent of
+// each other, so their misses overlap. Nothing here changes state; a packet it cannot parse is
+// simply not warmed. The outer packets' hashes are kept for the table
 // (warmedHash), so that a packet's key is hashed once. The packet inside a VXLAN or Geneve tunnel
 // (cloud traffic mirroring) or in GTP-U (a mobile network's user traffic) is an entry of its own,
 // right after its outer packet as the table takes them: its lines are loaded too, but its hash is
