@@ -14,7 +14,7 @@ export function auxReset(): void {
   else poolReset(AUX_POOL);
 }
 
-export function auxInUse(): i32 { return ready ? poolInUse(AUX_POOL) : 0; }
+export function auxInUse(): i32 { return poolInUse(AUX_POOL); }
 
 /** The instance's buffer, allocated on first use. */
 export function auxGet(inst: usize): usize {

@@ -89,7 +89,8 @@ export function poolFree(pool: usize, rec: usize): void {
   store<u32>(pool + COUNT, count + 1);
 }
 
-/** Records handed out and not returned; below 0 if some were returned twice. */
+/** Records handed out and not returned; below 0 if some were returned twice; 0 for a pool never
+ *  initialised (its header is still zero). */
 export function poolInUse(pool: usize): i32 {
   return <i32>load<u32>(pool + TOTAL) - <i32>load<u32>(pool + COUNT);
 }

@@ -113,7 +113,6 @@ export function detectReset(): void {
  *  (a record freed twice, or into another size's pool, shows too): 0 once every connection has
  *  ended. For tests. */
 export function detectRecordsInUse(): u32 {
-  if (!pools) return 0;
   let n = abs<i32>(poolInUse(DS_POOL)) + abs<i32>(poolInUse(INST_POOL)) + abs<i32>(poolInUse(HEADER_INST_POOL)) +
     abs<i32>(poolInUse(REORDER_POOL)) + abs<i32>(auxInUse());
   for (let t: u32 = 0; t < BLOCK_TIERS; t++) n += abs<i32>(poolInUse(tierPool(t)));

@@ -38,7 +38,7 @@ export function holesAlloc(): usize {
 
 export function holesFree(block: usize): void { poolFree(POOL, block); }
 
-export function holesInUse(): i32 { return ready ? poolInUse(POOL) : 0; }
+export function holesInUse(): i32 { return poolInUse(POOL); }
 
 /** Side k (endpoint slot 0 or 1) of a block. */
 export function holesSide(block: usize, k: u32): usize { return block + <usize>k * SIDE_SIZE; }

@@ -601,8 +601,7 @@ function expireSome(next: u32): u32 {
       timerInsert(idx, deadline);
     }
   }
-  expireSink ^= sink;
-  removeListed(k);
+  removeListed(k, sink);
   return next;
 }
 
@@ -623,9 +622,8 @@ let expireSink: u64 = 0;
   return (idx & SHORT_CLASS) == 0 ? s ^ tcpReleaseTouch(r + C.C_TCP) : s;
 }
 
-/** Remove the k connections listed, in order. */
-function removeListed(k: u32): void {
-  let sink: u64 = 0;
+/** Remove the k connections listed, in order (`sink`: the listing's loads). */
+function removeListed(k: u32, sink: u64): void {
   for (let j: u32 = 0; j < k; j++) {
     const r = rec(load<u32>(expiring + (<usize>j << 2)));
     // (the end of input empties the slots at once)
@@ -677,8 +675,7 @@ export function flowFinishSome(batch: u32): u64 {
       }
       finishCursor++;
     }
-    expireSink ^= sink;
-    removeListed(k);
+    removeListed(k, sink);
     n += k;
   }
   if (finishCursor < total) return liveConnections;
