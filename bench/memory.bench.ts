@@ -39,8 +39,12 @@ if (sizes.some((s) => !Number.isInteger(s) || s < 1) || !Number.isInteger(loads)
   console.error("bench:memory: --sizes takes whole MiB counts, --loads and --iterations whole counts from 1");
   process.exit(2);
 }
-// the region and the loads' addresses share one wasm32 memory
-if (Math.ceil((Math.max(...sizes) * 2 ** 20 + loads * 4) / PAGE) + 1 > MAX_PAGES) {
+/** Pages to grow the probe's memory (one page to start with) by: the region, then the loads'
+ *  addresses. */
+function pagesFor(mib: number): number {
+  return Math.ceil((mib * 2 ** 20 + loads * 4) / PAGE);
+}
+if (1 + pagesFor(Math.max(...sizes)) > MAX_PAGES) {
   console.error("bench:memory: the largest region and 4 bytes a load must fit in 4 GiB (less one 64 KiB page)");
   process.exit(2);
 }
@@ -112,7 +116,7 @@ for (const mib of sizes) {
   // the region at 0, then the addresses the independent loads take
   const probe = new WebAssembly.Instance(probeModule).exports as unknown as Probe;
   const regionBytes = mib * 2 ** 20;
-  probe.memory.grow(Math.ceil((regionBytes + loads * 4) / PAGE));
+  probe.memory.grow(pagesFor(mib));
   const lines = regionBytes / LINE;
   chain(new Uint32Array(probe.memory.buffer), lines);
   const targets = new Uint32Array(probe.memory.buffer, regionBytes, loads);
