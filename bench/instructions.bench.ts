@@ -4,11 +4,19 @@
 // the pace once the tables outgrow the caches (see README, Performance): time that too.
 //
 //   npm run bench:instructions [-- --packets N] [--seed N] [--profile mixed] [--skip tcpdump] [--functions]
+//                              [--simulate [--ll-mib 4]]
 //
 // With --functions, zk-stream's rows are followed by the functions that ran the most instructions
 // per packet of the second half (25 of them; ZK_TOP_FUNCTIONS=N for N), with how often the core's
 // were called and what a call cost (lib/callgrind.ts names V8's generated code from its perf map);
 // their totals then come from those runs, which V8's perf map writing adds a little to.
+//
+// With --simulate, callgrind also simulates the caches (a last-level cache of --ll-mib MiB, 16-way,
+// 64-byte lines: this VM gets 2-8 MiB of a shared L3) and a branch predictor, and each row (and
+// function) gets its last-level misses on data and its mispredicted branches a packet: where the
+// memory stalls are, which instructions alone do not show. A model, not the CPU (no PMU in these
+// VMs): valgrind's predictor is simpler than the CPU's, its cache has no prefetcher, and the
+// kernel's writes (a read into a buffer) do not warm it.
 //
 // Each command runs under callgrind on the first half of the capture's packets and on all of
 // them; the difference over the second half's packets is the cost of a packet once Node has
@@ -23,7 +31,7 @@ import { spawnSync } from "node:child_process";
 import { cachedCapture } from "./lib/capture.js";
 import { builds, describeMachine, machine, si, table } from "./lib/report.js";
 import { which } from "./lib/run.js";
-import { instructionsByFunction, type FunctionCost } from "./lib/callgrind.js";
+import { instructionsByFunction, runTotals, type FunctionCost } from "./lib/callgrind.js";
 import type { ProfileName } from "./gen.js";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -43,11 +51,19 @@ const { values: opts } = parseArgs({
     profile: { type: "string", default: "mixed" },
     skip: { type: "string", default: "" },
     functions: { type: "boolean", default: false },
+    simulate: { type: "boolean", default: false },
+    "ll-mib": { type: "string", default: "4" },
   },
 });
 const packets = Number(opts.packets!.replace(/k$/i, "000").replace(/m$/i, "000000"));
 const seed = Number(opts.seed);
 const skip = new Set(opts.skip!.split(",").filter(Boolean));
+const llBytes = Number(opts["ll-mib"]) * (1 << 20);
+if (!(llBytes >= 1 << 20) || (llBytes & (llBytes - 1)) !== 0) {
+  console.error(`bench:instructions: --ll-mib ${opts["ll-mib"]}: a power of two, at least 1`);
+  process.exit(2);
+}
+const SIMULATION = ["--cache-sim=yes", "--branch-sim=yes", `--LL=${llBytes},16,64`];
 
 /** The first `n` records of a little-endian pcap file, as a file beside it. */
 function firstRecords(path: string, n: number): string {
@@ -80,18 +96,20 @@ function firstRecords(path: string, n: number): string {
   return out;
 }
 
-/** Instructions the whole process (all its threads) ran, as callgrind counts them; and per
- *  function, when asked (Node's argv only: `node` first). The command runs in a directory of its
- *  own (Node's --perf-basic-prof writes a V8 log into the current one), removed afterwards with
- *  callgrind's output and V8's perf map. */
-function instructions(argv: string[], byFunction = false): { total: number; functions?: Map<string, FunctionCost> } {
+/** What the whole process (all its threads) ran, as callgrind counts it: instructions, and with
+ *  --simulate its last-level data misses and mispredicted branches; per function too, when asked
+ *  (Node's argv only: `node` first). The command runs in a directory of its own (Node's
+ *  --perf-basic-prof writes a V8 log into the current one), removed afterwards with callgrind's
+ *  output and V8's perf map. */
+interface RunCost { total: number; dataMisses: number; mispredicts: number; functions?: Map<string, FunctionCost> }
+function instructions(argv: string[], byFunction: boolean, simulate: boolean): RunCost {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS; // as bin/zk-stream starts Node
   const cwd = mkdtempSync(join(tmpdir(), "zk-callgrind-"));
   const out = join(cwd, "callgrind.out");
-  const args = byFunction
-    ? ["--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${out}`, argv[0], "--perf-basic-prof", ...argv.slice(1)]
-    : ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...argv];
+  const args = ["--tool=callgrind", ...(simulate ? SIMULATION : [])];
+  if (byFunction) args.push("--dump-instr=yes", `--callgrind-out-file=${out}`, argv[0], "--perf-basic-prof", ...argv.slice(1));
+  else args.push(`--callgrind-out-file=${simulate ? out : "/dev/null"}`, ...argv);
   const r = spawnSync("valgrind", args, { cwd, env, encoding: "latin1", maxBuffer: 64 << 20 });
   const map = `/tmp/perf-${r.pid}.map`; // the process valgrind ran has valgrind's pid
   try {
@@ -100,8 +118,9 @@ function instructions(argv: string[], byFunction = false): { total: number; func
       throw new Error(`${argv.join(" ")} under callgrind: ${r.error?.message ?? `exit ${r.status}`}\n${(r.stderr ?? "").slice(-2000)}`);
     }
     const total = Number(m[1].replace(/,/g, ""));
-    if (!byFunction) return { total };
-    return { total, functions: instructionsByFunction(out, map, join(REPO, "build/zk.wat")) };
+    const { dataMisses, mispredicts } = simulate ? runTotals(out) : { dataMisses: 0, mispredicts: 0 };
+    const functions = byFunction ? instructionsByFunction(out, map, join(REPO, "build/zk.wat")) : undefined;
+    return { total, dataMisses, mispredicts, functions };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
     if (byFunction && r.pid) rmSync(map, { force: true });
@@ -126,27 +145,34 @@ console.log(`# zk-stream instructions per packet: npm run bench:instructions`);
 console.log(`# ${describeMachine(machine(REPO))}`);
 console.log(`# measured: ${builds(REPO)}`);
 console.log(`# capture: ${capture.path}: ${opts.profile} profile, seed ${seed}, ${packets} packets; first half: ${first}`);
-const perPacket = (a: number, b: number): string => ((b - a) / (packets - half)).toFixed(0);
+const n = packets - half;
+const perPacket = (a: number, b: number): string => ((b - a) / n).toFixed(0);
+// misses and mispredictions are a few a packet: one decimal
+const perPacket1 = (a: number, b: number): string => ((b - a) / n).toFixed(1);
+const simulate = opts.simulate!;
+const simulated = (a: { dataMisses: number; mispredicts: number }, b: { dataMisses: number; mispredicts: number }): string[] =>
+  simulate ? [perPacket1(a.dataMisses, b.dataMisses), perPacket1(a.mispredicts, b.mispredicts)] : [];
+const simulatedHeads = simulate ? [`LL data misses (${opts["ll-mib"]} MiB)`, "mispredicted branches"] : [];
 const rows: string[][] = [];
 const functionTables: string[] = [];
 for (const c of commands) {
   process.stderr.write(`bench:instructions: ${c.label} ...\n`);
   const byFunction = opts.functions! && c.id !== "tcpdump";
-  const a = instructions(c.argv(first), byFunction), b = instructions(c.argv(capture.path), byFunction);
-  rows.push([c.label, si(a.total), si(b.total), perPacket(a.total, b.total)]);
+  const a = instructions(c.argv(first), byFunction, simulate), b = instructions(c.argv(capture.path), byFunction, simulate);
+  rows.push([c.label, si(a.total), si(b.total), perPacket(a.total, b.total), ...simulated(a, b)]);
   if (a.functions && b.functions) {
     const fa = a.functions, fb = b.functions;
-    const top = [...fb.keys()].map((f) => {
-      const x = fb.get(f)!, y = fa.get(f) ?? { instructions: 0, calls: 0 };
-      return { f, d: x.instructions - y.instructions, calls: x.calls - y.calls };
-    }).sort((x, y) => y.d - x.d).slice(0, Number(process.env.ZK_TOP_FUNCTIONS ?? 25));
-    const n = packets - half;
+    const none: FunctionCost = { instructions: 0, calls: 0, dataMisses: 0, mispredicts: 0 };
+    const top = [...fb.keys()].map((f) => ({ f, x: fb.get(f)!, y: fa.get(f) ?? none }))
+      .sort((p, q) => (q.x.instructions - q.y.instructions) - (p.x.instructions - p.y.instructions))
+      .slice(0, Number(process.env.ZK_TOP_FUNCTIONS ?? 25));
     functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half:\n` +
-      table(["function", "instructions", "calls", "per call"], top.map(({ f, d, calls }) => [
-        f.slice(0, 70), perPacket(0, d),
-        calls > 0 ? (calls / n).toFixed(2) : "-", calls > 0 ? (d / calls).toFixed(0) : "-",
-      ])));
+      table(["function", "instructions", "calls", "per call", ...simulatedHeads], top.map(({ f, x, y }) => {
+        const d = x.instructions - y.instructions, calls = x.calls - y.calls;
+        return [f.slice(0, 70), perPacket(y.instructions, x.instructions),
+          calls > 0 ? (calls / n).toFixed(2) : "-", calls > 0 ? (d / calls).toFixed(0) : "-", ...simulated(y, x)];
+      })));
   }
 }
-console.log(table(["command", `instructions, ${si(half)} packets`, `instructions, ${si(packets)}`, "per packet (second half)"], rows));
+console.log(table(["command", `instructions, ${si(half)} packets`, `instructions, ${si(packets)}`, "per packet (second half)", ...simulatedHeads], rows));
 for (const t of functionTables) console.log(`\n${t}`);

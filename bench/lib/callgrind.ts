@@ -27,8 +27,32 @@ function wasmNames(watPath: string): Map<number, string> {
 }
 
 /** A function's instructions, and for V8's generated code how many times it was entered (the count
- *  of its first instruction, which no loop jumps back to: its frame set-up); 0 for other code. */
-export interface FunctionCost { instructions: number; calls: number }
+ *  of its first instruction, which no loop jumps back to: its frame set-up); 0 for other code.
+ *  With callgrind's cache and branch simulation, also its last-level cache misses on data (reads
+ *  and writes: DLmr + DLmw) and its mispredicted branches (conditional and indirect: Bcm + Bim). */
+export interface FunctionCost { instructions: number; calls: number; dataMisses: number; mispredicts: number }
+
+/** Where each event of a cost line is, from callgrind's `events:` header (-1: not recorded). */
+interface EventColumns { ir: number; misses: number[]; mispredicts: number[] }
+function eventColumns(text: string): EventColumns {
+  const m = /^events: (.*)$/m.exec(text);
+  if (!m) throw new Error("callgrind output without an events: line");
+  const names = m[1].trim().split(/\s+/);
+  const at = (list: string[]): number[] => list.map((e) => names.indexOf(e)).filter((i) => i >= 0);
+  return { ir: names.indexOf("Ir"), misses: at(["DLmr", "DLmw"]), mispredicts: at(["Bcm", "Bim"]) };
+}
+
+/** A whole run's costs from callgrind's `totals:` line (instructions, data misses, mispredictions;
+ *  the last two 0 without simulation). */
+export function runTotals(outPath: string): Omit<FunctionCost, "calls"> {
+  const text = readFileSync(outPath, "latin1");
+  const cols = eventColumns(text);
+  const t = /^totals: (.*)$/m.exec(text);
+  if (!t) throw new Error(`${outPath}: no totals: line`);
+  const v = t[1].trim().split(/\s+/).map(Number);
+  const sum = (idx: number[]): number => idx.reduce((a, i) => a + v[i], 0);
+  return { instructions: v[cols.ir], dataMisses: sum(cols.misses), mispredicts: sum(cols.mispredicts) };
+}
 
 /**
  * Instructions per function: a named function's own, and for V8's generated code the function
@@ -55,8 +79,9 @@ export function instructionsByFunction(outPath: string, mapPath: string, watPath
   let addr = 0;
   let callCost = false; // the line after "calls=" is the call's inclusive cost: not the caller's own
   const text = readFileSync(outPath, "latin1");
-  // every cost line is read as "address line cost": the layout callgrind writes by default
+  // every cost line is read as "address line costs...": the layout callgrind writes by default
   if (!/^positions: instr line$/m.test(text)) throw new Error(`${outPath}: not "positions: instr line" (a valgrind option such as --dump-line=no?)`);
+  const cols = eventColumns(text);
   for (const line of text.split("\n")) {
     const named = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line);
     if (named) {
@@ -65,15 +90,20 @@ export function instructionsByFunction(outPath: string, mapPath: string, watPath
       continue;
     }
     if (line.startsWith("calls=")) { callCost = true; continue; }
-    const cost = /^(0x[0-9a-f]+|[+-]\d+|\*)\s+\S+\s+(\d+)/.exec(line);
+    const cost = /^(0x[0-9a-f]+|[+-]\d+|\*)\s+\S+((?:\s+\d+)+)\s*$/.exec(line);
     if (!cost) continue;
     const p = cost[1];
     addr = p.startsWith("0x") ? parseInt(p, 16) : p === "*" ? addr : addr + Number(p);
     if (callCost) { callCost = false; continue; }
+    // (callgrind leaves out the trailing zero costs of a line)
+    const v = cost[2].trim().split(/\s+/).map(Number);
+    const ev = (i: number): number => v[i] ?? 0;
     const code = fn === "???" || fn.startsWith("0x") ? at(addr) : { name: fn, entry: false };
-    const t = totals.get(code.name) ?? { instructions: 0, calls: 0 };
-    t.instructions += Number(cost[2]);
-    if (code.entry) t.calls += Number(cost[2]);
+    const t = totals.get(code.name) ?? { instructions: 0, calls: 0, dataMisses: 0, mispredicts: 0 };
+    t.instructions += ev(cols.ir);
+    if (code.entry) t.calls += ev(cols.ir);
+    for (const i of cols.misses) t.dataMisses += ev(i);
+    for (const i of cols.mispredicts) t.mispredicts += ev(i);
     totals.set(code.name, t);
   }
   return totals;
