@@ -147,8 +147,12 @@ console.log(`# measured: ${builds(REPO)}`);
 console.log(`# capture: ${capture.path}: ${opts.profile} profile, seed ${seed}, ${packets} packets; first half: ${first}`);
 const n = packets - half;
 const perPacket = (a: number, b: number): string => ((b - a) / n).toFixed(0);
-// misses and mispredictions are a few a packet: one decimal
-const perPacket1 = (a: number, b: number): string => ((b - a) / n).toFixed(1);
+// misses and mispredictions are a few a packet: one decimal (and no "-0.0" for a function whose
+// count is a hair lower in the longer run)
+const perPacket1 = (a: number, b: number): string => {
+  const x = (b - a) / n;
+  return (Math.abs(x) < 0.05 ? 0 : x).toFixed(1);
+};
 const simulate = opts.simulate!;
 const simulated = (a: { dataMisses: number; mispredicts: number }, b: { dataMisses: number; mispredicts: number }): string[] =>
   simulate ? [perPacket1(a.dataMisses, b.dataMisses), perPacket1(a.mispredicts, b.mispredicts)] : [];

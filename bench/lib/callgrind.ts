@@ -50,8 +50,9 @@ export function runTotals(outPath: string): Omit<FunctionCost, "calls"> {
   const t = /^totals: (.*)$/m.exec(text);
   if (!t) throw new Error(`${outPath}: no totals: line`);
   const v = t[1].trim().split(/\s+/).map(Number);
-  const sum = (idx: number[]): number => idx.reduce((a, i) => a + v[i], 0);
-  return { instructions: v[cols.ir], dataMisses: sum(cols.misses), mispredicts: sum(cols.mispredicts) };
+  const ev = (i: number): number => v[i] ?? 0; // (trailing zero costs may be left out here too)
+  const sum = (idx: number[]): number => idx.reduce((a, i) => a + ev(i), 0);
+  return { instructions: ev(cols.ir), dataMisses: sum(cols.misses), mispredicts: sum(cols.mispredicts) };
 }
 
 /**
