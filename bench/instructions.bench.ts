@@ -146,16 +146,15 @@ console.log(`# ${describeMachine(machine(REPO))}`);
 console.log(`# measured: ${builds(REPO)}`);
 console.log(`# capture: ${capture.path}: ${opts.profile} profile, seed ${seed}, ${packets} packets; first half: ${first}`);
 const n = packets - half;
-const perPacket = (a: number, b: number): string => ((b - a) / n).toFixed(0);
-// misses and mispredictions are a few a packet: one decimal (and no "-0.0" for a function whose
-// count is a hair lower in the longer run)
-const perPacket1 = (a: number, b: number): string => {
+/** (b - a) a packet of the second half; `digits` 1 for misses and mispredictions, a few a
+ *  packet. No "-0" for a function whose count is a hair lower in the longer run. */
+const perPacket = (a: number, b: number, digits = 0): string => {
   const x = (b - a) / n;
-  return (Math.abs(x) < 0.05 ? 0 : x).toFixed(1);
+  return (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits);
 };
 const simulate = opts.simulate!;
 const simulated = (a: { dataMisses: number; mispredicts: number }, b: { dataMisses: number; mispredicts: number }): string[] =>
-  simulate ? [perPacket1(a.dataMisses, b.dataMisses), perPacket1(a.mispredicts, b.mispredicts)] : [];
+  simulate ? [perPacket(a.dataMisses, b.dataMisses, 1), perPacket(a.mispredicts, b.mispredicts, 1)] : [];
 const simulatedHeads = simulate ? [`LL data misses (${opts["ll-mib"]} MiB)`, "mispredicted branches"] : [];
 const rows: string[][] = [];
 const functionTables: string[] = [];
