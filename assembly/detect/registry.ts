@@ -829,15 +829,18 @@ function udpPacket(ds: usize, r: usize, isOrig: bool): void {
 // ---------------------------------------------------------------- the PIA
 
 function block(ds: usize): usize {
-  let b = <usize>load<u32>(ds + H_BLOCK);
-  if (b == 0) {
-    b = poolAlloc(tierPool(0));
-    zeroSmall(b, B_DATA);
-    store<u32>(b + B_DFA_O, DFA_START);
-    store<u32>(b + B_DFA_R, DFA_START);
-    store<u32>(ds + H_BLOCK, <u32>b);
-    setTier(ds, 0);
-  }
+  const b = <usize>load<u32>(ds + H_BLOCK);
+  return b != 0 ? b : newBlock(ds, 0);
+}
+
+/** A fresh block of tier t: no data, no signature matched, both automata at their start. */
+function newBlock(ds: usize, t: u32): usize {
+  const b = poolAlloc(tierPool(t));
+  zeroSmall(b, B_DATA);
+  store<u32>(b + B_DFA_O, DFA_START);
+  store<u32>(b + B_DFA_R, DFA_START);
+  store<u32>(ds + H_BLOCK, <u32>b);
+  setTier(ds, t);
   return b;
 }
 
@@ -848,14 +851,23 @@ function block(ds: usize): usize {
   store<u32>(ds + H_FLAGS, (load<u32>(ds + H_FLAGS) & ~DF_TIER) | (t << DF_TIER_SHIFT));
 }
 
-/** The block, with room for `more` bytes of data after what it holds (moved to a larger one). */
+/** The smallest tier that holds `need` bytes (the largest holds what the PIA's limits let in). */
+function tierFor(need: usize): u32 {
+  let t: u32 = 0;
+  while (t < BLOCK_TIERS - 1 && need > tierSize(t)) t++;
+  return t;
+}
+
+/** The block, with room for `more` bytes of data after what it holds (moved to a larger one). A
+ *  block's first chunk, often larger than the smallest tier (a request, a TLS hello), takes a
+ *  block of its size at once. */
 function blockWithRoom(ds: usize, more: u32): usize {
-  const b = block(ds);
+  const b = <usize>load<u32>(ds + H_BLOCK);
+  if (b == 0) return newBlock(ds, tierFor(B_DATA + <usize>more));
   const used = load<u32>(b + B_USED);
   const need = B_DATA + <usize>(used + more);
   if (need <= tierSize(blockTier(ds))) return b;
-  let t: u32 = 1;
-  while (t < BLOCK_TIERS - 1 && need > tierSize(t)) t++;
+  const t = tierFor(need);
   const bigger = poolAlloc(tierPool(t));
   memory.copy(bigger, b, B_DATA + <usize>used);
   freeBlock(ds, b);
