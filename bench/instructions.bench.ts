@@ -9,7 +9,9 @@
 // With --functions, zk-stream's rows are followed by the functions that ran the most instructions
 // per packet of the second half (25 of them; ZK_TOP_FUNCTIONS=N for N), with how often the core's
 // were called and what a call cost (lib/callgrind.ts names V8's generated code from its perf map);
-// their totals then come from those runs, which V8's perf map writing adds a little to.
+// their totals then come from those runs, which V8's perf map writing adds a little to. Each such
+// table's heading splits the packet's instructions into the core's functions, memcpy/memmove and
+// the rest: compare builds of the core by the first, which V8's garbage collector does not move.
 //
 // With --simulate, callgrind also simulates the caches (a last-level cache of --ll-mib MiB, 16-way,
 // 64-byte lines: this VM gets 2-8 MiB of a shared L3) and a branch predictor, and each row (and
@@ -156,6 +158,19 @@ const simulate = opts.simulate!;
 const simulated = (a: { dataMisses: number; mispredicts: number }, b: { dataMisses: number; mispredicts: number }): string[] =>
   simulate ? [perPacket(a.dataMisses, b.dataMisses, 1), perPacket(a.mispredicts, b.mispredicts, 1)] : [];
 const simulatedHeads = simulate ? [`LL data misses (${opts["ll-mib"]} MiB)`, "mispredicted branches"] : [];
+/** Instructions a packet of the second half in the core's own functions, in memcpy/memmove, and
+ *  in the rest. The core's share does not move with where V8's garbage collector lands (about
+ *  290 a packet when a mark-compact falls in the second half), so it is the one to compare builds
+ *  of the core by. */
+function shares(fa: Map<string, FunctionCost>, fb: Map<string, FunctionCost>): string[] {
+  const sum = (m: Map<string, FunctionCost>, pick: (f: string) => boolean): number =>
+    [...m].reduce((t, [f, c]) => (pick(f) ? t + c.instructions : t), 0);
+  const isCore = (f: string) => f.startsWith("$assembly/");
+  const isCopy = (f: string) => /^__mem(cpy|move)/.test(f);
+  const isRest = (f: string) => !isCore(f) && !isCopy(f);
+  return [isCore, isCopy, isRest].map((pick) => perPacket(sum(fa, pick), sum(fb, pick)));
+}
+
 const rows: string[][] = [];
 const functionTables: string[] = [];
 for (const c of commands) {
@@ -169,7 +184,9 @@ for (const c of commands) {
     const top = [...fb.keys()].map((f) => ({ f, x: fb.get(f)!, y: fa.get(f) ?? none }))
       .sort((p, q) => (q.x.instructions - q.y.instructions) - (p.x.instructions - p.y.instructions))
       .slice(0, Number(process.env.ZK_TOP_FUNCTIONS ?? 25));
-    functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half:\n` +
+    const [core, copy, rest] = shares(fa, fb);
+    functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half: the core's functions ${core}, ` +
+      `memcpy/memmove (the copy into wasm memory, wasm's memory.copy) ${copy}, the rest (Node, V8 and its GC) ${rest}:\n` +
       table(["function", "instructions", "calls", "per call", ...simulatedHeads], top.map(({ f, x, y }) => {
         const d = x.instructions - y.instructions, calls = x.calls - y.calls;
         return [f.slice(0, 70), perPacket(y.instructions, x.instructions),
