@@ -10,8 +10,10 @@
 // per packet of the second half (25 of them; ZK_TOP_FUNCTIONS=N for N), with how often the core's
 // were called and what a call cost (lib/callgrind.ts names V8's generated code from its perf map);
 // their totals then come from those runs, which V8's perf map writing adds a little to. Each such
-// table's heading splits the packet's instructions into the core's functions, memcpy/memmove and
-// the rest: compare builds of the core by the first, which V8's garbage collector does not move.
+// table's heading splits the packet's instructions into the core's wasm functions, the C library's
+// bulk memory functions with V8's wrappers for wasm's memory.copy and memory.fill (and the copy of
+// each chunk into wasm memory), and the rest: compare builds of the core by the first two, which
+// V8's garbage collector does not move.
 //
 // With --simulate, callgrind also simulates the caches (a last-level cache of --ll-mib MiB, 16-way,
 // 64-byte lines: this VM gets 2-8 MiB of a shared L3) and a branch predictor, and each row (and
@@ -158,17 +160,18 @@ const simulate = opts.simulate!;
 const simulated = (a: { dataMisses: number; mispredicts: number }, b: { dataMisses: number; mispredicts: number }): string[] =>
   simulate ? [perPacket(a.dataMisses, b.dataMisses, 1), perPacket(a.mispredicts, b.mispredicts, 1)] : [];
 const simulatedHeads = simulate ? [`LL data misses (${opts["ll-mib"]} MiB)`, "mispredicted branches"] : [];
-/** Instructions a packet of the second half in the core's own functions, in memcpy/memmove, and
- *  in the rest. The core's share does not move with where V8's garbage collector lands (about
- *  290 a packet when a mark-compact falls in the second half), so it is the one to compare builds
- *  of the core by. */
+/** Instructions a packet of the second half in the core's wasm functions, in bulk memory work
+ *  (the C library's memcpy, memmove and memset, and V8's wrappers that wasm's memory.copy and
+ *  memory.fill call; the copy of each chunk into wasm memory is a memcpy too), and in the rest.
+ *  The first two do not move with where V8's garbage collector lands (a mark-compact in the
+ *  second half adds 230-360 a packet), so they are the ones to compare builds of the core by. */
 function shares(fa: Map<string, FunctionCost>, fb: Map<string, FunctionCost>): string[] {
   const sum = (m: Map<string, FunctionCost>, pick: (f: string) => boolean): number =>
     [...m].reduce((t, [f, c]) => (pick(f) ? t + c.instructions : t), 0);
-  const isCore = (f: string) => f.startsWith("$assembly/");
-  const isCopy = (f: string) => /^__mem(cpy|move)/.test(f);
-  const isRest = (f: string) => !isCore(f) && !isCopy(f);
-  return [isCore, isCopy, isRest].map((pick) => perPacket(sum(fa, pick), sum(fb, pick)));
+  const isCore = (f: string) => f.startsWith("$"); // lib/callgrind.ts names them from build/zk.wat
+  const isBulk = (f: string) => /^__mem(cpy|move|set)|wasm::memory_(copy|fill)_wrapper/.test(f);
+  const isRest = (f: string) => !isCore(f) && !isBulk(f);
+  return [isCore, isBulk, isRest].map((pick) => perPacket(sum(fa, pick), sum(fb, pick)));
 }
 
 const rows: string[][] = [];
@@ -184,9 +187,9 @@ for (const c of commands) {
     const top = [...fb.keys()].map((f) => ({ f, x: fb.get(f)!, y: fa.get(f) ?? none }))
       .sort((p, q) => (q.x.instructions - q.y.instructions) - (p.x.instructions - p.y.instructions))
       .slice(0, Number(process.env.ZK_TOP_FUNCTIONS ?? 25));
-    const [core, copy, rest] = shares(fa, fb);
-    functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half: the core's functions ${core}, ` +
-      `memcpy/memmove (the copy into wasm memory, wasm's memory.copy) ${copy}, the rest (Node, V8 and its GC) ${rest}:\n` +
+    const [core, bulk, rest] = shares(fa, fb);
+    functionTables.push(`${c.label} (with --perf-basic-prof), per packet of the second half: the core's wasm functions ${core}, ` +
+      `bulk memory (memcpy, memmove, memset: the copy into wasm memory, wasm's memory.copy and fill) ${bulk}, the rest (Node, V8 and its GC) ${rest}:\n` +
       table(["function", "instructions", "calls", "per call", ...simulatedHeads], top.map(({ f, x, y }) => {
         const d = x.instructions - y.instructions, calls = x.calls - y.calls;
         return [f.slice(0, 70), perPacket(y.instructions, x.instructions),

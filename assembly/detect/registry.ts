@@ -51,8 +51,9 @@ const REORDER_POOL: usize = memory.data(POOL_HEADER);
 
 /** The PIA's signature-matching block, only while it buffers. Most connections buffer a request
  *  or a greeting of a few hundred bytes, a DNS exchange less: a block starts at the smallest tier
- *  and moves to the next one that fits when its data outgrows it. The largest holds the whole
- *  buffer (dpd_buffer_size and the chunk that passes it). */
+ *  that holds its first chunk and moves to the smallest that fits when its data outgrows it. The
+ *  largest holds the whole buffer: dpd_buffer_size's bytes with a header for each of at most
+ *  dpd_max_packets chunks or gaps (the chunk that passes a limit is matched, not kept). */
 const BLOCK_TIERS: u32 = 4;
 // @ts-ignore: decorator
 @inline function tierSize(t: u32): usize { return t == 0 ? 256 : t == 1 ? 448 : t == 2 ? 832 : 2048; }
