@@ -42,17 +42,22 @@ function eventColumns(text: string): EventColumns {
   return { ir: names.indexOf("Ir"), misses: at(["DLmr", "DLmw"]), mispredicts: at(["Bcm", "Bim"]) };
 }
 
-/** A whole run's costs from callgrind's `totals:` line (instructions, data misses, mispredictions;
- *  the last two 0 without simulation). */
-export function runTotals(outPath: string): Omit<FunctionCost, "calls"> {
-  const text = readFileSync(outPath, "latin1");
-  const cols = eventColumns(text);
-  const t = /^totals: (.*)$/m.exec(text);
-  if (!t) throw new Error(`${outPath}: no totals: line`);
-  const v = t[1].trim().split(/\s+/).map(Number);
-  const ev = (i: number): number => v[i] ?? 0; // (trailing zero costs may be left out here too)
+/** The costs of one line of numbers (a cost line's, or `totals:`), in callgrind's event order:
+ *  instructions, data misses, mispredictions (the last two 0 without simulation). Callgrind
+ *  leaves out a line's trailing zero costs. */
+function costOf(numbers: string, cols: EventColumns): Omit<FunctionCost, "calls"> {
+  const v = numbers.trim().split(/\s+/).map(Number);
+  const ev = (i: number): number => v[i] ?? 0;
   const sum = (idx: number[]): number => idx.reduce((a, i) => a + ev(i), 0);
   return { instructions: ev(cols.ir), dataMisses: sum(cols.misses), mispredicts: sum(cols.mispredicts) };
+}
+
+/** A whole run's costs from callgrind's `totals:` line. */
+export function runTotals(outPath: string): Omit<FunctionCost, "calls"> {
+  const text = readFileSync(outPath, "latin1");
+  const t = /^totals: (.*)$/m.exec(text);
+  if (!t) throw new Error(`${outPath}: no totals: line`);
+  return costOf(t[1], eventColumns(text));
 }
 
 /**
@@ -96,15 +101,13 @@ export function instructionsByFunction(outPath: string, mapPath: string, watPath
     const p = cost[1];
     addr = p.startsWith("0x") ? parseInt(p, 16) : p === "*" ? addr : addr + Number(p);
     if (callCost) { callCost = false; continue; }
-    // (callgrind leaves out the trailing zero costs of a line)
-    const v = cost[2].trim().split(/\s+/).map(Number);
-    const ev = (i: number): number => v[i] ?? 0;
+    const c = costOf(cost[2], cols);
     const code = fn === "???" || fn.startsWith("0x") ? at(addr) : { name: fn, entry: false };
     const t = totals.get(code.name) ?? { instructions: 0, calls: 0, dataMisses: 0, mispredicts: 0 };
-    t.instructions += ev(cols.ir);
-    if (code.entry) t.calls += ev(cols.ir);
-    for (const i of cols.misses) t.dataMisses += ev(i);
-    for (const i of cols.mispredicts) t.mispredicts += ev(i);
+    t.instructions += c.instructions;
+    if (code.entry) t.calls += c.instructions;
+    t.dataMisses += c.dataMisses;
+    t.mispredicts += c.mispredicts;
     totals.set(code.name, t);
   }
   return totals;
