@@ -13,7 +13,8 @@
 // table's heading splits the packet's instructions into the core's wasm functions, the C library's
 // bulk memory functions with V8's wrappers for wasm's memory.copy and memory.fill (and the copy of
 // each chunk into wasm memory), and the rest: compare builds of the core by the first two, which
-// V8's garbage collector does not move.
+// V8's garbage collector does not move. ZK_WASM=X.wasm (src/wasm/load.ts) counts another build of
+// the core, its functions named from X.wat beside it (`asc ... -o X.wasm -t X.wat`).
 //
 // With --simulate, callgrind also simulates the caches (a last-level cache of --ll-mib MiB, 16-way,
 // 64-byte lines: this VM gets 2-8 MiB of a shared L3) and a branch predictor, and each row (and
@@ -123,12 +124,23 @@ function instructions(argv: string[], byFunction: boolean, simulate: boolean): R
     }
     const total = Number(m[1].replace(/,/g, ""));
     const { dataMisses, mispredicts } = simulate ? runTotals(out) : { dataMisses: 0, mispredicts: 0 };
-    const functions = byFunction ? instructionsByFunction(out, map, join(REPO, "build/zk.wat")) : undefined;
+    const functions = byFunction ? instructionsByFunction(out, map, coreText()) : undefined;
     return { total, dataMisses, mispredicts, functions };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
     if (byFunction && r.pid) rmSync(map, { force: true });
   }
+}
+
+/** The text format of the core the commands load, which names its functions by index: ZK_WASM's
+ *  (beside it, as X.wat for X.wasm: build a variant with `asc ... -o X.wasm -t X.wat`), else the
+ *  build's. Another core's text would put wrong names on every function. */
+function coreText(): string {
+  const wasm = process.env.ZK_WASM;
+  if (!wasm) return join(REPO, "build/zk.wat");
+  const wat = wasm.replace(/\.wasm$/, "") + ".wat";
+  if (!existsSync(wat)) throw new Error(`ZK_WASM=${wasm}: its text format ${wat} is missing, and --functions names functions from it`);
+  return wat;
 }
 
 if (!which("valgrind")) {
