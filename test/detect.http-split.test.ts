@@ -23,13 +23,13 @@ const frame = Buffer.concat([Buffer.from([0x81, 0x85]), key, Buffer.from("hello"
 
 const messages: [boolean, Buffer][] = [[true, request], [false, reply], [true, upgradeRequest], [false, upgradeReply], [true, frame]];
 
-/** The conversation with message m's bytes given as segments cut at `cuts`. */
-function cutAt(m: number, cuts: number[]): Buffer {
-  const [fromClient, data] = messages[m];
+/** The conversation `msgs` with message m's bytes given as segments cut at `cuts`. */
+function cutAt(m: number, cuts: number[], msgs = messages): Buffer {
+  const [fromClient, data] = msgs[m];
   const bounds = [0, ...cuts, data.length];
   const pieces: [boolean, Buffer][] = [];
   for (let i = 0; i + 1 < bounds.length; i++) pieces.push([fromClient, data.subarray(bounds[i], bounds[i + 1])]);
-  return conversation(80, [...messages.slice(0, m), ...pieces, ...messages.slice(m + 1)]);
+  return conversation(80, [...msgs.slice(0, m), ...pieces, ...msgs.slice(m + 1)]);
 }
 
 const services = (pcap: Buffer): string => servicesOf(pcap).map((s) => s.split(",").sort().join(",")).join(" ");
@@ -47,6 +47,23 @@ test("HTTP: the same services with every byte a segment of its own", () => {
   for (let m = 0; m < 4; m++) {
     const every = [...Array(messages[m][1].length - 1).keys()].map((i) => i + 1);
     assert.is(services(cutAt(m, every)), "http,websocket", `message ${m}`);
+  }
+});
+
+// Header lines that nothing is read from are passed over whole when their ends are in view: with
+// line ends that are LF alone, or CR alone, or a CR ending a segment, the lines must still end
+// where the line splitter ends them.
+test("HTTP: the same services with LF or CR line ends, each message cut in two at every byte", () => {
+  for (const eol of ["\n", "\r"]) {
+    // the HTTP messages' line ends; the WebSocket frame is left as it is
+    const msgs = messages.map(([c, b], m): [boolean, Buffer] =>
+      [c, m < 4 ? Buffer.from(b.toString("latin1").replaceAll("\r\n", eol), "latin1") : b]);
+    assert.is(services(conversation(80, msgs)), "http,websocket", JSON.stringify(eol));
+    for (let m = 0; m < 4; m++) {
+      const failed: number[] = [];
+      for (let k = 1; k < msgs[m][1].length; k++) if (services(cutAt(m, [k], msgs)) !== "http,websocket") failed.push(k);
+      assert.equal(failed, [], `${JSON.stringify(eol)}: message ${m} cut at these bytes`);
+    }
   }
 });
 

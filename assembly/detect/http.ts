@@ -203,6 +203,10 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     // line splitter, which only ends lines (the first character after a CR goes through it, to
     // end the CR); then that CR or LF
     if ((load<u8>(st + CR) & bit) == 0) {
+      if (state == S_HEADERS) {
+        i = skipUnreadHeaders(st + (isOrig ? MSG_O : MSG_R), p, i, n);
+        if (i == n) return;
+      }
       const k = lineEnd(p + i, n - i);
       if (k > 0) {
         if (state == S_LINE) lineStart(st, isOrig, p + i, k);
@@ -226,6 +230,26 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
 }
 
 let restartedHere = false;
+
+/** From i in the n bytes at p, at the start of a header line (message state m; no CR pending):
+ *  the whole lines whose name cannot be one of NAMES, each with its CR, LF or CRLF, passed over at
+ *  once, as the parser would end them (nothing read from them, the line state left as at a line's
+ *  start). Stops at a line that may be read, is a continuation or is empty, at one whose end is
+ *  not in view, and at a CR that ends the chunk (the line splitter's to keep). Returns the index
+ *  of the first byte not taken. */
+function skipUnreadHeaders(m: usize, p: usize, i: u32, n: u32): u32 {
+  if (load<u8>(m + M_LINELEN) != 0) return i; // not at a line's start
+  while (i < n) {
+    const c = <u32>load<u8>(p + i);
+    if (c == 13 || c == 10 || isBlank(c) || nameFits(0, c) != 0) return i;
+    const e = i + lineEnd(p + i, n - i);
+    if (e == n) return i;
+    if (load<u8>(p + e) == 10) { i = e + 1; continue; }
+    if (e + 1 == n) return i;
+    i = load<u8>(p + e + 1) == 10 ? e + 2 : e + 1;
+  }
+  return i;
+}
 
 /** The n characters at p of a request or status line, none of them CR or LF. */
 function lineStart(st: usize, isOrig: bool, p: usize, n: u32): void {
