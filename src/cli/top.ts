@@ -32,7 +32,7 @@ Options:
                    connections; the counts are the same unless a thread evicts
                    (--max-connections is split among them; README, Threads). Capture files
                    only; not with --interval. Pays with service: on 2 cores, 2 threads took
-                   0.72-1.02 of one thread's time with it, little or nothing off without it
+                   0.72-1.02 of one thread's time with it, and 0.92-1.48 without it
   --each           every FILE is a capture of its own: one table per file, headed by its name
   --no-progress    no progress line on stderr (shown only for files, when stderr is a terminal)
   --stats          print a JSON object of record accounting on stderr at the end
