@@ -3,9 +3,9 @@
 // as Zeek's cluster workers split traffic by flow). The main thread runs partition 0 and prints;
 // workers (partition-worker.ts) run the others and hand their counter rows over at the end. A
 // partition skips the per-connection work for the other partitions' packets, but frames and
-// decodes them all: on our 2-core machines two threads took 3-28% off a run's time with protocol
-// detection and at most 6% without it (some runs were slower), for 17-76% more CPU time and 20 MB
-// more memory (README, Threads), so a run uses one unless asked.
+// decodes them all: on our 2-core machines two threads took up to 28% off a run's time with
+// protocol detection (one run was 2% slower) and at most 8% without it (some runs were slower),
+// for 17-76% more CPU time and 20 MB more memory (README, Threads), so a run uses one unless asked.
 import { Worker } from "node:worker_threads";
 import { statSync } from "node:fs";
 import type { EngineOptions, PartitionResult } from "../engine.js";
