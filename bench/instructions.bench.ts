@@ -180,7 +180,7 @@ const simulatedHeads = simulate ? [`LL data misses (${opts["ll-mib"]} MiB)`, "mi
 function shares(fa: Map<string, FunctionCost>, fb: Map<string, FunctionCost>): string[] {
   const sum = (m: Map<string, FunctionCost>, pick: (f: string) => boolean): number =>
     [...m].reduce((t, [f, c]) => (pick(f) ? t + c.instructions : t), 0);
-  const isCore = (f: string) => f.startsWith("$"); // lib/callgrind.ts names them from build/zk.wat
+  const isCore = (f: string) => f.startsWith("$"); // named "$..." from the core's text format (coreText)
   const isBulk = (f: string) => /^__mem(cpy|move|set)|wasm::memory_(copy|fill)_wrapper/.test(f);
   const isRest = (f: string) => !isCore(f) && !isBulk(f);
   return [isCore, isBulk, isRest].map((pick) => perPacket(sum(fa, pick), sum(fb, pick)));
