@@ -50,9 +50,9 @@ test("HTTP: the same services with every byte a segment of its own", () => {
   }
 });
 
-// Header lines that nothing is read from are passed over whole when their ends are in view: with
-// line ends that are LF alone, or CR alone, or a CR ending a segment, the lines must still end
-// where the line splitter ends them.
+// Header lines whose ends are in view are taken whole (passed over, or read at once when their
+// name is one the parser reads): with line ends that are LF alone, or CR alone, or a CR ending a
+// segment, the lines must still end where the line splitter ends them.
 test("HTTP: the same services with LF or CR line ends, each message cut in two at every byte", () => {
   for (const eol of ["\n", "\r"]) {
     // the HTTP messages' line ends; the WebSocket frame is left as it is
@@ -64,6 +64,21 @@ test("HTTP: the same services with LF or CR line ends, each message cut in two a
       for (let k = 1; k < msgs[m][1].length; k++) if (services(cutAt(m, [k], msgs)) !== "http,websocket") failed.push(k);
       assert.equal(failed, [], `${JSON.stringify(eol)}: message ${m} cut at these bytes`);
     }
+  }
+});
+
+// A read header's value is its first token: after blanks (spaces or tabs, or none), up to a
+// blank, ';' or ','. Spelled so, the sized reply and the upgrade must come out the same whole
+// (each line read at once) and cut at every byte (read through the state kept between segments).
+test("HTTP: read header values with tabs, no blank, ';' and ',', each message cut in two at every byte", () => {
+  const odd = messages.slice();
+  odd[1] = [false, Buffer.from("HTTP/1.1 200 OK\r\nContent-Length:\t5\t;x\r\ncontent-type:text/html\r\n\r\nhello")];
+  odd[3] = [false, Buffer.from("HTTP/1.1 101 Switching Protocols\r\nupgrade:WebSocket\r\nCONNECTION:  upgrade,close\r\n\r\n")];
+  assert.is(services(conversation(80, odd)), "http,websocket");
+  for (const m of [1, 3]) {
+    const failed: number[] = [];
+    for (let k = 1; k < odd[m][1].length; k++) if (services(cutAt(m, [k], odd)) !== "http,websocket") failed.push(k);
+    assert.equal(failed, [], `message ${m} cut at these bytes`);
   }
 });
 

@@ -79,10 +79,12 @@ const NAMES: StaticArray<string> = ["content-length", "transfer-encoding", "conn
 // Which NAMES have the lower-case character c at position pos (nameBits[pos * 128 + c]), and which
 // are pos characters long (nameLengths[pos]): one load per header name character, not a loop over
 // the names. The lengths differ, so at most one name matches a whole header name, and a name whose
-// ':' is in view is checked against that one only (headerText).
+// ':' is in view is checked against that one only (headerText, headerLine).
 const NAME_MAX: u32 = 18;
 const nameBits: usize = memory.data(<i32>NAME_MAX * 128);
 const nameLengths: usize = memory.data(<i32>NAME_MAX);
+// NAMES[i]'s characters at nameChars + i * NAME_MAX: a name known by its length is compared at once
+const nameChars: usize = memory.data(<i32>NAME_MAX * 4);
 for (let i = 0; i < NAMES.length; i++) {
   const name = NAMES[i];
   assert(<u32>name.length < NAME_MAX);
@@ -91,6 +93,7 @@ for (let i = 0; i < NAMES.length; i++) {
     store<u8>(at, <u8>(<u32>load<u8>(at) | (1 << i)));
   }
   store<u8>(nameLengths + <usize>name.length, <u8>(<u32>load<u8>(nameLengths + <usize>name.length) | (1 << i)));
+  for (let k = 0; k < name.length; k++) store<u8>(nameChars + <usize>i * NAME_MAX + <usize>k, <u8>name.charCodeAt(k));
 }
 
 /** Which NAMES may have character c at position pos (any case). */
@@ -204,7 +207,7 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     // end the CR); then that CR or LF
     if ((load<u8>(st + CR) & bit) == 0) {
       if (state == S_HEADERS) {
-        i = skipUnreadHeaders(st + (isOrig ? MSG_O : MSG_R), p, i, n);
+        i = wholeHeaderLines(st, isOrig, p, i, n);
         if (i == n) return;
       }
       const k = lineEnd(p + i, n - i);
@@ -231,24 +234,62 @@ export function httpStream(st: usize, isOrig: bool, p: usize, n: u32): void {
 
 let restartedHere = false;
 
-/** From i in the n bytes at p, at the start of a header line (message state m; no CR pending):
- *  the whole lines whose name cannot be one of NAMES, each with its CR, LF or CRLF, passed over at
- *  once, as the parser would end them (nothing read from them, the line state left as at a line's
- *  start). Stops at a line that may be read, is a continuation or is empty, at one whose end is
- *  not in view, and at a CR that ends the chunk (the line splitter's to keep). Returns the index
- *  of the first byte not taken. */
-function skipUnreadHeaders(m: usize, p: usize, i: u32, n: u32): u32 {
+/** From i in the n bytes at p, at the start of a header line (direction isOrig; no CR pending):
+ *  the whole lines in view, each with its CR, LF or CRLF, taken at once as the parser would end
+ *  them: those whose name cannot be one of NAMES passed over, the others read by headerLine.
+ *  Stops at a continuation line, at an empty one, at one whose end is not in view, and at a CR
+ *  that ends the chunk (the line splitter's to keep); the line state is left as at a line's
+ *  start. Returns the index of the first byte not taken. */
+function wholeHeaderLines(st: usize, isOrig: bool, p: usize, i: u32, n: u32): u32 {
+  const m = st + (isOrig ? MSG_O : MSG_R);
   if (load<u8>(m + M_LINELEN) != 0) return i; // not at a line's start
   while (i < n) {
     const c = <u32>load<u8>(p + i);
-    if (c == 13 || c == 10 || isBlank(c) || nameFits(0, c) != 0) return i;
+    if (c == 13 || c == 10 || isBlank(c)) return i;
     const e = i + lineEnd(p + i, n - i);
     if (e == n) return i;
-    if (load<u8>(p + e) == 10) { i = e + 1; continue; }
-    if (e + 1 == n) return i;
-    i = load<u8>(p + e + 1) == 10 ? e + 2 : e + 1;
+    let next: u32;
+    if (load<u8>(p + e) == 10) next = e + 1;
+    else if (e + 1 == n) return i;
+    else next = load<u8>(p + e + 1) == 10 ? e + 2 : e + 1;
+    if (nameFits(0, c) != 0) headerLine(st, isOrig, m, p + i, e - i);
+    i = next;
   }
   return i;
+}
+
+/** A whole header line of n bytes at p (no CR or LF; not a continuation), at once: what
+ *  headerText, valueToken and headerDone would read from it, without the state they keep for a
+ *  line cut between two segments. */
+function headerLine(st: usize, isOrig: bool, m: usize, p: usize, n: u32): void {
+  const colon = indexOfAny(p, n, 58, 58, 58);
+  if (colon == n) return; // a name without ':' reads nothing
+  const fits: u32 = colon < NAME_MAX ? load<u8>(nameLengths + <usize>colon) : 0;
+  if (fits == 0) return;
+  // the one name of that length; a character ORed with 0x20 is that name's (lower case letters
+  // and '-') only if it is that character in either case (or a CR, which a line has not)
+  const h = <u8>ctz(fits);
+  const name = nameChars + <usize>h * NAME_MAX;
+  for (let x: u32 = 0; x < colon; x++) if ((<u32>load<u8>(p + x) | 32) != <u32>load<u8>(name + x)) return;
+  // the value's first token: after its blanks, up to a blank, ';' or ','
+  let a = colon + 1;
+  while (a < n && isBlank(<u32>load<u8>(p + a))) a++;
+  let b = a;
+  let digits = true;
+  let length: u64 = 0;
+  for (; b < n; b++) {
+    const c = <u32>load<u8>(p + b);
+    if (isBlank(c) || c == 59 || c == 44) break;
+    if (isDigit(c)) length = length * 10 + <u64>(c - 48);
+    else digits = false;
+  }
+  if (h == H_CL) {
+    // a value that is not a number gives no usable length
+    store<u64>(m + M_CL, digits ? length : 0);
+    store<u8>(m + M_HASCL, 1);
+    return;
+  }
+  headerToken(st, isOrig, m, h, p + a, b - a);
 }
 
 /** The n characters at p of a request or status line, none of them CR or LF. */
@@ -656,12 +697,27 @@ function headerChar(m: usize, pos: u8, c: u32): void {
   store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & nameFits(<u32>pos, c));
 }
 
-function tokenIs(m: usize, word: string): bool {
-  const t = <i32>load<u8>(m + M_TOKLEN);
-  if (t != word.length) return false;
-  const k = t < 8 ? t : 8;
-  for (let i = 0; i < k; i++) if (<i32>load<u8>(m + M_TOK + i) != word.charCodeAt(i)) return false;
+/** Whether the token of len characters at tok is `word` (lower case), its first 8 characters
+ *  compared (all that M_TOK keeps of a token cut between two segments). */
+function tokenIs(tok: usize, len: u32, word: string): bool {
+  if (len != <u32>word.length) return false;
+  const k = len < 8 ? len : 8;
+  for (let i: u32 = 0; i < k; i++) if (lower(<u32>load<u8>(tok + i)) != <u32>word.charCodeAt(i)) return false;
   return true;
+}
+
+/** What a read header other than Content-Length (NAMES[h]) sets, from its value's first token of
+ *  len characters at tok. */
+function headerToken(st: usize, isOrig: bool, m: usize, h: u8, tok: usize, len: u32): void {
+  if (h == H_TE) {
+    if (tokenIs(tok, len, "chunked")) store<u8>(m + M_CHUNKED, 1);
+  } else if (h == H_CONNECTION) {
+    if (isOrig && tokenIs(tok, len, "keep-alive")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_KEEPALIVE);
+    if (!isOrig && tokenIs(tok, len, "upgrade")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_CONN);
+  } else if (h == H_UPGRADE) {
+    if (!isOrig && len > 0) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_PROTO);
+    if (!isOrig && tokenIs(tok, len, "websocket")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_WS);
+  }
 }
 
 /** A header line ended. */
@@ -671,14 +727,8 @@ function headerDone(st: usize, isOrig: bool, m: usize): void {
     const h = which - 1;
     if (h == H_CL) {
       if (load<u8>(m + M_HASCL) == 2) { store<u64>(m + M_CL, 0); store<u8>(m + M_HASCL, 1); }
-    } else if (h == H_TE) {
-      if (tokenIs(m, "chunked")) store<u8>(m + M_CHUNKED, 1);
-    } else if (h == H_CONNECTION) {
-      if (isOrig && tokenIs(m, "keep-alive")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_KEEPALIVE);
-      if (!isOrig && tokenIs(m, "upgrade")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_CONN);
-    } else if (h == H_UPGRADE) {
-      if (!isOrig && load<u8>(m + M_TOKLEN) > 0) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_PROTO);
-      if (!isOrig && tokenIs(m, "websocket")) store<u8>(st + FLAGS, load<u8>(st + FLAGS) | F_UPG_WS);
+    } else {
+      headerToken(st, isOrig, m, h, m + M_TOK, <u32>load<u8>(m + M_TOKLEN));
     }
   }
   store<u8>(m + M_NAMEMASK, 0x0f);
