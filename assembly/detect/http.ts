@@ -84,7 +84,9 @@ const NAME_MAX: u32 = 18;
 const nameBits: usize = memory.data(<i32>NAME_MAX * 128);
 const nameLengths: usize = memory.data(<i32>NAME_MAX);
 // NAMES[i]'s characters at nameChars + i * NAME_MAX: a name known by its length is compared at once
-const nameChars: usize = memory.data(<i32>NAME_MAX * 4);
+const NAME_COUNT: i32 = 4;
+const nameChars: usize = memory.data(<i32>NAME_MAX * NAME_COUNT);
+assert(NAMES.length == NAME_COUNT);
 for (let i = 0; i < NAMES.length; i++) {
   const name = NAMES[i];
   assert(<u32>name.length < NAME_MAX);
