@@ -61,7 +61,7 @@ const M_HASCL: usize = 6;
 const M_CHUNKED: usize = 7;
 const M_CL: usize = 8;       // u64
 const M_REMAIN: usize = 16;  // u64
-const M_TOK: usize = 24;     // 8 bytes: start of the value's first token, lower case
+const M_TOK: usize = 24;     // 8 bytes: start of the value's first token (tokenIs ignores case)
 
 const F_KEEPALIVE: u8 = 1;
 const F_CONNECT: u8 = 2;
@@ -96,6 +96,15 @@ for (let i = 0; i < NAMES.length; i++) {
   }
   store<u8>(nameLengths + <usize>name.length, <u8>(<u32>load<u8>(nameLengths + <usize>name.length) | (1 << i)));
   for (let k = 0; k < name.length; k++) store<u8>(nameChars + <usize>i * NAME_MAX + <usize>k, <u8>name.charCodeAt(k));
+}
+
+/** Whether the n characters at p are NAMES[h]'s from position pos on, in either case: a character
+ *  ORed with 0x20 is the name's (lower case letters and '-') only if it is that character in
+ *  either case (or a CR, which a header line has not). */
+function nameRest(h: u32, pos: u32, p: usize, n: u32): bool {
+  const name = nameChars + <usize>h * NAME_MAX + <usize>pos;
+  for (let x: u32 = 0; x < n; x++) if ((<u32>load<u8>(p + x) | 32) != <u32>load<u8>(name + x)) return false;
+  return true;
 }
 
 /** Which NAMES may have character c at position pos (any case). */
@@ -268,11 +277,8 @@ function headerLine(st: usize, isOrig: bool, m: usize, p: usize, n: u32): void {
   if (colon == n) return; // a name without ':' reads nothing
   const fits: u32 = colon < NAME_MAX ? load<u8>(nameLengths + <usize>colon) : 0;
   if (fits == 0) return;
-  // the one name of that length; a character ORed with 0x20 is that name's (lower case letters
-  // and '-') only if it is that character in either case (or a CR, which a line has not)
-  const h = <u8>ctz(fits);
-  const name = nameChars + <usize>h * NAME_MAX;
-  for (let x: u32 = 0; x < colon; x++) if ((<u32>load<u8>(p + x) | 32) != <u32>load<u8>(name + x)) return;
+  const h = <u8>ctz(fits); // the one name of that length
+  if (!nameRest(h, 0, p, colon)) return;
   // the value's first token: after its blanks, up to a blank, ';' or ','
   let a = colon + 1;
   while (a < n && isBlank(<u32>load<u8>(p + a))) a++;
@@ -360,7 +366,7 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
       // are checked
       const len = pos + (colon - j);
       let keep: u8 = len < NAME_MAX ? mask & load<u8>(nameLengths + <usize>len) : 0;
-      for (let x = j; keep != 0 && x < colon; x++) keep &= nameFits(pos + x - j, <u32>load<u8>(p + x));
+      if (keep != 0 && !nameRest(ctz(keep), pos, p + j, colon - j)) keep = 0;
       if (keep != 0) {
         // its ':' comes next, through headerChar
         store<u8>(m + M_NAMEMASK, keep);
@@ -386,7 +392,7 @@ function headerText(m: usize, state: u8, p: usize, n: u32): void {
 
 /** The value of a header that is read, from j in the n bytes at p (none of them
  *  CR or LF) up to the end of the value's first token: its blanks before, the token (its first 8
- *  characters kept in lower case, a Content-Length's digits summed), and the blank, ';' or ','
+ *  characters kept, a Content-Length's digits summed), and the blank, ';' or ','
  *  that ends it, each counted in the line's length. Returns the index after the last byte taken. */
 function valueToken(m: usize, p: usize, j: u32, n: u32): u32 {
   const isLength = load<u8>(m + M_WHICH) - 1 == H_CL;
@@ -404,7 +410,7 @@ function valueToken(m: usize, p: usize, j: u32, n: u32): u32 {
     }
     if (c == 59 || c == 44) { phase = 2; break; }
     phase = 1;
-    if (t < 8) store<u8>(m + M_TOK + t, <u8>lower(c));
+    if (t < 8) store<u8>(m + M_TOK + t, <u8>c);
     if (t != 255) t++;
     if (isLength) {
       if (isDigit(c)) length = length * 10 + <u64>(c - 48);
@@ -699,8 +705,8 @@ function headerChar(m: usize, pos: u8, c: u32): void {
   store<u8>(m + M_NAMEMASK, load<u8>(m + M_NAMEMASK) & nameFits(<u32>pos, c));
 }
 
-/** Whether the token of len characters at tok is `word` (lower case), its first 8 characters
- *  compared (all that M_TOK keeps of a token cut between two segments). */
+/** Whether the token of len characters at tok is `word` (lower case) in either case, its first 8
+ *  characters compared (all that M_TOK keeps of a token cut between two segments). */
 function tokenIs(tok: usize, len: u32, word: string): bool {
   if (len != <u32>word.length) return false;
   const k = len < 8 ? len : 8;
