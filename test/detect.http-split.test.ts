@@ -127,4 +127,27 @@ test("HTTP: spellings of the read headers give the same services whole and cut a
   assert.ok(outcomes.has("http,websocket") && outcomes.size > 1, `outcomes: ${[...outcomes].join(" | ")}`);
 });
 
+// The request line's version: " HTTP/d.d" right after the URI is taken at once when it is all in
+// view, character by character when a segment ends inside it. The version decides whether the
+// connection is kept alive, and so whether a bad line after a reply from an HTTP/1.0 server is a
+// violation (the service dropped) or the end of the talk (kept): each spelling must come out the
+// same whole and with the request cut at every byte, and the spellings must give both outcomes.
+test("HTTP: request line versions give the same services whole and cut at every byte", () => {
+  const reply = Buffer.from("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+  const bad = Buffer.from("\x01\x02 bad\r\n\r\n", "latin1");
+  const outcomes = new Set<string>();
+  for (const version of ["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/1.x", "HTTP/x.1", "HTTP/1.10", "HTTP/1", "HTTP/",
+    "http/1.1", "HTTPS/1.1", " HTTP/1.1", "\tHTTP/1.1", "HTTP/1.1 x", "HTTP/0.9"]) {
+    for (const uri of ["/index.html", "http://a/b", "/"]) {
+      const msgs: [boolean, Buffer][] = [[true, Buffer.from(`GET ${uri} ${version}\r\nHost: a\r\n\r\n`, "latin1")], [false, reply], [true, bad]];
+      const whole = services(conversation(80, msgs));
+      outcomes.add(whole);
+      const failed: number[] = [];
+      for (let k = 1; k < msgs[0][1].length; k++) if (services(cutAt(0, [k], msgs)) !== whole) failed.push(k);
+      assert.equal(failed, [], `${JSON.stringify(msgs[0][1].toString("latin1"))} (whole: ${whole}) cut at these bytes`);
+    }
+  }
+  assert.equal([...outcomes].sort(), ["-", "http"]);
+});
+
 test.run();

@@ -145,6 +145,9 @@ for (let c: u32 = 0; c < 256; c++) store<u8>(charClass + <usize>c, (isToken(c) ?
 const HTTP_SLASH: u64 = 0x2f50545448;
 // @ts-ignore: decorator
 @inline function httpSlash(k: u32): u32 { return <u32>(HTTP_SLASH >> (<u64>k << 3)) & 0xff; }
+// " HTT" and "P/" as little-endian loads
+const SP_HTT: u32 = 0x54544820;
+const P_SLASH: u16 = 0x2f50;
 
 export function httpInit(st: usize): void {
   store<u8>(st + RL_STARTK, 0);
@@ -459,6 +462,19 @@ function requestRun(st: usize, p: usize, n: u32): void {
         len += r - j; rn += r - j; u += r - j;
         j = r;
         continue;
+      }
+      // " HTTP/d.d" right after the URI, whole in view (nearly every request line): the steps the
+      // characters below would take, at once
+      if (n - j >= 9 && load<u32>(p + j) == SP_HTT && load<u16>(p + j + 4) == P_SLASH) {
+        ver = versionDigit(0, <u32>load<u8>(p + j + 6), 0xff);
+        ver = versionDigit(1, <u32>load<u8>(p + j + 7), ver);
+        ver = versionDigit(2, <u32>load<u8>(p + j + 8), ver);
+        uOpen = false;
+        found = 4;
+        k = 0;
+        len += n - j; rn += n - j;
+        j = n;
+        break;
       }
     }
     const c = <u32>load<u8>(p + j);
