@@ -150,4 +150,34 @@ test("HTTP: request line versions give the same services whole and cut at every 
   assert.equal([...outcomes].sort(), ["-", "http"]);
 });
 
+// The status line's start: "HTTP/", the version, a blank and the code are taken at once when they
+// are all in view. The reply's version keeps the connection alive, its code decides an upgrade,
+// and a line that is no status line is a violation: each spelling must come out the same whole
+// and with the reply cut at every byte, and the spellings must give each outcome.
+test("HTTP: status line spellings give the same services whole and cut at every byte", () => {
+  const request = Buffer.from("GET /index.html HTTP/1.0\r\nHost: a\r\n\r\n");
+  const bad = Buffer.from("\x01\x02 bad\r\n\r\n", "latin1");
+  const reply = (status: string): Buffer => Buffer.from(`${status}\r\nContent-Length: 2\r\n\r\nhi`, "latin1");
+  const upgrade = (status: string): Buffer => Buffer.from(upgradeReply.toString("latin1").replace("HTTP/1.1 101 Switching Protocols", status), "latin1");
+  const cases: [string, [boolean, Buffer][]][] = [];
+  // then a bad line: a violation if the reply kept the connection alive
+  for (const status of ["HTTP/1.1 200 OK", "HTTP/1.0 200 OK", "HTTP/1.1 200", "HTTP/1.0 200", "HTTP/1.1 20", "HTTP/1.1 2x0 OK",
+    "HTTP/1.1  200 OK", "HTTP/1.1\t200 OK", "HTTP/1 200 OK", "HTTP/1.10 200 OK", "HTTP/2 200", "HTTP/x.y 200 OK",
+    "http/1.1 200 OK", "HTTP 1.1 200 OK", "HTTP/1.1 404 Not Found"]) cases.push([status, [[true, request], [false, reply(status)], [true, bad]]]);
+  // a WebSocket upgrade, taken only on a code of 101 (a blank among the version's characters
+  // starts the code early)
+  for (const status of ["HTTP/1.1 101 Switching Protocols", "HTTP/1.1 101", "HTTP/1 1 101 Switching Protocols", "HTTP/1.1 1O1 x",
+    "HTTP/1.1 102 Processing"]) cases.push([status, [messages[0], messages[1], messages[2], [false, upgrade(status)], messages[4]]]);
+  const outcomes = new Set<string>();
+  for (const [status, msgs] of cases) {
+    const m = msgs.length === 3 ? 1 : 3;
+    const whole = services(conversation(80, msgs));
+    outcomes.add(whole);
+    const failed: number[] = [];
+    for (let k = 1; k < msgs[m][1].length; k++) if (services(cutAt(m, [k], msgs)) !== whole) failed.push(k);
+    assert.equal(failed, [], `${JSON.stringify(status)} (whole: ${whole}) cut at these bytes`);
+  }
+  assert.equal([...outcomes].sort(), ["-", "http", "http,websocket"]);
+});
+
 test.run();

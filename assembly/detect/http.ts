@@ -148,6 +148,8 @@ const HTTP_SLASH: u64 = 0x2f50545448;
 // " HTT" and "P/" as little-endian loads
 const SP_HTT: u32 = 0x54544820;
 const P_SLASH: u16 = 0x2f50;
+// "HTTP" as a little-endian load
+const HTTP: u32 = 0x50545448;
 
 export function httpInit(st: usize): void {
   store<u8>(st + RL_STARTK, 0);
@@ -623,6 +625,19 @@ function statusRun(st: usize, p: usize, n: u32): void {
   let ver = load<u8>(st + SL_VER);
   let cn = <u32>load<u8>(st + SL_CODEN);
   let code = <u32>load<u16>(st + SL_CODE);
+  // "HTTP/", three version characters, a blank and three digits, whole in view at the line's
+  // start (nearly every status line): the steps the loop below would take, at once
+  if (phase == 0 && k == 0 && n >= 12 && load<u32>(p) == HTTP && load<u8>(p, 4) == 47 && isBlank(<u32>load<u8>(p, 8))) {
+    const v0 = <u32>load<u8>(p, 5), v1 = <u32>load<u8>(p, 6), v2 = <u32>load<u8>(p, 7);
+    const d0 = <u32>load<u8>(p, 9), d1 = <u32>load<u8>(p, 10), d2 = <u32>load<u8>(p, 11);
+    if (!isBlank(v0) && !isBlank(v1) && !isBlank(v2) && isDigit(d0) && isDigit(d1) && isDigit(d2)) {
+      ver = versionDigit(2, v2, versionDigit(1, v1, versionDigit(0, v0, ver)));
+      k = 8;
+      cn = 3;
+      code = (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48);
+      phase = 4;
+    }
+  }
   for (let j: u32 = 0; j < n && phase < 4; j++) { // phase 4: the reason, 9: not "HTTP/"
     const c = <u32>load<u8>(p + j);
     if (phase == 0) {
