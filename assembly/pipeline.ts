@@ -73,7 +73,7 @@ function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen
   if (!flowPacket()) return;
   while (ipProto == 17) {
     const outer = lastConnSerial();
-    if (!udpTunnelFind(outer)) break;
+    if (!udpTunnelFind()) break;
     if (decodeTunnelInner(outer) != DECODED) break;
     if (!flowPacket()) break;
   }

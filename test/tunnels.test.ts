@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBuffer } from "../src/engine.js";
+import { Engine, runBuffer, type KeyField } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { connRecordsOf, asRows, adoptBareRoles, runTrace } from "./helpers/conn.js";
 import { haveTool } from "./helpers/cli.js";
@@ -593,6 +593,45 @@ test("IP-in-IP whose inner length does not fill the outer packet is not opened (
   const { engine } = runBuffer(pcap([{ data: eth("0800", ipv4(4, Buffer.concat([syn4(1234, 80), Buffer.alloc(8)]), O1)) }]));
   const s = engine.stats();
   assert.equal({ decoded: s.records_decoded, ...s.records_skipped }, { decoded: 0, tunnel: 1 });
+});
+
+// Tunnel analyzers keep state per outer connection: a violation stops the analyzer for the rest of
+// the connection, and Teredo confirms once both directions carried a valid packet. With 3,000 such
+// connections open at once, each must keep its state until its next packet, and a run split among
+// partitions (threads) must answer as one run.
+test("tunnel states last as long as their connection, with 3,000 tunnels open at once, in one run and split", () => {
+  const N = 3000;
+  const recs: Rec[] = [];
+  const at = () => 1700000000 + recs.length * 0.001; // all within UDP's 60 s inactivity timeout
+  const teredoIn = (out: boolean) => udp6(out ? 1234 : 5353, out ? 5353 : 1234, Buffer.from("x"),
+    out ? { src: "2001:0:4136:e378::1", dst: "2001:db8::9" } : { src: "2001:db8::9", dst: "2001:0:4136:e378::1" });
+  for (let i = 0; i < N; i++) recs.push({ data: eth("0800", udp4(20000 + i, 4789, vxlan(eth("0800", syn4(1000 + i, 80)), 0x00), O1)), ts: at() });
+  for (let i = 0; i < N; i++) recs.push({ data: eth("0800", udp4(30000 + i, 3544, teredoIn(true), O1)), ts: at() });
+  for (let i = 0; i < N; i++) recs.push({ data: eth("0800", udp4(20000 + i, 4789, vxlan(eth("0800", syn4(1000 + i, 80))), O1)), ts: at() });
+  for (let i = 0; i < N; i++) recs.push({ data: eth("0800", udp4(3544, 30000 + i, teredoIn(false), O2)), ts: at() });
+  const data = pcap(recs);
+  const records = connRecordsOf(data, false);
+  const vxlans = records.filter((r) => r.respP === 4789), teredos = records.filter((r) => r.respP === 3544);
+  assert.is(vxlans.length, N);
+  assert.is(teredos.length, N);
+  assert.equal(records.filter((r) => r.proto === "tcp").map((r) => `${r.origP}`), [], "no VXLAN connection is opened after its violation");
+  assert.equal(vxlans.filter((r) => r.services.length > 0).map((r) => `${r.origP} ${r.services}`), []);
+  assert.equal(teredos.filter((r) => r.services.join() !== "teredo").map((r) => `${r.origP} ${r.services}`), [], "each Teredo connection confirmed");
+  // split: the partitions' connection numbers differ, their tunnel states must not
+  const by: KeyField[] = ["src", "dport", "service"];
+  const run = (partition?: { index: number; count: number }) => {
+    const engine = new Engine({ by, partition });
+    engine.beginFile(); engine.write(data); engine.endFile("capture"); engine.end();
+    return engine;
+  };
+  const answers = (e: Engine) => ({ conns: e.top(0, "conns"), pkts: e.top(0, "pkts"), stats: e.stats() });
+  const single = answers(run());
+  assert.is(single.conns.filter((row) => row.service === "teredo").reduce((n, row) => n + row.conns, 0), N, "the rows count each Teredo connection");
+  for (const count of [2, 3]) {
+    const first = run({ index: 0, count });
+    for (let index = 1; index < count; index++) first.absorb(run({ index, count }).partitionResult());
+    assert.equal(answers(first), single, `${count} partitions`);
+  }
 });
 
 test("truncated and malformed tunnel headers never crash; every record is decoded or skipped", () => {

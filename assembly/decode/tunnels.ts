@@ -21,8 +21,9 @@
 // leaves the service and takes no more packets of that connection (GTPv1 aside: Zeek does not
 // stop it).
 //
-// Per-connection state (violations, Teredo's valid directions) lives in a small table keyed by the
-// outer connection's serial, as Zeek keeps it per connection in its analyzers.
+// Per-connection state (violations, Teredo's valid directions) lives in the outer connection's
+// record (flow/udp.ts U_TUNNEL), as Zeek keeps it per connection in its analyzers: it lasts as long
+// as the connection, however many tunnels are open, and is the same in every partition.
 import {
   srcAddr, dstAddr, srcPort, dstPort, payloadPtr, payloadCapLen, l4ChecksumBad, pktTs,
   tunnelDepth, setTunnelDepth, setTunnelParent, setChecksumBad,
@@ -38,6 +39,7 @@ import { rec } from "../flow/pool";
 import { lastConn } from "../flow/table";
 import { confirm, violate } from "../flow/services";
 import * as C from "../flow/conn";
+import { U_TUNNEL } from "../flow/udp";
 import { A_VXLAN, A_GENEVE, A_AYIYA, A_GTPV1, A_TEREDO } from "../detect/analyzers";
 
 export const PROTO_IPIP: u32 = 4;
@@ -76,7 +78,6 @@ export function tunnelsNextRecord(): void {
 /** Forget IP tunnels and per-connection tunnel state (a new run). */
 export function tunnelsReset(): void {
   memory.fill(ipTunnels, 0, <usize>IPT_SETS * IPT_WAYS * IPT_ENTRY);
-  memory.fill(connStates, 0, <usize>CS_SETS * CS_WAYS * CS_ENTRY);
   ipTunnelCount = 0;
   lastTunnelType = T_NONE;
 }
@@ -289,11 +290,11 @@ export let innerType: u32 = T_NONE;
 export let innerAnalyzer: u32 = 0;
 
 /**
- * The UDP packet in the view has been processed as connection `serial`. Does its payload carry a
- * packet Zeek would decapsulate? If so, innerKind/innerPtr/innerCap/innerWire say where it is and
- * true is returned; the view is left as it is.
+ * The UDP packet in the view has been processed as a connection (flow/table.ts lastConn). Does its
+ * payload carry a packet Zeek would decapsulate? If so, innerKind/innerPtr/innerCap/innerWire say
+ * where it is and true is returned; the view is left as it is.
  */
-export function udpTunnelFind(serial: u64): bool {
+export function udpTunnelFind(): bool {
   innerKind = INNER_NONE;
   innerType = T_NONE;
   innerAnalyzer = 0;
@@ -306,7 +307,7 @@ export function udpTunnelFind(serial: u64): bool {
     else if (teredoDetect(p, len)) type = T_TEREDO;
     else return false;
   }
-  const st = connState(serial);
+  const st = rec(lastConn) + C.C_TCP + U_TUNNEL;
   switch (type) {
     case T_VXLAN: return vxlan(st, p, len);
     case T_GENEVE: return geneve(st, p, len);
@@ -432,8 +433,8 @@ function teredo(st: usize, p: usize, len: u32): bool {
   }
   // Confirmed once both directions carried a valid packet (Tunnel::delay_teredo_confirmation).
   const bit: u32 = isOrig() ? F_VALID_ORIG : F_VALID_RESP;
-  store<u32>(st + 8, load<u32>(st + 8) | bit);
-  if ((load<u32>(st + 8) & (F_VALID_ORIG | F_VALID_RESP)) == (F_VALID_ORIG | F_VALID_RESP)) {
+  store<u32>(st, load<u32>(st) | bit);
+  if ((load<u32>(st) & (F_VALID_ORIG | F_VALID_RESP)) == (F_VALID_ORIG | F_VALID_RESP)) {
     confirmation(st, T_TEREDO, A_TEREDO);
   }
   return found(T_TEREDO, A_TEREDO, INNER_IP, p, len, <u32>hdr);
@@ -573,40 +574,20 @@ function isOrig(): bool {
     load<u64>(r + C.C_ORIG_ADDR) == load<u64>(srcAddr) && load<u64>(r + C.C_ORIG_ADDR + 8) == load<u64>(srcAddr, 8);
 }
 
-// Per-connection tunnel state: 4-way set-associative, keyed by the outer connection's serial; the
-// oldest connection of a full set makes room.
-const CS_SETS: u32 = 256;
-const CS_WAYS: u32 = 4;
-const CS_ENTRY: usize = 16; // u64 serial + 1, u32 flags, u32 reserved
-const connStates: usize = memory.data(<i32>(<usize>CS_SETS * CS_WAYS * CS_ENTRY), 16);
+// The outer connection's tunnel state (st: its U_TUNNEL word): a bit per violated tunnel type,
+// and Teredo's valid directions.
 const F_VALID_ORIG: u32 = 1 << 16;
 const F_VALID_RESP: u32 = 1 << 17;
 
-function connState(serial: u64): usize {
-  const key = serial + 1;
-  const set = connStates + <usize>(<u32>(key * 0x9e3779b97f4a7c15 >> 32) & (CS_SETS - 1)) * CS_WAYS * CS_ENTRY;
-  let victim = set;
-  let victimKey: u64 = u64.MAX_VALUE;
-  for (let w: u32 = 0; w < CS_WAYS; w++) {
-    const e = set + <usize>w * CS_ENTRY;
-    const k = load<u64>(e);
-    if (k == key) return e;
-    if (k < victimKey) { victim = e; victimKey = k; }
-  }
-  store<u64>(victim, key);
-  store<u64>(victim + 8, 0);
-  return victim;
-}
-
 // @ts-ignore: decorator
 @inline function violated(st: usize, type: u32): bool {
-  return (load<u32>(st + 8) & (<u32>1 << type)) != 0;
+  return (load<u32>(st) & (<u32>1 << type)) != 0;
 }
 
 /** Zeek's AnalyzerViolation: the analyzer takes no more packets of this connection (GTPv1 aside)
  *  and its service goes. Returns false (nothing to decapsulate). */
 function violation(st: usize, type: u32, analyzer: u32): bool {
-  store<u32>(st + 8, load<u32>(st + 8) | (<u32>1 << type));
+  store<u32>(st, load<u32>(st) | (<u32>1 << type));
   outerViolate(analyzer);
   return false;
 }

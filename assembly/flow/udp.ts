@@ -10,8 +10,11 @@ const H_TEXT: usize = 2;      // up to 14 letters
 const H_MAX: u32 = 14;
 const H_BAD_COUNT: usize = 16; // u32 x 2: bad checksums seen per direction
 const H_BAD_NEXT: usize = 24;  // u32 x 2: count at which the next C/c is written
+/** u32: the UDP tunnel analyzers' state of this connection (decode/tunnels.ts): their violations
+ *  by tunnel type and Teredo's valid directions. Zero at creation, like the rest. */
+export const U_TUNNEL: usize = 32;
 
-export const UDP_STATE_SIZE: u32 = 32;
+export const UDP_STATE_SIZE: u32 = 40;
 
 export function otherInit(st: usize): void {
   zeroSmall(st, <usize>UDP_STATE_SIZE);
