@@ -75,7 +75,7 @@ export function tunnelsNextRecord(): void {
   lastTunnelType = T_NONE;
 }
 
-/** Forget IP tunnels and per-connection tunnel state (a new run). */
+/** Forget IP tunnels (a new run; a UDP tunnel's state goes with its connection's record). */
 export function tunnelsReset(): void {
   memory.fill(ipTunnels, 0, <usize>IPT_SETS * IPT_WAYS * IPT_ENTRY);
   ipTunnelCount = 0;
