@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Engine, runBuffer, type KeyField } from "../src/engine.js";
+import { runBuffer, type Engine, type KeyField } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { connRecordsOf, asRows, adoptBareRoles, runTrace } from "./helpers/conn.js";
 import { haveTool } from "./helpers/cli.js";
@@ -619,11 +619,7 @@ test("tunnel states last as long as their connection, with 3,000 tunnels open at
   assert.equal(teredos.filter((r) => r.services.join() !== "teredo").map((r) => `${r.origP} ${r.services}`), [], "each Teredo connection confirmed");
   // split: the partitions' connection numbers differ, their tunnel states must not
   const by: KeyField[] = ["src", "dport", "service"];
-  const run = (partition?: { index: number; count: number }) => {
-    const engine = new Engine({ by, partition });
-    engine.beginFile(); engine.write(data); engine.endFile("capture"); engine.end();
-    return engine;
-  };
+  const run = (partition?: { index: number; count: number }) => runBuffer(data, { by, partition }).engine;
   const answers = (e: Engine) => ({ conns: e.top(0, "conns"), pkts: e.top(0, "pkts"), stats: e.stats() });
   const single = answers(run());
   assert.is(single.conns.filter((row) => row.service === "teredo").reduce((n, row) => n + row.conns, 0), N, "the rows count each Teredo connection");
