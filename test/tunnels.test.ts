@@ -580,6 +580,59 @@ test("an IP tunnel keeps its id for 24 h of inactivity (Tunnel::ip_tunnel_timeou
   assert.ok(parent(1111)! >= IP_TUNNEL_BASE);
 });
 
+// Zeek keeps every IP tunnel for 24 h of inactivity, however many there are: 3,000 GRE tunnels
+// between distinct address pairs, each carrying a connection, then each a second one an hour later.
+test("an IP tunnel keeps its id with 3,000 tunnels between distinct address pairs, in one run and split", () => {
+  const N = 3000, t0 = 1700000000;
+  const outer = (i: number) => ({ src: `10.1.${i >> 8}.${i & 255}`, dst: `10.2.${i >> 8}.${i & 255}` });
+  const recs: Rec[] = [];
+  for (const [round, ts] of [[0, t0], [1, t0 + 3600]]) {
+    for (let i = 0; i < N; i++) {
+      recs.push({ data: eth("0800", ipv4(47, gre(0, 0x0800, Buffer.alloc(0), syn4(10000 + round * N + i, 80)), outer(i))), ts: ts + i * 0.001 });
+    }
+  }
+  const data = pcap(recs);
+  const parents = (records: ConnRecord[]) => {
+    const byPort = new Map(records.map((r) => [r.origP, r.tunnelParent]));
+    return Array.from({ length: N }, (_, i) => [byPort.get(10000 + i), byPort.get(10000 + N + i)]);
+  };
+  const single = parents(connRecordsOf(data, false));
+  assert.is(new Set(single.map(([a]) => a)).size, N, "a tunnel per address pair");
+  assert.ok(single.every(([a]) => a !== undefined && a >= IP_TUNNEL_BASE));
+  assert.equal(single.filter(([a, b]) => a !== b).length, 0, "each tunnel's second connection names its first one's parent");
+  // every partition decodes every packet, so its tunnels have the same ids as one run's
+  for (const count of [2, 3]) {
+    const merged = new Map<number, number | undefined>();
+    for (let index = 0; index < count; index++) {
+      for (const r of runTrace(data, { partition: { index, count } }).records) merged.set(r.origP, r.tunnelParent);
+    }
+    assert.equal(Array.from({ length: N }, (_, i) => [merged.get(10000 + i), merged.get(10000 + N + i)]), single, `${count} partitions`);
+  }
+});
+
+// The table of IP tunnels is bounded (16 MiB, assembly/decode/tunnels.ts IPT_MAX): past 196,608
+// tunnels the least recently seen make room, as a flood of spoofed tunnel sources would need.
+test("past 196,608 IP tunnels the least recently seen make room; the recent ones keep their ids", () => {
+  const N = 210_000, PROBED = 500, t0 = 1700000000;
+  const outer = (i: number) => ({ src: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, dst: "192.0.2.99" });
+  const probed = (i: number) => i < PROBED || i >= N - PROBED;
+  const filler = syn4(9999, 80); // one inner connection for the tunnels not looked at
+  const recs: Rec[] = [];
+  for (let i = 0; i < N; i++) {
+    const inner = probed(i) ? syn4(10000 + (i % (2 * PROBED)), 80) : filler;
+    recs.push({ data: eth("0800", ipv4(4, inner, outer(i))), ts: t0 + i * 0.001 });
+  }
+  const later = (i: number) => ({ data: eth("0800", ipv4(4, syn4(20000 + (i % (2 * PROBED)), 80), outer(i))), ts: t0 + 3600 });
+  for (let i = N - PROBED; i < N; i++) recs.push(later(i));
+  for (let i = 0; i < PROBED; i++) recs.push(later(i));
+  const byPort = new Map(connRecordsOf(pcap(recs), false).map((r) => [r.origP, r.tunnelParent]));
+  const kept = (i: number) => byPort.get(10000 + (i % (2 * PROBED))) === byPort.get(20000 + (i % (2 * PROBED)));
+  const recent = Array.from({ length: PROBED }, (_, k) => N - PROBED + k), oldest = Array.from({ length: PROBED }, (_, k) => k);
+  assert.ok([...recent, ...oldest].every((i) => byPort.get(20000 + (i % (2 * PROBED))) !== undefined));
+  assert.equal(recent.filter((i) => !kept(i)), [], "the most recent tunnels keep their ids");
+  assert.equal(oldest.filter(kept), [], "the oldest tunnels made room: seen again, each is a new tunnel");
+});
+
 test("IP-in-IP and GRE between the same addresses are different tunnels (Zeek's analyzers keep one map each)", () => {
   const records = connRecordsOf(pcap([
     { data: eth("0800", ipv4(4, syn4(1111, 80), O1)) },

@@ -77,7 +77,8 @@ export function tunnelsNextRecord(): void {
 
 /** Forget IP tunnels (a new run; a UDP tunnel's state goes with its connection's record). */
 export function tunnelsReset(): void {
-  memory.fill(ipTunnels, 0, <usize>IPT_SETS * IPT_WAYS * IPT_ENTRY);
+  if (ipTunnels != 0) heap.free(ipTunnels);
+  ipTunnels = 0;
   ipTunnelCount = 0;
   lastTunnelType = T_NONE;
 }
@@ -209,13 +210,24 @@ function decodeGre(p: usize, cap: u32, depth: u32): i32 {
   return decodeInner(greInner, p + hdr, n, enterIpTunnel(T_GRE, n, depth), depth + 1);
 }
 
-// IP tunnel ids: 4-way set-associative table keyed by (tunnel type, lower address, higher address).
-const IPT_SETS: u32 = 256;
-const IPT_WAYS: u32 = 4;
-const IPT_ENTRY: usize = 64; // addrA 16, addrB 16, type u64, id u64, last seen i64, used u64
-const ipTunnels: usize = memory.data(<i32>(<usize>IPT_SETS * IPT_WAYS * IPT_ENTRY), 16);
-const iptKey: usize = memory.data(40, 16);
+// IP tunnel ids: an open-addressing table, probed linearly, keyed by (tunnel type, lower address,
+// higher address). Zeek keeps every tunnel for 24 h of inactivity, so at 3/4 full the table is
+// rebuilt without the tunnels that timed out, twice as large while more than half of it is live,
+// up to IPT_MAX entries. At that size the least recently seen make room: the rebuild keeps the
+// tunnels seen within the longest window (24 h, 12 h, 6 h, ...) that leaves at most half of it.
+// A tunnel dropped and seen again gets a new id.
+const IPT_MIN: u32 = 1024;
+const IPT_MAX: u32 = 1 << 18;  // 16 MiB: 196,608 tunnels before any makes room
+const IPT_ENTRY: usize = 64;   // addrA 16, addrB 16, type u64, id u64, last seen i64, used u64
+const IPT_KEY: usize = 40;
+let ipTunnels: usize = 0;      // allocated at the first IP tunnel of a run
+let iptMask: u32 = 0;
+let iptUsed: u32 = 0;
+const iptKey: usize = memory.data(<i32>IPT_KEY, 16);
 let ipTunnelCount: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function iptAt(i: u32): usize { return ipTunnels + <usize>(i & iptMask) * IPT_ENTRY; }
 
 /** The id of the IP tunnel between the view's addresses (Zeek's IPTunnelAnalyzer::ip_tunnels). */
 function ipTunnelId(type: u32): u64 {
@@ -223,33 +235,93 @@ function ipTunnelId(type: u32): u64 {
   memory.copy(iptKey, swap ? dstAddr : srcAddr, 16);
   memory.copy(iptKey + 16, swap ? srcAddr : dstAddr, 16);
   store<u64>(iptKey + 32, <u64>type);
-  const set = ipTunnels + <usize>(<u32>hashBytes(iptKey, 40) & (IPT_SETS - 1)) * IPT_WAYS * IPT_ENTRY;
-  let empty: usize = 0, oldest: usize = 0;
-  let oldestSeen: i64 = i64.MAX_VALUE;
-  let e: usize = set;
-  for (let w: u32 = 0; w < IPT_WAYS; w++, e += IPT_ENTRY) {
-    if (load<u64>(e + 56) == 0) {
-      if (empty == 0) empty = e;
-      continue;
-    }
-    const seen = load<i64>(e + 48);
-    if (memory.compare(e, iptKey, 40) == 0) {
-      if (seen + IP_TUNNEL_TIMEOUT > pktTs) {
-        if (pktTs > seen) store<i64>(e + 48, pktTs);
-        return load<u64>(e + 40);
-      }
-      empty = e; // timed out (Zeek's IPTunnelTimer): a new tunnel, in the same entry
-      break;
-    }
-    if (seen < oldestSeen) { oldest = e; oldestSeen = seen; }
+  if (ipTunnels == 0) iptAlloc(IPT_MIN);
+  const h = <u32>hashBytes(iptKey, IPT_KEY);
+  let e = iptProbe(h);
+  if (load<u64>(e + 56) != 0) {
+    // found: within the timeout the same tunnel, else (Zeek's IPTunnelTimer) a new one in its place
+    if (!iptSeenWithin(e, IP_TUNNEL_TIMEOUT)) iptNew(e);
+    else if (pktTs > load<i64>(e + 48)) store<i64>(e + 48, pktTs);
+    return load<u64>(e + 40);
   }
-  const victim = empty != 0 ? empty : oldest;
-  memory.copy(victim, iptKey, 40);
-  const id = IP_TUNNEL_BASE + ipTunnelCount++;
-  store<u64>(victim + 40, id);
-  store<i64>(victim + 48, pktTs);
-  store<u64>(victim + 56, 1);
-  return id;
+  if (iptUsed + 1 > (iptMask + 1) / 4 * 3) {
+    iptRebuild();
+    e = iptProbe(h);
+  }
+  iptUsed++;
+  memory.copy(e, iptKey, IPT_KEY);
+  store<u64>(e + 56, 1);
+  iptNew(e);
+  return load<u64>(e + 40);
+}
+
+/** The entry holding iptKey, or the empty entry where its probe from h's home ends. */
+function iptProbe(h: u32): usize {
+  let i = h;
+  while (true) {
+    const e = iptAt(i++);
+    if (load<u64>(e + 56) == 0 || iptIsKey(e)) return e;
+  }
+  return 0; // (unreachable: the table is never full)
+}
+
+/** Does entry e hold iptKey? (five words, the key's length) */
+// @ts-ignore: decorator
+@inline function iptIsKey(e: usize): bool {
+  return ((load<u64>(e) ^ load<u64>(iptKey)) | (load<u64>(e, 8) ^ load<u64>(iptKey, 8))
+    | (load<u64>(e, 16) ^ load<u64>(iptKey, 16)) | (load<u64>(e, 24) ^ load<u64>(iptKey, 24))
+    | (load<u64>(e, 32) ^ load<u64>(iptKey, 32))) == 0;
+}
+
+/** A new tunnel's id in entry e, seen now. */
+function iptNew(e: usize): void {
+  store<u64>(e + 40, IP_TUNNEL_BASE + ipTunnelCount++);
+  store<i64>(e + 48, pktTs);
+}
+
+// @ts-ignore: decorator
+@inline function iptSeenWithin(e: usize, window: i64): bool {
+  return load<u64>(e + 56) != 0 && load<i64>(e + 48) + window > pktTs;
+}
+
+function iptAlloc(count: u32): void {
+  const size = <usize>count * IPT_ENTRY;
+  ipTunnels = heap.alloc(size);
+  memory.fill(ipTunnels, 0, size);
+  iptMask = count - 1;
+  iptUsed = 0;
+}
+
+/** Entries seen within `window` of now. */
+function iptCount(window: i64): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i <= iptMask; i++) if (iptSeenWithin(iptAt(i), window)) n++;
+  return n;
+}
+
+/** The table without the tunnels that timed out: twice as large if more than half is live, else
+ *  (and at IPT_MAX) as large, keeping at most half of it, the tunnels seen most recently. */
+function iptRebuild(): void {
+  const count = iptMask + 1;
+  let window = IP_TUNNEL_TIMEOUT;
+  let live = iptCount(window);
+  let size = count;
+  if (live >= count / 2) {
+    if (count < IPT_MAX) size = count * 2;
+    else while (window > 0 && live >= count / 2) live = iptCount(window >>= 1);
+  }
+  const old = ipTunnels, oldMask = iptMask;
+  iptAlloc(size);
+  // (with equal times a window cannot split, and the table's order decides)
+  for (let j: u32 = 0; j <= oldMask && iptUsed < size / 2; j++) {
+    const from = old + <usize>j * IPT_ENTRY;
+    if (!iptSeenWithin(from, window)) continue;
+    let i = <u32>hashBytes(from, IPT_KEY);
+    while (load<u64>(iptAt(i) + 56) != 0) i++;
+    memory.copy(iptAt(i), from, IPT_ENTRY);
+    iptUsed++;
+  }
+  heap.free(old);
 }
 
 /** Lexicographic comparison of two 16-byte addresses. */
