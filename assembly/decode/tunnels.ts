@@ -308,11 +308,12 @@ function iptRebuild(): void {
   let size = count;
   if (live >= count / 2) {
     if (count < IPT_MAX) size = count * 2;
-    else while (window > 0 && live >= count / 2) live = iptCount(window >>= 1);
+    else while (window > 1 && live >= count / 2) live = iptCount(window >>= 1);
   }
   const old = ipTunnels, oldMask = iptMask;
   iptAlloc(size);
-  // (with equal times a window cannot split, and the table's order decides)
+  // (the shortest window, 1 ns, keeps the tunnels seen now: when more than half were, no window
+  // splits them, and the table's order decides which stay)
   for (let j: u32 = 0; j <= oldMask && iptUsed < size / 2; j++) {
     const from = old + <usize>j * IPT_ENTRY;
     if (!iptSeenWithin(from, window)) continue;
