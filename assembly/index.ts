@@ -10,8 +10,9 @@ import { fragmentsReset, fragsPending, fragCounter } from "./decode/fragments";
 import { tunnelsReset } from "./decode/tunnels";
 import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
 import { releasedEarly, detectRecordsInUse } from "./detect/registry";
+import { poolBytesInUse } from "./detect/pool";
 import { holesInUse } from "./flow/holes";
-import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
+import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, setDetectionBudget, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
 import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT, setServiceRank } from "./top/counters";
@@ -159,6 +160,11 @@ export function statPoolRecordsInUse(): u32 { return detectRecordsInUse() + <u32
 export function partition(index: u32, count: u32): void { setPartition(index, count); }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
+/** Bytes protocol detection may hold for the live connections (default 1 GiB): past them the
+ *  connections whose timers come first end, as at the connection limit. */
+export function limitDetectionMemory(bytes: f64): void { setDetectionBudget(<u64>bytes); }
+/** Bytes protocol detection holds now (detect/pool.ts). For tests. */
+export function statDetectionBytes(): f64 { return <f64>poolBytesInUse; }
 
 /** Number of counter rows with a non-zero metric. */
 export function rows(): u32 { return counterRows(); }

@@ -45,6 +45,13 @@ export interface EngineOptions {
    */
   maxConnections?: number;
   /**
+   * Bytes the live connections' buffers (protocol detection's state and buffers, conn records'
+   * reassembly holes) may hold, default 1 GiB: past them the connections whose timers come first
+   * end early, as at maxConnections, and count as evicted in stats(). Each thread of a split run
+   * has its own.
+   */
+  detectionMemory?: number;
+  /**
    * Run protocol detection. Default: only when the output needs services (a service key, conn
    * records, confirmation events). Without it, work per packet is much smaller, no service is
    * confirmed (rows, records and events show none), and only SSH and FTP are detected, on the few
@@ -105,7 +112,8 @@ export interface Stats {
   records_skipped: Record<string, number>;
   bytes_read: number;
   connections: number;
-  /** Connections ended early because the table was full (--max-connections). */
+  /** Connections ended early because the table was full (--max-connections) or their buffers
+   *  passed detectionMemory. */
   connections_evicted: number;
   /** Packets with a bad TCP/UDP/ICMP checksum: counted, but their content ignored (as Zeek). */
   bad_transport_checksums: number;
@@ -163,6 +171,7 @@ export class Engine {
       onEvents: options.onEvents,
       onRecords,
       maxConnections: partitionShare(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, options.partition?.count ?? 1),
+      detectionMemory: options.detectionMemory,
       partition: options.partition,
       countTraffic: options.metrics === undefined || options.metrics.some((m) => m !== "conns"),
       warming: options.warming,
@@ -272,6 +281,8 @@ export class Engine {
   /** Records of the pools of detection state and TCP holes still handed out: 0 once the input has
    *  ended and every connection with it (none leaked, none freed twice). For tests. */
   poolRecordsInUse(): number { return this.core.poolRecordsInUse(); }
+  /** Bytes the live connections' buffers hold now (detectionMemory's measure; for tests). */
+  detectionBytes(): number { return this.core.detectionBytes(); }
 
   /** This partition's share of the counts, for absorb() in another partition's engine (after end()). */
   partitionResult(): PartitionResult {

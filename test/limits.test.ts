@@ -8,6 +8,7 @@ import { Engine, EVENT_KIND } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { runTrace } from "./helpers/conn.js";
 import { REPO } from "./helpers/captures.js";
+import { smbSessions } from "./helpers/packets.js";
 import { zk } from "./helpers/cli.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
@@ -53,7 +54,7 @@ test("a limit of 3: never more than 3 live, each eviction ends one connection wi
 test("the CLI warns about evictions and counts them in --stats; a bad value is a usage error", () => {
   const res = zk(["top", "--max-connections", "3", "--stats", SAMPLE]);
   assert.is(res.code, 0, res.stderr);
-  assert.match(res.stderr, /connections ended early: the table was full \(--max-connections\)/);
+  assert.match(res.stderr, /connections ended early: the table was full \(--max-connections\) or their buffers passed 1 GiB/);
   const stats = JSON.parse(res.stderr.trim().split("\n").pop()!);
   assert.ok(stats.connections_evicted > 0);
   assert.is(zk(["top", "--max-connections", "many", SAMPLE]).code, 1);
@@ -121,6 +122,49 @@ test("endSome(n): at most n connections end per step, the same records in the sa
     return [];
   });
   assert.equal(mixed.records, whole.records);
+});
+
+
+// Each SMB session takes an 8 KiB buffer of the analyzer's (detect/aux.ts) until its connection
+// ends: a flood of them once grew wasm's memory to its 4 GiB and trapped, long before the
+// connection limit. Past the buffers' budget the connections whose timers come first end early.
+function smbFlood(n: number, options: { detectionMemory?: number; chunk?: number } = {}) {
+  const engine = new Engine({ by: ["src", "service"], ignoreChecksums: true, detectionMemory: options.detectionMemory });
+  const data = smbSessions(n);
+  let peak = 0;
+  engine.beginFile();
+  for (let off = 0; off < data.length; off += options.chunk ?? 1 << 20) {
+    engine.write(data.subarray(off, off + (options.chunk ?? 1 << 20)));
+    peak = Math.max(peak, engine.detectionBytes());
+  }
+  engine.endFile("smb flood");
+  engine.end();
+  return { peak, stats: engine.stats(), left: engine.poolRecordsInUse() };
+}
+
+test("past the buffers' budget, connections end early: memory stays within it, every session still counted", () => {
+  const N = 4000, BUDGET = 4 << 20;
+  const unlimited = smbFlood(N, { chunk: 16384 });
+  assert.ok(unlimited.peak > 4 * BUDGET, `without a small budget the buffers reach ${unlimited.peak} bytes`);
+  assert.is(unlimited.stats.connections_evicted, 0);
+  const r = smbFlood(N, { detectionMemory: BUDGET, chunk: 16384 });
+  // checked before each packet: at most one packet's buffers (under 16 KiB) past the budget
+  assert.ok(r.peak <= BUDGET + 16384, `peak ${r.peak} bytes for a budget of ${BUDGET}`);
+  assert.ok(r.peak > BUDGET / 2, `peak ${r.peak}: the budget is used`);
+  assert.ok(r.stats.connections_evicted > N / 2, `${r.stats.connections_evicted} evicted`);
+  assert.is(r.left, 0, "every buffer returned");
+  assert.is(unlimited.stats.connections, N);
+  // an evicted connection that sees another packet starts anew: never fewer
+  assert.ok(r.stats.connections >= N, `${r.stats.connections} connections`);
+  assert.is(r.stats.records_read, unlimited.stats.records_read);
+});
+
+test("a flood of 500,000 SMB sessions runs to its end with the default budget (it trapped at wasm's 4 GiB)", () => {
+  const r = smbFlood(500_000);
+  assert.ok(r.peak <= (1 << 30) + 16384, `peak ${r.peak}`);
+  assert.ok(r.stats.connections_evicted > 0);
+  assert.ok(r.stats.connections >= 500_000);
+  assert.is(r.stats.records_read, 2_000_000);
 });
 
 test.run();

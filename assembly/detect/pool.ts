@@ -6,6 +6,11 @@
 import { LINE, lineStart } from "../cacheline";
 
 export const POOL_HEADER: i32 = 32;
+
+/** Bytes of detection records handed out and not returned, over every pool: the connection table
+ *  ends connections early when they pass its budget (flow/table.ts), so that a flood of
+ *  connections that each hold buffers cannot take the whole of wasm's memory. */
+export let poolBytesInUse: u64 = 0;
 const STACK: usize = 0;
 const SLABS: usize = 4;
 const SIZE: usize = 8;
@@ -70,6 +75,7 @@ export function poolAlloc(pool: usize): usize {
   }
   count--;
   store<u32>(pool + COUNT, count);
+  poolBytesInUse += <u64>load<u32>(pool + SIZE);
   return <usize>load<u32>(<usize>load<u32>(pool + STACK) + (<usize>count << 2));
 }
 
@@ -87,6 +93,7 @@ export function poolFree(pool: usize, rec: usize): void {
   if (!ASC_NO_ASSERT) assert(count < load<u32>(pool + CAP));
   store<u32>(<usize>load<u32>(pool + STACK) + (<usize>count << 2), <u32>rec);
   store<u32>(pool + COUNT, count + 1);
+  poolBytesInUse -= <u64>load<u32>(pool + SIZE);
 }
 
 /** Records handed out and not returned; below 0 if some were returned twice; 0 for a pool never
@@ -97,6 +104,7 @@ export function poolInUse(pool: usize): i32 {
 
 /** Every record back to the free stack (a new run). Slabs are kept. */
 export function poolReset(pool: usize): void {
+  poolBytesInUse -= <u64>poolInUse(pool) * <u64>load<u32>(pool + SIZE);
   store<u32>(pool + COUNT, 0);
   for (let slab = <usize>load<u32>(pool + SLABS); slab != 0; slab = <usize>load<u32>(slab)) pushSlab(pool, slab);
 }

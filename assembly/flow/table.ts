@@ -18,6 +18,7 @@ import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
+import { poolBytesInUse } from "../detect/pool";
 import { sshFtpStart, probePacket, probeFlip } from "../detect/probe";
 import { detectProtocols, ownsKey, partitioned } from "../config";
 import { verifyTransportChecksum } from "../decode/transport";
@@ -50,7 +51,8 @@ export let shadowConnections: u64 = 0;
 let liveShadows: u64 = 0;
 /** Connections of this partition: what stats count. */
 export function ownConnections(): u64 { return totalConnections - shadowConnections; }
-/** Connections given up because the table was full (--max-connections). */
+/** Connections given up because the table was full (--max-connections) or their protocol
+ *  detection passed its budget. */
 export let evictedConnections: u64 = 0;
 let maxConnections: u64 = 0; // 0: no limit
 
@@ -63,6 +65,13 @@ export function setMaxConnections(n: u32): void {
  * (2^21 each), so that the table evicts rather than crash.
  */
 const POOL_LIMIT: u64 = 2_000_000;
+/** Bytes that the live connections' buffers may hold (protocol detection's state, analyzers, held
+ *  segments, signature and analyzer buffers, up to 15 KiB a connection, and conn records' holes:
+ *  detect/pool.ts) before the connections whose timeout comes first end early, as at the
+ *  connection limit: wasm's memory is 4 GiB, and a flood of connections that each fill their
+ *  buffers would take it all. */
+let detectionBudget: u64 = 1 << 30;
+export function setDetectionBudget(bytes: u64): void { detectionBudget = bytes; }
 // @ts-ignore: decorator
 @inline function liveLimit(): u64 {
   return maxConnections == 0 || maxConnections > POOL_LIMIT ? POOL_LIMIT : maxConnections;
@@ -226,6 +235,8 @@ export function flowPacket(): bool {
   else if (!ASC_NO_ASSERT) assert(h == buildKey(), "warm.ts hashed another key");
   if (partitioned() && !partitionTakes(h)) return false;
   if (P.l4ChecksumBad && !shadowPacket) countBadTransportChecksum();
+  // before the lookup: the packet's own connection may be the one that ends
+  while (poolBytesInUse > detectionBudget && evictOne()) {}
   let slot = lookup(h);
   let idx: u32 = 0;
   let r: usize = 0;

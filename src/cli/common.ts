@@ -36,7 +36,7 @@ export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
       `packet after it)\n`);
   }
   if (s.connections_evicted > 0) {
-    process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections)\n`);
+    process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections) or their buffers passed 1 GiB\n`);
   }
   const skipped = s.records_skipped;
   if (skipped.unsupported_link_type) {
@@ -97,4 +97,4 @@ export function parseMaxConnections(text: string | undefined, fallback: number):
   return Number(text);
 }
 
-export const MAX_CONNECTIONS_HELP = "  --max-connections N     most live connections kept (default 1000000, 0: the most the table holds, 2000000); at the limit\n                          the one whose timeout comes first ends early (counted in --stats)\n";
+export const MAX_CONNECTIONS_HELP = "  --max-connections N     most live connections kept (default 1000000, 0: the most the table holds, 2000000); at the limit\n                          the one whose timeout comes first ends early (counted in --stats), as when the\n                          live connections' buffers pass 1 GiB\n";

@@ -42,6 +42,8 @@ interface Exports {
   statReleasedEarly(): number;
   statPoolRecordsInUse(): number;
   limitConnections(n: number): void;
+  limitDetectionMemory(bytes: number): void;
+  statDetectionBytes(): number;
   rows(): number;
   top(n: number, metric: number): number;
   serviceRank(id: number, rank: number): void;
@@ -99,6 +101,8 @@ export interface CoreOptions {
   onRecords?: EventSink;
   /** Limit on live connections (0: none). */
   maxConnections?: number;
+  /** Bytes the live connections' buffers may hold (default 1 GiB); past them connections end early. */
+  detectionMemory?: number;
   /** Run protocol detection (needed for services: conn.log, confirmations, service keys). */
   detectProtocols?: boolean;
   /** Keep packets and bytes per counter row (for --metric pkts/bytes); default true. */
@@ -141,6 +145,7 @@ export class Core {
     this.ex = instance.exports as unknown as Exports;
     this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
+    if (options.detectionMemory !== undefined) this.ex.limitDetectionMemory(options.detectionMemory);
     if (options.partition) this.ex.partition(options.partition.index, options.partition.count);
     SERVICE_RANKS.forEach((rank, id) => this.ex.serviceRank(id, rank));
   }
@@ -262,6 +267,8 @@ export class Core {
   releasedEarly(): number { return this.ex.statReleasedEarly(); }
   /** Records of the detection and holes pools not returned (assembly/detect/pool.ts): 0 after the end. */
   poolRecordsInUse(): number { return this.ex.statPoolRecordsInUse(); }
+  /** Bytes the live connections' buffers hold now (for tests). */
+  detectionBytes(): number { return this.ex.statDetectionBytes(); }
 
   /** A copy of every counter row (rowSize() bytes each: the key, then conns, pkts, bytes as u64),
    *  for mergeRows() in another partition's core. */

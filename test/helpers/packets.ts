@@ -87,3 +87,51 @@ export function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
   }
   return buf;
 }
+
+/**
+ * A classic pcap (LE, microseconds, Ethernet) of n TCP connections that each start an SMB session:
+ * SYN, SYN-ACK, ACK and the client's first 8 bytes (a NetBIOS header and "\xfeSMB", which makes
+ * Zeek's SMB analyzer take an 8 KiB buffer here), from 10.(i>>16).(i>>8).(i&255):40000 to
+ * 192.0.2.1:445, 5,000 connections a second from t0. TCP checksums are left 0: run with -C.
+ */
+export function smbSessions(n: number, t0 = 1_700_000_000): Buffer {
+  const payload = Buffer.from("00000040fe534d42", "hex");
+  const recLen = (data: number) => 16 + 14 + 20 + 20 + data;
+  const perConn = 3 * recLen(0) + recLen(payload.length);
+  const buf = Buffer.alloc(24 + n * perConn);
+  buf.writeUInt32LE(0xa1b2c3d4, 0);
+  buf.writeUInt16LE(2, 4);
+  buf.writeUInt16LE(4, 6);
+  buf.writeUInt32LE(65535, 16);
+  buf.writeUInt32LE(1, 20);
+  let o = 24;
+  const segment = (i: number, fromClient: boolean, seq: number, ack: number, flags: number, data: Buffer) => {
+    const len = recLen(data.length) - 16;
+    buf.writeUInt32LE(t0 + Math.floor(i / 5000), o);
+    buf.writeUInt32LE((i % 5000) * 200, o + 4);
+    buf.writeUInt32LE(len, o + 8);
+    buf.writeUInt32LE(len, o + 12);
+    const e = o + 16, ip = e + 14, tcp = ip + 20;
+    buf.set([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00], e);
+    const client = [10, (i >> 16) & 255, (i >> 8) & 255, i & 255], server = [192, 0, 2, 1];
+    buf.set([0x45, 0, 0, 0, 0, 0, 0, 0, 64, 6, 0, 0, ...(fromClient ? client : server), ...(fromClient ? server : client)], ip);
+    buf.writeUInt16BE(len - 14, ip + 2);
+    buf.writeUInt16BE(~sum16(buf.subarray(ip, ip + 20)) & 0xffff, ip + 10);
+    buf.writeUInt16BE(fromClient ? 40000 : 445, tcp);
+    buf.writeUInt16BE(fromClient ? 445 : 40000, tcp + 2);
+    buf.writeUInt32BE(seq, tcp + 4);
+    buf.writeUInt32BE(ack, tcp + 8);
+    buf[tcp + 12] = 0x50;
+    buf[tcp + 13] = flags;
+    buf.writeUInt16BE(65535, tcp + 14);
+    data.copy(buf, tcp + 20);
+    o += len + 16;
+  };
+  for (let i = 0; i < n; i++) {
+    segment(i, true, 100, 0, 0x02, Buffer.alloc(0));
+    segment(i, false, 500, 101, 0x12, Buffer.alloc(0));
+    segment(i, true, 101, 501, 0x10, Buffer.alloc(0));
+    segment(i, true, 101, 501, 0x18, payload);
+  }
+  return buf;
+}
