@@ -15,7 +15,7 @@ import { holesInUse } from "./flow/holes";
 import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, setDetectionBudget, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
-import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT, setServiceRank } from "./top/counters";
+import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT, setServiceRank, setMaxRows, uncountedConnections } from "./top/counters";
 
 /** Largest record or block we accept (pcapng blocks can be large; pcap records are <= 256 KiB). */
 const MAX_INPUT: u32 = 16 << 20;
@@ -160,10 +160,16 @@ export function statPoolRecordsInUse(): u32 { return detectRecordsInUse() + <u32
 export function partition(index: u32, count: u32): void { setPartition(index, count); }
 /** Limit on live connections (0: none); at the limit the connection whose timer comes first ends. */
 export function limitConnections(n: u32): void { setMaxConnections(n); }
-/** Bytes protocol detection may hold for the live connections (default 1 GiB): past them the
- *  connections whose timers come first end, as at the connection limit. */
+/** Bytes the live connections' buffers may hold (detect/pool.ts: protocol detection's, conn
+ *  records' holes; default 1 GiB): past them the connections whose timers come first end, as at
+ *  the connection limit. */
 export function limitDetectionMemory(bytes: f64): void { setDetectionBudget(<u64>bytes); }
-/** Bytes protocol detection holds now (detect/pool.ts). For tests. */
+/** Most distinct keys of the counter rows (default 2^24); past them a key's connections are
+ *  counted as uncounted (top/counters.ts). */
+export function limitRows(n: u32): void { setMaxRows(n); }
+/** Connections whose key came past that bound: in no row. */
+export function statUncountedConnections(): f64 { return <f64>uncountedConnections(); }
+/** Bytes the live connections' buffers hold now (detect/pool.ts). For tests. */
 export function statDetectionBytes(): f64 { return <f64>poolBytesInUse; }
 
 /** Number of counter rows with a non-zero metric. */

@@ -52,6 +52,11 @@ export interface EngineOptions {
    */
   detectionMemory?: number;
   /**
+   * Most distinct keys in the counter rows, default 16,777,216 (2^24, about 1.3 GiB): the
+   * connections of a key past them are in no row, and stats() counts them (connections_uncounted).
+   */
+  maxKeys?: number;
+  /**
    * Run protocol detection. Default: only when the output needs services (a service key, conn
    * records, confirmation events). Without it, work per packet is much smaller, no service is
    * confirmed (rows, records and events show none), and only SSH and FTP are detected, on the few
@@ -115,6 +120,8 @@ export interface Stats {
   /** Connections ended early because the table was full (--max-connections) or their buffers
    *  passed detectionMemory. */
   connections_evicted: number;
+  /** Connections in no row of top(): their key came past maxKeys distinct keys. Only when not 0. */
+  connections_uncounted?: number;
   /** Packets with a bad TCP/UDP/ICMP checksum: counted, but their content ignored (as Zeek). */
   bad_transport_checksums: number;
   /** Packets more than 5 s older than a packet before them (files out of time order): network
@@ -172,6 +179,7 @@ export class Engine {
       onRecords,
       maxConnections: partitionShare(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, options.partition?.count ?? 1),
       detectionMemory: options.detectionMemory,
+      maxKeys: options.maxKeys,
       partition: options.partition,
       countTraffic: options.metrics === undefined || options.metrics.some((m) => m !== "conns"),
       warming: options.warming,
@@ -316,6 +324,8 @@ export class Engine {
       fragments: Object.fromEntries(FRAGMENT_COUNTERS.map((n, i) => [n, s.fragments[i]]).filter(([, v]) => v !== 0)),
     };
     if (skipped.unsupported_link_type) out.unsupported_link_type = s.unsupportedLink;
+    // (after absorb(), the other partitions' uncounted connections are in this core's overflow row)
+    if (s.uncountedConnections > 0) out.connections_uncounted = s.uncountedConnections;
     return out;
   }
 

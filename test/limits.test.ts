@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { Engine, EVENT_KIND } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { runTrace } from "./helpers/conn.js";
+import { runBuffer } from "../src/engine.js";
 import { REPO } from "./helpers/captures.js";
-import { smbSessions } from "./helpers/packets.js";
+import { smbSessions, udpFlows } from "./helpers/packets.js";
 import { zk } from "./helpers/cli.js";
 
 const SAMPLE = join(REPO, "examples/sample.pcap");
@@ -165,6 +166,32 @@ test("a flood of 500,000 SMB sessions runs to its end with the default budget (i
   assert.ok(r.stats.connections_evicted > 0);
   assert.ok(r.stats.connections >= 500_000);
   assert.is(r.stats.records_read, 2_000_000);
+});
+
+// Distinct keys are bounded (default 2^24) so that a flood of spoofed sources cannot fill wasm's
+// memory: past the bound a new key's connections are in no row, and counted apart.
+test("past maxKeys distinct keys, connections are in no row and counted apart, in one run and split", () => {
+  const N = 5000, MAX = 1000;
+  const data = udpFlows(N);
+  const all = runBuffer(data, { by: ["src"] }).engine;
+  assert.is(all.top(0).length, N);
+  assert.is(all.stats().connections_uncounted, undefined);
+  const bounded = runBuffer(data, { by: ["src"], maxKeys: MAX }).engine;
+  const rows = bounded.top(0);
+  assert.is(rows.length, MAX);
+  // the first MAX sources seen keep their rows, with their counts
+  const first = new Set(Array.from({ length: MAX }, (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`));
+  assert.equal(rows, all.top(0).filter((r) => first.has(r.src!)));
+  assert.is(bounded.stats().connections_uncounted, N - MAX);
+  assert.is(bounded.stats().connections, N);
+  for (const count of [2, 3]) {
+    const parts = Array.from({ length: count }, (_, index) => runBuffer(data, { by: ["src"], maxKeys: MAX, partition: { index, count } }).engine);
+    for (const p of parts.slice(1)) parts[0].absorb(p.partitionResult());
+    const merged = parts[0].top(0);
+    assert.ok(merged.length <= MAX && merged.length > 0, `${merged.length} rows`);
+    assert.ok(merged.every((r) => r.conns === 1 && !r.src!.startsWith("255")), "no row of the overflow");
+    assert.is(merged.length + (parts[0].stats().connections_uncounted ?? 0), N, `${count} partitions: every connection in a row or uncounted`);
+  }
 });
 
 test.run();

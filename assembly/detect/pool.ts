@@ -7,7 +7,7 @@ import { LINE, lineStart } from "../cacheline";
 
 export const POOL_HEADER: i32 = 32;
 
-/** Bytes of detection records handed out and not returned, over every pool: the connection table
+/** Bytes of records handed out and not returned, over every pool: the connection table
  *  ends connections early when they pass its budget (flow/table.ts), so that a flood of
  *  connections that each hold buffers cannot take the whole of wasm's memory. */
 export let poolBytesInUse: u64 = 0;

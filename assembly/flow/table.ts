@@ -51,8 +51,8 @@ export let shadowConnections: u64 = 0;
 let liveShadows: u64 = 0;
 /** Connections of this partition: what stats count. */
 export function ownConnections(): u64 { return totalConnections - shadowConnections; }
-/** Connections given up because the table was full (--max-connections) or their protocol
- *  detection passed its budget. */
+/** Connections given up because the table was full (--max-connections) or the live connections'
+ *  buffers passed detectionBudget. */
 export let evictedConnections: u64 = 0;
 let maxConnections: u64 = 0; // 0: no limit
 

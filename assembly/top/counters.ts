@@ -45,9 +45,28 @@ export function setServiceRank(id: u32, rank: u32): void {
   store<u8>(serviceRanks + <usize>(id & 255), <u8>rank);
 }
 
+// Distinct keys are bounded, so that a flood of spoofed sources cannot fill wasm's 4 GiB (a row and
+// its slots take about 80 bytes: 1.3 GiB at the bound). Past it, a new key's connections go to one
+// overflow row, whose key (0xff where a key's family byte is) no connection has: it is in no output,
+// and its connections are reported (uncountedConnections). It moves between partitions as any row.
+let maxRows: u32 = 1 << 24;
+export function setMaxRows(n: u32): void { maxRows = n; }
+let overflowRow: i32 = -1;
+const overflowKey: usize = memory.data(<i32>KEY_SIZE, 8);
+// @ts-ignore: decorator
+@inline function isOverflow(key: usize): bool { return load<u8>(key + K_SRC) == 0xff; }
+
+/** Connections whose key came past the bound: in no row of the output. */
+export function uncountedConnections(): u64 {
+  countersSettle();
+  return overflowRow < 0 ? 0 : metricOf(<u32>overflowRow, 0);
+}
+
 export function countersReset(byMask: u32): void {
   mask = byMask;
   laterCount = 0;
+  overflowRow = -1;
+  memory.fill(overflowKey, 0xff, <usize>KEY_SIZE);
   for (let i: u32 = 0; i < segmentCount; i++) heap.free(<usize>load<u32>(segmentBlocks + (<usize>i << 2)));
   if (slotsPtr != 0) heap.free(slotsPtr);
   segmentCount = 0;
@@ -212,8 +231,10 @@ function findOrInsert(key: usize, h: u64): u32 {
     i = (i + 1) & slotMask;
   }
   // insert
+  if (rowsLen >= maxRows && !isOverflow(key)) return findOrInsert(overflowKey, hashOfKey(overflowKey));
   if (rowsLen == segmentCount * SEG_ROWS) addSegment();
   const row = rowsLen++;
+  if (isOverflow(key)) overflowRow = <i32>row;
   const p = rowAt(row);
   copySmall(p, key, <usize>KEY_SIZE);
   store<u64>(p + R_CONNS, 0); store<u64>(p + R_PKTS, 0); store<u64>(p + R_BYTES, 0);
@@ -278,7 +299,7 @@ export function counterRows(): u32 {
   countersSettle();
   let n: u32 = 0;
   for (let r: u32 = 0; r < rowsLen; r++) if (metricOf(r, 0) != 0) n++;
-  return n;
+  return overflowRow >= 0 && metricOf(<u32>overflowRow, 0) != 0 ? n - 1 : n;
 }
 
 /** True when row a comes before row b in the output: metric descending, then key ascending (the
@@ -325,7 +346,7 @@ export function topSelect(n: u32, metric: u32): u32 {
   if (k == 0) return 0;
   let len: u32 = 0;
   for (let r: u32 = 0; r < rowsLen; r++) {
-    if (metricOf(r, 0) == 0) continue;
+    if (metricOf(r, 0) == 0 || <i32>r == overflowRow) continue;
     if (len < k) {
       selSet(len, r);
       len++;

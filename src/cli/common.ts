@@ -38,6 +38,9 @@ export function warnAboutSkips(engine: Engine, ignoreChecksums: boolean): void {
   if (s.connections_evicted > 0) {
     process.stderr.write(`zk-stream: warning: ${s.connections_evicted} connections ended early: the table was full (--max-connections) or their buffers passed 1 GiB\n`);
   }
+  if (s.connections_uncounted) {
+    process.stderr.write(`zk-stream: warning: ${s.connections_uncounted} connections are in no row: more than 16777216 distinct keys\n`);
+  }
   const skipped = s.records_skipped;
   if (skipped.unsupported_link_type) {
     process.stderr.write(`zk-stream: warning: link type ${s.unsupported_link_type} not supported: ${skipped.unsupported_link_type} packets skipped\n`);

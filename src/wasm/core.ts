@@ -43,6 +43,8 @@ interface Exports {
   statPoolRecordsInUse(): number;
   limitConnections(n: number): void;
   limitDetectionMemory(bytes: number): void;
+  limitRows(n: number): void;
+  statUncountedConnections(): number;
   statDetectionBytes(): number;
   rows(): number;
   top(n: number, metric: number): number;
@@ -103,6 +105,8 @@ export interface CoreOptions {
   maxConnections?: number;
   /** Bytes the live connections' buffers may hold (default 1 GiB); past them connections end early. */
   detectionMemory?: number;
+  /** Most distinct keys of the counter rows (default 2^24); past them connections are uncounted. */
+  maxKeys?: number;
   /** Run protocol detection (needed for services: conn.log, confirmations, service keys). */
   detectProtocols?: boolean;
   /** Keep packets and bytes per counter row (for --metric pkts/bytes); default true. */
@@ -146,6 +150,7 @@ export class Core {
     this.ex.init(flags | (onRecords ? 2 : 0) | (options.detectProtocols ? 4 : 0) | (options.countTraffic === false ? 8 : 0) | WARMING_FLAG[options.warming ?? "auto"], byMask, onEvents ? eventKinds : 0);
     this.ex.limitConnections(options.maxConnections ?? 0);
     if (options.detectionMemory !== undefined) this.ex.limitDetectionMemory(options.detectionMemory);
+    if (options.maxKeys !== undefined) this.ex.limitRows(options.maxKeys);
     if (options.partition) this.ex.partition(options.partition.index, options.partition.count);
     SERVICE_RANKS.forEach((rank, id) => this.ex.serviceRank(id, rank));
   }
@@ -239,7 +244,7 @@ export class Core {
     return { code: this.ex.errorCode(), offset: this.ex.errorOffset(), detail: this.ex.errorDetail() };
   }
 
-  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; badTransportChecksums: number; latePackets: number; fragmentsPending: number; fragments: number[] } {
+  stats(reasons: number): { recordsRead: number; recordsDecoded: number; bytesInRecords: number; skipped: number[]; unsupportedLink: number; liveConnections: number; totalConnections: number; evictedConnections: number; uncountedConnections: number; badTransportChecksums: number; latePackets: number; fragmentsPending: number; fragments: number[] } {
     const ex = this.ex;
     const skipped: number[] = [];
     for (let r = 0; r < reasons; r++) skipped.push(ex.statSkipped(r));
@@ -252,6 +257,7 @@ export class Core {
       liveConnections: ex.statLiveConnections(),
       totalConnections: ex.statTotalConnections(),
       evictedConnections: ex.statEvictedConnections(),
+      uncountedConnections: ex.statUncountedConnections(),
       badTransportChecksums: ex.statBadTransportChecksums(),
       latePackets: ex.statLatePackets(),
       fragmentsPending: ex.statFragmentsHeld(),
