@@ -164,8 +164,8 @@ export function limitConnections(n: u32): void { setMaxConnections(n); }
  *  records' holes; default 1 GiB): past them the connections whose timers come first end, as at
  *  the connection limit. */
 export function limitDetectionMemory(bytes: f64): void { setDetectionBudget(<u64>bytes); }
-/** Most distinct keys of the counter rows (default 2^24); past them a key's connections are
- *  counted as uncounted (top/counters.ts). */
+/** Most distinct keys of the counter rows (default 2^24); past them a new key's connections are
+ *  in no row, and counted apart (top/counters.ts). */
 export function limitRows(n: u32): void { setMaxRows(n); }
 /** Connections whose key came past that bound: in no row. */
 export function statUncountedConnections(): f64 { return <f64>uncountedConnections(); }

@@ -64,11 +64,7 @@ export function pcapRecords(pcap: Buffer, limit = pcap.length): PcapRecord[] {
 export function udpFlows(n: number, t0 = 1_700_000_000): Buffer {
   const REC = 16 + 14 + 20 + 8 + 4;
   const buf = Buffer.alloc(24 + n * REC);
-  buf.writeUInt32LE(0xa1b2c3d4, 0);
-  buf.writeUInt16LE(2, 4);
-  buf.writeUInt16LE(4, 6);
-  buf.writeUInt32LE(65535, 16);
-  buf.writeUInt32LE(1, 20);
+  writeEthernetPcapHeader(buf);
   for (let i = 0; i < n; i++) {
     const o = 24 + i * REC;
     buf.writeUInt32LE(t0 + Math.floor(i / 1000), o);
@@ -99,11 +95,7 @@ export function smbSessions(n: number, t0 = 1_700_000_000): Buffer {
   const recLen = (data: number) => 16 + 14 + 20 + 20 + data;
   const perConn = 3 * recLen(0) + recLen(payload.length);
   const buf = Buffer.alloc(24 + n * perConn);
-  buf.writeUInt32LE(0xa1b2c3d4, 0);
-  buf.writeUInt16LE(2, 4);
-  buf.writeUInt16LE(4, 6);
-  buf.writeUInt32LE(65535, 16);
-  buf.writeUInt32LE(1, 20);
+  writeEthernetPcapHeader(buf);
   let o = 24;
   const segment = (i: number, fromClient: boolean, seq: number, ack: number, flags: number, data: Buffer) => {
     const len = recLen(data.length) - 16;
@@ -134,4 +126,13 @@ export function smbSessions(n: number, t0 = 1_700_000_000): Buffer {
     segment(i, true, 101, 501, 0x18, payload);
   }
   return buf;
+}
+
+/** A classic pcap's global header (LE, microseconds, Ethernet) in buf's first 24 bytes. */
+function writeEthernetPcapHeader(buf: Buffer): void {
+  buf.writeUInt32LE(0xa1b2c3d4, 0);
+  buf.writeUInt16LE(2, 4);
+  buf.writeUInt16LE(4, 6);
+  buf.writeUInt32LE(65535, 16);
+  buf.writeUInt32LE(1, 20);
 }
