@@ -35,6 +35,7 @@ import { decodeIp } from "./ip";
 import { decode80211 } from "./link";
 import { transportBegin, frameMissing, VXLAN_PORT, GENEVE_PORT } from "./transport";
 import { hashBytes } from "../flow/hash";
+import { equal40 } from "../small";
 import { rec } from "../flow/pool";
 import { lastConn } from "../flow/table";
 import { confirm, violate } from "../flow/services";
@@ -219,7 +220,7 @@ function decodeGre(p: usize, cap: u32, depth: u32): i32 {
 const IPT_MIN: u32 = 1024;
 const IPT_MAX: u32 = 1 << 18;  // 16 MiB: 196,608 tunnels before any makes room
 const IPT_ENTRY: usize = 64;   // addrA 16, addrB 16, type u64, id u64, last seen i64, used u64
-const IPT_KEY: usize = 40;
+const IPT_KEY: usize = 40;     // equal40 (small.ts) compares keys
 let ipTunnels: usize = 0;      // allocated at the first IP tunnel of a run
 let iptMask: u32 = 0;
 let iptUsed: u32 = 0;
@@ -260,17 +261,9 @@ function iptProbe(h: u32): usize {
   let i = h;
   while (true) {
     const e = iptAt(i++);
-    if (load<u64>(e + 56) == 0 || iptIsKey(e)) return e;
+    if (load<u64>(e + 56) == 0 || equal40(e, iptKey)) return e;
   }
   return 0; // (unreachable: the table is never full)
-}
-
-/** Does entry e hold iptKey? (five words, the key's length) */
-// @ts-ignore: decorator
-@inline function iptIsKey(e: usize): bool {
-  return ((load<u64>(e) ^ load<u64>(iptKey)) | (load<u64>(e, 8) ^ load<u64>(iptKey, 8))
-    | (load<u64>(e, 16) ^ load<u64>(iptKey, 16)) | (load<u64>(e, 24) ^ load<u64>(iptKey, 24))
-    | (load<u64>(e, 32) ^ load<u64>(iptKey, 32))) == 0;
 }
 
 /** A new tunnel's id in entry e, seen now. */

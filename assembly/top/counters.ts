@@ -3,7 +3,7 @@
 // IPv6, then 16 address bytes), destination, port (big-endian), transport; then the service, by
 // its name's rank (setServiceRank), not by the analyzer id the key holds.
 import { mix64, compareBytes } from "../flow/hash";
-import { zeroSmall, copySmall } from "../small";
+import { zeroSmall, copySmall, equal40 } from "../small";
 import { LINE, lineStart } from "../cacheline";
 import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
 
@@ -12,7 +12,7 @@ export const BY_DST: u32 = 2;
 export const BY_DPORT: u32 = 4;
 export const BY_SERVICE: u32 = 8;
 
-export const KEY_SIZE: u32 = 40;
+export const KEY_SIZE: u32 = 40; // equal40 (small.ts) compares keys
 export const K_SRC: usize = 0;       // family (4/6), 16 bytes address
 export const K_DST: usize = 17;      // family, 16 bytes
 export const K_PORT: usize = 34;     // u16 big-endian
@@ -53,6 +53,7 @@ let maxRows: u32 = 1 << 24;
 export function setMaxRows(n: u32): void { maxRows = n; }
 let overflowRow: i32 = -1;
 const overflowKey: usize = memory.data(<i32>KEY_SIZE, 8);
+let overflowHash: u64 = 0; // hashOfKey(overflowKey), which depends on the mask
 // @ts-ignore: decorator
 @inline function isOverflow(key: usize): bool { return load<u8>(key + K_SRC) == 0xff; }
 
@@ -67,6 +68,7 @@ export function countersReset(byMask: u32): void {
   laterCount = 0;
   overflowRow = -1;
   memory.fill(overflowKey, 0xff, <usize>KEY_SIZE);
+  overflowHash = hashOfKey(overflowKey);
   for (let i: u32 = 0; i < segmentCount; i++) heap.free(<usize>load<u32>(segmentBlocks + (<usize>i << 2)));
   if (slotsPtr != 0) heap.free(slotsPtr);
   segmentCount = 0;
@@ -212,12 +214,6 @@ export function touchRow(h: u64): u64 {
   return found == 0 ? 0 : load<u64>(rowAt(found - 1));
 }
 
-// @ts-ignore: decorator
-@inline function keysEqual(a: usize, b: usize): bool {
-  for (let i: usize = 0; i < <usize>KEY_SIZE; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
-  return true;
-}
-
 function findOrInsert(key: usize, h: u64): u32 {
   const fp = slotFingerprint(h);
   let i = slotHome(h, slotMask);
@@ -226,12 +222,12 @@ function findOrInsert(key: usize, h: u64): u32 {
     if (slot == 0) break;
     if (<u32>(slot >> 32) == fp) {
       const row = <u32>slot - 1;
-      if (keysEqual(rowAt(row), key)) return row;
+      if (equal40(rowAt(row), key)) return row;
     }
     i = (i + 1) & slotMask;
   }
   // insert
-  if (rowsLen >= maxRows && !isOverflow(key)) return findOrInsert(overflowKey, hashOfKey(overflowKey));
+  if (rowsLen >= maxRows && !isOverflow(key)) return findOrInsert(overflowKey, overflowHash);
   if (rowsLen == segmentCount * SEG_ROWS) addSegment();
   const row = rowsLen++;
   if (isOverflow(key)) overflowRow = <i32>row;
