@@ -21,7 +21,7 @@ import { haveTool } from "./helpers/cli.js";
 import { addr4, addr6, sum16 } from "./helpers/packets.js";
 import { CAPTURES, HAVE_CAPTURES, connTraces, readZeekLog, noteMissingCaptures } from "./helpers/captures.js";
 
-const IP_TUNNEL_BASE = 2 ** 52; // assembly/decode/tunnels.ts: parents of GRE/IP-in-IP tunnels
+const IP_TUNNEL_BASE = 2 ** 52; // assembly/decode/tunnel-ids.ts: parents of GRE/IP-in-IP tunnels
 const TUNNEL_SERVICES = /\b(vxlan|geneve|teredo|gtpv1|ayiya)\b/;
 
 const TSHARK = haveTool("tshark");
@@ -610,7 +610,7 @@ test("an IP tunnel keeps its id with 3,000 tunnels between distinct address pair
   }
 });
 
-// The table of IP tunnels is bounded (16 MiB, assembly/decode/tunnels.ts IPT_MAX): past 196,608
+// The table of IP tunnels is bounded (16 MiB, assembly/decode/tunnel-ids.ts IPT_MAX): past 196,608
 // tunnels the least recently seen make room, as a flood of spoofed tunnel sources would need.
 test("past 196,608 IP tunnels the least recently seen make room; the recent ones keep their ids", () => {
   const N = 210_000, PROBED = 500, t0 = 1700000000;
