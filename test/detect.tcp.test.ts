@@ -4,30 +4,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { servicesOf as services } from "./helpers/conn.js";
-import { PcapBuilder, FIN, SYN, RST, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP, clientHello } from "./helpers/detect-pcap.js";
+import { PcapBuilder, FIN, SYN, RST, PSH, ACK, messagesInTurn, CLIENT_IP, SERVER_IP, clientHello, session } from "./helpers/detect-pcap.js";
 import { pcapRecords } from "./helpers/packets.js";
 
 const CLIENT = CLIENT_IP, SERVER = SERVER_IP;
-
-/** A connection to `dport` after its handshake (ISNs 1000 and 5000), or seen without it
- *  (`partial`); each side's segments at offsets into its stream, acknowledging `ack` bytes of the
- *  peer's, with ACK and `flags` (PSH unless told). */
-function session(dport: number, partial = false) {
-  const p = new PcapBuilder();
-  if (!partial) {
-    p.tcp(CLIENT, 40000, SERVER, dport, 1000, 0, SYN, Buffer.alloc(0));
-    p.tcp(SERVER, dport, CLIENT, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
-    p.tcp(CLIENT, 40000, SERVER, dport, 1001, 5001, ACK, Buffer.alloc(0));
-  }
-  return {
-    client: (off: number, ack: number, data: string | Buffer, flags = PSH) =>
-      p.tcp(CLIENT, 40000, SERVER, dport, 1001 + off, 5001 + ack, ACK | flags, Buffer.from(data)),
-    server: (off: number, ack: number, data: string | Buffer, flags = PSH) =>
-      p.tcp(SERVER, dport, CLIENT, 40000, 5001 + off, 1001 + ack, ACK | flags, Buffer.from(data)),
-    pcap: () => p.done(),
-    services: () => services(p.done()),
-  };
-}
 
 /** A connection to port `dport`: handshake, the segments given as [from client?, offset, bytes],
  *  then both FINs. */

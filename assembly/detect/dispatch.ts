@@ -4,7 +4,7 @@ import { aDone } from "./ctx";
 import { dcerpcEof, dcerpcGap, dcerpcInit, dcerpcStream } from "./dcerpc";
 import { dhcpDatagram, dhcpInit } from "./dhcp";
 import { dnp3Eof, dnp3Gap, dnp3Init, dnp3Stream } from "./dnp3";
-import { dnsDatagram, dnsEof, dnsGap, dnsInit, dnsStream } from "./dns";
+import { dnsClosed, dnsDatagram, dnsEof, dnsGap, dnsInit, dnsStream } from "./dns";
 import { fingerEof, fingerGap, fingerInit, fingerStream } from "./finger";
 import { ftpEof, ftpGap, ftpInit, ftpStream } from "./ftp";
 import { httpEof, httpGap, httpInit, httpStream } from "./http";
@@ -164,6 +164,12 @@ export function dEof(id: u32, st: usize, isOrig: bool): void {
     case A.A_FINGER: fingerEof(st, isOrig); break;
     case A.A_WEBSOCKET: websocketEof(st, isOrig); break;
   }
+}
+
+/** A FIN or RST from either side, after its segment was handled (Zeek's ConnectionClosed, which
+ *  only DNS's analyzer acts on). */
+export function dClosed(id: u32, st: usize): void {
+  if (id == A.A_DNS) dnsClosed(st);
 }
 
 export function dDatagram(id: u32, st: usize, isOrig: bool, p: usize, n: u32): void {

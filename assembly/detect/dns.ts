@@ -4,8 +4,9 @@
 // (25) questions is a violation; the questions and then the answers must parse (a name followed
 // by type/class; answers by ttl, rdlength within the message, non-zero rdlength unless at the end,
 // and the type's own rules) -- then the analyzer confirms.
-import { aConfirm, aViolate, aDone, aRespPort } from "./ctx";
-import { be16, gather } from "./lines";
+import { aConfirm, aViolate, aRespPort, aAux } from "./ctx";
+import { be16 } from "./lines";
+import { AUX_SIZE } from "./aux";
 
 const DNS_MAX_QUERIES: u32 = 25;
 const PORT_NBNS: u32 = 137;
@@ -31,18 +32,29 @@ function report(r: i32): void {
 }
 
 // TCP: per direction (orig 0, resp 52): u8 length bytes, 2 bytes length, u16 have, then a
-// buffer for messages split across segments
+// buffer for short messages split across segments. Zeek's Contents_DNS gathers a message of any
+// length; here one of up to T_CAP bytes is gathered in the state, one of up to HOLD bytes in the
+// instance's aux.ts buffer (each direction its half), and a longer one split across segments is
+// counted through and not parsed.
 const T_LHAVE: usize = 0;
 const T_LEN: usize = 1;
-const T_HAVE: usize = 4;   // u16 message bytes gathered
+const T_HAVE: usize = 4;   // u16 message bytes received so far
 const T_BUF: usize = 6;    // 46 bytes
 const T_CAP: u32 = 46;
 const T_SIZE: usize = 52;
+const HOLD: u32 = <u32>AUX_SIZE / 2;
 
 // Zeek's DNS over TCP (Contents_DNS) has no gap handler: the bytes after a content gap continue
 // the message being framed, as if nothing were missing
 export function dnsGap(st: usize, isOrig: bool): void {}
 export function dnsEof(st: usize, isOrig: bool): void {}
+
+/** Where direction d's message of mlen bytes is gathered; 0: it is too long to be held. */
+function gathered(d: usize, isOrig: bool, mlen: u32): usize {
+  if (mlen <= T_CAP) return d + T_BUF;
+  if (mlen <= HOLD) return aAux() + (isOrig ? 0 : <usize>HOLD);
+  return 0;
+}
 
 export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
   const d = st + (isOrig ? 0 : T_SIZE);
@@ -65,14 +77,32 @@ export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
       store<u8>(d + T_LHAVE, 0);
       continue;
     }
-    if (mlen > T_CAP) { aDone(); return; } // a large message split across segments: give up
-    const k = gather(d + T_BUF, have, mlen, p + i, n - i);
+    const k = min(n - i, mlen - have);
+    const buf = gathered(d, isOrig, mlen);
+    if (buf != 0) memory.copy(buf + have, p + i, k);
     i += k;
     store<u16>(d + T_HAVE, <u16>(have + k));
     if (have + k == mlen) {
-      report(parseMessage(d + T_BUF, mlen));
+      if (buf != 0) report(parseMessage(buf, mlen));
       store<u8>(d + T_LHAVE, 0);
     }
+  }
+}
+
+/** A FIN or RST from either side (Zeek's DNS_Analyzer::ConnectionClosed): each direction's
+ *  partial message is parsed as it stands (Contents_DNS::Flush), and the next byte starts a new
+ *  one. */
+export function dnsClosed(st: usize): void {
+  for (let side = 0; side < 2; side++) {
+    const isOrig = side == 0;
+    const d = st + (isOrig ? 0 : T_SIZE);
+    if (load<u8>(d + T_LHAVE) < 2) continue;
+    const have = <u32>load<u16>(d + T_HAVE);
+    if (have == 0) continue;
+    const buf = gathered(d, isOrig, be16(d + T_LEN));
+    if (buf != 0) report(parseMessage(buf, have));
+    store<u8>(d + T_LHAVE, 0);
+    store<u16>(d + T_HAVE, 0);
   }
 }
 

@@ -37,7 +37,7 @@ import { zeroSmall } from "../small";
 import { auxFree, auxReset, auxInUse } from "./aux";
 import { sigsInit, sigTotal, sigAutomaton, sigDirOf, sigEnableOf, sigCondOf, sigReverseOf, sigDependentsOf, SIG_ORIG, SIG_RESP, COND_SIZE_1232 } from "./sigs";
 import { dfaRun, dfaMatched, DFA_START, DFA_DEAD } from "./regex";
-import { dStream, dGap, dEof, dDatagram, dKeepsParsing, dKeepsState, dStartsOthers, dInit } from "./dispatch";
+import { dStream, dGap, dEof, dClosed, dDatagram, dKeepsParsing, dKeepsState, dStartsOthers, dInit } from "./dispatch";
 import { wantsRecords } from "../records";
 import { tcpLongTimeoutKept } from "../flow/tcp";
 import { countsTraffic } from "../top/counters";
@@ -376,6 +376,7 @@ const K_STREAM: u32 = 0;
 const K_GAP: u32 = 1;
 const K_EOF: u32 = 2;
 const K_DGRAM: u32 = 3;
+const K_CLOSED: u32 = 4;
 
 /** Set when an analyzer restarted signature matching inside the current chunk. */
 let restarted = false;
@@ -389,7 +390,8 @@ function feedSlot(ds: usize, r: usize, slot: u32, kind: u32, isOrig: bool, p: us
   if (kind == K_STREAM) dStream(id, st, isOrig, p, n);
   else if (kind == K_DGRAM) dDatagram(id, st, isOrig, p, n);
   else if (kind == K_GAP) dGap(id, st, isOrig, n); // n: the gap's length
-  else dEof(id, st, isOrig);
+  else if (kind == K_EOF) dEof(id, st, isOrig);
+  else dClosed(id, st);
   const req = reqKind;
   if (req == REQ_HANDOVER) {
     const child = attach(ds, reqId, IF_CHILD);
@@ -488,11 +490,20 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   }
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   if (rst) {
-    if (started) checkEof(ds, r, isOrig);
+    if (started) {
+      checkEof(ds, r, isOrig);
+      connectionClosed(ds, r);
+    }
     return;
   }
-  if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) return; // held for later
-  checkEof(ds, r, isOrig);
+  const held = P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf());
+  if (!held) checkEof(ds, r, isOrig);
+  if ((fl & P.TCP_FIN) != 0) connectionClosed(ds, r);
+}
+
+/** Zeek's ConnectionClosed, called after a FIN's or RST's segment was handled, held or not. */
+function connectionClosed(ds: usize, r: usize): void {
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
 }
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */

@@ -1,5 +1,6 @@
 // Small captures built in tests: classic pcap, Ethernet, IPv4, TCP and UDP with correct checksums.
 import { sum16 } from "./packets.js";
+import { servicesOf } from "./conn.js";
 
 /** The Internet checksum of buf (ones' complement of its 16-bit sum plus `initial`). */
 export function checksum(buf: Buffer, initial = 0): number {
@@ -56,6 +57,26 @@ export const FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
 
 /** The client and server of the captures built here: 10.0.0.1 and 10.0.0.2. */
 export const CLIENT_IP = 0x0a000001, SERVER_IP = 0x0a000002;
+
+/** A connection from 10.0.0.1:40000 to 10.0.0.2 port `dport` after its handshake (ISNs 1000 and
+ *  5000), or seen without it (`partial`); each side's segments at offsets into its stream,
+ *  acknowledging `ack` bytes of the peer's, with ACK and `flags` (PSH unless told). */
+export function session(dport: number, partial = false) {
+  const p = new PcapBuilder();
+  if (!partial) {
+    p.tcp(CLIENT_IP, 40000, SERVER_IP, dport, 1000, 0, SYN, Buffer.alloc(0));
+    p.tcp(SERVER_IP, dport, CLIENT_IP, 40000, 5000, 1001, SYN | ACK, Buffer.alloc(0));
+    p.tcp(CLIENT_IP, 40000, SERVER_IP, dport, 1001, 5001, ACK, Buffer.alloc(0));
+  }
+  return {
+    client: (off: number, ack: number, data: string | Buffer, flags = PSH) =>
+      p.tcp(CLIENT_IP, 40000, SERVER_IP, dport, 1001 + off, 5001 + ack, ACK | flags, Buffer.from(data)),
+    server: (off: number, ack: number, data: string | Buffer, flags = PSH) =>
+      p.tcp(SERVER_IP, dport, CLIENT_IP, 40000, 5001 + off, 1001 + ack, ACK | flags, Buffer.from(data)),
+    pcap: () => p.done(),
+    services: () => servicesOf(p.done()),
+  };
+}
 
 /** A TCP connection from 10.0.0.1 to 10.0.0.2 port dport: handshake, one in-order segment per
  *  message [from client?, bytes], then both FINs. The messages whose indexes `lost` lists are
