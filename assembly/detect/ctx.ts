@@ -63,6 +63,13 @@ export const DF_UNACKED_R: u32 = 32768;
 // DF_FIN_O too, it was reset after its FIN (a FIN after the RST counts for nothing)
 export const DF_RESET_O: u32 = 65536;
 export const DF_RESET_R: u32 = 131072;
+// the originator sent a RST, whether or not its stream had started (Zeek's endpoint in state RESET,
+// or CLOSED again after it): a later FIN or RST of it closes nothing (registry.ts closesSide)
+export const DF_RST_SEEN_O: u32 = 1 << 18;
+export const DF_RST_SEEN_R: u32 = 1 << 19;
+// a close came while the closing side's data was still pending (Zeek's close_deferred): the next
+// end of a stream closes again (registry.ts connectionClosed)
+export const DF_CLOSE_DEFERRED: u32 = 1 << 20;
 // What the state's blocks are, kept here so that releasing them at the connection's end reads
 // nothing from them (a connection that timed out has them out of the cache): the tier of the PIA's
 // block (H_BLOCK, registry.ts), whether an instance took an aux.ts buffer (aAux), and which slots

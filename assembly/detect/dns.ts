@@ -33,9 +33,9 @@ function report(r: i32): void {
 
 // TCP: per direction (orig 0, resp 52): u8 length bytes, 2 bytes length, u16 have, then a
 // buffer for short messages split across segments. Zeek's Contents_DNS gathers a message of any
-// length; here one of up to T_CAP bytes is gathered in the state, one of up to HOLD bytes in the
-// instance's aux.ts buffer (each direction its half), and a longer one split across segments is
-// counted through and not parsed.
+// length; here one of up to T_CAP bytes is gathered in the state, a longer one in the instance's
+// aux.ts buffer (each direction its half), up to HOLD bytes: one longer than that, split across
+// segments, is counted through and not parsed, whole or (at a close) partial.
 const T_LHAVE: usize = 0;
 const T_LEN: usize = 1;
 const T_HAVE: usize = 4;   // u16 message bytes received so far
@@ -49,11 +49,9 @@ const HOLD: u32 = <u32>AUX_SIZE / 2;
 export function dnsGap(st: usize, isOrig: bool): void {}
 export function dnsEof(st: usize, isOrig: bool): void {}
 
-/** Where direction d's message of mlen bytes is gathered; 0: it is too long to be held. */
+/** Where direction d's message of mlen bytes is gathered (its first HOLD bytes). */
 function gathered(d: usize, isOrig: bool, mlen: u32): usize {
-  if (mlen <= T_CAP) return d + T_BUF;
-  if (mlen <= HOLD) return aAux() + (isOrig ? 0 : <usize>HOLD);
-  return 0;
+  return mlen <= T_CAP ? d + T_BUF : aAux() + (isOrig ? 0 : <usize>HOLD);
 }
 
 export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
@@ -79,11 +77,11 @@ export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     }
     const k = min(n - i, mlen - have);
     const buf = gathered(d, isOrig, mlen);
-    if (buf != 0) memory.copy(buf + have, p + i, k);
+    if (have < HOLD) memory.copy(buf + have, p + i, min(k, HOLD - have));
     i += k;
     store<u16>(d + T_HAVE, <u16>(have + k));
     if (have + k == mlen) {
-      if (buf != 0) report(parseMessage(buf, mlen));
+      if (mlen <= HOLD) report(parseMessage(buf, mlen));
       store<u8>(d + T_LHAVE, 0);
     }
   }
@@ -99,8 +97,7 @@ export function dnsClosed(st: usize): void {
     if (load<u8>(d + T_LHAVE) < 2) continue;
     const have = <u32>load<u16>(d + T_HAVE);
     if (have == 0) continue;
-    const buf = gathered(d, isOrig, be16(d + T_LEN));
-    if (buf != 0) report(parseMessage(buf, have));
+    if (have <= HOLD) report(parseMessage(gathered(d, isOrig, be16(d + T_LEN)), have));
     store<u8>(d + T_LHAVE, 0);
     store<u16>(d + T_HAVE, 0);
   }

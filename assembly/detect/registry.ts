@@ -26,7 +26,8 @@ import {
   MAX_INST, INST_SIZE, HEADER_INST_SIZE, ST_OFF, DS_SIZE, H_FLAGS, H_SEQ_O, H_SEQ_R, H_BLOCK, H_PIA_BYTES,
   H_PIA_CHUNKS, H_PIA_STATE, H_DEPTH, H_SEEN_O, H_SEEN_R, H_REORDER, H_INST, H_FIN_O, H_FIN_R, DF_TCP, DF_INIT_O,
   DF_INIT_R, DF_FIN_O, DF_FIN_R, DF_FIRST_O, DF_FIRST_R, DF_PARTIAL, DF_SYNACK_O, DF_SYNACK_R, DF_GAPPED_O,
-  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_TIER_SHIFT, DF_TIER,
+  DF_GAPPED_R, DF_EOF_O, DF_EOF_R, DF_UNACKED_O, DF_UNACKED_R, DF_RESET_O, DF_RESET_R, DF_RST_SEEN_O, DF_RST_SEEN_R,
+  DF_CLOSE_DEFERRED, DF_TIER_SHIFT, DF_TIER,
   DF_AUX, DF_HEADER_ONLY, DF_BLOCKS, PIA_BUFFERING, PIA_SKIPPING,
   I_ID, I_FLAGS, IF_CONFIRMED, IF_DEAD, IF_SIG, IF_CHILD, instAt, ctxSet, reqKind, reqId, reqOrig,
   reqPtr, reqLen, REQ_HANDOVER, REQ_RESTART_DPD, connSize,
@@ -472,6 +473,7 @@ export function flipHeader(h: usize): void {
   f = swapBits(f, DF_GAPPED_O, DF_GAPPED_R);
   f = swapBits(f, DF_UNACKED_O, DF_UNACKED_R);
   f = swapBits(f, DF_RESET_O, DF_RESET_R);
+  f = swapBits(f, DF_RST_SEEN_O, DF_RST_SEEN_R);
   store<u32>(h + H_FLAGS, f);
   swap32(h + H_SEQ_O, h + H_SEQ_R);
 }
@@ -483,6 +485,7 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   // (a RST's too), then the payload, then the end of stream. A RST's data is not part of the stream.
   const rst = (fl & P.TCP_RST) != 0;
   const started = (load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) != 0;
+  const closes = (fl & (P.TCP_FIN | P.TCP_RST)) != 0 && closesSide(ds, isOrig, rst);
   if (rst) {
     if (started) resetSeen(ds, isOrig);
   } else if ((fl & P.TCP_FIN) != 0) {
@@ -490,20 +493,41 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   }
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
   if (rst) {
-    if (started) {
-      checkEof(ds, r, isOrig);
-      connectionClosed(ds, r);
-    }
-    return;
+    if (started) checkEof(ds, r, isOrig);
+  } else if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) {
+    // held for later
+  } else {
+    checkEof(ds, r, isOrig);
   }
-  const held = P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf());
-  if (!held) checkEof(ds, r, isOrig);
-  if ((fl & P.TCP_FIN) != 0) connectionClosed(ds, r);
+  if (closes) connectionClosed(ds, r, isOrig, rst);
 }
 
-/** Zeek's ConnectionClosed, called after a FIN's or RST's segment was handled, held or not. */
-function connectionClosed(ds: usize, r: usize): void {
+/** Does side isOrig's FIN or RST close it (Zeek's do_close, UpdateStateMachine)? Yes unless it
+ *  was reset before (state RESET) or had sent a FIN (CLOSED: there a RST closes again only while
+ *  that close is still deferred, which is not modelled). Records the RST. Runs before the flags
+ *  take this packet's FIN or RST. */
+function closesSide(ds: usize, isOrig: bool, rst: bool): bool {
+  const f = load<u32>(ds + H_FLAGS);
+  if (rst) store<u32>(ds + H_FLAGS, f | (isOrig ? DF_RST_SEEN_O : DF_RST_SEEN_R));
+  return (f & (isOrig ? DF_RST_SEEN_O | DF_FIN_O : DF_RST_SEEN_R | DF_FIN_R)) == 0;
+}
+
+/**
+ * Zeek's ConnectionClosed, after a closing FIN's or RST's segment was handled, held or not: the
+ * live analyzers hear of it (only DNS acts). While the closing side's data is pending (Zeek's
+ * DataPending: its stream not delivered up to its end, or, unless it was reset, the peer's
+ * segments held or its bytes not yet acknowledged), the close is deferred and comes again at the
+ * next end of a stream (TCPSessionAdapter::EndpointEOF; streamEof).
+ */
+function connectionClosed(ds: usize, r: usize, isOrig: bool, rst: bool): void {
   for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
+  const f = load<u32>(ds + H_FLAGS);
+  // (H_FIN says where the side's stream ends once it sent a FIN or was reset)
+  const ends = (f & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) != 0 && (f & (isOrig ? DF_EOF_O : DF_EOF_R)) == 0;
+  const ownPending = roHas(ds, isOrig) ||
+    (ends && <i32>(load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R)) - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0);
+  const peerPending = !rst && ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig));
+  if (ownPending || peerPending) store<u32>(ds + H_FLAGS, f | DF_CLOSE_DEFERRED);
 }
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */
@@ -601,6 +625,11 @@ function streamEof(ds: usize, r: usize, isOrig: bool): void {
   if ((f & eofBit) != 0) return;
   store<u32>(ds + H_FLAGS, f | eofBit);
   for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_EOF, isOrig, 0, 0);
+  const g = load<u32>(ds + H_FLAGS);
+  if ((g & DF_CLOSE_DEFERRED) != 0) {
+    store<u32>(ds + H_FLAGS, g & ~DF_CLOSE_DEFERRED);
+    for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
+  }
 }
 
 /** A segment's payload; true if it was held behind a hole. */
