@@ -24,7 +24,7 @@ function framed(message: Buffer): Buffer {
 
 /** A message whose one answer claims more rdata than the message holds: Zeek's ParseAnswer fails
  *  (DNS_truncated_RR_rdlength_lt_len), so it neither confirms nor violates. `size` bytes. */
-function unparsableResponse(size: number): Buffer {
+function unparsable(size: number): Buffer {
   const m = Buffer.alloc(size);
   Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 0, 0, 1, 0, 0, 0, 0]).copy(m); // a query (no flip of the roles) with one answer
   Buffer.from([0, 0, 1, 0, 1, 0, 0, 0, 60, 0xff, 0xff]).copy(m, 12); // root, A, IN, ttl, rdlength 65535
@@ -124,7 +124,7 @@ test("a message that parses only whole is gathered across segments, from either 
   assert.equal(sends(true, framed(wholeOnly(5000, true)), [], false), ["dns"]);
 });
 test("the messages after one too long to be held (over 4 KiB, split) are still framed and parsed", () => {
-  const big = framed(unparsableResponse(5000));
+  const big = framed(unparsable(5000));
   const small = framed(query("www.example.com"));
   // the unparsable message alone: nothing, whole or split
   assert.equal(clientSends(big, []), ["-"]);
@@ -134,7 +134,7 @@ test("the messages after one too long to be held (over 4 KiB, split) are still f
   assert.equal(clientSends(both, []), ["dns"]);
   assert.equal(clientSends(both, [1000, 3000, 5002 + 5]), ["dns"]);
   // an unparsable message that fits the buffer, split, then a query: confirmed too
-  const held = framed(unparsableResponse(2000));
+  const held = framed(unparsable(2000));
   assert.equal(clientSends(Buffer.concat([held, small]), [500, 2002 + 3]), ["dns"]);
   assert.equal(clientSends(held, [500]), ["-"]);
 });
@@ -193,7 +193,7 @@ test("a partial message is parsed at a close whatever its length, up to 4 KiB of
 // did_close). A close between the two segments of a response flushes its first part and frames
 // the rest as a new message: then no dns. The client's query here neither confirms nor violates.
 test("only a side's first FIN or RST closes it: later ones flush nothing", () => {
-  const q = framed(unparsableResponse(30)); // 32 bytes
+  const q = framed(unparsable(30)); // 32 bytes
   const r = framed(wholeOnly(51, false));
   /** The response in two segments, `between` sending the client's packets in between. */
   const run = (between: (c: ReturnType<typeof session>) => void, before?: (c: ReturnType<typeof session>) => void) => {

@@ -35,7 +35,8 @@ function report(r: i32): void {
 // buffer for short messages split across segments. Zeek's Contents_DNS gathers a message of any
 // length; here one of up to T_CAP bytes is gathered in the state, a longer one in the instance's
 // aux.ts buffer (each direction its half), up to HOLD bytes: one longer than that, split across
-// segments, is counted through and not parsed, whole or (at a close) partial.
+// segments, is counted through and not parsed whole, and at a close only while no more than HOLD
+// bytes of it have come.
 const T_LHAVE: usize = 0;
 const T_LEN: usize = 1;
 const T_HAVE: usize = 4;   // u16 message bytes received so far

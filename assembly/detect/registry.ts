@@ -520,7 +520,7 @@ function closesSide(ds: usize, isOrig: bool, rst: bool): bool {
  * next end of a stream (TCPSessionAdapter::EndpointEOF; streamEof).
  */
 function connectionClosed(ds: usize, r: usize, isOrig: bool, rst: bool): void {
-  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
+  tellClosed(ds, r);
   const f = load<u32>(ds + H_FLAGS);
   // (H_FIN says where the side's stream ends once it sent a FIN or was reset)
   const ends = (f & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) != 0 && (f & (isOrig ? DF_EOF_O : DF_EOF_R)) == 0;
@@ -528,6 +528,10 @@ function connectionClosed(ds: usize, r: usize, isOrig: bool, rst: bool): void {
     (ends && <i32>(load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R)) - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0);
   const peerPending = !rst && ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig));
   if (ownPending || peerPending) store<u32>(ds + H_FLAGS, f | DF_CLOSE_DEFERRED);
+}
+
+function tellClosed(ds: usize, r: usize): void {
+  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
 }
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */
@@ -628,7 +632,7 @@ function streamEof(ds: usize, r: usize, isOrig: bool): void {
   const g = load<u32>(ds + H_FLAGS);
   if ((g & DF_CLOSE_DEFERRED) != 0) {
     store<u32>(ds + H_FLAGS, g & ~DF_CLOSE_DEFERRED);
-    for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
+    tellClosed(ds, r); // TCPSessionAdapter::EndpointEOF's close of a deferred one
   }
 }
 
