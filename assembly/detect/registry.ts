@@ -377,7 +377,6 @@ const K_STREAM: u32 = 0;
 const K_GAP: u32 = 1;
 const K_EOF: u32 = 2;
 const K_DGRAM: u32 = 3;
-const K_CLOSED: u32 = 4;
 
 /** Set when an analyzer restarted signature matching inside the current chunk. */
 let restarted = false;
@@ -391,8 +390,7 @@ function feedSlot(ds: usize, r: usize, slot: u32, kind: u32, isOrig: bool, p: us
   if (kind == K_STREAM) dStream(id, st, isOrig, p, n);
   else if (kind == K_DGRAM) dDatagram(id, st, isOrig, p, n);
   else if (kind == K_GAP) dGap(id, st, isOrig, n); // n: the gap's length
-  else if (kind == K_EOF) dEof(id, st, isOrig);
-  else dClosed(id, st);
+  else dEof(id, st, isOrig);
   const req = reqKind;
   if (req == REQ_HANDOVER) {
     const child = attach(ds, reqId, IF_CHILD);
@@ -485,27 +483,33 @@ function tcpPacket(ds: usize, r: usize, isOrig: bool): void {
   // (a RST's too), then the payload, then the end of stream. A RST's data is not part of the stream.
   const rst = (fl & P.TCP_RST) != 0;
   const started = (load<u32>(ds + H_FLAGS) & (isOrig ? DF_INIT_O : DF_INIT_R)) != 0;
-  const closes = (fl & (P.TCP_FIN | P.TCP_RST)) != 0 && closesSide(ds, isOrig, rst);
+  let closes = false; // (decided before the flags take this packet's RST or FIN)
   if (rst) {
+    closes = closesSide(ds, isOrig, true);
     if (started) resetSeen(ds, isOrig);
   } else if ((fl & P.TCP_FIN) != 0) {
+    closes = closesSide(ds, isOrig, false);
     finSeen(ds, isOrig, dataSeqOf() + P.payloadLen);
   }
   if ((fl & P.TCP_ACK) != 0) ackReceived(ds, r, !isOrig, P.tcpAck);
+  // (a call of connectionClosed on each path: with one call site binaryen inlines it, and the
+  // common path of every segment pays for its size, 16 instructions a call)
   if (rst) {
     if (started) checkEof(ds, r, isOrig);
-  } else if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) {
-    // held for later
-  } else {
-    checkEof(ds, r, isOrig);
+    if (closes) connectionClosed(ds, r, isOrig, true);
+    return;
   }
-  if (closes) connectionClosed(ds, r, isOrig, rst);
+  if (P.payloadLen > 0 && tcpSegment(ds, r, isOrig, dataSeqOf())) { // held for later
+    if (closes) connectionClosed(ds, r, isOrig, false);
+    return;
+  }
+  checkEof(ds, r, isOrig);
+  if (closes) connectionClosed(ds, r, isOrig, false);
 }
 
 /** Does side isOrig's FIN or RST close it (Zeek's do_close, UpdateStateMachine)? Yes unless it
  *  was reset before (state RESET) or had sent a FIN (CLOSED: there a RST closes again only while
- *  that close is still deferred, which is not modelled). Records the RST. Runs before the flags
- *  take this packet's FIN or RST. */
+ *  that close is still deferred, which is not modelled). Records the RST. */
 function closesSide(ds: usize, isOrig: bool, rst: bool): bool {
   const f = load<u32>(ds + H_FLAGS);
   if (rst) store<u32>(ds + H_FLAGS, f | (isOrig ? DF_RST_SEEN_O : DF_RST_SEEN_R));
@@ -530,8 +534,14 @@ function connectionClosed(ds: usize, r: usize, isOrig: bool, rst: bool): void {
   if (ownPending || peerPending) store<u32>(ds + H_FLAGS, f | DF_CLOSE_DEFERRED);
 }
 
+/** The close, to each live analyzer (not through feedSlot: no analyzer hands over or restarts
+ *  detection at a close, and feedSlot's dispatch, which every chunk of data takes, stays short). */
 function tellClosed(ds: usize, r: usize): void {
-  for (let m = liveMask(ds); m != 0; m &= m - 1) feedSlot(ds, r, <u32>ctz(m), K_CLOSED, true, 0, 0);
+  for (let m = liveMask(ds); m != 0; m &= m - 1) {
+    const inst = instAt(ds, <u32>ctz(m));
+    ctxSet(r, ds, inst);
+    dClosed(<u32>load<u8>(inst + I_ID), inst + ST_OFF);
+  }
 }
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: a RST's sequence number further than this is not trusted. */
