@@ -4,10 +4,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Engine, EVENT_KIND } from "../src/engine.js";
+import { Engine, EVENT_KIND, runBuffer } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { runTrace } from "./helpers/conn.js";
-import { runBuffer } from "../src/engine.js";
 import { REPO } from "./helpers/captures.js";
 import { smbSessions, udpFlows } from "./helpers/packets.js";
 import { zk } from "./helpers/cli.js";
@@ -132,10 +131,11 @@ test("endSome(n): at most n connections end per step, the same records in the sa
 function smbFlood(n: number, options: { detectionMemory?: number; chunk?: number } = {}) {
   const engine = new Engine({ by: ["src", "service"], ignoreChecksums: true, detectionMemory: options.detectionMemory });
   const data = smbSessions(n);
+  const chunk = options.chunk ?? 1 << 20;
   let peak = 0;
   engine.beginFile();
-  for (let off = 0; off < data.length; off += options.chunk ?? 1 << 20) {
-    engine.write(data.subarray(off, off + (options.chunk ?? 1 << 20)));
+  for (let off = 0; off < data.length; off += chunk) {
+    engine.write(data.subarray(off, off + chunk));
     peak = Math.max(peak, engine.detectionBytes());
   }
   engine.endFile("smb flood");

@@ -5,7 +5,7 @@
 // by type/class; answers by ttl, rdlength within the message, non-zero rdlength unless at the end,
 // and the type's own rules) -- then the analyzer confirms.
 import { aConfirm, aViolate, aRespPort, aAux } from "./ctx";
-import { be16 } from "./lines";
+import { be16, gather } from "./lines";
 import { AUX_SIZE } from "./aux";
 
 const DNS_MAX_QUERIES: u32 = 25;
@@ -78,7 +78,7 @@ export function dnsStream(st: usize, isOrig: bool, p: usize, n: u32): void {
     }
     const k = min(n - i, mlen - have);
     const buf = gathered(d, isOrig, mlen);
-    if (have < HOLD) memory.copy(buf + have, p + i, min(k, HOLD - have));
+    gather(buf, have, HOLD, p + i, k); // (past HOLD bytes nothing more is kept)
     i += k;
     store<u16>(d + T_HAVE, <u16>(have + k));
     if (have + k == mlen) {

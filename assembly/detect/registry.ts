@@ -525,13 +525,29 @@ function closesSide(ds: usize, isOrig: bool, rst: bool): bool {
  */
 function connectionClosed(ds: usize, r: usize, isOrig: bool, rst: bool): void {
   tellClosed(ds, r);
+  // (a side whose RST came before its stream started has no end in H_FIN: nothing of it pending)
   const f = load<u32>(ds + H_FLAGS);
-  // (H_FIN says where the side's stream ends once it sent a FIN or was reset)
   const ends = (f & (isOrig ? DF_FIN_O | DF_RESET_O : DF_FIN_R | DF_RESET_R)) != 0 && (f & (isOrig ? DF_EOF_O : DF_EOF_R)) == 0;
-  const ownPending = roHas(ds, isOrig) ||
-    (ends && <i32>(load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R)) - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0);
-  const peerPending = !rst && ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig));
-  if (ownPending || peerPending) store<u32>(ds + H_FLAGS, f | DF_CLOSE_DEFERRED);
+  if (ends ? dataPending(ds, isOrig, rst) : roHas(ds, isOrig) || (!rst && peerPending(ds, isOrig))) {
+    store<u32>(ds + H_FLAGS, f | DF_CLOSE_DEFERRED);
+  }
+}
+
+/** Zeek's DataPending for side isOrig, which sent a FIN or was reset (H_FIN: where its stream
+ *  ends): its stream not delivered up to there, or segments of it held; unless it was reset, the
+ *  peer's pending too (peerPending). */
+function dataPending(ds: usize, isOrig: bool, reset: bool): bool {
+  const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
+  if (<i32>(next - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0 || roHas(ds, isOrig)) return true;
+  // a reset side no longer waits for the peer (DataPending skips the peer for TCP_ENDPOINT_RESET)
+  return !reset && peerPending(ds, isOrig);
+}
+
+/** The peer of side isOrig holds segments above a hole, or bytes isOrig has not acknowledged
+ *  (Zeek's HasUndeliveredData: its reassembler keeps delivered blocks until they are). */
+// @ts-ignore: decorator
+@inline function peerPending(ds: usize, isOrig: bool): bool {
+  return (load<u32>(ds + H_FLAGS) & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig);
 }
 
 /** The close, to each live analyzer (not through feedSlot: no analyzer hands over or restarts
@@ -625,11 +641,7 @@ function ackReceived(ds: usize, r: usize, isOrig: bool, ack: u32): void {
 function closedSideEof(ds: usize, r: usize, isOrig: bool): void {
   const f = load<u32>(ds + H_FLAGS);
   if ((f & (isOrig ? DF_EOF_O : DF_EOF_R)) != 0) return;
-  const next = load<u32>(ds + (isOrig ? H_SEQ_O : H_SEQ_R));
-  if (<i32>(next - load<u32>(ds + (isOrig ? H_FIN_O : H_FIN_R))) < 0 || roHas(ds, isOrig)) return;
-  // a reset side no longer waits for the peer (DataPending skips the peer for TCP_ENDPOINT_RESET)
-  const reset = (f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0;
-  if (!reset && ((f & (isOrig ? DF_UNACKED_R : DF_UNACKED_O)) != 0 || roHas(ds, !isOrig))) return;
+  if (dataPending(ds, isOrig, (f & (isOrig ? DF_RESET_O : DF_RESET_R)) != 0)) return;
   streamEof(ds, r, isOrig);
 }
 

@@ -294,8 +294,8 @@ export function rowAdd(row: u32, conns: i64, pkts: i64, bytes: i64): void {
 export function counterRows(): u32 {
   countersSettle();
   let n: u32 = 0;
-  for (let r: u32 = 0; r < rowsLen; r++) if (metricOf(r, 0) != 0) n++;
-  return overflowRow >= 0 && metricOf(<u32>overflowRow, 0) != 0 ? n - 1 : n;
+  for (let r: u32 = 0; r < rowsLen; r++) if (metricOf(r, 0) != 0 && <i32>r != overflowRow) n++;
+  return n;
 }
 
 /** True when row a comes before row b in the output: metric descending, then key ascending (the
