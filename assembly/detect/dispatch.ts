@@ -31,7 +31,7 @@ import { snmpDatagram, snmpInit } from "./snmp";
 import { socksEof, socksGap, socksInit, socksStream } from "./socks";
 import { sshEof, sshGap, sshInit, sshStream } from "./ssh";
 import { dtlsDatagram, sslEof, sslGap, sslInit, sslStream } from "./ssl";
-import { syslogDatagram, syslogInit, syslogTcpStream } from "./syslog";
+import { syslogDatagram, syslogInit, syslogTcpStream, syslogTcpEof } from "./syslog";
 import { websocketEof, websocketGap, websocketInit, websocketStream } from "./websocket";
 import { xmppEof, xmppGap, xmppInit, xmppStream } from "./xmpp";
 
@@ -163,6 +163,7 @@ export function dEof(id: u32, st: usize, isOrig: bool): void {
     case A.A_REDIS: redisEof(st, isOrig); break;
     case A.A_FINGER: fingerEof(st, isOrig); break;
     case A.A_WEBSOCKET: websocketEof(st, isOrig); break;
+    case A.A_SYSLOG_TCP: syslogTcpEof(st, isOrig); break;
   }
 }
 

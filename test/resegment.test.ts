@@ -1,0 +1,83 @@
+// Zeek's TCP analyzers read the reassembled stream, so how a sender cut its bytes into segments
+// must not change what they find. Every TCP data segment of the reference captures (Zeek's, nDPI's)
+// is cut into smaller valid segments, the same bytes in the same order (helpers/resegment.ts), and
+// each connection must come out as before: its services, its bytes each way, its state, missed
+// bytes and duration. (Its packet counts change, and so may the number of retransmission letters in
+// its history, which Zeek logs at 1, 10, 100, ... of them.)
+//
+// Where Zeek itself reads per segment, services may differ (SEGMENT_BOUND below); nothing else may.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resegment, seeded, type Cuts } from "./helpers/resegment.js";
+import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
+import { runTrace, asRows, keyOf } from "./helpers/conn.js";
+
+noteMissingCaptures("re-segmented captures");
+
+/** Connections whose services Zeek decides per segment, not per stream, and why. */
+const SEGMENT_BOUND: { applies: (row: Record<string, string>, capture: string) => boolean; why: string }[] = [
+  {
+    applies: (r) => /\b(imap|xmpp|mqtt|socks)\b/.test(r.service),
+    why: "binpac datagram flows on TCP (IMAP, XMPP, MQTT, SOCKS): each segment is parsed on its own",
+  },
+  {
+    applies: (r) => r["id.resp_p"] === "445" || r["id.resp_p"] === "139",
+    why: "SMB starts at a segment that begins with an SMB header and confirms after three segments; what it carries (GSSAPI, KRB, NTLM, DCE-RPC) follows it",
+  },
+  {
+    applies: (_r, capture) => capture.endsWith("http_connect_smtp/connect-with-smtp.pcap"),
+    why: "HTTP CONNECT: the LF of the reply's last CRLF, when it comes in a segment of its own, is the tunnel's first byte",
+  },
+];
+
+const integers = (n: number) => [...Array(n).keys()];
+
+const VARIANTS: { name: string; cuts: () => Cuts }[] = [
+  { name: "cut in two at a random byte (seed 1)", cuts: () => { const r = seeded(1); return (n) => [1 + Math.floor(r() * (n - 1))]; } },
+  { name: "cut at three random bytes (seed 2)", cuts: () => { const r = seeded(2); return (n) => integers(3).map(() => 1 + Math.floor(r() * (n - 1))); } },
+  { name: "the first byte a segment of its own", cuts: () => () => [1] },
+  { name: "the last byte a segment of its own", cuts: () => (n) => [n - 1] },
+  { name: "the first 16 bytes a segment each", cuts: () => (n) => integers(16).map((i) => i + 1) },
+];
+
+/** The comparable columns of each connection, by its key and start. */
+function connections(capture: Buffer): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const r of asRows(runTrace(capture, { by: ["src", "service"] }).records)) out.set(`${keyOf(r)} ${r.ts}`, r);
+  return out;
+}
+
+const COLUMNS = ["orig_bytes", "resp_bytes", "conn_state", "missed_bytes", "duration"];
+
+if (HAVE_CAPTURES) {
+  const files = ["zeek", "zeek-protocols", "ndpi"].flatMap((d) => capturesUnder(join(CAPTURES, d)));
+  const original = new Map(files.map((f) => [f, readFileSync(f)]));
+  const before = new Map(files.map((f) => [f, connections(original.get(f)!)]));
+
+  for (const variant of VARIANTS) {
+    test(`re-segmented reference captures, ${variant.name}: the same connections, services, bytes and states`, () => {
+      const differences: string[] = [];
+      let segments = 0;
+      for (const f of files) {
+        const { capture, cut } = resegment(original.get(f)!, variant.cuts());
+        segments += cut;
+        const after = connections(capture);
+        const name = f.slice(CAPTURES.length + 1);
+        for (const [key, a] of before.get(f)!) {
+          const b = after.get(key);
+          if (!b) { differences.push(`${name}: ${key} gone`); continue; }
+          for (const c of COLUMNS) if (a[c] !== b[c]) differences.push(`${name}: ${key} ${c} ${a[c]} -> ${b[c]}`);
+          const bound = SEGMENT_BOUND.some((s) => s.applies(a, f) || s.applies(b, f));
+          if (a.service !== b.service && !bound) differences.push(`${name}: ${key} service ${a.service} -> ${b.service}`);
+        }
+        for (const key of after.keys()) if (!before.get(f)!.has(key)) differences.push(`${name}: ${key} new`);
+      }
+      assert.ok(segments > 5000, `only ${segments} segments cut`);
+      assert.equal(differences, []);
+    });
+  }
+}
+
+test.run();
