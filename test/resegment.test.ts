@@ -3,14 +3,15 @@
 // is cut into smaller valid segments, the same bytes in the same order (helpers/resegment.ts), and
 // each connection must come out as before: its services, its bytes each way, its state, missed
 // bytes and duration. (Its packet counts change, and so may the number of retransmission letters in
-// its history, which Zeek logs at 1, 10, 100, ... of them.)
+// its history, which Zeek logs at 1, 10, 100, ... of them.) The pieces may also be captured out of
+// order, or twice.
 //
 // Where Zeek itself reads per segment, services may differ (SEGMENT_BOUND below); nothing else may.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { resegment, seeded, type Cuts } from "./helpers/resegment.js";
+import { resegment, seeded, type Arrange, type Cuts } from "./helpers/resegment.js";
 import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { runTrace, asRows, keyOf } from "./helpers/conn.js";
 
@@ -34,12 +35,22 @@ const SEGMENT_BOUND: { applies: (row: Record<string, string>, capture: string) =
 
 const integers = (n: number) => [...Array(n).keys()];
 
-const VARIANTS: { name: string; cuts: () => Cuts }[] = [
-  { name: "cut in two at a random byte (seed 1)", cuts: () => { const r = seeded(1); return (n) => [1 + Math.floor(r() * (n - 1))]; } },
-  { name: "cut at three random bytes (seed 2)", cuts: () => { const r = seeded(2); return (n) => integers(3).map(() => 1 + Math.floor(r() * (n - 1))); } },
+const randomCuts = (seed: number, k: number): Cuts => {
+  const r = seeded(seed);
+  return (n) => integers(k).map(() => 1 + Math.floor(r() * (n - 1)));
+};
+
+const VARIANTS: { name: string; cuts: () => Cuts; arrange?: Arrange }[] = [
+  { name: "cut in two at a random byte (seed 1)", cuts: () => randomCuts(1, 1) },
+  { name: "cut at three random bytes (seed 2)", cuts: () => randomCuts(2, 3) },
   { name: "the first byte a segment of its own", cuts: () => () => [1] },
   { name: "the last byte a segment of its own", cuts: () => (n) => [n - 1] },
-  { name: "the first 16 bytes a segment each", cuts: () => (n) => integers(16).map((i) => i + 1) },
+  { name: "the first 16 bytes a segment each", cuts: () => () => integers(16).map((i) => i + 1) },
+  // out of order: held above the hole until the first piece fills it (which comes first, so that a
+  // connection seen without its SYN starts its sequence numbers where it did)
+  { name: "cut at three random bytes (seed 3), the pieces after the first in reverse order", cuts: () => randomCuts(3, 3), arrange: (p) => [p[0], ...p.slice(1).reverse()] },
+  // retransmitted: each piece again after the last
+  { name: "cut at three random bytes (seed 4), each piece captured twice", cuts: () => randomCuts(4, 3), arrange: (p) => [...p, ...p] },
 ];
 
 /** The comparable columns of each connection, by its key and start. */
@@ -61,7 +72,7 @@ if (HAVE_CAPTURES) {
       const differences: string[] = [];
       let segments = 0;
       for (const f of files) {
-        const { capture, cut } = resegment(original.get(f)!, variant.cuts());
+        const { capture, cut } = resegment(original.get(f)!, variant.cuts(), variant.arrange);
         segments += cut;
         const after = connections(capture);
         const name = f.slice(CAPTURES.length + 1);

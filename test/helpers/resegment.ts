@@ -12,12 +12,19 @@ import { sum16 } from "./packets.js";
 /** Where to cut a segment of `length` data bytes: offsets in (0, length), any order. */
 export type Cuts = (length: number) => number[];
 
+/** The order in which a segment's pieces are captured (all at its time), from their order in the
+ *  stream: they may be reordered or repeated. A SYN's piece stays first. */
+export type Arrange = (pieces: Buffer[]) => Buffer[];
+
 /** The capture with every cleanly cuttable TCP data segment cut at `cuts`; `cut` counts them. */
-export function resegment(capture: Buffer, cuts: Cuts): { capture: Buffer; cut: number } {
+export function resegment(capture: Buffer, cuts: Cuts, arrange: Arrange = (p) => p): { capture: Buffer; cut: number } {
+  const cutter = (link: number, frame: Buffer, le: boolean) => cutFrame(link, frame, cuts, arrange, le);
   const magic = capture.readUInt32LE(0);
-  if (magic === 0x0a0d0d0a) return resegmentPcapng(capture, cuts);
-  return resegmentPcap(capture, cuts);
+  if (magic === 0x0a0d0d0a) return resegmentPcapng(capture, cutter);
+  return resegmentPcap(capture, cutter);
 }
+
+type Cutter = (link: number, frame: Buffer, le: boolean) => Buffer[] | null;
 
 /** A seeded generator of numbers in [0, 1) (mulberry32): the same cuts on every run. */
 export function seeded(seed: number): () => number {
@@ -33,7 +40,7 @@ export function seeded(seed: number): () => number {
 
 // ------------------------------------------------------------------------------------ framing
 
-function resegmentPcap(capture: Buffer, cuts: Cuts): { capture: Buffer; cut: number } {
+function resegmentPcap(capture: Buffer, cutter: Cutter): { capture: Buffer; cut: number } {
   const m = capture.readUInt32LE(0);
   const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
   if (!le && capture.readUInt32BE(0) !== 0xa1b2c3d4 && capture.readUInt32BE(0) !== 0xa1b23c4d) throw new Error("resegment: not a pcap or pcapng");
@@ -45,7 +52,7 @@ function resegmentPcap(capture: Buffer, cuts: Cuts): { capture: Buffer; cut: num
     const caplen = u32(off + 8), origlen = u32(off + 12);
     if (off + 16 + caplen > capture.length) break; // a cut record: copied below as it is
     const frame = capture.subarray(off + 16, off + 16 + caplen);
-    const frames = caplen === origlen ? cutFrame(link, frame, cuts, le) : null;
+    const frames = caplen === origlen ? cutter(link, frame, le) : null;
     if (frames) {
       cut++;
       for (const f of frames) {
@@ -60,7 +67,7 @@ function resegmentPcap(capture: Buffer, cuts: Cuts): { capture: Buffer; cut: num
   return { capture: Buffer.concat(parts), cut };
 }
 
-function resegmentPcapng(capture: Buffer, cuts: Cuts): { capture: Buffer; cut: number } {
+function resegmentPcapng(capture: Buffer, cutter: Cutter): { capture: Buffer; cut: number } {
   const parts: Buffer[] = [];
   let le = true, links: number[] = [], cut = 0, off = 0;
   while (off + 12 <= capture.length) {
@@ -75,7 +82,7 @@ function resegmentPcapng(capture: Buffer, cuts: Cuts): { capture: Buffer; cut: n
     let frames: Buffer[] | null = null;
     if (btype === 6) {
       const ifc = u32(off + 8), caplen = u32(off + 20), origlen = u32(off + 24);
-      if (ifc < links.length && caplen === origlen && 28 + caplen <= total - 4) frames = cutFrame(links[ifc], block.subarray(28, 28 + caplen), cuts, le);
+      if (ifc < links.length && caplen === origlen && 28 + caplen <= total - 4) frames = cutter(links[ifc], block.subarray(28, 28 + caplen), le);
     }
     if (frames) {
       cut++;
@@ -127,7 +134,7 @@ function ipStart(link: number, f: Buffer, le: boolean): number {
 const SYN = 2, FIN = 1, RST = 4, PSH = 8, URG = 32;
 
 /** The frame cut into frames of the given data cuts, or null when it is not cut (see the top). */
-function cutFrame(link: number, f: Buffer, cuts: Cuts, le: boolean): Buffer[] | null {
+function cutFrame(link: number, f: Buffer, cuts: Cuts, arrange: Arrange, le: boolean): Buffer[] | null {
   const ip = ipStart(link, f, le);
   if (ip < 0 || ip >= f.length) return null;
   const version = f[ip] >> 4;
@@ -172,5 +179,5 @@ function cutFrame(link: number, f: Buffer, cuts: Cuts, le: boolean): Buffer[] | 
     g.writeUInt16BE(~sum16(g.subarray(tcp), pseudo(g.length - tcp)) & 0xffff, tcp + 16);
     out.push(g);
   }
-  return out;
+  return flags & SYN ? [out[0], ...arrange(out.slice(1))] : arrange(out);
 }
