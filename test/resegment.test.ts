@@ -11,7 +11,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { resegment, seeded, type Arrange, type Cuts } from "./helpers/resegment.js";
+import { resegment, type Arrange, type Cuts } from "./helpers/resegment.js";
+import { seeded } from "./helpers/rewrite-frames.js";
 import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { runTrace, asRows, keyOf } from "./helpers/conn.js";
 

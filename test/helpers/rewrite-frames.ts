@@ -1,0 +1,119 @@
+// A capture's frames rewritten one by one: each may become several frames at its time (a TCP
+// segment cut in pieces, an IP datagram in fragments), in the same file format. Classic pcap
+// (either byte order, micro- or nanoseconds) and pcapng (enhanced packet blocks; every other block
+// is copied). A record or block cut short at the end is copied as it is.
+
+/** The capture with each frame captured whole replaced by `rewrite`'s frames; `rewritten` counts
+ *  the frames replaced. */
+export function rewriteFrames(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewritten: number } {
+  if (capture.readUInt32LE(0) === 0x0a0d0d0a) return rewritePcapng(capture, rewrite);
+  return rewritePcap(capture, rewrite);
+}
+
+/** A frame's replacement frames, or null to keep it. `le`: the file's byte order. */
+export type Rewrite = (link: number, frame: Buffer, le: boolean) => Buffer[] | null;
+
+// ------------------------------------------------------------------------------------ framing
+
+function rewritePcap(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewritten: number } {
+  const m = capture.readUInt32LE(0);
+  const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
+  if (!le && capture.readUInt32BE(0) !== 0xa1b2c3d4 && capture.readUInt32BE(0) !== 0xa1b23c4d) throw new Error("rewriteFrames: not a pcap or pcapng");
+  const u32 = (o: number) => (le ? capture.readUInt32LE(o) : capture.readUInt32BE(o));
+  const link = u32(20) & 0x0fffffff;
+  const parts: Buffer[] = [capture.subarray(0, 24)];
+  let rewritten = 0, off = 24;
+  while (off + 16 <= capture.length) {
+    const caplen = u32(off + 8), origlen = u32(off + 12);
+    if (off + 16 + caplen > capture.length) break; // a cut record: copied below as it is
+    const frame = capture.subarray(off + 16, off + 16 + caplen);
+    const frames = caplen === origlen ? rewrite(link, frame, le) : null;
+    if (frames) {
+      rewritten++;
+      for (const f of frames) {
+        const h = Buffer.from(capture.subarray(off, off + 16));
+        if (le) { h.writeUInt32LE(f.length, 8); h.writeUInt32LE(f.length, 12); } else { h.writeUInt32BE(f.length, 8); h.writeUInt32BE(f.length, 12); }
+        parts.push(h, f);
+      }
+    } else parts.push(capture.subarray(off, off + 16 + caplen));
+    off += 16 + caplen;
+  }
+  parts.push(capture.subarray(off));
+  return { capture: Buffer.concat(parts), rewritten };
+}
+
+function rewritePcapng(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewritten: number } {
+  const parts: Buffer[] = [];
+  let le = true, links: number[] = [], rewritten = 0, off = 0;
+  while (off + 12 <= capture.length) {
+    const type = capture.readUInt32LE(off);
+    if (type === 0x0a0d0d0a) { le = capture.readUInt32LE(off + 8) === 0x1a2b3c4d; links = []; }
+    const u32 = (o: number) => (le ? capture.readUInt32LE(o) : capture.readUInt32BE(o));
+    const total = u32(off + 4);
+    if (total < 12 || off + total > capture.length) break;
+    const block = capture.subarray(off, off + total);
+    const btype = u32(off);
+    if (btype === 1) links.push(le ? block.readUInt16LE(8) : block.readUInt16BE(8));
+    let frames: Buffer[] | null = null;
+    if (btype === 6) {
+      const ifc = u32(off + 8), caplen = u32(off + 20), origlen = u32(off + 24);
+      if (ifc < links.length && caplen === origlen && 28 + caplen <= total - 4) frames = rewrite(links[ifc], block.subarray(28, 28 + caplen), le);
+    }
+    if (frames) {
+      rewritten++;
+      const options = block.subarray(28 + pad4(u32(off + 20)), total - 4);
+      for (const f of frames) {
+        const len = 28 + pad4(f.length) + options.length + 4;
+        const b = Buffer.alloc(len);
+        block.copy(b, 0, 0, 20); // type, length (rewritten), interface, timestamp
+        const w = (v: number, o: number) => (le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+        w(len, 4); w(f.length, 20); w(f.length, 24); w(len, len - 4);
+        f.copy(b, 28);
+        options.copy(b, 28 + pad4(f.length));
+        parts.push(b);
+      }
+    } else parts.push(block);
+    off += total;
+  }
+  parts.push(capture.subarray(off));
+  return { capture: Buffer.concat(parts), rewritten };
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+// ------------------------------------------------------------------------------------ packets
+
+/** The frame's IP header offset and version for a link type, or -1. `le`: the file's byte order
+ *  (DLT_NULL's family is in the writer's order). */
+export function ipStart(link: number, f: Buffer, le: boolean): number {
+  switch (link) {
+    case 1: { // Ethernet, any number of 802.1Q / 802.1ad tags
+      let o = 12;
+      while (o + 2 <= f.length && (f.readUInt16BE(o) === 0x8100 || f.readUInt16BE(o) === 0x88a8)) o += 4;
+      if (o + 2 > f.length) return -1;
+      const t = f.readUInt16BE(o);
+      return t === 0x0800 || t === 0x86dd ? o + 2 : -1;
+    }
+    case 113: return f.length >= 16 && (f.readUInt16BE(14) === 0x0800 || f.readUInt16BE(14) === 0x86dd) ? 16 : -1;
+    case 276: return f.length >= 20 && (f.readUInt16BE(0) === 0x0800 || f.readUInt16BE(0) === 0x86dd) ? 20 : -1;
+    case 101: case 228: case 229: return 0;
+    case 0: case 108: {
+      if (f.length < 4) return -1;
+      const family = link === 108 ? f.readUInt32BE(0) : le ? f.readUInt32LE(0) : f.readUInt32BE(0);
+      return family === 2 || family === 24 || family === 28 || family === 30 ? 4 : -1;
+    }
+    default: return -1;
+  }
+}
+
+/** A seeded generator of numbers in [0, 1) (mulberry32): the same cuts and orders on every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
