@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { asRows, connRecordsOf } from "./helpers/conn.js";
 import { REPO } from "./helpers/captures.js";
 import { PcapBuilder, FIN, SYN, PSH, ACK, CLIENT_IP, SERVER_IP } from "./helpers/detect-pcap.js";
+import { seeded } from "./helpers/seeded.js";
 
 /** The ports of ports.ts's registrations, per transport. */
 function registeredPorts(): { tcp: number[]; udp: number[] } {
@@ -17,18 +18,6 @@ function registeredPorts(): { tcp: number[]; udp: number[] } {
   const t = src.indexOf("proto == 6"), u = src.indexOf("proto == 17");
   const end = src.indexOf("export function portAnalyzer2");
   return { tcp: cases(src.slice(t, u)), udp: cases(src.slice(u, end)) };
-}
-
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Analyzers whose Zeek grammar accepts random bytes, and why. */
@@ -91,7 +80,7 @@ for (const [proto, list] of [["tcp", ports.tcp], ["udp", ports.udp]] as const) {
     let sport = 20000;
     for (const port of list) {
       for (let round = 0; round < ROUNDS; round++) {
-        const r = rng(port * 1000 + round);
+        const r = seeded(port * 1000 + round);
         sport = sport >= 60000 ? 20001 : sport + 1;
         if (proto === "tcp") tcpConnection(p, r, sport, port);
         else udpFlow(p, r, sport, port);

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { servicesOf } from "./helpers/conn.js";
 import { messagesInTurn } from "./helpers/detect-pcap.js";
 import { conversations, type Convo, type Msg } from "./helpers/conversations.js";
-import { seeded } from "./helpers/rewrite-frames.js";
+import { seeded } from "./helpers/seeded.js";
 
 const services = (port: number, msgs: Msg[]) =>
   servicesOf(messagesInTurn(port, msgs)).map((s) => s.split(",").sort().join(",")).join(" ");

@@ -12,7 +12,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resegment, type Arrange, type Cuts } from "./helpers/resegment.js";
-import { seeded } from "./helpers/rewrite-frames.js";
+import { seeded } from "./helpers/seeded.js";
 import { CAPTURES, HAVE_CAPTURES, capturesUnder, noteMissingCaptures } from "./helpers/captures.js";
 import { runTrace, asRows, keyOf } from "./helpers/conn.js";
 

@@ -72,7 +72,7 @@ export function syslogTcpStream(st: usize, isOrig: bool, p: usize, n: u32): void
       } else if (c == 32) store<u8>(d, P_MESSAGE);
       else { parseError(d); return; }
     } else if (phase <= P_C_PRIO) { // a counted message's byte
-      let left = load<u32>(d, 4) - 1;
+      const left = load<u32>(d, 4) - 1;
       store<u32>(d, left, 4);
       let next = P_C_REST;
       if (phase == P_MESSAGE && c == 60) { next = P_C_PRIO; store<u8>(d, 0, 1); }

@@ -105,15 +105,3 @@ export function ipStart(link: number, f: Buffer, le: boolean): number {
     default: return -1;
   }
 }
-
-/** A seeded generator of numbers in [0, 1) (mulberry32): the same cuts and orders on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
