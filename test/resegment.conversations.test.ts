@@ -9,6 +9,7 @@ import { servicesOf } from "./helpers/conn.js";
 import { messagesInTurn } from "./helpers/detect-pcap.js";
 import { conversations, type Convo, type Msg } from "./helpers/conversations.js";
 import { seeded } from "./helpers/seeded.js";
+import { pieceBounds } from "./helpers/rewrite-frames.js";
 
 const services = (port: number, msgs: Msg[]) =>
   servicesOf(messagesInTurn(port, msgs)).map((s) => s.split(",").sort().join(",")).join(" ");
@@ -16,7 +17,7 @@ const services = (port: number, msgs: Msg[]) =>
 /** The messages with message i cut at cuts[i] (offsets in (0, its length)). */
 function cutAt(msgs: Msg[], cuts: number[][]): Msg[] {
   return msgs.flatMap(([fromClient, b], i) => {
-    const bounds = [0, ...[...new Set(cuts[i] ?? [])].filter((k) => k > 0 && k < b.length).sort((x, y) => x - y), b.length];
+    const bounds = pieceBounds(cuts[i] ?? [], b.length) ?? [0, b.length];
     return bounds.slice(1).map((end, j): Msg => [fromClient, b.subarray(bounds[j], end)]);
   });
 }

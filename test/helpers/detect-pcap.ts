@@ -1,11 +1,6 @@
 // Small captures built in tests: classic pcap, Ethernet, IPv4, TCP and UDP with correct checksums.
-import { sum16 } from "./packets.js";
+import { checksum } from "./packets.js";
 import { servicesOf } from "./conn.js";
-
-/** The Internet checksum of buf (ones' complement of its 16-bit sum plus `initial`). */
-export function checksum(buf: Buffer, initial = 0): number {
-  return ~sum16(buf, initial) & 0xffff;
-}
 
 /** A classic pcap (Ethernet) built packet by packet. */
 export class PcapBuilder {

@@ -20,6 +20,11 @@ export function sum16(b: Buffer, acc = 0): number {
   return acc;
 }
 
+/** The Internet checksum of buf (ones' complement of its 16-bit sum plus `initial`). */
+export function checksum(buf: Buffer, initial = 0): number {
+  return ~sum16(buf, initial) & 0xffff;
+}
+
 /** A classic pcap (LE, microseconds) of the given frames of link type `link`, one a second from t0. */
 export function pcapOf(frames: Buffer[], link = 1, t0 = 1_700_000_000): Buffer {
   const head = Buffer.alloc(24);

@@ -6,8 +6,8 @@
 // with a valid header checksum; IPv6 whose first next header is the transport's (a Fragment header
 // is put in front of it); at least 16 bytes after the IP header, captured whole. Every other packet
 // is copied as it is.
-import { sum16 } from "./packets.js";
-import { rewriteFrames, ipStart } from "./rewrite-frames.js";
+import { checksum } from "./packets.js";
+import { rewriteFrames, wholeDatagram, pieceBounds } from "./rewrite-frames.js";
 
 /** Where to cut a datagram's `length` bytes after its IP header: offsets in (0, length) (rounded
  *  down to a multiple of 8, as fragment offsets are), any order. */
@@ -17,36 +17,24 @@ export type Cuts = (length: number) => number[];
  *  or repeated. */
 export type Arrange = (fragments: Buffer[]) => Buffer[];
 
+/** The transports an IPv6 datagram is fragmented with: TCP, UDP, ICMPv6, GRE, IPv4 and IPv6. */
+const IPV6_NEXT = [6, 17, 58, 47, 4, 41];
+
 let nextId = 1;
 
-/** The capture with every cleanly fragmentable datagram in fragments; `fragmented` counts them. */
-export function refragment(capture: Buffer, cuts: Cuts, arrange: Arrange = (f) => f): { capture: Buffer; fragmented: number } {
-  const { capture: out, rewritten } = rewriteFrames(capture, (link, frame, le) => fragmentFrame(link, frame, cuts, arrange, le));
-  return { capture: out, fragmented: rewritten };
+/** The capture with every cleanly fragmentable datagram in fragments; `rewritten` counts them. */
+export function refragment(capture: Buffer, cuts: Cuts, arrange: Arrange = (f) => f): { capture: Buffer; rewritten: number } {
+  return rewriteFrames(capture, (link, frame, le) => fragmentFrame(link, frame, cuts, arrange, le));
 }
 
 function fragmentFrame(link: number, f: Buffer, cuts: Cuts, arrange: Arrange, le: boolean): Buffer[] | null {
-  const ip = ipStart(link, f, le);
-  if (ip < 0 || ip >= f.length) return null;
-  const version = f[ip] >> 4;
-  let payload: number, end: number;
-  if (version === 4) {
-    if ((f[ip] & 15) !== 5 || ip + 20 > f.length) return null;
-    end = ip + f.readUInt16BE(ip + 2);
-    if (end > f.length || end < ip + 20 || (f.readUInt16BE(ip + 6) & 0x3fff) !== 0) return null;
-    if (sum16(f.subarray(ip, ip + 20)) !== 0xffff) return null; // Zeek drops it: it must stay bad
-    payload = ip + 20;
-  } else if (version === 6) {
-    if (ip + 40 > f.length || ![6, 17, 58, 47, 4, 41].includes(f[ip + 6])) return null;
-    payload = ip + 40;
-    end = payload + f.readUInt16BE(ip + 4);
-    if (end > f.length) return null;
-  } else return null;
+  const d = wholeDatagram(link, f, le);
+  if (!d || (d.version === 4 && d.payload !== d.ip + 20) || (d.version === 6 && !IPV6_NEXT.includes(d.proto))) return null;
+  const { version, ip, payload, end } = d;
   const length = end - payload;
   if (length < 16) return null;
-  const bounds = [...new Set(cuts(length).map((c) => c & ~7).filter((c) => c > 0 && c < length))].sort((a, b) => a - b);
-  if (bounds.length === 0) return null;
-  bounds.unshift(0); bounds.push(length);
+  const bounds = pieceBounds(cuts(length).map((c) => c & ~7), length);
+  if (!bounds) return null;
   const id = nextId++ & 0xffff;
   const out: Buffer[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) {
@@ -59,7 +47,7 @@ function fragmentFrame(link: number, f: Buffer, cuts: Cuts, arrange: Arrange, le
       g.writeUInt16BE(id, ip + 4);
       g.writeUInt16BE((more << 13) | (bounds[i] >> 3), ip + 6);
       g.writeUInt16BE(0, ip + 10);
-      g.writeUInt16BE(~sum16(g.subarray(ip, ip + 20)) & 0xffff, ip + 10);
+      g.writeUInt16BE(checksum(g.subarray(ip, ip + 20)), ip + 10);
     } else {
       const frag = Buffer.alloc(8);
       frag[0] = f[ip + 6]; // the next header after it

@@ -6,8 +6,8 @@
 // Only a packet that can be cut cleanly is cut: IPv4 (unfragmented) or IPv6 (TCP as the first next
 // header), captured whole (rewrite-frames.ts says over which links), with valid IP and TCP checksums
 // and no urgent data. Every other packet is copied as it is.
-import { sum16 } from "./packets.js";
-import { rewriteFrames, ipStart } from "./rewrite-frames.js";
+import { sum16, checksum } from "./packets.js";
+import { rewriteFrames, wholeDatagram, pieceBounds } from "./rewrite-frames.js";
 
 /** Where to cut a segment of `length` data bytes: offsets in (0, length), any order. */
 export type Cuts = (length: number) => number[];
@@ -16,42 +16,28 @@ export type Cuts = (length: number) => number[];
  *  stream: they may be reordered or repeated. A SYN's piece stays first. */
 export type Arrange = (pieces: Buffer[]) => Buffer[];
 
-/** The capture with every cleanly cuttable TCP data segment cut at `cuts`; `cut` counts them. */
-export function resegment(capture: Buffer, cuts: Cuts, arrange: Arrange = (p) => p): { capture: Buffer; cut: number } {
-  const { capture: out, rewritten } = rewriteFrames(capture, (link, frame, le) => cutFrame(link, frame, cuts, arrange, le));
-  return { capture: out, cut: rewritten };
+/** The capture with every cleanly cuttable TCP data segment cut at `cuts`; `rewritten` counts
+ *  them. */
+export function resegment(capture: Buffer, cuts: Cuts, arrange: Arrange = (p) => p): { capture: Buffer; rewritten: number } {
+  return rewriteFrames(capture, (link, frame, le) => cutFrame(link, frame, cuts, arrange, le));
 }
 
 const SYN = 2, FIN = 1, RST = 4, PSH = 8, URG = 32;
 
 /** The frame cut into frames of the given data cuts, or null when it is not cut (see the top). */
 function cutFrame(link: number, f: Buffer, cuts: Cuts, arrange: Arrange, le: boolean): Buffer[] | null {
-  const ip = ipStart(link, f, le);
-  if (ip < 0 || ip >= f.length) return null;
-  const version = f[ip] >> 4;
-  // pseudo(n): the pseudo-header's sum for n bytes of TCP (the addresses are every piece's too)
-  let tcp: number, end: number, pseudo: (n: number) => number;
-  if (version === 4) {
-    const ihl = (f[ip] & 15) * 4, total = f.readUInt16BE(ip + 2);
-    if (ihl < 20 || total < ihl || ip + total > f.length || f[ip + 9] !== 6) return null;
-    if ((f.readUInt16BE(ip + 6) & 0x3fff) !== 0) return null; // a fragment
-    if (sum16(f.subarray(ip, ip + ihl)) !== 0xffff) return null;
-    tcp = ip + ihl; end = ip + total;
-    pseudo = (n) => sum16(f.subarray(ip + 12, ip + 20), 6 + n);
-  } else if (version === 6) {
-    if (ip + 40 > f.length || f[ip + 6] !== 6) return null;
-    tcp = ip + 40; end = tcp + f.readUInt16BE(ip + 4);
-    if (end > f.length) return null;
-    pseudo = (n) => sum16(f.subarray(ip + 8, ip + 40), 6 + n);
-  } else return null;
+  const d = wholeDatagram(link, f, le);
+  if (!d || d.proto !== 6) return null;
+  const { version, ip, payload: tcp, end } = d;
+  // the pseudo-header's sum for n bytes of TCP (its addresses are every piece's too)
+  const pseudo = (n: number) => (version === 4 ? sum16(f.subarray(ip + 12, ip + 20), 6 + n) : sum16(f.subarray(ip + 8, ip + 40), 6 + n));
   if (tcp + 20 > end) return null;
   const doff = (f[tcp + 12] >> 4) * 4, flags = f[tcp + 13];
   const data = tcp + doff, length = end - data;
   if (doff < 20 || length < 2 || (flags & URG) !== 0) return null;
   if (sum16(f.subarray(tcp, end), pseudo(end - tcp)) !== 0xffff) return null; // a bad checksum stays bad
-  const bounds = [...new Set(cuts(length).filter((c) => c > 0 && c < length))].sort((a, b) => a - b);
-  if (bounds.length === 0) return null;
-  bounds.unshift(0); bounds.push(length);
+  const bounds = pieceBounds(cuts(length), length);
+  if (!bounds) return null;
   const seq = f.readUInt32BE(tcp + 4);
   const out: Buffer[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) {
@@ -64,10 +50,10 @@ function cutFrame(link: number, f: Buffer, cuts: Cuts, arrange: Arrange, le: boo
     if (version === 4) {
       g.writeUInt16BE(g.length - ip, ip + 2);
       g.writeUInt16BE(0, ip + 10);
-      g.writeUInt16BE(~sum16(g.subarray(ip, tcp)) & 0xffff, ip + 10);
+      g.writeUInt16BE(checksum(g.subarray(ip, tcp)), ip + 10);
     } else g.writeUInt16BE(g.length - tcp, ip + 4);
     g.writeUInt16BE(0, tcp + 16);
-    g.writeUInt16BE(~sum16(g.subarray(tcp), pseudo(g.length - tcp)) & 0xffff, tcp + 16);
+    g.writeUInt16BE(checksum(g.subarray(tcp), pseudo(g.length - tcp)), tcp + 16);
     out.push(g);
   }
   return flags & SYN ? [out[0], ...arrange(out.slice(1))] : arrange(out);

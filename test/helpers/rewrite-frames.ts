@@ -2,6 +2,7 @@
 // segment cut in pieces, an IP datagram in fragments), in the same file format. Classic pcap
 // (either byte order, micro- or nanoseconds) and pcapng (enhanced packet blocks; every other block
 // is copied). A record or block cut short at the end is copied as it is.
+import { sum16 } from "./packets.js";
 
 /** The capture with each frame captured whole replaced by `rewrite`'s frames; `rewritten` counts
  *  the frames replaced. */
@@ -85,7 +86,7 @@ const pad4 = (n: number) => (n + 3) & ~3;
 
 /** The frame's IP header offset and version for a link type, or -1. `le`: the file's byte order
  *  (DLT_NULL's family is in the writer's order). */
-export function ipStart(link: number, f: Buffer, le: boolean): number {
+function ipStart(link: number, f: Buffer, le: boolean): number {
   switch (link) {
     case 1: { // Ethernet, any number of 802.1Q / 802.1ad tags
       let o = 12;
@@ -104,4 +105,35 @@ export function ipStart(link: number, f: Buffer, le: boolean): number {
     }
     default: return -1;
   }
+}
+
+/** An unfragmented IP datagram captured whole in a frame: its version, where its IP header and
+ *  what follows it start, where it ends, and the protocol after the header (IPv6: the first next
+ *  header). */
+export interface Datagram { version: number; ip: number; payload: number; end: number; proto: number }
+
+/** The frame's datagram, or null: not IP, a fragment, cut short, or IPv4 with a bad header
+ *  checksum (which Zeek drops: rewritten, it must stay bad). */
+export function wholeDatagram(link: number, f: Buffer, le: boolean): Datagram | null {
+  const ip = ipStart(link, f, le);
+  if (ip < 0 || ip >= f.length) return null;
+  const version = f[ip] >> 4;
+  if (version === 4) {
+    const ihl = (f[ip] & 15) * 4;
+    if (ip + 20 > f.length || ihl < 20) return null;
+    const end = ip + f.readUInt16BE(ip + 2);
+    if (end < ip + ihl || end > f.length || (f.readUInt16BE(ip + 6) & 0x3fff) !== 0) return null;
+    if (sum16(f.subarray(ip, ip + ihl)) !== 0xffff) return null;
+    return { version, ip, payload: ip + ihl, end, proto: f[ip + 9] };
+  }
+  if (version !== 6 || ip + 40 > f.length) return null;
+  const end = ip + 40 + f.readUInt16BE(ip + 4);
+  return end > f.length ? null : { version, ip, payload: ip + 40, end, proto: f[ip + 6] };
+}
+
+/** The bounds of the pieces that cutting `length` bytes at `offsets` makes: 0, the offsets within
+ *  (0, length) in order without repeats, then length; null when none is within. */
+export function pieceBounds(offsets: number[], length: number): number[] | null {
+  const inside = [...new Set(offsets.filter((c) => c > 0 && c < length))].sort((a, b) => a - b);
+  return inside.length === 0 ? null : [0, ...inside, length];
 }

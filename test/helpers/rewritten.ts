@@ -1,0 +1,48 @@
+// The reference captures of real traffic compared with themselves rewritten (re-segmented,
+// re-fragmented): each connection's conn.log row, by its key and start, before and after.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CAPTURES, capturesUnder } from "./captures.js";
+import { runTrace, asRows, keyOf } from "./conn.js";
+
+export type Row = Record<string, string>;
+
+/** Each connection's conn.log row (protocol detection on), by its key and start. */
+function connectionRows(capture: Buffer): Map<string, Row> {
+  const out = new Map<string, Row>();
+  for (const r of asRows(runTrace(capture, { by: ["src", "service"] }).records)) out.set(`${keyOf(r)} ${r.ts}`, r);
+  return out;
+}
+
+interface Reference { file: string; name: string; capture: Buffer; rows: Map<string, Row> }
+let references: Reference[] | undefined;
+
+/** Zeek's and nDPI's captures (formats/ holds framing cases), each read and run once. */
+function referenceCaptures(): Reference[] {
+  references ??= ["zeek", "zeek-protocols", "ndpi"].flatMap((d) => capturesUnder(join(CAPTURES, d))).map((file) => {
+    const capture = readFileSync(file);
+    return { file, name: file.slice(CAPTURES.length + 1), capture, rows: connectionRows(capture) };
+  });
+  return references;
+}
+
+/** Every reference capture rewritten: the connections gone or new, and what `compare` finds in
+ *  each connection's rows before and after (`file`: the capture's path); `rewritten` adds up what
+ *  `rewrite` reports it changed. */
+export function compareRewritten(rewrite: (capture: Buffer) => { capture: Buffer; rewritten: number },
+  compare: (before: Row, after: Row, file: string) => string[]): { differences: string[]; rewritten: number } {
+  const differences: string[] = [];
+  let rewritten = 0;
+  for (const ref of referenceCaptures()) {
+    const out = rewrite(ref.capture);
+    rewritten += out.rewritten;
+    const after = connectionRows(out.capture);
+    for (const [key, a] of ref.rows) {
+      const b = after.get(key);
+      if (!b) differences.push(`${ref.name}: ${key} gone`);
+      else for (const d of compare(a, b, ref.file)) differences.push(`${ref.name}: ${key} ${d}`);
+    }
+    for (const key of after.keys()) if (!ref.rows.has(key)) differences.push(`${ref.name}: ${key} new`);
+  }
+  return { differences, rewritten };
+}
