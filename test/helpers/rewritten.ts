@@ -8,17 +8,17 @@ import { runTrace, asRows, keyOf } from "./conn.js";
 export type Row = Record<string, string>;
 
 /** Each connection's conn.log row (protocol detection on), by its key and start. */
-function connectionRows(capture: Buffer): Map<string, Row> {
+export function connectionRows(capture: Buffer): Map<string, Row> {
   const out = new Map<string, Row>();
   for (const r of asRows(runTrace(capture, { by: ["src", "service"] }).records)) out.set(`${keyOf(r)} ${r.ts}`, r);
   return out;
 }
 
-interface Reference { file: string; name: string; capture: Buffer; rows: Map<string, Row> }
+export interface Reference { file: string; name: string; capture: Buffer; rows: Map<string, Row> }
 let references: Reference[] | undefined;
 
 /** Zeek's and nDPI's captures (formats/ holds framing cases), each read and run once. */
-function referenceCaptures(): Reference[] {
+export function referenceCaptures(): Reference[] {
   references ??= ["zeek", "zeek-protocols", "ndpi"].flatMap((d) => capturesUnder(join(CAPTURES, d))).map((file) => {
     const capture = readFileSync(file);
     return { file, name: file.slice(CAPTURES.length + 1), capture, rows: connectionRows(capture) };
