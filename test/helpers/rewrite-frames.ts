@@ -1,7 +1,8 @@
 // A capture's frames rewritten one by one: each may become several frames at its time (a TCP
-// segment cut in pieces, an IP datagram in fragments), in the same file format. Classic pcap
-// (either byte order, micro- or nanoseconds) and pcapng (enhanced packet blocks; every other block
-// is copied). A record or block cut short at the end is copied as it is.
+// segment cut in pieces, an IP datagram in fragments), or be captured in part (a snaplen), in the
+// same file format. Classic pcap (either byte order, micro- or nanoseconds) and pcapng (enhanced
+// packet blocks; every other block is copied). A record or block cut short at the end is copied
+// as it is.
 import { sum16 } from "./packets.js";
 
 /** The capture with each frame captured whole replaced by `rewrite`'s frames; `rewritten` counts
@@ -12,7 +13,12 @@ export function rewriteFrames(capture: Buffer, rewrite: Rewrite): { capture: Buf
 }
 
 /** A frame's replacement frames, or null to keep it. `le`: the file's byte order. */
-export type Rewrite = (link: number, frame: Buffer, le: boolean) => Buffer[] | null;
+export type Rewrite = (link: number, frame: Buffer, le: boolean) => Frame[] | null;
+
+/** A frame captured whole, or its first bytes of `wire` (the length it had on the wire). */
+export type Frame = Buffer | { captured: Buffer; wire: number };
+const capturedOf = (f: Frame): Buffer => (Buffer.isBuffer(f) ? f : f.captured);
+const wireOf = (f: Frame): number => (Buffer.isBuffer(f) ? f.length : f.wire);
 
 // ------------------------------------------------------------------------------------ framing
 
@@ -31,9 +37,10 @@ function rewritePcap(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewr
     const frames = caplen === origlen ? rewrite(link, frame, le) : null;
     if (frames) {
       rewritten++;
-      for (const f of frames) {
+      for (const frame of frames) {
+        const f = capturedOf(frame), wire = wireOf(frame);
         const h = Buffer.from(capture.subarray(off, off + 16));
-        if (le) { h.writeUInt32LE(f.length, 8); h.writeUInt32LE(f.length, 12); } else { h.writeUInt32BE(f.length, 8); h.writeUInt32BE(f.length, 12); }
+        if (le) { h.writeUInt32LE(f.length, 8); h.writeUInt32LE(wire, 12); } else { h.writeUInt32BE(f.length, 8); h.writeUInt32BE(wire, 12); }
         parts.push(h, f);
       }
     } else parts.push(capture.subarray(off, off + 16 + caplen));
@@ -55,7 +62,7 @@ function rewritePcapng(capture: Buffer, rewrite: Rewrite): { capture: Buffer; re
     const block = capture.subarray(off, off + total);
     const btype = u32(off);
     if (btype === 1) links.push(le ? block.readUInt16LE(8) : block.readUInt16BE(8));
-    let frames: Buffer[] | null = null;
+    let frames: Frame[] | null = null;
     if (btype === 6) {
       const ifc = u32(off + 8), caplen = u32(off + 20), origlen = u32(off + 24);
       if (ifc < links.length && caplen === origlen && 28 + caplen <= total - 4) frames = rewrite(links[ifc], block.subarray(28, 28 + caplen), le);
@@ -63,12 +70,13 @@ function rewritePcapng(capture: Buffer, rewrite: Rewrite): { capture: Buffer; re
     if (frames) {
       rewritten++;
       const options = block.subarray(28 + pad4(u32(off + 20)), total - 4);
-      for (const f of frames) {
+      for (const frame of frames) {
+        const f = capturedOf(frame);
         const len = 28 + pad4(f.length) + options.length + 4;
         const b = Buffer.alloc(len);
         block.copy(b, 0, 0, 20); // type, length (rewritten), interface, timestamp
         const w = (v: number, o: number) => (le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
-        w(len, 4); w(f.length, 20); w(f.length, 24); w(len, len - 4);
+        w(len, 4); w(f.length, 20); w(wireOf(frame), 24); w(len, len - 4);
         f.copy(b, 28);
         options.copy(b, 28 + pad4(f.length));
         parts.push(b);
@@ -85,14 +93,19 @@ const pad4 = (n: number) => (n + 3) & ~3;
 // ------------------------------------------------------------------------------------ packets
 
 /** The frame's IP header offset and version for a link type, or -1. `le`: the file's byte order
- *  (DLT_NULL's family is in the writer's order). */
-function ipStart(link: number, f: Buffer, le: boolean): number {
+ *  (DLT_NULL's family is in the writer's order). `pppoe`: also inside a PPPoE session, whose
+ *  header has a length of its own (for rewrites that keep the datagram's length). */
+function ipStart(link: number, f: Buffer, le: boolean, pppoe: boolean): number {
   switch (link) {
     case 1: { // Ethernet, any number of 802.1Q / 802.1ad tags
       let o = 12;
       while (o + 2 <= f.length && (f.readUInt16BE(o) === 0x8100 || f.readUInt16BE(o) === 0x88a8)) o += 4;
       if (o + 2 > f.length) return -1;
       const t = f.readUInt16BE(o);
+      if (pppoe && t === 0x8864 && o + 10 <= f.length) {
+        const ppp = f.readUInt16BE(o + 8); // after version, code, session id and length
+        return ppp === 0x0021 || ppp === 0x0057 ? o + 10 : -1;
+      }
       return t === 0x0800 || t === 0x86dd ? o + 2 : -1;
     }
     case 113: return f.length >= 16 && (f.readUInt16BE(14) === 0x0800 || f.readUInt16BE(14) === 0x86dd) ? 16 : -1;
@@ -113,9 +126,12 @@ function ipStart(link: number, f: Buffer, le: boolean): number {
 export interface Datagram { version: number; ip: number; payload: number; end: number; proto: number }
 
 /** The frame's datagram, or null: not IP, a fragment, cut short, or IPv4 with a bad header
- *  checksum (which Zeek drops: rewritten, it must stay bad). */
-export function wholeDatagram(link: number, f: Buffer, le: boolean): Datagram | null {
-  const ip = ipStart(link, f, le);
+ *  checksum (which Zeek drops: rewritten, it must stay bad). For a rewrite that keeps the
+ *  datagram's length and runs that ignore checksums (as -C), `sameLength` also finds it inside
+ *  PPPoE, and `anyHeaderChecksum` whatever its header checksum. */
+export function wholeDatagram(link: number, f: Buffer, le: boolean,
+  { sameLength = false, anyHeaderChecksum = false } = {}): Datagram | null {
+  const ip = ipStart(link, f, le, sameLength);
   if (ip < 0 || ip >= f.length) return null;
   const version = f[ip] >> 4;
   if (version === 4) {
@@ -123,7 +139,7 @@ export function wholeDatagram(link: number, f: Buffer, le: boolean): Datagram | 
     if (ip + 20 > f.length || ihl < 20) return null;
     const end = ip + f.readUInt16BE(ip + 2);
     if (end < ip + ihl || end > f.length || (f.readUInt16BE(ip + 6) & 0x3fff) !== 0) return null;
-    if (sum16(f.subarray(ip, ip + ihl)) !== 0xffff) return null;
+    if (!anyHeaderChecksum && sum16(f.subarray(ip, ip + ihl)) !== 0xffff) return null;
     return { version, ip, payload: ip + ihl, end, proto: f[ip + 9] };
   }
   if (version !== 6 || ip + 40 > f.length) return null;

@@ -1,5 +1,6 @@
 // The reference captures of real traffic compared with themselves rewritten (re-segmented,
-// re-fragmented): each connection's conn.log row, by its key and start, before and after.
+// re-fragmented, cut by a snaplen): each connection's conn.log row, by its key and start, before
+// and after.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CAPTURES, capturesUnder } from "./captures.js";
@@ -7,14 +8,16 @@ import { runTrace, asRows, keyOf } from "./conn.js";
 
 export type Row = Record<string, string>;
 
-/** Each connection's conn.log row (protocol detection on), by its key and start. */
-export function connectionRows(capture: Buffer): Map<string, Row> {
+/** Each connection's conn.log row (protocol detection on), by its key and start. `ignoreChecksums`:
+ *  as -C. */
+export function connectionRows(capture: Buffer, ignoreChecksums = false): Map<string, Row> {
   const out = new Map<string, Row>();
-  for (const r of asRows(runTrace(capture, { by: ["src", "service"] }).records)) out.set(`${keyOf(r)} ${r.ts}`, r);
+  for (const r of asRows(runTrace(capture, { by: ["src", "service"], ignoreChecksums }).records)) out.set(`${keyOf(r)} ${r.ts}`, r);
   return out;
 }
 
-export interface Reference { file: string; name: string; capture: Buffer; rows: Map<string, Row> }
+/** A reference capture and its rows; `rowsIgnoringChecksums` (as -C) once asked for. */
+export interface Reference { file: string; name: string; capture: Buffer; rows: Map<string, Row>; rowsIgnoringChecksums?: Map<string, Row> }
 let references: Reference[] | undefined;
 
 /** Zeek's and nDPI's captures (formats/ holds framing cases), each read and run once. */
@@ -28,21 +31,22 @@ export function referenceCaptures(): Reference[] {
 
 /** Every reference capture rewritten: the connections gone or new, and what `compare` finds in
  *  each connection's rows before and after (`file`: the capture's path); `rewritten` adds up what
- *  `rewrite` reports it changed. */
+ *  `rewrite` reports it changed. `ignoreChecksums`: both runs as -C. */
 export function compareRewritten(rewrite: (capture: Buffer) => { capture: Buffer; rewritten: number },
-  compare: (before: Row, after: Row, file: string) => string[]): { differences: string[]; rewritten: number } {
+  compare: (before: Row, after: Row, file: string) => string[], { ignoreChecksums = false } = {}): { differences: string[]; rewritten: number } {
   const differences: string[] = [];
   let rewritten = 0;
   for (const ref of referenceCaptures()) {
     const out = rewrite(ref.capture);
     rewritten += out.rewritten;
-    const after = connectionRows(out.capture);
-    for (const [key, a] of ref.rows) {
+    const before = ignoreChecksums ? (ref.rowsIgnoringChecksums ??= connectionRows(ref.capture, true)) : ref.rows;
+    const after = connectionRows(out.capture, ignoreChecksums);
+    for (const [key, a] of before) {
       const b = after.get(key);
       if (!b) differences.push(`${ref.name}: ${key} gone`);
       else for (const d of compare(a, b, ref.file)) differences.push(`${ref.name}: ${key} ${d}`);
     }
-    for (const key of after.keys()) if (!ref.rows.has(key)) differences.push(`${ref.name}: ${key} new`);
+    for (const key of after.keys()) if (!before.has(key)) differences.push(`${ref.name}: ${key} new`);
   }
   return { differences, rewritten };
 }

@@ -1,0 +1,55 @@
+// A capture taken with a snaplen (tcpdump -s 96, a sensor's slicing) shows each packet's headers
+// but only the first bytes of its payload. Zeek counts such a packet by its length on the wire:
+// TCP's bytes come from sequence numbers, the IP bytes from the IP header, and a payload cut short
+// is a content gap to the analyzers (TCP_Endpoint::DataSent delivers only a segment captured
+// whole). So every connection must keep its time, duration, bytes, state, packets and history;
+// what the payload showed may go: its services, missed_bytes and the G letters of a gap.
+//
+// The reference captures (Zeek's, nDPI's) are rewritten with every TCP payload cut (helpers/
+// snaplen.ts): to nothing, to its first byte, at random. Both runs ignore checksums (-C): a
+// checksum over a payload cut short cannot be checked, so such a segment is analyzed where the
+// whole capture's bad checksum set it aside. With nothing of any payload left, no TCP connection
+// may confirm a service.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { cutPayloads, type Keep } from "./helpers/snaplen.js";
+import { seeded } from "./helpers/seeded.js";
+import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
+import { compareRewritten, type Row } from "./helpers/rewritten.js";
+
+noteMissingCaptures("captures cut by a snaplen");
+
+/** What a payload shows: set aside in the comparison. */
+const FROM_PAYLOAD = new Set(["uid", "service", "missed_bytes", "history"]);
+const withoutGaps = (history: string) => history.replace(/[Gg]/g, "");
+
+function compare(a: Row, b: Row): string[] {
+  const out: string[] = [];
+  for (const f of Object.keys(a)) if (!FROM_PAYLOAD.has(f) && a[f] !== b[f]) out.push(`${f} ${a[f]} -> ${b[f]}`);
+  if (withoutGaps(a.history) !== withoutGaps(b.history)) out.push(`history ${a.history} -> ${b.history}`);
+  return out;
+}
+
+const VARIANTS: { name: string; keep: () => Keep; noService?: boolean }[] = [
+  { name: "headers only", keep: () => () => 0, noService: true },
+  { name: "the payload's first byte", keep: () => (n) => (n > 1 ? 1 : 0) },
+  { name: "at random", keep: () => { const r = seeded(42); return (n) => Math.floor(r() * n); } },
+];
+
+if (HAVE_CAPTURES) {
+  for (const variant of VARIANTS) {
+    test(`reference captures with TCP payloads cut, ${variant.name}: every connection as before but what its payload showed`, () => {
+      const keep = variant.keep();
+      const services: string[] = [];
+      const { differences, rewritten } = compareRewritten((c) => cutPayloads(c, keep), (a, b, file) => {
+        if (variant.noService && b.proto === "tcp" && b.service !== "-" && b.tunnel_parents === "-") services.push(`${file}: ${a["id.orig_h"]}:${a["id.orig_p"]} > ${a["id.resp_h"]}:${a["id.resp_p"]} ${b.service}`);
+        return compare(a, b);
+      }, { ignoreChecksums: true });
+      assert.ok(rewritten > 5000, `only ${rewritten} segments cut`);
+      assert.equal(differences.slice(0, 30), [], `${differences.length} differences`);
+      assert.equal(services, [], "services confirmed with no payload captured");
+    });
+  }
+}
+
+test.run();
