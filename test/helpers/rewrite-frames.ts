@@ -6,11 +6,13 @@
 import { sum16 } from "./packets.js";
 
 /** The capture with each frame captured whole replaced by `rewrite`'s frames; `rewritten` counts
- *  the frames replaced. */
-export function rewriteFrames(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewritten: number } {
+ *  the frames replaced, `frames` all the capture's frames. */
+export function rewriteFrames(capture: Buffer, rewrite: Rewrite): Rewritten {
   if (capture.readUInt32LE(0) === 0x0a0d0d0a) return rewritePcapng(capture, rewrite);
   return rewritePcap(capture, rewrite);
 }
+
+export interface Rewritten { capture: Buffer; rewritten: number; frames: number }
 
 /** A frame's replacement frames, or null to keep it. `le`: the file's byte order. */
 export type Rewrite = (link: number, frame: Buffer, le: boolean) => Frame[] | null;
@@ -22,22 +24,23 @@ const wireOf = (f: Frame): number => (Buffer.isBuffer(f) ? f.length : f.wire);
 
 // ------------------------------------------------------------------------------------ framing
 
-function rewritePcap(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewritten: number } {
+function rewritePcap(capture: Buffer, rewrite: Rewrite): Rewritten {
   const m = capture.readUInt32LE(0);
   const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
   if (!le && capture.readUInt32BE(0) !== 0xa1b2c3d4 && capture.readUInt32BE(0) !== 0xa1b23c4d) throw new Error("rewriteFrames: not a pcap or pcapng");
   const u32 = (o: number) => (le ? capture.readUInt32LE(o) : capture.readUInt32BE(o));
   const link = u32(20) & 0x0fffffff;
   const parts: Buffer[] = [capture.subarray(0, 24)];
-  let rewritten = 0, off = 24;
+  let rewritten = 0, frames = 0, off = 24;
   while (off + 16 <= capture.length) {
     const caplen = u32(off + 8), origlen = u32(off + 12);
     if (off + 16 + caplen > capture.length) break; // a cut record: copied below as it is
     const frame = capture.subarray(off + 16, off + 16 + caplen);
-    const frames = caplen === origlen ? rewrite(link, frame, le) : null;
-    if (frames) {
+    frames++;
+    const replaced = caplen === origlen ? rewrite(link, frame, le) : null;
+    if (replaced) {
       rewritten++;
-      for (const frame of frames) {
+      for (const frame of replaced) {
         const f = capturedOf(frame), wire = wireOf(frame);
         const h = Buffer.from(capture.subarray(off, off + 16));
         if (le) { h.writeUInt32LE(f.length, 8); h.writeUInt32LE(wire, 12); } else { h.writeUInt32BE(f.length, 8); h.writeUInt32BE(wire, 12); }
@@ -47,12 +50,12 @@ function rewritePcap(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewr
     off += 16 + caplen;
   }
   parts.push(capture.subarray(off));
-  return { capture: Buffer.concat(parts), rewritten };
+  return { capture: Buffer.concat(parts), rewritten, frames };
 }
 
-function rewritePcapng(capture: Buffer, rewrite: Rewrite): { capture: Buffer; rewritten: number } {
+function rewritePcapng(capture: Buffer, rewrite: Rewrite): Rewritten {
   const parts: Buffer[] = [];
-  let le = true, links: number[] = [], rewritten = 0, off = 0;
+  let le = true, links: number[] = [], rewritten = 0, frames = 0, off = 0;
   while (off + 12 <= capture.length) {
     const type = capture.readUInt32LE(off);
     if (type === 0x0a0d0d0a) { le = capture.readUInt32LE(off + 8) === 0x1a2b3c4d; links = []; }
@@ -62,15 +65,16 @@ function rewritePcapng(capture: Buffer, rewrite: Rewrite): { capture: Buffer; re
     const block = capture.subarray(off, off + total);
     const btype = u32(off);
     if (btype === 1) links.push(le ? block.readUInt16LE(8) : block.readUInt16BE(8));
-    let frames: Frame[] | null = null;
+    let replaced: Frame[] | null = null;
+    if (btype === 2 || btype === 3 || btype === 6) frames++; // packet blocks: obsolete, simple, enhanced
     if (btype === 6) {
       const ifc = u32(off + 8), caplen = u32(off + 20), origlen = u32(off + 24);
-      if (ifc < links.length && caplen === origlen && 28 + caplen <= total - 4) frames = rewrite(links[ifc], block.subarray(28, 28 + caplen), le);
+      if (ifc < links.length && caplen === origlen && 28 + caplen <= total - 4) replaced = rewrite(links[ifc], block.subarray(28, 28 + caplen), le);
     }
-    if (frames) {
+    if (replaced) {
       rewritten++;
       const options = block.subarray(28 + pad4(u32(off + 20)), total - 4);
-      for (const frame of frames) {
+      for (const frame of replaced) {
         const f = capturedOf(frame);
         const len = 28 + pad4(f.length) + options.length + 4;
         const b = Buffer.alloc(len);
@@ -85,7 +89,7 @@ function rewritePcapng(capture: Buffer, rewrite: Rewrite): { capture: Buffer; re
     off += total;
   }
   parts.push(capture.subarray(off));
-  return { capture: Buffer.concat(parts), rewritten };
+  return { capture: Buffer.concat(parts), rewritten, frames };
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -97,7 +101,7 @@ const pad4 = (n: number) => (n + 3) & ~3;
  *  header has a length of its own (for rewrites that keep the datagram's length). */
 function ipStart(link: number, f: Buffer, le: boolean, pppoe: boolean): number {
   switch (link) {
-    case 1: { // Ethernet, any number of 802.1Q / 802.1ad tags
+    case 1: { // Ethernet, any number of 802.1Q / 802.1ad tags, then IP or an MPLS label stack
       let o = 12;
       while (o + 2 <= f.length && (f.readUInt16BE(o) === 0x8100 || f.readUInt16BE(o) === 0x88a8)) o += 4;
       if (o + 2 > f.length) return -1;
@@ -106,8 +110,15 @@ function ipStart(link: number, f: Buffer, le: boolean, pppoe: boolean): number {
         const ppp = f.readUInt16BE(o + 8); // after version, code, session id and length
         return ppp === 0x0021 || ppp === 0x0057 ? o + 10 : -1;
       }
+      if (t === 0x8847) { // labels until the bottom of the stack; IP by its version nibble
+        o += 2;
+        while (o + 4 <= f.length && (f[o + 2] & 1) === 0) o += 4;
+        return o + 5 <= f.length && (f[o + 4] >> 4 === 4 || f[o + 4] >> 4 === 6) ? o + 4 : -1;
+      }
       return t === 0x0800 || t === 0x86dd ? o + 2 : -1;
     }
+    case 9: // PPP in HDLC-like framing: address, control, protocol
+      return f.length >= 4 && f[0] === 0xff && f[1] === 0x03 && (f.readUInt16BE(2) === 0x0021 || f.readUInt16BE(2) === 0x0057) ? 4 : -1;
     case 113: return f.length >= 16 && (f.readUInt16BE(14) === 0x0800 || f.readUInt16BE(14) === 0x86dd) ? 16 : -1;
     case 276: return f.length >= 20 && (f.readUInt16BE(0) === 0x0800 || f.readUInt16BE(0) === 0x86dd) ? 20 : -1;
     case 101: case 228: case 229: return 0;
@@ -125,12 +136,10 @@ function ipStart(link: number, f: Buffer, le: boolean, pppoe: boolean): number {
  *  header). */
 export interface Datagram { version: number; ip: number; payload: number; end: number; proto: number }
 
-/** The frame's datagram, or null: not IP, a fragment, cut short, or IPv4 with a bad header
- *  checksum (which Zeek drops: rewritten, it must stay bad). For a rewrite that keeps the
- *  datagram's length and runs that ignore checksums (as -C), `sameLength` also finds it inside
- *  PPPoE, and `anyHeaderChecksum` whatever its header checksum. */
-export function wholeDatagram(link: number, f: Buffer, le: boolean,
-  { sameLength = false, anyHeaderChecksum = false } = {}): Datagram | null {
+/** The frame's IP packet captured whole (a fragment too, whatever its header checksum), or null.
+ *  `sameLength`: also inside PPPoE, whose header has a length of its own (for a rewrite that keeps
+ *  the packet's length). */
+export function ipPacket(link: number, f: Buffer, le: boolean, { sameLength = false } = {}): Datagram | null {
   const ip = ipStart(link, f, le, sameLength);
   if (ip < 0 || ip >= f.length) return null;
   const version = f[ip] >> 4;
@@ -138,13 +147,24 @@ export function wholeDatagram(link: number, f: Buffer, le: boolean,
     const ihl = (f[ip] & 15) * 4;
     if (ip + 20 > f.length || ihl < 20) return null;
     const end = ip + f.readUInt16BE(ip + 2);
-    if (end < ip + ihl || end > f.length || (f.readUInt16BE(ip + 6) & 0x3fff) !== 0) return null;
-    if (!anyHeaderChecksum && sum16(f.subarray(ip, ip + ihl)) !== 0xffff) return null;
-    return { version, ip, payload: ip + ihl, end, proto: f[ip + 9] };
+    return end < ip + ihl || end > f.length ? null : { version, ip, payload: ip + ihl, end, proto: f[ip + 9] };
   }
   if (version !== 6 || ip + 40 > f.length) return null;
   const end = ip + 40 + f.readUInt16BE(ip + 4);
   return end > f.length ? null : { version, ip, payload: ip + 40, end, proto: f[ip + 6] };
+}
+
+/** The frame's datagram, or null: not IP, a fragment, cut short, or IPv4 with a bad header
+ *  checksum (which Zeek drops: rewritten, it must stay bad). For a rewrite that keeps the
+ *  datagram's length and runs that ignore checksums (as -C), `sameLength` also finds it inside
+ *  PPPoE, and `anyHeaderChecksum` whatever its header checksum. */
+export function wholeDatagram(link: number, f: Buffer, le: boolean,
+  { sameLength = false, anyHeaderChecksum = false } = {}): Datagram | null {
+  const d = ipPacket(link, f, le, { sameLength });
+  if (!d || d.version !== 4) return d;
+  if ((f.readUInt16BE(d.ip + 6) & 0x3fff) !== 0) return null;
+  if (!anyHeaderChecksum && sum16(f.subarray(d.ip, d.payload)) !== 0xffff) return null;
+  return d;
 }
 
 /** The bounds of the pieces that cutting `length` bytes at `offsets` makes: 0, the offsets within

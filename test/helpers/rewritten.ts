@@ -31,9 +31,11 @@ export function referenceCaptures(): Reference[] {
 
 /** Every reference capture rewritten: the connections gone or new, and what `compare` finds in
  *  each connection's rows before and after (`file`: the capture's path); `rewritten` adds up what
- *  `rewrite` reports it changed. `ignoreChecksums`: both runs as -C. */
+ *  `rewrite` reports it changed. `ignoreChecksums`: both runs as -C. `isNew`: a new connection
+ *  the rewrite may add (its key and row), not a difference. */
 export function compareRewritten(rewrite: (capture: Buffer) => { capture: Buffer; rewritten: number },
-  compare: (before: Row, after: Row, file: string) => string[], { ignoreChecksums = false } = {}): { differences: string[]; rewritten: number } {
+  compare: (before: Row, after: Row, file: string) => string[],
+  { ignoreChecksums = false, isNew = (_key: string, _row: Row) => false } = {}): { differences: string[]; rewritten: number } {
   const differences: string[] = [];
   let rewritten = 0;
   for (const ref of referenceCaptures()) {
@@ -46,7 +48,7 @@ export function compareRewritten(rewrite: (capture: Buffer) => { capture: Buffer
       if (!b) differences.push(`${ref.name}: ${key} gone`);
       else for (const d of compare(a, b, ref.file)) differences.push(`${ref.name}: ${key} ${d}`);
     }
-    for (const key of after.keys()) if (!before.has(key)) differences.push(`${ref.name}: ${key} new`);
+    for (const [key, row] of after) if (!before.has(key) && !isNew(key, row)) differences.push(`${ref.name}: ${key} new`);
   }
   return { differences, rewritten };
 }
