@@ -1,0 +1,23 @@
+// A real capture with every checksum wrong, as a capture on the sending host shows them when the
+// network card computes them later (checksum offload) (test/checksums-offloaded.test.ts): the IPv4
+// header's, and TCP's, UDP's, ICMP's and ICMPv6's when the transport follows the IP header (IPv6:
+// as the first next header). Fragments and every other frame are copied.
+import { rewriteFrames, wholeDatagram, type Rewritten } from "./rewrite-frames.js";
+
+/** Where each transport keeps its checksum, from the start of its header. */
+const CHECKSUM_AT: Record<number, number> = { 6: 16, 17: 6, 1: 2, 58: 2 };
+
+export function breakChecksums(capture: Buffer): Rewritten {
+  return rewriteFrames(capture, (link, frame, le) => {
+    const d = wholeDatagram(link, frame, le, { sameLength: true, anyHeaderChecksum: true });
+    if (!d) return null;
+    const f = Buffer.from(frame);
+    // xor 0x0101 never turns a sum into an equal one (0x0000 and 0xffff are both zero in ones'
+    // complement, so a flip of every bit could)
+    const flip = (at: number) => f.writeUInt16BE(f.readUInt16BE(at) ^ 0x0101, at);
+    if (d.version === 4) flip(d.ip + 10);
+    const at = CHECKSUM_AT[d.proto];
+    if (at !== undefined && d.payload + at + 2 <= d.end) flip(d.payload + at);
+    return [f];
+  });
+}
