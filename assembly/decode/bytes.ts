@@ -39,6 +39,13 @@
   store<u64>(dst, (<u64>load<u32>(p) << 32) | 0xffff0000, 8);
 }
 
+/** Is the 16-byte address IPv4-mapped (::ffff:0:0/96)? Then it is an IPv4 address, whether an
+ *  IPv4 or an IPv6 header carried it, as Zeek's IPAddr decides (GetFamily: the prefix). */
+// @ts-ignore: decorator
+@inline export function isMapped4(a: usize): bool {
+  return load<u64>(a) == 0 && load<u32>(a, 8) == 0xffff0000;
+}
+
 /** Copy a 16-byte IPv6 address. */
 // @ts-ignore: decorator
 @inline export function store16(dst: usize, p: usize): void {

@@ -80,7 +80,7 @@ function serviceRow(r: usize, id: u32, flipped: bool = false): u32 {
 /** That row's key, written aside (counters.ts keyFor): its hash. */
 function serviceKey(r: usize, id: u32, flipped: bool = false): u64 {
   return keyFor(r + (flipped ? C.C_RESP_ADDR : C.C_ORIG_ADDR), r + (flipped ? C.C_ORIG_ADDR : C.C_RESP_ADDR),
-    <u32>load<u8>(r + C.C_IPVER), <u32>load<u16>(r + (flipped ? C.C_ORIG_PORT : C.C_RESP_PORT)), <u32>load<u8>(r + C.C_PROTO), id);
+    <u32>load<u16>(r + (flipped ? C.C_ORIG_PORT : C.C_RESP_PORT)), <u32>load<u8>(r + C.C_PROTO), id);
 }
 
 /** The counter row of service slot i: kept in the record for the first ROW_SLOTS, else looked up.

@@ -10,6 +10,7 @@ import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, t
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
+import { isMapped4 } from "../decode/bytes";
 import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
 import { tcpInit, tcpRelease, tcpReleaseTouch, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd, countersSettle } from "../top/counters";
@@ -287,9 +288,9 @@ function flipAtCreation(): bool {
   }
   if (proto == 17) {
     if (!isLikelyServerPort(curSrcPort, 17) || isLikelyServerPort(curDstPort, 17)) return false;
-    // never make the limited broadcast address the originator
+    // never make the limited broadcast address the originator (an address, IPv4-mapped or not)
     const d = P.dstAddr;
-    return !(P.ipVersion == 4 && load<u32>(d, 12) == 0xffffffff);
+    return !(isMapped4(d) && load<u32>(d, 12) == 0xffffffff);
   }
   return false;
 }
@@ -347,8 +348,7 @@ function createConn(h: u64): u32 {
 }
 
 function connRow(r: usize): u32 {
-  return rowFor(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u8>(r + C.C_IPVER),
-    <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), 0);
+  return rowFor(r + C.C_ORIG_ADDR, r + C.C_RESP_ADDR, <u32>load<u16>(r + C.C_RESP_PORT), <u32>load<u8>(r + C.C_PROTO), 0);
 }
 
 // @ts-ignore: decorator
@@ -479,8 +479,7 @@ function dnsFirstMessage(idx: u32, r: usize, isOrig: bool): bool {
 
 /** IPv4 224.0.0.0/4 (mapped) or IPv6 ff00::/8. */
 function isMulticast(a: usize): bool {
-  const mapped = load<u64>(a) == 0 && load<u32>(a, 8) == 0xffff0000;
-  return mapped ? (load<u8>(a, 12) & 0xf0) == 0xe0 : load<u8>(a) == 0xff;
+  return isMapped4(a) ? (load<u8>(a, 12) & 0xf0) == 0xe0 : load<u8>(a) == 0xff;
 }
 
 /** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK; a DNS response first):

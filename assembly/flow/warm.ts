@@ -60,7 +60,6 @@ let quickTunnelled = false; // and whether it came out of an IP tunnel (warmBatc
 const srcs: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dsts: usize = memory.data(<i32>MAX_ENTRIES * 16, 16);
 const dstPorts: usize = memory.data(<i32>MAX_ENTRIES * 4);
-const ipVersions: usize = memory.data(<i32>MAX_ENTRIES);
 let sink: u64 = 0; // the loads' values go here, so that they are not optimised away
 /** Records whose first connection packet the quick parse keyed: what the warming covers (a
  *  diagnostic, for tests and measurements). */
@@ -159,7 +158,6 @@ let tunnelEnd: usize = 0;
     if (off + ihl + 4 > cap) return 0;
     storeMapped4(src, ip + 12);
     storeMapped4(dst, ip + 16);
-    store<u8>(ipVersions + <usize>i, 4);
   } else if (version == 6) {
     if (off + 44 > cap) return 0;
     proto = <u32>load<u8>(ip, 6);
@@ -167,7 +165,6 @@ let tunnelEnd: usize = 0;
     payload = be16(ip + 4);
     store16(src, ip + 8);
     store16(dst, ip + 24);
-    store<u8>(ipVersions + <usize>i, 6);
   } else {
     return 0;
   }
@@ -315,8 +312,7 @@ export function warmBatch(links: usize, datas: usize, caps: usize, records: u32)
       // and, with protocol detection, the detection state it starts with
       if (detectProtocols) s ^= touchFreshState(freshStates++);
       if (rows) {
-        rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), <u32>load<u8>(ipVersions + <usize>i),
-          load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);
+        rh = rowHash(srcs + (<usize>i << 4), dsts + (<usize>i << 4), load<u32>(dstPorts + (<usize>i << 2)), isTcp ? 6 : 17);
         s ^= touchRowSlot(rh);
       }
     } else {

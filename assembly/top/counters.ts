@@ -3,6 +3,7 @@
 // IPv6, then 16 address bytes), destination, port (big-endian), transport; then the service, by
 // its name's rank (setServiceRank), not by the analyzer id the key holds.
 import { mix64, compareBytes } from "../flow/hash";
+import { isMapped4 } from "../decode/bytes";
 import { zeroSmall, copySmall, equal40 } from "../small";
 import { LINE, lineStart } from "../cacheline";
 import { slotsAlloc, slotsDouble, slotHome, slotFingerprint, slotValue, slotAtHome, slotProbe } from "../slots";
@@ -96,16 +97,21 @@ export function transportCode(proto: u32): u8 {
   return 4;
 }
 
+/** An address's family byte in a key: 4 for an IPv4-mapped address, whichever header carried it
+ *  (Zeek's IPAddr), so that one address has one row. */
+// @ts-ignore: decorator
+@inline function familyOf(addr: usize): u8 { return isMapped4(addr) ? 4 : 6; }
+
 /** Puts the key of a connection's row (orig, resp, resp port, transport, service) in `scratch`. */
-function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): void {
+function writeKey(origAddr: usize, respAddr: usize, respPort: u32, proto: u32, service: u32): void {
   zeroSmall(scratch, <usize>KEY_SIZE);
   if (mask & BY_SRC) {
-    store<u8>(scratch + K_SRC, <u8>ipVer);
+    store<u8>(scratch + K_SRC, familyOf(origAddr));
     store<u64>(scratch + K_SRC + 1, load<u64>(origAddr));
     store<u64>(scratch + K_SRC + 9, load<u64>(origAddr, 8));
   }
   if (mask & BY_DST) {
-    store<u8>(scratch + K_DST, <u8>ipVer);
+    store<u8>(scratch + K_DST, familyOf(respAddr));
     store<u64>(scratch + K_DST + 1, load<u64>(respAddr));
     store<u64>(scratch + K_DST + 9, load<u64>(respAddr, 8));
   }
@@ -124,15 +130,15 @@ function writeKey(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, p
 /**
  * Hash of the key writeKey writes, from the same fields: each field's words times its own odd
  * constant, summed, then mixed. The multiplies are independent of each other, and nothing waits
- * on reading back the key's unaligned stores.
+ * on reading back the key's unaligned stores. (An address's family follows from its bytes.)
  */
-function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, transport: u32, service: u32): u64 {
+function keyHashOf(origAddr: usize, respAddr: usize, respPort: u32, transport: u32, service: u32): u64 {
   let h: u64 = 0;
   if (mask & BY_SRC) {
-    h += (load<u64>(origAddr) ^ <u64>ipVer) * 0x9e3779b97f4a7c15 + fold(load<u64>(origAddr, 8)) * 0xc2b2ae3d27d4eb4f;
+    h += load<u64>(origAddr) * 0x9e3779b97f4a7c15 + fold(load<u64>(origAddr, 8)) * 0xc2b2ae3d27d4eb4f;
   }
   if (mask & BY_DST) {
-    h += (load<u64>(respAddr) ^ <u64>ipVer) * 0x165667b19e3779f9 + fold(load<u64>(respAddr, 8)) * 0x85ebca77c2b2ae63;
+    h += load<u64>(respAddr) * 0x165667b19e3779f9 + fold(load<u64>(respAddr, 8)) * 0x85ebca77c2b2ae63;
   }
   if (mask & BY_DPORT) h += (<u64>respPort << 8 | <u64>transport) * 0x27d4eb2f165667c5;
   if (mask & BY_SERVICE) h += <u64>(service + 1) * 0xff51afd7ed558ccd;
@@ -140,14 +146,14 @@ function keyHashOf(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, 
 }
 
 /** Row for a connection's (orig, resp, resp port, transport, service), created at zero if new. */
-export function rowFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u32 {
-  return rowOfKey(keyFor(origAddr, respAddr, ipVer, respPort, proto, service));
+export function rowFor(origAddr: usize, respAddr: usize, respPort: u32, proto: u32, service: u32): u32 {
+  return rowOfKey(keyFor(origAddr, respAddr, respPort, proto, service));
 }
 
 /** The key of a connection's row written aside (for rowOfKey or rowAddLater); returns its hash. */
-export function keyFor(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32, service: u32): u64 {
-  writeKey(origAddr, respAddr, ipVer, respPort, proto, service);
-  return keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), service);
+export function keyFor(origAddr: usize, respAddr: usize, respPort: u32, proto: u32, service: u32): u64 {
+  writeKey(origAddr, respAddr, respPort, proto, service);
+  return keyHashOf(origAddr, respAddr, respPort, transportCode(proto), service);
 }
 
 /** Row of the key keyFor wrote (h its hash), created at zero if new. */
@@ -203,8 +209,8 @@ export function countersSettle(): void {
 /** Cache warming (flow/warm.ts) for a connection about to be created: rowHash is the hash of its
  *  row's key (without service), touchRowSlot loads the slot where that row's probe starts, and
  *  touchRow the row found there (if its fingerprint matches). Nothing changes. */
-export function rowHash(origAddr: usize, respAddr: usize, ipVer: u32, respPort: u32, proto: u32): u64 {
-  return keyHashOf(origAddr, respAddr, ipVer, respPort, transportCode(proto), 0);
+export function rowHash(origAddr: usize, respAddr: usize, respPort: u32, proto: u32): u64 {
+  return keyHashOf(origAddr, respAddr, respPort, transportCode(proto), 0);
 }
 export function touchRowSlot(h: u64): u64 {
   return slotAtHome(slotsPtr, slotMask, h);
@@ -256,8 +262,7 @@ function growSlots(): void {
 
 /** keyHashOf of a row's key, from the key's bytes (writeKey's layout). */
 function hashOfKey(key: usize): u64 {
-  const ipVer = <u32>load<u8>(key + ((mask & BY_SRC) != 0 ? K_SRC : K_DST));
-  return keyHashOf(key + K_SRC + 1, key + K_DST + 1, ipVer, <u32>bswap<u16>(load<u16>(key + K_PORT)),
+  return keyHashOf(key + K_SRC + 1, key + K_DST + 1, <u32>bswap<u16>(load<u16>(key + K_PORT)),
     <u32>load<u8>(key + K_TRANSPORT), <u32>load<u8>(key + K_SERVICE));
 }
 

@@ -4,9 +4,16 @@ export const TRANSPORTS = ["", "tcp", "udp", "icmp", "unknown_transport"] as con
 /** Zeek's port suffix per transport: unknown transports print as "/unknown". */
 const PORT_SUFFIX = ["", "tcp", "udp", "icmp", "unknown"];
 
-/** 16 address bytes (IPv4-mapped for family 4) as text. */
+/** Are the 16 address bytes IPv4-mapped (::ffff:0:0/96)? Then they are an IPv4 address, even in
+ *  an IPv6 header, as Zeek's IPAddr has it (its family follows from the prefix). */
+export function isMapped4(b: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 10; i++) if (b[off + i] !== 0) return false;
+  return b[off + 10] === 0xff && b[off + 11] === 0xff;
+}
+
+/** 16 address bytes (IPv4-mapped for family 4) as text: dotted when IPv4-mapped (isMapped4). */
 export function formatAddr(family: number, b: Uint8Array, off: number): string {
-  if (family === 4) return `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+  if (family === 4 || isMapped4(b, off)) return `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
   const words: number[] = [];
   for (let i = 0; i < 8; i++) words.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
   // RFC 5952: the longest run (>= 2) of zero words becomes "::", the first such run on a tie
