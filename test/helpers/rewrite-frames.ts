@@ -101,8 +101,9 @@ const pad4 = (n: number) => (n + 3) & ~3;
  *  header has a length of its own (for rewrites that keep the datagram's length). */
 function ipStart(link: number, f: Buffer, le: boolean, pppoe: boolean): number {
   switch (link) {
-    case 1: { // Ethernet, any number of 802.1Q / 802.1ad tags, then IP or an MPLS label stack
-      let o = 12;
+    case 1: { // Ethernet (behind Cisco FabricPath's 16 bytes too), any number of 802.1Q / 802.1ad
+      // tags, then IP or an MPLS label stack
+      let o = f.length >= 30 && f.readUInt16BE(12) === 0x8903 ? 28 : 12;
       while (o + 2 <= f.length && (f.readUInt16BE(o) === 0x8100 || f.readUInt16BE(o) === 0x88a8)) o += 4;
       if (o + 2 > f.length) return -1;
       const t = f.readUInt16BE(o);
