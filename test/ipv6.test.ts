@@ -2,7 +2,8 @@
 // IPv4 TCP and UDP packet of the reference captures (Zeek's, nDPI's) is sent over IPv6 as a NAT64
 // translator sends it (helpers/ipv6.ts: 64:ff9b::a.b.c.d, multicast ff0e::a.b.c.d), and every
 // connection must come out as before, its addresses so mapped, column for column; only its IP
-// bytes grow, by the 20 bytes an IPv6 header has more than an IPv4 one without options, a packet.
+// bytes grow, by the 20 bytes an IPv6 header has more than an IPv4 one without options, a packet
+// (36 with a Hop-by-Hop and a Destination Options header of 8 bytes each, the second variant).
 // A connection some of whose packets are not translated (fragments, which a translator would have
 // to reassemble to compute the checksum anew) is two connections then, one over each version:
 // captures with IPv4 fragments are left out, and named.
@@ -26,22 +27,27 @@ function untranslated(a: string): string {
 
 const IP_BYTES: Record<string, string> = { orig_ip_bytes: "orig_pkts", resp_ip_bytes: "resp_pkts" };
 
-/** `translated`: the connection is over IPv6 now (its IP bytes grow). */
-function compare(a: Row, b: Row, translated: boolean): string[] {
+/** `grown`: the bytes each packet's IP headers grew by, 0 for a connection still over IPv4. */
+function compare(a: Row, b: Row, grown: number): string[] {
   const out: string[] = [];
   for (const f of Object.keys(a)) {
-    const want = translated && IP_BYTES[f] !== undefined ? String(Number(a[f]) + 20 * Number(a[IP_BYTES[f]])) : a[f];
+    const want = IP_BYTES[f] !== undefined ? String(Number(a[f]) + grown * Number(a[IP_BYTES[f]])) : a[f];
     if (want !== b[f]) out.push(`${f} ${a[f]} -> ${b[f]}`);
   }
   return out;
 }
 
-if (HAVE_CAPTURES) test("reference captures with IPv4 TCP and UDP sent over IPv6 (NAT64): every connection as before, 20 more IP bytes a packet", () => {
+const VARIANTS = [
+  { name: "IPv6 header only", extensions: false, grown: 20 },
+  { name: "with Hop-by-Hop and Destination Options headers", extensions: true, grown: 36 },
+];
+
+if (HAVE_CAPTURES) for (const { name, extensions, grown } of VARIANTS) test(`reference captures with IPv4 TCP and UDP sent over IPv6 (NAT64), ${name}: every connection as before, ${grown} more IP bytes a packet`, () => {
   const differences: string[] = [];
   let translated = 0;
   const withFragments: string[] = [];
   for (const ref of referenceCaptures()) {
-    const out = toIpv6(ref.capture);
+    const out = toIpv6(ref.capture, { extensions });
     if (out.fragments > 0) { withFragments.push(ref.name); continue; }
     translated += out.rewritten;
     const after = new Map<string, { row: Row; translated: boolean }>();
@@ -52,7 +58,7 @@ if (HAVE_CAPTURES) test("reference captures with IPv4 TCP and UDP sent over IPv6
     for (const [key, a] of ref.rows) {
       const b = after.get(key);
       if (!b) differences.push(`${ref.name}: ${key} gone`);
-      else for (const d of compare(a, b.row, b.translated)) differences.push(`${ref.name}: ${key} ${d}`);
+      else for (const d of compare(a, b.row, b.translated ? grown : 0)) differences.push(`${ref.name}: ${key} ${d}`);
     }
     for (const key of after.keys()) if (!ref.rows.has(key)) differences.push(`${ref.name}: ${key} new`);
   }

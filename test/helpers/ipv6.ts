@@ -15,8 +15,9 @@ export const NAT64_PREFIX = Buffer.from([0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 
 export const MULTICAST_PREFIX = Buffer.from([0xff, 0x0e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /** The capture translated; `fragments` counts the IPv4 fragments it copied (their connections are
- *  then partly over IPv4, partly over IPv6). */
-export function toIpv6(capture: Buffer): Rewritten & { fragments: number } {
+ *  then partly over IPv4, partly over IPv6). `extensions`: each packet also carries a Hop-by-Hop
+ *  Options and a Destination Options header (8 bytes each, padding only) before its transport. */
+export function toIpv6(capture: Buffer, { extensions = false } = {}): Rewritten & { fragments: number } {
   let fragments = 0;
   const out = rewriteFrames(capture, (link, f, le) => {
     const p = ipPacket(link, f, le);
@@ -36,14 +37,16 @@ export function toIpv6(capture: Buffer): Rewritten & { fragments: number } {
     let sum = checksum(transport, sum16(pseudo6(src, dst, d.proto, transport.length)));
     if (d.proto === 17 && sum === 0) sum = 0xffff;
     transport.writeUInt16BE(wasValid ? sum : sum ^ 0x0101, at);
+    // Hop-by-Hop (0) then Destination Options (60), each: next header, length 0 (8 bytes), PadN
+    const options = extensions ? Buffer.from([60, 0, 1, 4, 0, 0, 0, 0, d.proto, 0, 1, 4, 0, 0, 0, 0]) : Buffer.alloc(0);
     const h = Buffer.alloc(40);
     h.writeUInt32BE((6 << 28) | (f[d.ip + 1] << 20), 0);
-    h.writeUInt16BE(transport.length, 4);
-    h[6] = d.proto;
+    h.writeUInt16BE(options.length + transport.length, 4);
+    h[6] = extensions ? 0 : d.proto;
     h[7] = f[d.ip + 8];
     src.copy(h, 8);
     dst.copy(h, 24);
-    return [Buffer.concat([linkHeader, h, transport, f.subarray(d.end)])];
+    return [Buffer.concat([linkHeader, h, options, transport, f.subarray(d.end)])];
   });
   return { ...out, fragments };
 }
