@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import { addr4, addr6, checksum, pcapOf } from "./helpers/packets.js";
 import { asRows, runTrace } from "./helpers/conn.js";
 import { zk } from "./helpers/cli.js";
+import { formatAddr } from "../src/format/addr.js";
 
 const ETH = (type: number) => Buffer.from([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, type >> 8, type & 0xff]);
 const mapped = (a: string) => Buffer.concat([Buffer.alloc(10), Buffer.from([0xff, 0xff]), addr4(a)]);
@@ -69,6 +70,38 @@ test("a source seen as IPv4 and as IPv4-mapped in an IPv6 header has one row, am
   const byDst = zk(["top", "--by", "dst,dport", "--format", "tsv", "-n", "0", "-"], capture);
   assert.is(byDst.code, 0, byDst.stderr);
   assert.is(byDst.stdout.split("\n").slice(1).join("\n"), "10.0.0.9\t53\tudp\t2\n2001:db8::9\t53\tudp\t2\n");
+});
+
+test("IPv6 addresses printed as Zeek's zeek_inet_ntop6 prints them: RFC 5952's compression, an IPv4 tail dotted after leading zeros", () => {
+  // expectations from zeek/src/3rdparty/zeek_inet_ntop.c (FreeBSD's inet_ntop): the longest run of
+  // two or more zero words, the first on a tie, becomes "::"; the last 32 bits are dotted when that
+  // run starts the address and is 6 words long, or 7 with a last word other than 1, or 4 followed
+  // by ffff:0
+  const cases: [string, string][] = [
+    ["2001:db8:0:0:0:0:0:1", "2001:db8::1"],
+    ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+    ["2001:0:0:1:0:0:0:1", "2001:0:0:1::1"],
+    ["2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:6"],
+    ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
+    ["0:0:0:0:0:0:0:0", "::"],
+    ["0:0:0:0:0:0:0:1", "::1"],
+    ["0:0:0:0:0:0:0:2", "::0.0.0.2"],
+    ["0:0:0:0:0:0:102:304", "::1.2.3.4"],
+    ["0:0:0:0:0:0:1:0", "::0.1.0.0"],
+    ["0:0:0:0:ffff:0:102:304", "::ffff:0:1.2.3.4"],
+    ["0:0:0:0:1:0:0:0", "::1:0:0:0"],
+    ["0:0:0:0:0:1:102:304", "::1:102:304"],
+    ["1:0:0:0:0:0:0:0", "1::"],
+    ["fe80:0:0:0:0:0:102:304", "fe80::102:304"],
+  ];
+  for (const [words, want] of cases) {
+    const b = Buffer.alloc(16);
+    words.split(":").forEach((w, i) => b.writeUInt16BE(parseInt(w, 16), 2 * i));
+    assert.is(formatAddr(6, b, 0), want, words);
+  }
+  // and in a conn.log row: an IPv4-compatible source
+  const rows = asRows(runTrace(pcapOf([udp6(addr6("::102:304"), addr6("2001:db8::9"), 1, 2, "x")])).records);
+  assert.equal(rows.map((r) => `${r["id.orig_h"]} ${r["id.resp_h"]}`), ["::1.2.3.4 2001:db8::9"]);
 });
 
 test.run();

@@ -11,7 +11,7 @@
 //   tunnel's addresses, with its analyzer as their service.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { encapsulate, OUTER_DST, OUTER_SRC, UDP_TUNNEL_PORT, type Encapsulation } from "./helpers/encapsulate.js";
+import { encapsulate, OUTER_DST, OUTER_SPORT, OUTER_SRC, UDP_TUNNEL_PORT, type Encapsulation } from "./helpers/encapsulate.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 import { compareRewritten, type Row } from "./helpers/rewritten.js";
 
@@ -38,7 +38,7 @@ function compare(how: Encapsulation, whole: () => boolean) {
 /** A new connection the encapsulation may add: a UDP tunnel's own. */
 function tunnelsOwn(how: Encapsulation, key: string): boolean {
   const port = UDP_TUNNEL_PORT[how];
-  return port !== undefined && key.startsWith(`${OUTER_SRC} 50000 ${OUTER_DST} ${port} udp `);
+  return port !== undefined && key.startsWith(`${OUTER_SRC} ${OUTER_SPORT} ${OUTER_DST} ${port} udp `);
 }
 
 if (HAVE_CAPTURES) {

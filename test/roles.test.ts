@@ -67,4 +67,23 @@ test("DNS: a query first or a response to a multicast responder: no flip; a shor
   assert.equal([s["id.orig_h"], s.history], ["10.0.0.2", "D^"]);
 });
 
+test("DNS: Zeek's IPv4 multicast is 224.x.x.x only (IPAddr::IsMulticast): a responder in 239.x does not keep the roles", () => {
+  for (const [responder, flips] of [[0xe00000fc, false], [0xeffffffa, true]] as [number, boolean][]) {
+    const p = new PcapBuilder();
+    p.udp(A, 5355, responder, 5355, dns(true));
+    const r = run(p.done(), ["src"]).rows[0];
+    assert.is(r["id.orig_h"] !== "10.0.0.1", flips, `responder ${r["id.resp_h"]} ${r["id.orig_h"]}`);
+  }
+});
+
+test("at creation, the limited broadcast address never becomes the originator, over TCP as over UDP (IPBasedAnalyzer::NewConn)", () => {
+  const BROADCAST = 0xffffffff;
+  const p = new PcapBuilder();
+  p.tcp(A, 80, BROADCAST, 40000, 1, 1, 0x10, Buffer.alloc(0)); // an ACK from a server port: a flip, but not to the broadcast address
+  p.udp(A, 53, BROADCAST, 40001, Buffer.alloc(0));
+  p.tcp(A, 80, B, 40002, 1, 1, 0x10, Buffer.alloc(0));         // the same to a unicast address flips
+  const rows = run(p.done(), ["src"]).rows.map((r) => `${r.proto} ${r["id.orig_h"]}:${r["id.orig_p"]}`).sort();
+  assert.equal(rows, ["tcp 10.0.0.1:80", "tcp 10.0.0.2:40002", "udp 10.0.0.1:53"]);
+});
+
 test.run();

@@ -276,8 +276,16 @@ function partitionTakes(h: u64): bool {
   return true;
 }
 
-/** Should the roles flip at creation? Zeek's WantConnection heuristics for TCP and UDP. */
+/** Should the roles flip at creation? Zeek's WantConnection heuristics for TCP and UDP, then
+ *  IPBasedAnalyzer::NewConn's rule for both: never make the limited broadcast address the
+ *  originator (IPAddr::IsBroadcast: an IPv4 address, mapped in whichever header). */
 function flipAtCreation(): bool {
+  if (!wantsFlip()) return false;
+  const d = P.dstAddr;
+  return !(isMapped4(d) && load<u32>(d, 12) == 0xffffffff);
+}
+
+function wantsFlip(): bool {
   const proto = P.ipProto;
   if (proto == 6) {
     const f = P.tcpFlags;
@@ -286,12 +294,7 @@ function flipAtCreation(): bool {
     if (isLikelyServerPort(curDstPort, 6)) return (f & P.TCP_SYN) == 0 && curSrcPort < curDstPort;
     return true;
   }
-  if (proto == 17) {
-    if (!isLikelyServerPort(curSrcPort, 17) || isLikelyServerPort(curDstPort, 17)) return false;
-    // never make the limited broadcast address the originator (an address, IPv4-mapped or not)
-    const d = P.dstAddr;
-    return !(isMapped4(d) && load<u32>(d, 12) == 0xffffffff);
-  }
+  if (proto == 17) return isLikelyServerPort(curSrcPort, 17) && !isLikelyServerPort(curDstPort, 17);
   return false;
 }
 
@@ -477,9 +480,10 @@ function dnsFirstMessage(idx: u32, r: usize, isOrig: bool): bool {
   return true;
 }
 
-/** IPv4 224.0.0.0/4 (mapped) or IPv6 ff00::/8. */
+/** Zeek's IPAddr::IsMulticast: an IPv4 address whose first byte is 224 (not all of 224.0.0.0/4),
+ *  or IPv6 ff00::/8. */
 function isMulticast(a: usize): bool {
-  return isMapped4(a) ? (load<u8>(a, 12) & 0xf0) == 0xe0 : load<u8>(a) == 0xff;
+  return isMapped4(a) ? load<u8>(a, 12) == 224 : load<u8>(a) == 0xff;
 }
 
 /** A later flip (Zeek: SYN-ACK seen first, then the originator's ACK; a DNS response first):

@@ -1,4 +1,5 @@
-// Address and port text as Zeek prints them: dotted IPv4, RFC 5952 IPv6, "80/tcp".
+// Address and port text as Zeek prints them: dotted IPv4, IPv6 as zeek_inet_ntop6 (RFC 5952's
+// compression, some IPv4 tails dotted), "80/tcp".
 
 export const TRANSPORTS = ["", "tcp", "udp", "icmp", "unknown_transport"] as const;
 /** Zeek's port suffix per transport: unknown transports print as "/unknown". */
@@ -26,6 +27,12 @@ export function formatAddr(family: number, b: Uint8Array, off: number): string {
     i = j;
   }
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  // Zeek's zeek_inet_ntop6 writes the last 32 bits dotted after a leading run of zeros: IPv4-
+  // compatible (::1.2.3.4), all but the last word zero (::0.0.0.2, but ::1), IPv4-translated
+  // (::ffff:0:1.2.3.4); its IPv4-mapped case never comes here (isMapped4 above)
+  const dotted = `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 7 && words[7] !== 1))) return `::${dotted}`;
+  if (bestStart === 0 && bestLen === 4 && words[4] === 0xffff && words[5] === 0) return `::ffff:0:${dotted}`;
   if (bestLen < 2) return hex(words);
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }

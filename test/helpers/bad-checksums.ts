@@ -1,7 +1,8 @@
-// A real capture with every checksum wrong, as a capture on the sending host shows them when the
-// network card computes them later (checksum offload) (test/checksums-offloaded.test.ts): the IPv4
-// header's, and TCP's, UDP's, ICMP's and ICMPv6's when the transport follows the IP header (IPv6:
-// as the first next header). Fragments and every other frame are copied.
+// A real capture with its checksums wrong, as a capture on the sending host shows them when the
+// network card computes them later (checksum offload) (test/checksums-offloaded.test.ts): the
+// outermost IPv4 header's, and TCP's, UDP's, ICMP's and ICMPv6's when that transport follows the
+// outermost IP header (IPv6: as the first next header). Checksums inside tunnels, fragments, and
+// every other frame are left as they are.
 import { rewriteFrames, wholeDatagram, type Rewritten } from "./rewrite-frames.js";
 
 /** Where each transport keeps its checksum, from the start of its header. */
@@ -15,9 +16,11 @@ export function breakChecksums(capture: Buffer): Rewritten {
     // xor 0x0101 never turns a sum into an equal one (0x0000 and 0xffff are both zero in ones'
     // complement, so a flip of every bit could)
     const flip = (at: number) => f.writeUInt16BE(f.readUInt16BE(at) ^ 0x0101, at);
-    if (d.version === 4) flip(d.ip + 10);
     const at = CHECKSUM_AT[d.proto];
-    if (at !== undefined && d.payload + at + 2 <= d.end) flip(d.payload + at);
+    const transport = at !== undefined && d.payload + at + 2 <= d.end;
+    if (d.version === 6 && !transport) return null; // nothing to break
+    if (d.version === 4) flip(d.ip + 10);
+    if (transport) flip(d.payload + at);
     return [f];
   });
 }

@@ -7,9 +7,9 @@
 //   Geneve carry an Ethernet frame (the frame itself, or its IP packet behind a made-up Ethernet
 //   header), the others the frame's IP packet.
 // A frame captured in part, too long for an outer IPv4 packet, or that the encapsulation cannot
-// carry is copied as it is. So is a Cisco FabricPath frame put behind a VLAN tag (Zeek opens
-// FabricPath only as the outermost Ethernet header), and every frame of a capture that already
-// carries GTP put in GTP (below).
+// carry is copied as it is. So is a Cisco FabricPath frame put behind a VLAN tag (Zeek's Ethernet
+// analyzer skips FabricPath's header, but after a VLAN tag ethertype 0x8903 is decoded by none),
+// and every frame of a capture that already carries GTP put in GTP (below).
 import { checksum } from "./packets.js";
 import { rewriteFrames, ipPacket, type Rewritten } from "./rewrite-frames.js";
 

@@ -1,6 +1,7 @@
 // A real capture with its IPv4 TCP and UDP packets sent over IPv6 instead, as a NAT64 translator
 // would (RFC 6145; test/ipv6.test.ts): each address a.b.c.d becomes 64:ff9b::a.b.c.d (RFC 6052's
-// well-known prefix), a multicast one ff0e::a.b.c.d so that it stays multicast; the TTL the hop
+// well-known prefix), a multicast one (224.x.x.x, as Zeek has it) ff0e::a.b.c.d so that it stays
+// multicast; the TTL the hop
 // limit, the TOS the traffic class; the transport's checksum is computed anew over the IPv6
 // pseudo-header, and made wrong where it was wrong (a UDP datagram without one gets one, which
 // IPv6 requires). The link header announces IPv6.
@@ -51,8 +52,9 @@ export function toIpv6(capture: Buffer, { extensions = false } = {}): Rewritten 
   return { ...out, fragments };
 }
 
+/** 224.x.x.x, the IPv4 multicast of Zeek's IPAddr::IsMulticast, stays multicast. */
 function mapAddress(a4: Buffer): Buffer {
-  return Buffer.concat([(a4[0] & 0xf0) === 0xe0 ? MULTICAST_PREFIX : NAT64_PREFIX, a4]);
+  return Buffer.concat([a4[0] === 224 ? MULTICAST_PREFIX : NAT64_PREFIX, a4]);
 }
 
 function pseudo4(f: Buffer, ip: number, length: number): Buffer {

@@ -31,7 +31,7 @@ function rewritePcap(capture: Buffer, rewrite: Rewrite): Rewritten {
   const u32 = (o: number) => (le ? capture.readUInt32LE(o) : capture.readUInt32BE(o));
   const link = u32(20) & 0x0fffffff;
   const parts: Buffer[] = [capture.subarray(0, 24)];
-  let rewritten = 0, frames = 0, off = 24;
+  let rewritten = 0, frames = 0, off = 24, longest = 0;
   while (off + 16 <= capture.length) {
     const caplen = u32(off + 8), origlen = u32(off + 12);
     if (off + 16 + caplen > capture.length) break; // a cut record: copied below as it is
@@ -42,6 +42,7 @@ function rewritePcap(capture: Buffer, rewrite: Rewrite): Rewritten {
       rewritten++;
       for (const frame of replaced) {
         const f = capturedOf(frame), wire = wireOf(frame);
+        longest = Math.max(longest, f.length);
         const h = Buffer.from(capture.subarray(off, off + 16));
         if (le) { h.writeUInt32LE(f.length, 8); h.writeUInt32LE(wire, 12); } else { h.writeUInt32BE(f.length, 8); h.writeUInt32BE(wire, 12); }
         parts.push(h, f);
@@ -50,6 +51,12 @@ function rewritePcap(capture: Buffer, rewrite: Rewrite): Rewritten {
     off += 16 + caplen;
   }
   parts.push(capture.subarray(off));
+  // libpcap (so Zeek) cuts a record longer than the file's snaplen: raise it for grown frames
+  if (longest > u32(16)) {
+    const h = Buffer.from(parts[0]);
+    if (le) h.writeUInt32LE(longest, 16); else h.writeUInt32BE(longest, 16);
+    parts[0] = h;
+  }
   return { capture: Buffer.concat(parts), rewritten, frames };
 }
 
@@ -62,9 +69,14 @@ function rewritePcapng(capture: Buffer, rewrite: Rewrite): Rewritten {
     const u32 = (o: number) => (le ? capture.readUInt32LE(o) : capture.readUInt32BE(o));
     const total = u32(off + 4);
     if (total < 12 || off + total > capture.length) break;
-    const block = capture.subarray(off, off + total);
+    let block = capture.subarray(off, off + total);
     const btype = u32(off);
-    if (btype === 1) links.push(le ? block.readUInt16LE(8) : block.readUInt16BE(8));
+    if (btype === 1) {
+      links.push(le ? block.readUInt16LE(8) : block.readUInt16BE(8));
+      // an interface's snaplen could cut a grown frame (libpcap cuts records longer): 0, no limit
+      block = Buffer.from(block);
+      block.writeUInt32LE(0, 12);
+    }
     let replaced: Frame[] | null = null;
     if (btype === 2 || btype === 3 || btype === 6) frames++; // packet blocks: obsolete, simple, enhanced
     if (btype === 6) {
