@@ -13,6 +13,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { cutPayloads, type Keep } from "./helpers/snaplen.js";
+import { messagesInTurn } from "./helpers/detect-pcap.js";
+import { asRows, runTrace } from "./helpers/conn.js";
 import { seeded } from "./helpers/seeded.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
 import { compareRewritten, type Row } from "./helpers/rewritten.js";
@@ -51,5 +53,26 @@ if (HAVE_CAPTURES) {
     });
   }
 }
+
+// A pcap record longer than the file header's snaplen (a file whose writer set the snaplen wrong:
+// libpcap's "BUFMOD problem") is cut to the snaplen by libpcap, which Zeek reads through, while
+// tshark shows it whole: as Zeek, the packets are counted, their payloads past the snaplen are not
+// there, and an HTTP exchange whose payloads are cut confirms nothing.
+test("a pcap record longer than the header's snaplen is cut to it, as libpcap cuts it for Zeek", () => {
+  const capture = messagesInTurn(80, [
+    [true, Buffer.from("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")],
+    [false, Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")],
+  ]);
+  const withSnaplen = (snaplen: number) => {
+    const c = Buffer.from(capture);
+    c.writeUInt32LE(snaplen, 16);
+    const { records, engine } = runTrace(c, { by: ["src", "service"] });
+    const [r] = asRows(records);
+    return `${r.service} ${r.orig_bytes}/${r.resp_bytes} ${r.orig_pkts}/${r.resp_pkts} ${r.missed_bytes} ${engine.stats().records_read}`;
+  };
+  assert.is(withSnaplen(65535), "http 37/38 5/3 0 8");
+  assert.is(withSnaplen(0), "http 37/38 5/3 0 8", "0: no snaplen (the link type's maximum)");
+  assert.is(withSnaplen(54), "- 37/38 5/3 75 8", "54: Ethernet, IPv4 and TCP headers only");
+});
 
 test.run();

@@ -6,8 +6,10 @@
 // - major version < 2 is refused; 2.0-2.2 (and 543.x) have caplen/len swapped; 2.3 when caplen > len.
 // - the link-type field keeps the link type in its low 16 bits; the FCS bits (28-31, 26) are
 //   ignored and a non-zero reserved field (bits 16-25) makes the file unreadable.
-// - a record's caplen is only checked against the link type's maximum (262144), not against the
-//   header snaplen (tshark reads files whose records exceed the snaplen).
+// - a record's caplen is checked against the link type's maximum (262144); a record longer than
+//   the header's snaplen (below that maximum) is read whole but passed on cut to the snaplen, as
+//   libpcap, which Zeek reads through, does (sf-pcap.c: "the BUFMOD problem"; tshark keeps it
+//   whole).
 // - AIX (standard magic, version 2.2, link 6/9/15/24) uses RFC 1573 ifTypes and nanoseconds.
 // Not done (Wireshark guesses them by reading ahead, never on a pipe): the SS990417/Nokia record
 // variants behind the standard magic, and the 28-byte SS990915 records behind the modified magic.
@@ -32,12 +34,13 @@ let recHdr: u32 = 16;      // record header length
 let link: u32 = 0;
 let lenOrder: i32 = LEN_NORMAL;
 let capLimit: u32 = 262144;
+let snapshot: u32 = 262144; // libpcap's snapshot: the header's snaplen, or capLimit if 0 or above
 let frontPad: u32 = 0;     // AIX FDDI: 3 bytes of padding before each frame
 let need: u32 = 0;
 
 export function pcapReset(): void {
   headerDone = false; swapped = false; nsec = false; recHdr = 16; link = 0;
-  lenOrder = LEN_NORMAL; capLimit = 262144; frontPad = 0; need = 0;
+  lenOrder = LEN_NORMAL; capLimit = 262144; snapshot = 262144; frontPad = 0; need = 0;
 }
 
 /** True once the global header was accepted. */
@@ -90,6 +93,8 @@ export function pcapHeader(p: usize, avail: u32, base: u64): i32 {
   if (aix) nsec = true;
   link = network & 0xFFFF;
   capLimit = maxCapLen(link);
+  const snaplen = rd32(p + 16);
+  snapshot = snaplen == 0 || snaplen > capLimit ? capLimit : snaplen; // pcap_adjust_snapshot
   frontPad = aix && link == 10 ? 3 : 0;
   headerDone = true;
   need = 0;
@@ -122,6 +127,7 @@ export function pcapRecords(buf: usize, pos: u32, len: u32, base: u64): u32 {
     const frac = <u64>rd32(p + 4);
     const ts = <i64>(sec * 1_000_000_000 + (nsec ? frac : frac * 1000));
     let data = p + hdr;
+    if (cap > snapshot) cap = snapshot; // the rest is read past, as libpcap does
     if (frontPad != 0) {
       const skip = cap < frontPad ? cap : frontPad;
       data += skip; cap -= skip;
