@@ -13,7 +13,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { encapsulate, OUTER_DST, OUTER_SPORT, OUTER_SRC, UDP_TUNNEL_PORT, type Encapsulation } from "./helpers/encapsulate.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
-import { compareRewritten, type Row } from "./helpers/rewritten.js";
+import { changedFields, compareRewritten, type Row } from "./helpers/rewritten.js";
 
 noteMissingCaptures("encapsulated captures");
 
@@ -25,11 +25,7 @@ const TUNNEL_SERVICE: Partial<Record<Encapsulation, string>> = { vxlan: "vxlan",
 /** `whole`: every frame of the connection's capture was encapsulated. */
 function compare(how: Encapsulation, whole: () => boolean) {
   return (a: Row, b: Row): string[] => {
-    const out: string[] = [];
-    for (const f of Object.keys(a)) {
-      if (f === "uid" || (f === "tunnel_parents" && TUNNELS.includes(how))) continue;
-      if (a[f] !== b[f]) out.push(`${f} ${a[f]} -> ${b[f]}`);
-    }
+    const out = changedFields(a, b, TUNNELS.includes(how) ? ["uid", "tunnel_parents"] : ["uid"]);
     if (TUNNELS.includes(how) && whole() && b.tunnel_parents === "-") out.push(`tunnel_parents ${a.tunnel_parents} -> -`);
     return out;
   };

@@ -11,9 +11,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MULTICAST_PREFIX, NAT64_PREFIX, toIpv6 } from "./helpers/ipv6.js";
 import { addr6 } from "./helpers/packets.js";
-import { keyOf } from "./helpers/conn.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
-import { connectionRows, referenceCaptures, type Row } from "./helpers/rewritten.js";
+import { connectionRows, referenceCaptures, rowDifferences, rowKey, type Row } from "./helpers/rewritten.js";
 
 noteMissingCaptures("captures over IPv6");
 
@@ -50,17 +49,14 @@ if (HAVE_CAPTURES) for (const { name, extensions, grown } of VARIANTS) test(`ref
     const out = toIpv6(ref.capture, { extensions });
     if (out.fragments > 0) { withFragments.push(ref.name); continue; }
     translated += out.rewritten;
-    const after = new Map<string, { row: Row; translated: boolean }>();
+    const after = new Map<string, Row>();
+    const overIpv6 = new Set<string>();
     for (const r of connectionRows(out.capture).values()) {
       const row = { ...r, "id.orig_h": untranslated(r["id.orig_h"]), "id.resp_h": untranslated(r["id.resp_h"]) };
-      after.set(`${keyOf(row)} ${row.ts}`, { row, translated: row["id.orig_h"] !== r["id.orig_h"] });
+      after.set(rowKey(row), row);
+      if (row["id.orig_h"] !== r["id.orig_h"]) overIpv6.add(rowKey(row));
     }
-    for (const [key, a] of ref.rows) {
-      const b = after.get(key);
-      if (!b) differences.push(`${ref.name}: ${key} gone`);
-      else for (const d of compare(a, b.row, b.translated ? grown : 0)) differences.push(`${ref.name}: ${key} ${d}`);
-    }
-    for (const key of after.keys()) if (!ref.rows.has(key)) differences.push(`${ref.name}: ${key} new`);
+    differences.push(...rowDifferences(ref.name, ref.rows, after, (a, b, key) => compare(a, b, overIpv6.has(key) ? grown : 0)));
   }
   console.log(`  ${translated} packets translated; left out, with IPv4 fragments: ${withFragments.join(", ")}`);
   assert.ok(translated > 10000 && withFragments.length <= 5, `only ${translated} packets translated; ${withFragments.length} captures left out`);

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sh } from "./helpers/cli.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
-import { connectionRows, referenceCaptures, type Reference, type Row } from "./helpers/rewritten.js";
+import { changedFields, connectionRows, referenceCaptures, rowDifferences, rowKey, type Reference, type Row } from "./helpers/rewritten.js";
 
 noteMissingCaptures("reference captures merged");
 
@@ -86,22 +86,15 @@ function mergedAligned(align: "start" | "end"): string[] {
       const ref = owner.get(tupleOf(r));
       if (!ref) { differences.push(`${r["id.orig_h"]}:${r["id.orig_p"]} > ${r["id.resp_h"]}:${r["id.resp_p"]} ${r.proto} at ${r.ts}: new`); continue; }
       const ts = asTime(micros(r.ts) - shifts.get(ref)!);
-      found.get(ref)!.set(`${r["id.orig_h"]} ${r["id.orig_p"]} ${r["id.resp_h"]} ${r["id.resp_p"]} ${r.proto} ${ts}`, { ...r, ts });
+      const row = { ...r, ts };
+      found.get(ref)!.set(rowKey(row), row);
     }
     const uids = (s: string) => (s === "-" ? 0 : s.split(",").length);
-    for (const ref of merged) {
-      const after = found.get(ref)!;
-      for (const [key, a] of ref.rows) {
-        const b = after.get(key);
-        if (!b) { differences.push(`${ref.name}: ${key} gone`); continue; }
-        for (const f of Object.keys(a)) {
-          if (f === "uid") continue;
-          const same = f === "tunnel_parents" ? uids(a[f]) === uids(b[f]) : a[f] === b[f];
-          if (!same) differences.push(`${ref.name}: ${key} ${f} ${a[f]} -> ${b[f]}`);
-        }
-      }
-      for (const key of after.keys()) if (!ref.rows.has(key)) differences.push(`${ref.name}: ${key} new`);
-    }
+    const compare = (a: Row, b: Row) => [
+      ...changedFields(a, b, ["uid", "tunnel_parents"]),
+      ...(uids(a.tunnel_parents) === uids(b.tunnel_parents) ? [] : [`tunnel_parents ${a.tunnel_parents} -> ${b.tunnel_parents}`]),
+    ];
+    for (const ref of merged) differences.push(...rowDifferences(ref.name, ref.rows, found.get(ref)!, compare));
     const connections = merged.reduce((n, ref) => n + ref.rows.size, 0);
     console.log(`  ${align}s aligned: ${merged.length} captures merged (${connections} connections); left out for a shared 5-tuple: ${left.length}`);
     assert.ok(merged.length >= 60 && connections >= 1000, `most captures merged: ${merged.length}, ${connections} connections`);

@@ -17,17 +17,16 @@ import { messagesInTurn } from "./helpers/detect-pcap.js";
 import { asRows, runTrace } from "./helpers/conn.js";
 import { seeded } from "./helpers/seeded.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
-import { compareRewritten, type Row } from "./helpers/rewritten.js";
+import { changedFields, compareRewritten, type Row } from "./helpers/rewritten.js";
 
 noteMissingCaptures("captures cut by a snaplen");
 
 /** What a payload shows: set aside in the comparison. */
-const FROM_PAYLOAD = new Set(["uid", "service", "missed_bytes", "history"]);
+const FROM_PAYLOAD = ["uid", "service", "missed_bytes", "history"];
 const withoutGaps = (history: string) => history.replace(/[Gg]/g, "");
 
 function compare(a: Row, b: Row): string[] {
-  const out: string[] = [];
-  for (const f of Object.keys(a)) if (!FROM_PAYLOAD.has(f) && a[f] !== b[f]) out.push(`${f} ${a[f]} -> ${b[f]}`);
+  const out = changedFields(a, b, FROM_PAYLOAD);
   if (withoutGaps(a.history) !== withoutGaps(b.history)) out.push(`history ${a.history} -> ${b.history}`);
   return out;
 }

@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { Engine } from "../src/engine.js";
 import type { ConnRecord } from "../src/conn.js";
 import { sh } from "./helpers/cli.js";
-import { asRows, collectRecords, keyOf } from "./helpers/conn.js";
+import { asRows, collectRecords } from "./helpers/conn.js";
 import { HAVE_CAPTURES, noteMissingCaptures } from "./helpers/captures.js";
-import { referenceCaptures, type Row } from "./helpers/rewritten.js";
+import { changedFields, referenceCaptures, rowDifferences, rowKey, type Row } from "./helpers/rewritten.js";
 
 noteMissingCaptures("captures split into files");
 
@@ -30,7 +30,7 @@ function rowsOfFiles(files: Buffer[]): Map<string, Row> {
     if (result.error) throw new Error(`piece ${i}: ${result.error.name} at byte ${result.error.offset}`);
   });
   engine.end();
-  return new Map(asRows(records).map((r) => [`${keyOf(r)} ${r.ts}`, r]));
+  return new Map(asRows(records).map((r) => [rowKey(r), r]));
 }
 
 /** The capture split by editcap -c into files of `packets` packets, in order. */
@@ -53,13 +53,7 @@ if (HAVE_CAPTURES) test("reference captures split into files (editcap -c), read 
         const pieces = split(ref.file, n, join(dir, "out"));
         if (pieces.length < 2) continue;
         splits++;
-        const after = rowsOfFiles(pieces);
-        for (const [key, a] of ref.rows) {
-          const b = after.get(key);
-          if (!b) differences.push(`${ref.name} in files of ${n}: ${key} gone`);
-          else for (const f of Object.keys(a)) if (a[f] !== b[f]) differences.push(`${ref.name} in files of ${n}: ${key} ${f} ${a[f]} -> ${b[f]}`);
-        }
-        for (const key of after.keys()) if (!ref.rows.has(key)) differences.push(`${ref.name} in files of ${n}: ${key} new`);
+        differences.push(...rowDifferences(`${ref.name} in files of ${n}`, ref.rows, rowsOfFiles(pieces), (a, b) => changedFields(a, b)));
       }
     }
   } finally {

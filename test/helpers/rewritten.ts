@@ -8,12 +8,31 @@ import { runTrace, asRows, keyOf } from "./conn.js";
 
 export type Row = Record<string, string>;
 
-/** Each connection's conn.log row (protocol detection on), by its key and start. `ignoreChecksums`:
- *  as -C. */
+/** A connection's key in the maps of rows: its 5-tuple and its start. */
+export const rowKey = (r: Row): string => `${keyOf(r)} ${r.ts}`;
+
+/** Each connection's conn.log row (protocol detection on), by rowKey. `ignoreChecksums`: as -C. */
 export function connectionRows(capture: Buffer, ignoreChecksums = false): Map<string, Row> {
-  const out = new Map<string, Row>();
-  for (const r of asRows(runTrace(capture, { by: ["src", "service"], ignoreChecksums }).records)) out.set(`${keyOf(r)} ${r.ts}`, r);
-  return out;
+  return new Map(asRows(runTrace(capture, { by: ["src", "service"], ignoreChecksums }).records).map((r) => [rowKey(r), r]));
+}
+
+/** The fields of `a` whose values in `b` differ, but those in `except`, as "field before -> after". */
+export function changedFields(a: Row, b: Row, except: string[] = []): string[] {
+  return Object.keys(a).filter((f) => !except.includes(f) && a[f] !== b[f]).map((f) => `${f} ${a[f]} -> ${b[f]}`);
+}
+
+/** A capture's rows before and after a change, each named by `label` and its key: the connections
+ *  gone, those new (unless `isNew` allows them), and what `compare` finds in each one's rows. */
+export function rowDifferences(label: string, before: Map<string, Row>, after: Map<string, Row>,
+  compare: (before: Row, after: Row, key: string) => string[], isNew = (_key: string, _row: Row) => false): string[] {
+  const differences: string[] = [];
+  for (const [key, a] of before) {
+    const b = after.get(key);
+    if (!b) differences.push(`${label}: ${key} gone`);
+    else for (const d of compare(a, b, key)) differences.push(`${label}: ${key} ${d}`);
+  }
+  for (const [key, row] of after) if (!before.has(key) && !isNew(key, row)) differences.push(`${label}: ${key} new`);
+  return differences;
 }
 
 /** A reference capture and its rows; `rowsIgnoringChecksums` (as -C) once asked for. */
@@ -43,12 +62,7 @@ export function compareRewritten(rewrite: (capture: Buffer) => { capture: Buffer
     rewritten += out.rewritten;
     const before = ignoreChecksums ? (ref.rowsIgnoringChecksums ??= connectionRows(ref.capture, true)) : ref.rows;
     const after = connectionRows(out.capture, ignoreChecksums);
-    for (const [key, a] of before) {
-      const b = after.get(key);
-      if (!b) differences.push(`${ref.name}: ${key} gone`);
-      else for (const d of compare(a, b, ref.file)) differences.push(`${ref.name}: ${key} ${d}`);
-    }
-    for (const [key, row] of after) if (!before.has(key) && !isNew(key, row)) differences.push(`${ref.name}: ${key} new`);
+    differences.push(...rowDifferences(ref.name, before, after, (a, b) => compare(a, b, ref.file), isNew));
   }
   return { differences, rewritten };
 }
