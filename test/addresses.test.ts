@@ -6,7 +6,7 @@
 // keeps such addresses off the wire; a scan or an evasion attempt may still put them there.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { addr4, addr6, checksum, pcapOf } from "./helpers/packets.js";
+import { addr4, addr6, checksum, pcapOf, pseudoHeader } from "./helpers/packets.js";
 import { asRows, runTrace } from "./helpers/conn.js";
 import { zk } from "./helpers/cli.js";
 import { formatAddr } from "../src/format/addr.js";
@@ -34,9 +34,7 @@ function udp4(src: string, dst: string, sport: number, dport: number, payload: s
 
 function udp6(src: Buffer, dst: Buffer, sport: number, dport: number, payload: string): Buffer {
   const u = udpHeader(sport, dport, Buffer.from(payload));
-  const pseudo = Buffer.alloc(40);
-  src.copy(pseudo, 0); dst.copy(pseudo, 16); pseudo.writeUInt32BE(u.length, 32); pseudo[39] = 17;
-  u.writeUInt16BE(checksum(Buffer.concat([pseudo, u])) || 0xffff, 6);
+  u.writeUInt16BE(checksum(Buffer.concat([pseudoHeader(src, dst, 17, u.length), u])) || 0xffff, 6);
   const h = Buffer.alloc(40);
   h[0] = 0x60; h.writeUInt16BE(u.length, 4); h[6] = 17; h[7] = 64;
   src.copy(h, 8); dst.copy(h, 24);

@@ -11,7 +11,7 @@
 // analyzer skips FabricPath's header, but after a VLAN tag ethertype 0x8903 is decoded by none),
 // and every frame of a capture that already carries GTP put in GTP (below).
 import { checksum } from "./packets.js";
-import { rewriteFrames, ipPacket, type Rewritten } from "./rewrite-frames.js";
+import { rewriteFrames, ipPacket, announceIp, type Rewritten } from "./rewrite-frames.js";
 
 export type Encapsulation = "vlan" | "qinq" | "mpls" | "pppoe" | "ipip" | "gre" | "vxlan" | "geneve" | "gtp";
 
@@ -54,11 +54,15 @@ function encapsulateFrame(link: number, f: Buffer, how: Encapsulation, le: boole
     return Buffer.concat([f.subarray(0, 12), ...tags, f.subarray(12)]);
   }
   const d = ipPacket(link, f, le, { sameLength: true });
+  // the outer packet's link header: for Ethernet a plain one (no tags or PPPoE of the frame's),
+  // for the others the frame's own up to its IP header
+  const outer = ethernet ? Buffer.concat([f.subarray(0, 12), u16(0x0800)]) : d && announceIp(link, Buffer.from(f.subarray(0, d.ip)), le, 4);
+  if (!outer) return null;
   if (how === "vxlan" || how === "geneve") {
     const inner = ethernet ? f : d ? Buffer.concat([Buffer.alloc(12), u16(ETHERTYPE_OF_VERSION[d.version]), f.subarray(d.ip, d.end)]) : null;
     if (!inner) return null;
     const header = how === "vxlan" ? [u32(0x08000000), u32(42 << 8)] : [u16(0), u16(0x6558), u32(42 << 8)]; // I flag; no options
-    return withOuterUdp(link, f, le, how, Buffer.concat([...header, inner]), nextId());
+    return withOuterUdp(outer, how, Buffer.concat([...header, inner]), nextId());
   }
   if (!d) return null;
   const inner = f.subarray(d.ip, d.end);
@@ -68,32 +72,18 @@ function encapsulateFrame(link: number, f: Buffer, how: Encapsulation, le: boole
     case "pppoe": // version 1, type 1, session data, session 1; PPP's protocol counts in its length
       return ethernet ? Buffer.concat([f.subarray(0, 12), u16(0x8864), u16(0x1100), u16(1), u16(2 + inner.length), u16(d.version === 4 ? 0x0021 : 0x0057), inner]) : null;
     case "ipip":
-      return withOuterIp(link, f, le, d.version === 4 ? 4 : 41, inner, nextId());
+      return withOuterIp(outer, d.version === 4 ? 4 : 41, inner, nextId());
     case "gre": // no checksum, key or sequence number; version 0
-      return withOuterIp(link, f, le, 47, Buffer.concat([u16(0), u16(ETHERTYPE_OF_VERSION[d.version]), inner]), nextId());
+      return withOuterIp(outer, 47, Buffer.concat([u16(0), u16(ETHERTYPE_OF_VERSION[d.version]), inner]), nextId());
     case "gtp": // GTPv1, a G-PDU of the packet's length, TEID 42
-      return withOuterUdp(link, f, le, how, Buffer.concat([Buffer.from([0x30, 0xff]), u16(inner.length), u32(42), inner]), nextId());
+      return withOuterUdp(outer, how, Buffer.concat([Buffer.from([0x30, 0xff]), u16(inner.length), u32(42), inner]), nextId());
   }
   return null;
 }
 
-/** The frame's link header made to announce IPv4, or null for a link type without one here. */
-function ipv4LinkHeader(link: number, f: Buffer, le: boolean): Buffer | null {
-  switch (link) {
-    case 1: return f.length >= 14 ? Buffer.concat([f.subarray(0, 12), u16(0x0800)]) : null;
-    case 113: { if (f.length < 16) return null; const h = Buffer.from(f.subarray(0, 16)); h.writeUInt16BE(0x0800, 14); return h; }
-    case 276: { if (f.length < 20) return null; const h = Buffer.from(f.subarray(0, 20)); h.writeUInt16BE(0x0800, 0); return h; }
-    case 0: { const h = Buffer.alloc(4); if (le) h.writeUInt32LE(2); else h.writeUInt32BE(2); return h; }
-    case 108: return u32(2);
-    case 9: return Buffer.from([0xff, 0x03, 0x00, 0x21]);
-    case 101: case 228: return Buffer.alloc(0);
-    default: return null;
-  }
-}
-
-function withOuterIp(link: number, f: Buffer, le: boolean, proto: number, payload: Buffer, id: number): Buffer | null {
-  const linkHeader = ipv4LinkHeader(link, f, le);
-  if (!linkHeader || 20 + payload.length > 0xffff) return null;
+/** The outer IPv4 packet, under `linkHeader`. */
+function withOuterIp(linkHeader: Buffer, proto: number, payload: Buffer, id: number): Buffer | null {
+  if (20 + payload.length > 0xffff) return null;
   const h = Buffer.alloc(20);
   h[0] = 0x45;
   h.writeUInt16BE(20 + payload.length, 2);
@@ -108,7 +98,7 @@ function withOuterIp(link: number, f: Buffer, le: boolean, proto: number, payloa
 }
 
 /** UDP to the tunnel's port, without a checksum (0: none, as tunnel endpoints send it). */
-function withOuterUdp(link: number, f: Buffer, le: boolean, how: Encapsulation, payload: Buffer, id: number): Buffer | null {
+function withOuterUdp(linkHeader: Buffer, how: Encapsulation, payload: Buffer, id: number): Buffer | null {
   const udp = Buffer.concat([u16(OUTER_SPORT), u16(UDP_TUNNEL_PORT[how]!), u16(8 + payload.length), u16(0), payload]);
-  return withOuterIp(link, f, le, 17, udp, id);
+  return withOuterIp(linkHeader, 17, udp, id);
 }

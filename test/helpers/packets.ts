@@ -20,6 +20,17 @@ export function sum16(b: Buffer, acc = 0): number {
   return acc;
 }
 
+/** The pseudo-header a TCP or UDP checksum covers: IPv4's (12 bytes) for 4-byte addresses, IPv6's
+ *  (40 bytes) for 16-byte ones. */
+export function pseudoHeader(src: Buffer, dst: Buffer, proto: number, length: number): Buffer {
+  const v4 = src.length === 4;
+  const p = Buffer.alloc(v4 ? 12 : 40);
+  src.copy(p, 0);
+  dst.copy(p, src.length);
+  if (v4) { p[9] = proto; p.writeUInt16BE(length, 10); } else { p.writeUInt32BE(length, 32); p[39] = proto; }
+  return p;
+}
+
 /** The Internet checksum of buf (ones' complement of its 16-bit sum plus `initial`). */
 export function checksum(buf: Buffer, initial = 0): number {
   return ~sum16(buf, initial) & 0xffff;

@@ -144,6 +144,29 @@ function ipStart(link: number, f: Buffer, le: boolean, pppoe: boolean): number {
   }
 }
 
+/** A frame's link header (its bytes before the IP header, a copy) made to announce IP `version`,
+ *  or null for a link type where it cannot. Ethernet: the ethertype before the IP header; behind
+ *  MPLS labels nothing (the version nibble says it). */
+export function announceIp(link: number, h: Buffer, le: boolean, version: 4 | 6): Buffer | null {
+  const v4 = version === 4;
+  switch (link) {
+    case 1: {
+      const n = h.length;
+      if (n >= 14 && (h.readUInt16BE(n - 2) === 0x0800 || h.readUInt16BE(n - 2) === 0x86dd)) h.writeUInt16BE(v4 ? 0x0800 : 0x86dd, n - 2);
+      else if (!(n >= 18 && h.readUInt16BE(12) === 0x8847 || (n >= 22 && h.readUInt16BE(16) === 0x8847))) return null;
+      return h;
+    }
+    case 113: h.writeUInt16BE(v4 ? 0x0800 : 0x86dd, 14); return h;
+    case 276: h.writeUInt16BE(v4 ? 0x0800 : 0x86dd, 0); return h;
+    case 0: if (le) h.writeUInt32LE(v4 ? 2 : 24, 0); else h.writeUInt32BE(v4 ? 2 : 24, 0); return h;
+    case 108: h.writeUInt32BE(v4 ? 2 : 24, 0); return h;
+    case 9: h.writeUInt16BE(v4 ? 0x0021 : 0x0057, 2); return h;
+    case 101: return h;
+    case 228: return v4 ? h : null;
+    default: return null;
+  }
+}
+
 /** An unfragmented IP datagram captured whole in a frame: its version, where its IP header and
  *  what follows it start, where it ends, and the protocol after the header (IPv6: the first next
  *  header). */
