@@ -38,6 +38,17 @@ export function maxCapLen(link: u32): u32 {
 }
 
 /**
+ * A time stamp's sub-second nanoseconds (at or above 0) as Zeek sees them: Zeek opens a capture
+ * with pcap_open_offline, whose microsecond precision cuts a finer fraction down (sf-pcap.c,
+ * sf-pcapng.c: the fraction divided, rounding down). Every timer then runs on that time, so a
+ * gap of 59.9999996 s between packets 1060.0000001 and 1000.0000005 is Zeek's 60 s.
+ */
+// @ts-ignore: decorator
+@inline export function zeekMicros(ns: u64): u64 {
+  return ns - ns % 1000;
+}
+
+/**
  * The magic of another capture's file header at p (avail bytes there), or 0: a pcap magic followed
  * by major version 2 in that magic's byte order, or a pcapng section header block with its
  * byte-order magic. Found where a pcap record or a pcap file's block should start, it means

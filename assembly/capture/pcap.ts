@@ -16,7 +16,7 @@
 import { onRecord } from "../pipeline";
 import { setError, ERR_BAD_VERSION, ERR_BAD_HEADER, ERR_RECORD_LEN } from "../errors";
 import {
-  PCAP_US_LE, PCAP_US_BE, PCAP_NS_LE, PCAP_NS_BE, PCAP_MOD_LE, PCAP_MOD_BE, maxCapLen, pcapBigEndian,
+  PCAP_US_LE, PCAP_US_BE, PCAP_NS_LE, PCAP_NS_BE, PCAP_MOD_LE, PCAP_MOD_BE, maxCapLen, pcapBigEndian, zeekMicros,
 } from "./detect";
 
 export const PCAP_GLOBAL_HDR: u32 = 24;
@@ -125,7 +125,7 @@ export function pcapRecords(buf: usize, pos: u32, len: u32, base: u64): u32 {
     if (avail < total) { need = total; break; }
     const sec = <u64>rd32(p);
     const frac = <u64>rd32(p + 4);
-    const ts = <i64>(sec * 1_000_000_000 + (nsec ? frac : frac * 1000));
+    const ts = <i64>(sec * 1_000_000_000 + (nsec ? zeekMicros(frac) : frac * 1000));
     let data = p + hdr;
     if (cap > snapshot) cap = snapshot; // the rest is read past, as libpcap does
     if (frontPad != 0) {

@@ -12,7 +12,7 @@ import {
   setError, ERR_UNKNOWN_MAGIC, ERR_BAD_VERSION, ERR_FIRST_SHB_LEN, ERR_FIRST_SHB_TRAILER, ERR_FIRST_SHB_BODY, ERR_RECORD_LEN,
   ERR_BLOCK_LEN, ERR_BLOCK_TRAILER, ERR_BLOCK_BODY, ERR_NO_INTERFACE, ERR_BAD_SHB,
 } from "../errors";
-import { PCAPNG_SHB, PCAPNG_BOM_LE, PCAPNG_BOM_BE, MAX_BLOCK, maxCapLen } from "./detect";
+import { PCAPNG_SHB, PCAPNG_BOM_LE, PCAPNG_BOM_BE, MAX_BLOCK, maxCapLen, zeekMicros } from "./detect";
 
 const BT_PB: u32 = 2;
 const BT_SPB: u32 = 3;
@@ -238,7 +238,8 @@ function growTable(): void {
   ifCap = cap;
 }
 
-/** Raw time stamp units of an interface -> ns since the epoch, integer math only. */
+/** Raw time stamp units of an interface -> ns since the epoch, integer math only, cut to the
+ *  microseconds Zeek sees (zeekMicros: the units are at or above 0, if_tsoffset whole seconds). */
 function toNs(q: usize, units: u64): i64 {
   const mode = load<u32>(q, 8);
   let ns: u64;
@@ -249,7 +250,7 @@ function toNs(q: usize, units: u64): i64 {
     const frac = e == 0 ? <u64>0 : units & ((<u64>-1) >>> (64 - e));
     ns = (units >>> e) * 1_000_000_000 + fracToNs(frac, e);
   }
-  return <i64>ns + load<i64>(q, 24);
+  return <i64>zeekMicros(ns) + load<i64>(q, 24);
 }
 
 /** (frac * 10^9) >> e for frac < 2^e, without overflow (e <= 63). */
