@@ -54,11 +54,13 @@ export function asNanosecondPcap(usPcap: Buffer, jitter: Jitter, le = true): Buf
 export interface Resolution { exp: number; binary?: boolean }
 
 /**
- * The capture as pcapng in either byte order: one section, one interface at `resolution` (and
- * if_tsoffset `offsetSeconds`, subtracted from every time stamp), enhanced packet blocks.
+ * The capture as pcapng in either byte order: one section, one interface at `resolution`,
+ * enhanced packet blocks. `offset`: the earliest packet's second goes into if_tsoffset, and out
+ * of every time stamp.
  */
-export function asPcapng(usPcap: Buffer, resolution: Resolution, jitter: Jitter, { le = true, offsetSeconds = 0 } = {}): Buffer {
+export function asPcapng(usPcap: Buffer, resolution: Resolution, jitter: Jitter, { le = true, offset = false } = {}): Buffer {
   const { link, snaplen, records } = usRecords(usPcap);
+  const offsetSeconds = offset && records.length > 0 ? records.reduce((m, r) => Math.min(m, r.sec), records[0].sec) : 0;
   const parts: Buffer[] = [];
   const block = (type: number, body: Buffer) => {
     const b = Buffer.alloc(12 + body.length);
