@@ -12,7 +12,7 @@ import { warmedRecords, warmedTunnelled, warmingReset } from "./flow/warm";
 import { releasedEarly, detectRecordsInUse } from "./detect/registry";
 import { poolBytesInUse } from "./detect/pool";
 import { holesInUse } from "./flow/holes";
-import { flowReset, flowFinishSome, flowAdvance, networkTime, setMaxConnections, setDetectionBudget, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
+import { flowReset, flowFinishSome, flowTime, networkTime, setMaxConnections, setDetectionBudget, evictedConnections, liveConnections, ownConnections, latePackets } from "./flow/table";
 import { eventsReset, eventsPtr, eventsClear, eventsLength as eventBytes } from "./events";
 import { recordsReset, recordsPtr, recordsClear, recordsLength as recordBytes } from "./records";
 import { setCountTraffic, countersReset, counterRows, topSelect, topRowPtr, ROW_SIZE, KEY_SIZE, countersMerge, counterRowCount, rowsSegment, ROWS_PER_SEGMENT, setServiceRank, setMaxRows, uncountedConnections } from "./top/counters";
@@ -108,7 +108,7 @@ export function endFile(): i32 {
 /** Live input idle: advance network time to ts (ns, as f64) and fire due timers. */
 export function currentTime(): f64 { return <f64>networkTime(); }
 export function advance(ts: f64): void {
-  flowAdvance(<i64>ts);
+  flowTime(<i64>ts);
 }
 
 /** End of input: up to `batch` live connections end; returns how many are still live (call again after draining). */

@@ -10,7 +10,7 @@ import { setRecord, ipProto } from "./packet";
 import { decodePacket, DECODED } from "./decode/link";
 import { fragmentsNextRecord } from "./decode/fragments";
 import { tunnelsNextRecord, udpTunnelFind, decodeTunnelInner } from "./decode/tunnels";
-import { flowPacket, lastConnSerial, liveConnections, presetKeyHash } from "./flow/table";
+import { flowPacket, flowTime, lastConnSerial, liveConnections, presetKeyHash } from "./flow/table";
 import { warmBatch, warmedHash, MAX_BATCH } from "./flow/warm";
 import { warming, WARM_AUTO, WARM_ALWAYS } from "./config";
 import { noteEmptyRecord } from "./capture/joined";
@@ -58,6 +58,8 @@ export function flushRecords(): void {
 function processRecord(linkType: u32, ts: i64, data: usize, capLen: u32, wireLen: u32, keyHash: u64): void {
   presetKeyHash(keyHash); // for this record's first flowPacket only, whether or not it comes
   countRecord(capLen);
+  // Zeek drops a record of no bytes before it moves network time (empty_pcap_header)
+  if (capLen != 0 && wireLen != 0) flowTime(ts);
   setRecord(ts, capLen, wireLen);
   fragmentsNextRecord();
   tunnelsNextRecord();

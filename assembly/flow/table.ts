@@ -6,7 +6,8 @@ import * as C from "./conn";
 import { mix64 } from "./hash";
 import { isLikelyServerPort } from "./ports";
 import { icmpRespPort, icmpOneWay } from "./icmp";
-import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued, slotsDue } from "./timers";
+import { timersReset, timersClear, timerInsert, timerUnlink, slotOf, dueSlots, takeSlot, earliestQueued, slotsDue, slotsDueFrom } from "./timers";
+import { dnsTicksReset, dnsTickAdd, dnsTickTake, dnsTickDue } from "./dns-ticks";
 import { rec, poolReset, allocRecord, freeRecord, poolUsed, nextFree, recordIndex, TCP_RECORDS, SHORT_RECORDS, SHORT_CLASS } from "./pool";
 import { holesReset } from "./holes";
 import { zeroSmall } from "../small";
@@ -15,7 +16,7 @@ import { slotsAlloc, slotsDouble, slotsRemove, slotHome, slotFingerprint, slotVa
 import { tcpInit, tcpRelease, tcpReleaseTouch, tcpIsReuse, tcpPacket, tcpSwap, tcpDeadline, TCP_FLIP, TCP_COUNT_ORIG, TCP_NOT_COUNTED } from "./tcp";
 import { countersEnabled, countsService, countsTraffic, rowFor, rowAdd, countersSettle } from "../top/counters";
 import { serviceRowsAdd, serviceRowsMove } from "./services";
-import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive } from "./udp";
+import { otherInit, otherFlip, otherBadChecksum, udpData, otherActive, U_DNS_TICK } from "./udp";
 import { emitConnRecord } from "./record";
 import { wantsRecords } from "../records";
 import { detectStart, detectPacket, detectFlip, detectEnd, detectReset } from "../detect/registry";
@@ -33,8 +34,9 @@ const DNS_SESSION_TIMEOUT: i64 = 10 * SECOND;
 
 let slotsPtr: usize = 0;
 let slotMask: u32 = 0;
-let now: i64 = i64.MIN_VALUE; // network time: the latest packet timestamp seen
-/** Packets more than LATE older than a packet before them (files given out of time order, a clock
+let now: i64 = i64.MIN_VALUE; // network time: the latest record timestamp seen (flowTime)
+let timersDueFrom: i64 = i64.MIN_VALUE; // the next DNS tick, or the end of the current timer slot
+/** Packets more than LATE older than a record before them (files given out of time order, a clock
  *  that jumped back): network time does not go back with them, so the timers of their connections
  *  may have run out already, and they may count as new ones. */
 export let latePackets: u64 = 0;
@@ -98,6 +100,8 @@ export function flowReset(): void {
   liveShadows = 0;
   shadowPacket = false;
   timersReset();
+  dnsTicksReset();
+  timersDueFrom = i64.MIN_VALUE;
 }
 
 
@@ -221,12 +225,8 @@ function lookup(h: u64): i32 {
  */
 export function flowPacket(): bool {
   const ts = P.pktTs;
-  if (ts > now) {
-    now = ts;
-    if (slotsDue(ts)) expireDue(); // network time left a timer slot: nearly every packet does not
-  } else if (now - ts > LATE) {
-    latePackets++; // (a packet inside a UDP tunnel counts too, as each packet does)
-  }
+  // (network time has moved at the record: flowTime)
+  if (now - ts > LATE) latePackets++; // (a packet inside a UDP tunnel counts too, as each packet does)
   packetPorts();
   let h = presetHash;
   presetHash = 0;
@@ -344,6 +344,8 @@ function createConn(h: u64): u32 {
   // detection, SSH and FTP are still detected, since their confirmation decides the timeout
   if (!shadow && detectProtocols) detectStart(idx, r);
   else if (!shadow && P.ipProto == 6) sshFtpStart(idx, r);
+  // the DNS analyzer's first tick comes at network time + the session timeout
+  if ((flags & C.F_DNS_TIMER) != 0) addDnsTick(now + DNS_SESSION_TIMEOUT, idx, r);
   // applyPacket sets the real deadline and files the record in the timer wheel
   store<i64>(r + C.C_DEADLINE, i64.MAX_VALUE);
   store<i64>(r + C.C_QUEUED, i64.MAX_VALUE);
@@ -385,11 +387,12 @@ function connRow(r: usize): u32 {
     } else {
       otherActive(st, isOrig);
     }
-    const last = counted ? ts : load<i64>(r + C.C_LAST_TS);
-    deadline = last + UDP_TIMEOUT;
+    deadline = (counted ? ts : load<i64>(r + C.C_LAST_TS)) + UDP_TIMEOUT;
+    // a DNS connection may end at the next tick of its analyzer's timer (fireDnsTicks decides
+    // there), which its packets do not move: that tick comes first unless the packet is late
     if ((load<u8>(r + C.C_FLAGS) & C.F_DNS_TIMER) != 0) {
-      const dns = dnsDeadline(load<i64>(r + C.C_FIRST_TS), last);
-      if (dns < deadline) deadline = dns;
+      const tick = load<i64>(st + U_DNS_TICK);
+      if (tick < deadline) deadline = tick;
     }
   }
   noteTunnelParent(r);
@@ -408,6 +411,12 @@ function connRow(r: usize): u32 {
     if ((flags & C.F_DETECTING) != 0 && !P.l4ChecksumBad) detectPacket(idx, r, sender);
     else if ((flags & C.F_PROBE) != 0 && !P.l4ChecksumBad) probePacket(idx, r, sender);
   }
+  setDeadline(idx, r, deadline);
+}
+
+/** Zeek removes connection idx (record r) at network time `deadline`: file it in the timer wheel. */
+// @ts-ignore: decorator
+@inline function setDeadline(idx: u32, r: usize, deadline: i64): void {
   store<i64>(r + C.C_DEADLINE, deadline);
   // A record stays in its slot while its deadline only moves later (it is moved when the slot is
   // processed); an earlier deadline moves it now.
@@ -426,14 +435,28 @@ function isDnsPort(port: u32): bool {
 }
 
 /**
- * Zeek's DNS analyzer on UDP: a timer every dns_session_timeout (10 s) from the start removes the
- * connection at the first tick that finds it idle for at least 9 s (DNS_Analyzer::ExpireTimer).
+ * The ticks of Zeek's DNS analyzer timers due at network time t, dispatched with t as Zeek's timer
+ * manager does (DNS_Analyzer::ExpireTimer): a connection idle for dns_session_timeout - 1 s ends
+ * (its deadline is now), any other gets its next tick at t + dns_session_timeout.
  */
-function dnsDeadline(start: i64, last: i64): i64 {
-  const wait = last + DNS_SESSION_TIMEOUT - SECOND - start; // the tick must be at least this far
-  let ticks = wait <= 0 ? 1 : (wait + DNS_SESSION_TIMEOUT - 1) / DNS_SESSION_TIMEOUT;
-  if (ticks < 1) ticks = 1;
-  return start + ticks * DNS_SESSION_TIMEOUT;
+function fireDnsTicks(t: i64): void {
+  while (dnsTickDue <= t) {
+    const taken = dnsTickTake();
+    const idx = <u32>taken;
+    const r = rec(idx);
+    // an entry left by a connection that ended otherwise (evicted), its record free or reused
+    if ((load<u8>(r + C.C_FLAGS) & (C.F_LIVE | C.F_DNS_TIMER)) != (C.F_LIVE | C.F_DNS_TIMER) ||
+      <u32>load<u64>(r + C.C_SERIAL) != <u32>(taken >> 32)) continue;
+    const last = load<i64>(r + C.C_LAST_TS);
+    if (t - last >= DNS_SESSION_TIMEOUT - SECOND) {
+      setDeadline(idx, r, t);
+    } else {
+      const tick = t + DNS_SESSION_TIMEOUT;
+      addDnsTick(tick, idx, r);
+      // (before the inactivity timeout: the connection was active within 9 s)
+      setDeadline(idx, r, tick < last + UDP_TIMEOUT ? tick : last + UDP_TIMEOUT);
+    }
+  }
 }
 
 /** tunnel_parents is a set over the connection's life: keep the first two encapsulations seen. */
@@ -652,12 +675,31 @@ function removeListed(k: u32, sink: u64): void {
 /** Network time: the latest packet timestamp seen (ns). */
 export function networkTime(): i64 { return now; }
 
-/** Live input with no packets: network time follows the wall clock, so timers still fire. */
-export function flowAdvance(ts: i64): void {
-  if (ts > now) {
-    now = ts;
-    expireDue();
-  }
+/**
+ * Network time moves to a record's time, unless that is older (Zeek's network time never goes
+ * back), before the record's packet is looked at: as in Zeek, every record moves it and fires the
+ * timers due, whatever it holds (an ARP frame or a bad IPv4 checksum too). Also live input with no
+ * packets, whose network time follows the wall clock.
+ */
+// @ts-ignore: decorator
+@inline export function flowTime(ts: i64): void {
+  if (ts <= now) return;
+  now = ts;
+  // a DNS tick is due, or network time left a timer slot: nearly every record finds neither
+  if (ts >= timersDueFrom) timersFire(ts);
+}
+
+function timersFire(ts: i64): void {
+  if (dnsTickDue <= ts) fireDnsTicks(ts);
+  if (slotsDue(ts)) expireDue();
+  timersDueFrom = min(dnsTickDue, slotsDueFrom());
+}
+
+/** Schedule a DNS tick (dns-ticks.ts), and have flowTime look for it. */
+function addDnsTick(due: i64, idx: u32, r: usize): void {
+  store<i64>(r + C.C_TCP + U_DNS_TICK, due);
+  dnsTickAdd(due, idx, load<u64>(r + C.C_SERIAL));
+  if (due < timersDueFrom) timersDueFrom = due;
 }
 
 /** End of input: every live connection ends. */
@@ -698,5 +740,7 @@ export function flowFinishSome(batch: u32): u64 {
   finishCursor = 0;
   memory.fill(slotsPtr, 0, (<usize>slotMask + 1) << 3);
   timersClear();
+  dnsTicksReset();
+  timersDueFrom = i64.MIN_VALUE;
   return 0;
 }

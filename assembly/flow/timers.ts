@@ -56,9 +56,14 @@ export function timerUnlink(idx: u32): void {
 export function timerSlotOf(idx: u32): i64 { return load<i64>(rec(idx) + C.C_QUEUED); }
 export function slotOf(time: i64): i64 { return time >> SLOT_BITS; }
 
-/** Would dueSlots(now) find slots to process (or start the wheel)? Cheap enough for every packet. */
+/** Would dueSlots(now) find slots to process (or start the wheel)? */
 // @ts-ignore: decorator
 @inline export function slotsDue(now: i64): bool { return (now >> SLOT_BITS) > lastSlot; }
+
+/** The earliest network time at which slotsDue holds. */
+export function slotsDueFrom(): i64 {
+  return lastSlot == i64.MIN_VALUE ? i64.MIN_VALUE : (lastSlot + 1) << SLOT_BITS;
+}
 
 let firstDue: i64 = 0;
 /**

@@ -13,8 +13,10 @@ const H_BAD_NEXT: usize = 24;  // u32 x 2: count at which the next C/c is writte
 /** u32: the UDP tunnel analyzers' state of this connection (decode/tunnels.ts): their violations
  *  by tunnel type and Teredo's valid directions. Zero at creation, like the rest. */
 export const U_TUNNEL: usize = 32;
+/** i64: the next tick of Zeek's DNS analyzer timer, on a DNS port (flow/dns-ticks.ts). */
+export const U_DNS_TICK: usize = 40;
 
-export const UDP_STATE_SIZE: u32 = 40;
+export const UDP_STATE_SIZE: u32 = 48;
 
 export function otherInit(st: usize): void {
   zeroSmall(st, <usize>UDP_STATE_SIZE);

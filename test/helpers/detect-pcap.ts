@@ -25,14 +25,27 @@ export class PcapBuilder {
     let c = checksum(Buffer.concat([pseudo, l4]));
     if (proto === 17 && c === 0) c = 0xffff;
     l4.writeUInt16BE(c, off);
+    this.frame(0x0800, Buffer.concat([ip, l4]));
+  }
+  /** An Ethernet frame of `ethertype`, 1 ms after the one before (and any wait). */
+  private frame(ethertype: number, payload: Buffer): void {
     const eth = Buffer.alloc(14);
-    eth.writeUInt16BE(0x0800, 12); eth[5] = 1; eth[11] = 2;
-    const frame = Buffer.concat([eth, ip, l4]);
+    eth.writeUInt16BE(ethertype, 12); eth[5] = 1; eth[11] = 2;
+    const frame = Buffer.concat([eth, payload]);
     const rec = Buffer.alloc(16);
     this.t += 0.001;
     rec.writeUInt32LE(Math.floor(this.t), 0); rec.writeUInt32LE(Math.round((this.t % 1) * 1e6) % 1_000_000, 4);
     rec.writeUInt32LE(frame.length, 8); rec.writeUInt32LE(frame.length, 12);
     this.parts.push(rec, frame);
+  }
+  /** The next packet comes `seconds` later than it would; a negative wait sends it back in time. */
+  wait(seconds: number): void { this.t += seconds; }
+  /** An ARP request from `src` for `target`: a frame that is no IP packet. */
+  arp(src: number, target: number): void {
+    const a = Buffer.alloc(28);
+    a.writeUInt16BE(1, 0); a.writeUInt16BE(0x0800, 2); a[4] = 6; a[5] = 4; a.writeUInt16BE(1, 6);
+    a[13] = 1; a.writeUInt32BE(src, 14); a.writeUInt32BE(target, 24);
+    this.frame(0x0806, a);
   }
   tcp(src: number, sport: number, dst: number, dport: number, seq: number, ack: number, flags: number, data: Buffer): void {
     const h = Buffer.alloc(20);
