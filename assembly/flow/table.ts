@@ -672,7 +672,7 @@ function removeListed(k: u32, sink: u64): void {
   for (let j: u32 = 0; j < k; j++) removeConn(load<u32>(expiring + (<usize>j << 2)));
 }
 
-/** Network time: the latest packet timestamp seen (ns). */
+/** Network time: the latest record timestamp seen (ns). */
 export function networkTime(): i64 { return now; }
 
 /**
