@@ -24,8 +24,9 @@ export function setDetectProtocols(v: bool): void {
 }
 
 /**
- * Partitions of a multi-threaded run: every thread reads the whole capture and decodes every
- * packet (so that network time, and with it every timer, moves as in a single run), but keeps
+ * Partitions of a multi-threaded run: every thread reads the whole capture (so that network time,
+ * and with it every timer, moves as in a single run) and decodes every packet (the decoder's
+ * checks decide what the stats count, and tunnels carry other partitions' packets), but keeps
  * only the connections whose key hash falls in its partition; their counts add up to a single
  * run's (unless a partition evicts: README, Threads). Zeek's clusters split traffic among workers
  * by flow hash in the same way. The low half of the hash picks the partition: the tables place

@@ -52,7 +52,7 @@ export const SHORT_SIZE: usize = lineStart(C_TCP + <usize>UDP_STATE_SIZE);
 export const F_LIVE: u8 = 1;
 export const F_ONE_WAY: u8 = 2;   // ICMP type without counterpart: key not canonicalised
 export const F_FLIPPED: u8 = 4;   // roles were flipped (history gets ^)
-export const F_DNS_TIMER: u8 = 8; // UDP on a DNS port: Zeek's DNS analyzer removes it after 10 s idle
+export const F_DNS_TIMER: u8 = 8; // UDP on a DNS port: it ends at a tick of Zeek's DNS analyzer timer that finds it 9 s idle
 export const F_DNS_SEEN: u8 = 16; // that analyzer has parsed its first message (dnsFirstMessage)
 /** Another partition's connection, kept for the tunnel it may carry (table.ts flowPacket): it
  *  counts nowhere here (no rows, stats, events or records). */

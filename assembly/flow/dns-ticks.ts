@@ -1,14 +1,15 @@
 // The ticks of Zeek's DNS analyzer timer on UDP (DNS_Analyzer::ExpireTimer), in the order they
 // come due. Zeek schedules the first at network time + dns_session_timeout when the connection
 // starts, and each later one at the time the tick before it was dispatched + that timeout; its
-// timer manager dispatches a tick at the first packet whose time reaches it (any packet, of any
-// connection or none), with that packet's time. So where a tick falls depends on the traffic
+// timer manager dispatches a tick at the first record whose time reaches it (any record, of any
+// connection or none), with that record's time. So where a tick falls depends on the traffic
 // around the connection, and it is kept here rather than computed from the connection's own
 // packets. Every tick is scheduled at network time + the same timeout, and network time never
 // goes back: they are added in the order they come due, and a ring of them suffices.
 //
 // An entry is a record index and the connection's serial (its low 32 bits): a connection that
-// ended otherwise (evicted) leaves its entry behind, which table.ts skips when it comes due.
+// ended otherwise (timed out, evicted, replaced) leaves its entry behind, which table.ts skips
+// when it comes due, and a full ring drops.
 
 const ENTRY: usize = 16; // i64 due time, u32 record index, u32 serial (low bits)
 const INITIAL: u32 = 1024; // entries; a power of two
@@ -30,9 +31,17 @@ export function dnsTicksReset(): void {
 // @ts-ignore: decorator
 @inline function at(i: u32): usize { return ring + <usize>(i & (capacity - 1)) * ENTRY; }
 
-/** Schedule a tick of record idx (serial `serial`) at `due`, at or after every tick scheduled before. */
-export function dnsTickAdd(due: i64, idx: u32, serial: u64): void {
-  if (tail - head == capacity) grow();
+/** Is an entry (record index, serial's low bits) still its connection's? For dropping stale ones. */
+export type TickLive = (idx: u32, serial: u32) => bool;
+
+/** Schedule a tick of record idx (serial `serial`) at `due`, at or after every tick scheduled before.
+ *  A full ring first drops the entries `live` says are stale (evicted connections' under a flood),
+ *  and grows only if that leaves it over half full: its size follows the live connections. */
+export function dnsTickAdd(due: i64, idx: u32, serial: u64, live: TickLive): void {
+  if (tail - head == capacity) {
+    dropStale(live);
+    if (tail - head > capacity / 2) grow();
+  }
   const e = at(tail++);
   store<i64>(e, due);
   store<u32>(e, idx, 8);
@@ -46,6 +55,19 @@ export function dnsTickTake(): u64 {
   const taken = <u64>load<u32>(e, 8) | (<u64>load<u32>(e, 12) << 32);
   dnsTickDue = head == tail ? i64.MAX_VALUE : load<i64>(at(head));
   return taken;
+}
+
+/** Keep the entries whose connection is live, in order. */
+function dropStale(live: TickLive): void {
+  let kept = head;
+  for (let i = head; i != tail; i++) {
+    const e = at(i);
+    if (!live(load<u32>(e, 8), load<u32>(e, 12))) continue;
+    if (kept != i) memory.copy(at(kept), e, ENTRY);
+    kept++;
+  }
+  tail = kept;
+  dnsTickDue = head == tail ? i64.MAX_VALUE : load<i64>(at(head));
 }
 
 /** Twice the room, the entries in order from the start. */

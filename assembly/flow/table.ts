@@ -444,17 +444,14 @@ function fireDnsTicks(t: i64): void {
     const taken = dnsTickTake();
     const idx = <u32>taken;
     const r = rec(idx);
-    // an entry left by a connection that ended otherwise (evicted), its record free or reused
-    if ((load<u8>(r + C.C_FLAGS) & (C.F_LIVE | C.F_DNS_TIMER)) != (C.F_LIVE | C.F_DNS_TIMER) ||
-      <u32>load<u64>(r + C.C_SERIAL) != <u32>(taken >> 32)) continue;
+    if (!dnsTickLive(idx, <u32>(taken >> 32))) continue;
     const last = load<i64>(r + C.C_LAST_TS);
     if (t - last >= DNS_SESSION_TIMEOUT - SECOND) {
       setDeadline(idx, r, t);
     } else {
-      const tick = t + DNS_SESSION_TIMEOUT;
-      addDnsTick(tick, idx, r);
       // (before the inactivity timeout: the connection was active within 9 s)
-      setDeadline(idx, r, tick < last + UDP_TIMEOUT ? tick : last + UDP_TIMEOUT);
+      addDnsTick(t + DNS_SESSION_TIMEOUT, idx, r);
+      setDeadline(idx, r, t + DNS_SESSION_TIMEOUT);
     }
   }
 }
@@ -695,10 +692,18 @@ function timersFire(ts: i64): void {
   timersDueFrom = min(dnsTickDue, slotsDueFrom());
 }
 
+/** Is a DNS tick's entry still its connection's? Not when that ended otherwise (evicted): its
+ *  record is free, or another connection's. */
+function dnsTickLive(idx: u32, serial: u32): bool {
+  const r = rec(idx);
+  return (load<u8>(r + C.C_FLAGS) & (C.F_LIVE | C.F_DNS_TIMER)) == (C.F_LIVE | C.F_DNS_TIMER) &&
+    <u32>load<u64>(r + C.C_SERIAL) == serial;
+}
+
 /** Schedule a DNS tick (dns-ticks.ts), and have flowTime look for it. */
 function addDnsTick(due: i64, idx: u32, r: usize): void {
   store<i64>(r + C.C_TCP + U_DNS_TICK, due);
-  dnsTickAdd(due, idx, load<u64>(r + C.C_SERIAL));
+  dnsTickAdd(due, idx, load<u64>(r + C.C_SERIAL), dnsTickLive);
   if (due < timersDueFrom) timersDueFrom = due;
 }
 

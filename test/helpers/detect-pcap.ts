@@ -34,7 +34,8 @@ export class PcapBuilder {
     const frame = Buffer.concat([eth, payload]);
     const rec = Buffer.alloc(16);
     this.t += 0.001;
-    rec.writeUInt32LE(Math.floor(this.t), 0); rec.writeUInt32LE(Math.round((this.t % 1) * 1e6) % 1_000_000, 4);
+    const us = Math.round(this.t * 1e6); // (a fraction rounding up to a whole second carries into it)
+    rec.writeUInt32LE(Math.floor(us / 1e6), 0); rec.writeUInt32LE(us % 1_000_000, 4);
     rec.writeUInt32LE(frame.length, 8); rec.writeUInt32LE(frame.length, 12);
     this.parts.push(rec, frame);
   }
