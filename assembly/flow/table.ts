@@ -443,8 +443,8 @@ function fireDnsTicks(t: i64): void {
   while (dnsTickDue <= t) {
     const taken = dnsTickTake();
     const idx = <u32>taken;
-    const r = rec(idx);
     if (!dnsTickLive(idx, <u32>(taken >> 32))) continue;
+    const r = rec(idx);
     const last = load<i64>(r + C.C_LAST_TS);
     if (t - last >= DNS_SESSION_TIMEOUT - SECOND) {
       setDeadline(idx, r, t);

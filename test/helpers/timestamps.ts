@@ -3,6 +3,8 @@
 // 2^-30 s. Read as Zeek reads (libpcap at microsecond precision cuts the finer part away), each
 // packet keeps its microsecond time.
 
+import { pcapRecords } from "./packets.js";
+
 /** A record of a microsecond pcap: its time (seconds, microseconds), lengths and bytes. */
 interface TimedRecord { sec: number; usec: number; wire: number; data: Buffer }
 
@@ -10,16 +12,10 @@ interface TimedRecord { sec: number; usec: number; wire: number; data: Buffer }
  *  end is left out (editcap -F pcap writes whole ones). */
 function usRecords(pcap: Buffer): { link: number; snaplen: number; records: TimedRecord[] } {
   if (pcap.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error("usRecords: not a little-endian microsecond pcap");
-  const records: TimedRecord[] = [];
-  for (let off = 24; off + 16 <= pcap.length;) {
-    const caplen = pcap.readUInt32LE(off + 8);
-    if (off + 16 + caplen > pcap.length) break;
-    records.push({
-      sec: pcap.readUInt32LE(off), usec: pcap.readUInt32LE(off + 4), wire: pcap.readUInt32LE(off + 12),
-      data: pcap.subarray(off + 16, off + 16 + caplen),
-    });
-    off += 16 + caplen;
-  }
+  const records = pcapRecords(pcap).map(({ offset, length }) => ({
+    sec: pcap.readUInt32LE(offset), usec: pcap.readUInt32LE(offset + 4), wire: pcap.readUInt32LE(offset + 12),
+    data: pcap.subarray(offset + 16, offset + length),
+  }));
   return { link: pcap.readUInt32LE(20), snaplen: pcap.readUInt32LE(16), records };
 }
 
